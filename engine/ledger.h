@@ -1,0 +1,103 @@
+// Ledger: the business rules. Applies batches of commands to the accounts and records each
+// outcome as one ring entry (an event, or the replayed answer to a retry).
+//
+// Owned by the business-logic thread, the only writer of account state; no other thread may
+// call it. Deterministic: the same batches with the same timestamps give the same entries,
+// byte for byte in their encoding. Allocates only when a table grows past its reserved size.
+//
+// Per batch, in order:
+//  1. retry check: if every command's (request id, index) is remembered with the same command,
+//     the batch is answered from the window and nothing new is written; if only some are, or a
+//     command differs, every command is rejected with RequestIdReused;
+//  2. otherwise each command is validated and applied; a failing one becomes a CommandRejected
+//     event with its reason. In an atomic batch the first failure undoes the batch: the failing
+//     command keeps its reason and every other command is rejected with LinkedCommandFailed.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/account_directory.h"
+#include "engine/command.h"
+#include "engine/event_slots.h"
+#include "engine/idempotency_window.h"
+#include "engine/limits.h"
+#include "engine/transaction_registry.h"
+
+namespace tally {
+
+class Ledger {
+ public:
+  explicit Ledger(const LedgerLimits& limits);
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Writes exactly batch.commands.size() entries into out[0..n). The caller ensures
+  // 1 <= n <= limits().max_batch_commands and out.count == n. `now_ns` is the wall clock;
+  // timestamps never go backwards even if it does.
+  void apply(const CommandBatch& batch, int64_t now_ns, const EventSlots& out);
+
+  uint64_t next_sequence() const { return next_sequence_; }
+  const AccountDirectory& accounts() const { return accounts_; }
+  const LedgerLimits& limits() const { return limits_; }
+  size_t transaction_count() const { return transactions_.size(); }
+
+  // Bytes of the account state alone (directory), and of everything the ledger holds.
+  size_t account_memory_bytes() const { return accounts_.memory_bytes(); }
+  size_t memory_bytes() const;
+
+ private:
+  enum class RetryVerdict { kNew, kRetry, kRequestIdReused };
+
+  struct UndoEntry {
+    enum class Kind : uint8_t { kAccountChanged, kAccountOpened, kTransactionAdded };
+    Kind kind;
+    AccountIndex account_index = 0;
+    Account previous;
+    Id128 transaction_id;
+    std::string_view account_id;  // kAccountOpened; valid while the batch is being applied
+  };
+
+  RetryVerdict check_retry(const CommandBatch& batch);
+  void apply_each(const CommandBatch& batch, const EventSlots& out);
+  void apply_atomic(const CommandBatch& batch, const EventSlots& out);
+  void answer_retry(const CommandBatch& batch, const EventSlots& out);
+  void reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out);
+  void remember_outcomes(const CommandBatch& batch, const EventSlots& out);
+
+  void begin_event(const CommandBatch& batch, uint32_t index, Event& event);
+  ResultCode execute(const Command& command, Event& event);
+  void record_rejection(const Command& command, ResultCode code, Event& event);
+
+  ResultCode open_account(const Command& command, Event& event);
+  ResultCode deposit(const Command& command, Event& event);
+  ResultCode withdraw(const Command& command, Event& event);
+  ResultCode transfer(const Command& command, Event& event);
+  ResultCode freeze(const Command& command, Event& event);
+  ResultCode unfreeze(const Command& command, Event& event);
+  ResultCode close(const Command& command, Event& event);
+
+  // Shared checks: the account exists, is not closed, (optionally) not frozen, at the version.
+  ResultCode find_usable(std::string_view account_id, bool allow_frozen,
+                         const std::optional<uint64_t>& expected_version, AccountIndex& found);
+  ResultCode check_transaction_id(const Id128& transaction_id) const;
+
+  void change_account(AccountIndex index, const Account& updated);
+  void add_transaction(const Id128& transaction_id);
+  void rollback();
+
+  LedgerLimits limits_;
+  AccountDirectory accounts_;
+  IdempotencyWindow window_;
+  TransactionRegistry transactions_;
+  uint64_t next_sequence_ = 1;
+  int64_t timestamp_ns_ = 0;
+  bool recording_undo_ = false;
+  std::vector<UndoEntry> undo_log_;       // reserved at start-up: 2 entries per command
+  std::vector<uint64_t> fingerprints_;    // per command of the current batch
+};
+
+// The hash that identifies a command within its batch for idempotent retries.
+uint64_t command_fingerprint(const Command& command, const CommandBatch& batch);
+
+}  // namespace tally

@@ -1,0 +1,31 @@
+// Limits of the ledger: fixed ones (part of the data model, static) and configured ones
+// (LedgerLimits, chosen at start-up). Every limit has a documented default and a clear error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tally {
+
+// Fixed by the data model; changing them changes the journal and wire formats.
+inline constexpr size_t kAccountIdMaxBytes = 64;
+inline constexpr size_t kOwnerMaxBytes = 128;
+inline constexpr size_t kFreezeReasonMaxBytes = 128;
+inline constexpr size_t kCurrencyCodeBytes = 3;
+
+struct LedgerLimits {
+  // Commands in one batch (wire frames and in-process submissions alike).
+  uint32_t max_batch_commands = 8190;
+  // Accounts the ledger will hold; opening one more is rejected with LimitExceeded.
+  uint32_t max_accounts = 100'000'000;
+  // Accounts whose memory is reserved at start-up, so growth does not rehash on the hot path.
+  uint32_t initial_account_capacity = 1 << 16;
+  // Most recent commands whose (request id, index) is remembered for idempotent retries.
+  // Costs about 64 bytes each; 0 disables retry detection.
+  uint32_t idempotency_window = 1 << 20;
+  // Business transaction ids remembered for uniqueness (forever); at the limit, money movements
+  // carrying a new transaction id are rejected with LimitExceeded. About 20 bytes each.
+  uint64_t max_transaction_ids = 10'000'000;
+};
+
+}  // namespace tally
