@@ -1,0 +1,47 @@
+// BusinessLogicProcessor: the business-logic thread. The only writer of account state.
+//
+// Loop: take every waiting ingress batch at once (bulk dequeue), decode each frame into
+// Command views, claim one ring slot per command, let the Ledger fill them, publish the ring
+// cursor once per group of batches, and return the batches to the pool. Stops when asked and
+// the ingress queue is empty, then halts the ring so consumers drain and exit.
+//
+// Threads: run() on the business-logic thread; request_stop() and the counters from anyone.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "engine/event_ring.h"
+#include "engine/ingress.h"
+#include "engine/ledger.h"
+
+namespace tally {
+
+class BusinessLogicProcessor {
+ public:
+  BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, EventRing& ring);
+
+  void run();
+  void request_stop() { stop_requested_.store(true, std::memory_order_release); }
+
+  uint64_t commands_applied() const { return commands_applied_.load(std::memory_order_relaxed); }
+  uint64_t batches_applied() const { return batches_applied_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kBatchesPerDequeue = 64;
+  static constexpr int64_t kIdleWaitMicroseconds = 10'000;  // how often an idle loop checks stop
+
+  // Applies one ingress batch; returns the ring position of its last entry.
+  int64_t apply(const IngressBatch& batch, int64_t now_ns);
+
+  Ledger& ledger_;
+  Ingress& ingress_;
+  EventRing& ring_;
+  std::vector<Command> commands_;  // decode scratch, reserved for the largest batch
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<uint64_t> commands_applied_{0};
+  std::atomic<uint64_t> batches_applied_{0};
+};
+
+}  // namespace tally

@@ -1,0 +1,47 @@
+#include "engine/ingress.h"
+
+#include "engine/invariant.h"
+#include "engine/wire_decoder.h"
+
+namespace tally {
+
+Ingress::Ingress(const IngressConfig& config)
+    : config_(config),
+      batches_(config.max_batches_in_flight),
+      free_batches_(config.max_batches_in_flight),
+      queue_(config.max_batches_in_flight, 0, kMaxProducerThreads) {
+  TALLY_ASSERT(config.max_batches_in_flight >= 1);
+  for (IngressBatch& batch : batches_) {
+    const bool added = free_batches_.enqueue(&batch);
+    TALLY_ASSERT(added);
+  }
+}
+
+IngressBatch* Ingress::acquire() {
+  IngressBatch* batch = nullptr;
+  if (!free_batches_.try_dequeue(batch)) {
+    return nullptr;
+  }
+  batch->origin = 0;
+  batch->frame.clear();
+  return batch;
+}
+
+ResultCode Ingress::submit(IngressBatch* batch) {
+  TALLY_ASSERT(batch != nullptr);
+  if (batch->frame.size() > config_.max_frame_bytes) {
+    return ResultCode::LimitExceeded;
+  }
+  const ResultCode verdict = verify_command_request(batch->frame, config_.max_batch_commands);
+  if (verdict != ResultCode::Ok) {
+    return verdict;
+  }
+  // The pool holds max_batches_in_flight batches, so the queue can never hold more; a failure
+  // here means the queue could not get a block, which is back-pressure all the same.
+  if (!queue_.try_enqueue(batch)) {
+    return ResultCode::Unavailable;
+  }
+  return ResultCode::Ok;
+}
+
+}  // namespace tally

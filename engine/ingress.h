@@ -1,0 +1,71 @@
+// Ingress: how command batches reach the business-logic thread. Many producers (network
+// threads, in-process callers), one consumer (the business-logic thread).
+//
+// A producer acquires an IngressBatch from the pool, copies one Request frame into it, and
+// submits it; submit verifies the frame on the producer's thread, so malformed input never
+// reaches the logic thread. The logic thread dequeues batches in bulk, applies them and
+// releases them back to the pool. Both the pool and the queue are bounded and allocated at
+// start-up: when either is exhausted, acquire/submit fail at once (back-pressure), nothing
+// blocks and nothing is dropped silently.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <concurrentqueue/concurrentqueue.h>
+
+#include "engine/protocol.h"
+
+namespace tally {
+
+struct IngressBatch {
+  uint64_t origin = 0;         // the submitter's token, copied to every resulting event
+  std::vector<uint8_t> frame;  // one Request; its capacity is reused from batch to batch
+};
+
+struct IngressConfig {
+  uint32_t max_batches_in_flight = 4096;  // pool size and queue bound
+  uint32_t max_batch_commands = 8190;
+  uint32_t max_frame_bytes = 1 << 20;
+};
+
+class Ingress {
+ public:
+  // Threads that may submit at once; moodycamel sizes each one's share of the queue from it.
+  static constexpr size_t kMaxProducerThreads = 64;
+
+  explicit Ingress(const IngressConfig& config);
+  Ingress(const Ingress&) = delete;
+  Ingress& operator=(const Ingress&) = delete;
+
+  // Producer: an empty batch, or nullptr when all are in flight.
+  IngressBatch* acquire();
+
+  // Producer: verifies and enqueues `batch` (acquired from this ingress). On any result but Ok
+  // the batch stays with the caller. Returns Ok, InvalidArgument (malformed), LimitExceeded
+  // (too many commands or bytes) or Unavailable (the queue is full: try later).
+  ResultCode submit(IngressBatch* batch);
+
+  // Producer: returns a batch that will not be submitted.
+  void release(IngressBatch* batch) { free_batches_.enqueue(batch); }
+
+  // Consumer: waits up to `timeout_us` for batches, takes up to `batches.size()` of them.
+  size_t dequeue(std::span<IngressBatch*> batches, int64_t timeout_us) {
+    return queue_.wait_dequeue_bulk_timed(batches.data(), batches.size(), timeout_us);
+  }
+
+  // Consumer: the approximate number of batches waiting.
+  size_t depth() const { return queue_.size_approx(); }
+
+  const IngressConfig& config() const { return config_; }
+
+ private:
+  IngressConfig config_;
+  std::vector<IngressBatch> batches_;
+  moodycamel::ConcurrentQueue<IngressBatch*> free_batches_;
+  moodycamel::BlockingConcurrentQueue<IngressBatch*> queue_;
+};
+
+}  // namespace tally

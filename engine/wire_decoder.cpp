@@ -1,0 +1,134 @@
+#include "engine/wire_decoder.h"
+
+#include <string_view>
+
+#include "engine/invariant.h"
+
+namespace tally {
+namespace {
+
+std::string_view view_of(const flatbuffers::String* text) {
+  return text == nullptr ? std::string_view() : std::string_view(text->data(), text->size());
+}
+
+std::optional<uint64_t> optional_of(flatbuffers::Optional<uint64_t> value) {
+  return value.has_value() ? std::optional<uint64_t>(*value) : std::nullopt;
+}
+
+Command decode_open(const protocol::OpenAccount& open) {
+  Command command;
+  command.type = CommandType::OpenAccount;
+  command.account_id = view_of(open.account_id());
+  command.owner = view_of(open.owner());
+  command.currency = view_of(open.currency());
+  command.account_type = open.account_type();
+  command.overdraft_limit = open.overdraft_limit();
+  command.amount = open.initial_deposit();
+  return command;
+}
+
+template <typename Movement>
+Command decode_single_account_movement(CommandType type, const Movement& movement) {
+  Command command;
+  command.type = type;
+  command.account_id = view_of(movement.account_id());
+  command.amount = movement.amount();
+  command.transaction_id = to_id128(movement.transaction_id());
+  command.expected_version = optional_of(movement.expected_version());
+  return command;
+}
+
+Command decode_transfer(const protocol::Transfer& transfer) {
+  Command command;
+  command.type = CommandType::Transfer;
+  command.account_id = view_of(transfer.from_account_id());
+  command.counterparty_id = view_of(transfer.to_account_id());
+  command.amount = transfer.amount();
+  command.transaction_id = to_id128(transfer.transaction_id());
+  command.expected_version = optional_of(transfer.expected_from_version());
+  command.expected_counterparty_version = optional_of(transfer.expected_to_version());
+  return command;
+}
+
+template <typename StatusChange>
+Command decode_status_change(CommandType type, const StatusChange& change) {
+  Command command;
+  command.type = type;
+  command.account_id = view_of(change.account_id());
+  command.expected_version = optional_of(change.expected_version());
+  return command;
+}
+
+Command decode_entry(const protocol::CommandEntry* entry) {
+  using protocol::Command;
+  switch (entry == nullptr ? Command::NONE : entry->command_type()) {
+    case Command::OpenAccount:
+      return decode_open(*entry->command_as_OpenAccount());
+    case Command::Deposit:
+      return decode_single_account_movement(CommandType::Deposit, *entry->command_as_Deposit());
+    case Command::Withdraw:
+      return decode_single_account_movement(CommandType::Withdraw, *entry->command_as_Withdraw());
+    case Command::Transfer:
+      return decode_transfer(*entry->command_as_Transfer());
+    case Command::FreezeAccount: {
+      const auto& freeze = *entry->command_as_FreezeAccount();
+      tally::Command command = decode_status_change(CommandType::FreezeAccount, freeze);
+      command.reason = view_of(freeze.reason());
+      return command;
+    }
+    case Command::UnfreezeAccount:
+      return decode_status_change(CommandType::UnfreezeAccount,
+                                  *entry->command_as_UnfreezeAccount());
+    case Command::CloseAccount:
+      return decode_status_change(CommandType::CloseAccount, *entry->command_as_CloseAccount());
+    default:
+      // Unknown or missing: kept as a command of unknown type, which the ledger rejects with
+      // InvalidArgument (recorded, not dropped).
+      return tally::Command{};
+  }
+}
+
+}  // namespace
+
+Id128 to_id128(const protocol::Uint128* value) {
+  return value == nullptr ? Id128{} : Id128{.low = value->low(), .high = value->high()};
+}
+
+ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands) {
+  // Every command is a few tables and strings; this bounds the verifier's work per frame.
+  const uint32_t max_tables = 16 * max_commands + 16;
+  flatbuffers::Verifier verifier(frame.data(), frame.size(), kVerifierMaxDepth, max_tables);
+  if (!protocol::VerifyRequestBuffer(verifier)) {
+    return ResultCode::InvalidArgument;
+  }
+  const protocol::Request* request = protocol::GetRequest(frame.data());
+  if (request->protocol_version() != static_cast<uint16_t>(protocol::ProtocolVersion::Current)) {
+    return ResultCode::InvalidArgument;
+  }
+  const protocol::CommandBatch* batch = request->body_as_CommandBatch();
+  if (batch == nullptr || request->request_id() == nullptr || batch->commands() == nullptr ||
+      batch->commands()->size() == 0) {
+    return ResultCode::InvalidArgument;
+  }
+  if (batch->commands()->size() > max_commands) {
+    return ResultCode::LimitExceeded;
+  }
+  return ResultCode::Ok;
+}
+
+CommandBatch decode_command_request(std::span<const uint8_t> frame,
+                                    std::vector<Command>& commands) {
+  const protocol::Request* request = protocol::GetRequest(frame.data());
+  const protocol::CommandBatch* batch = request->body_as_CommandBatch();
+  TALLY_ASSERT(batch != nullptr);
+  commands.clear();
+  for (const protocol::CommandEntry* entry : *batch->commands()) {
+    commands.push_back(decode_entry(entry));
+  }
+  return CommandBatch{.request_id = to_id128(request->request_id()),
+                      .origin = 0,
+                      .atomic = batch->atomic(),
+                      .commands = commands};
+}
+
+}  // namespace tally
