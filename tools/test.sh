@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds, and runs every test.
+#   1. Release build (with always-on invariants), every test through ctest;
+#   2. ThreadSanitizer build of the pipeline's concurrency tests, a job of its own;
+#   3. AddressSanitizer + UndefinedBehaviorSanitizer build of every test.
+# TALLY_TEST_STAGES picks stages (default "release tsan asan"). Build trees: build-test-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh
+
+jobs="${TALLY_BUILD_JOBS:-2}"
+stages="${TALLY_TEST_STAGES:-release tsan asan}"
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.ccache}"
+
+configure_and_build() {
+  local directory="$1" build_type="$2" sanitize="$3" target="$4"
+  cmake -S . -B "$directory" -DCMAKE_BUILD_TYPE="$build_type" -DTALLY_SANITIZE="$sanitize" \
+    -DTALLY_BUILD_BENCHMARKS="$5" >/dev/null
+  cmake --build "$directory" -j"$jobs" --target "$target"
+}
+
+for stage in $stages; do
+  echo "=== test stage: $stage ==="
+  case "$stage" in
+    release)
+      configure_and_build build-test-release Release "" all ON
+      ctest --test-dir build-test-release --output-on-failure -j"$jobs"
+      # The benchmarks must at least run: one short pass of each family.
+      ./build-test-release/bench/tally-bench --benchmark_min_time=0.01 \
+        --benchmark_filter='BusinessLogic.*/64|Pipeline.*/64/|MutexBaseline.*/64' >/dev/null
+      ;;
+    tsan)
+      configure_and_build build-test-tsan RelWithDebInfo thread pipeline_tests OFF
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+        ctest --test-dir build-test-tsan --output-on-failure -R 'EventRing|Pipeline'
+      ;;
+    asan)
+      configure_and_build build-test-asan Debug "address,undefined" all OFF
+      ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
+        ctest --test-dir build-test-asan --output-on-failure -j"$jobs"
+      ;;
+    *)
+      echo "unknown test stage: $stage" >&2
+      exit 2
+      ;;
+  esac
+done
