@@ -14,7 +14,7 @@ struct Account {
   int64_t balance = 0;          // minor units; may be negative down to -overdraft_limit
   int64_t overdraft_limit = 0;  // >= 0
   uint64_t version = 0;         // 1 when opened, +1 per event that changes the account
-  CurrencyCode currency;
+  CurrencyCode currency{};
   AccountStatus status = AccountStatus::Active;
   AccountType type = AccountType::Checking;
 };

@@ -25,6 +25,23 @@ std::string_view AccountDirectory::IdArena::store(std::string_view id) {
   return {destination, id.size()};
 }
 
+void AccountDirectory::IdArena::release_last(std::string_view stored_id) {
+  // An id that opened a new chunk leaves the previous chunk's tail unused; once that newer
+  // chunk is empty again, the id being released must be in the chunk before it.
+  const auto holds = [&](const char* chunk) {
+    return stored_id.data() >= chunk && stored_id.data() < chunk + kChunkBytes;
+  };
+  while (!holds(chunks_.back().get())) {
+    TALLY_ASSERT(used_in_last_chunk_ == 0);
+    chunks_.pop_back();
+    TALLY_ASSERT(!chunks_.empty());
+    used_in_last_chunk_ = kChunkBytes;
+  }
+  const auto offset = static_cast<size_t>(stored_id.data() - chunks_.back().get());
+  TALLY_ASSERT(offset + stored_id.size() <= used_in_last_chunk_);
+  used_in_last_chunk_ = offset;
+}
+
 AccountIndex AccountDirectory::insert(std::string_view account_id, const Account& account) {
   TALLY_ASSERT(accounts_.size() < UINT32_MAX);
   const auto index = static_cast<AccountIndex>(accounts_.size());
@@ -39,10 +56,10 @@ void AccountDirectory::remove_last(std::string_view account_id) {
   const auto found = index_by_id_.find(account_id);
   TALLY_ASSERT(found != index_by_id_.end());
   TALLY_ASSERT(found->second + 1 == accounts_.size());
-  const size_t id_bytes = found->first.size();
+  const std::string_view stored_id = found->first;
   index_by_id_.erase(found);
   accounts_.pop_back();
-  id_arena_.release_last(id_bytes);
+  id_arena_.release_last(stored_id);
 }
 
 size_t AccountDirectory::memory_bytes() const {

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <xxhash.h>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/account.h"
 
@@ -65,7 +65,8 @@ class AccountDirectory {
   class IdArena {
    public:
     std::string_view store(std::string_view id);
-    void release_last(size_t bytes) { used_in_last_chunk_ -= bytes; }
+    // Gives back the most recently stored id (LIFO), including any chunk it opened.
+    void release_last(std::string_view stored_id);
     size_t memory_bytes() const { return chunks_.size() * kChunkBytes; }
 
    private:

@@ -48,8 +48,8 @@ void BusinessLogicProcessor::run() {
     int64_t unpublished = 0;
     uint64_t commands = 0;
     for (size_t index = 0; index < taken; ++index) {
-      const int64_t previous_last = last_position == kInitialPosition ? ring_.published()
-                                                                      : last_position;
+      const int64_t previous_last =
+          last_position == kInitialPosition ? ring_.published() : last_position;
       last_position = apply(*batches[index], now_ns);
       unpublished += last_position - previous_last;
       commands += static_cast<uint64_t>(last_position - previous_last);

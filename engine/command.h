@@ -19,23 +19,23 @@ namespace tally {
 
 struct Command {
   CommandType type = CommandType::Unknown;
-  std::string_view account_id;       // the account; Transfer: the source
-  std::string_view counterparty_id;  // Transfer: the destination
-  std::string_view owner;            // OpenAccount
-  std::string_view currency;         // OpenAccount
-  std::string_view reason;           // FreezeAccount
+  std::string_view account_id;                       // the account; Transfer: the source
+  std::string_view counterparty_id;                  // Transfer: the destination
+  std::string_view owner;                            // OpenAccount
+  std::string_view currency;                         // OpenAccount
+  std::string_view reason;                           // FreezeAccount
   AccountType account_type = AccountType::Checking;  // OpenAccount
-  int64_t amount = 0;                // Deposit, Withdraw, Transfer; OpenAccount: initial deposit
-  int64_t overdraft_limit = 0;       // OpenAccount
-  Id128 transaction_id;              // zero: none
+  int64_t amount = 0;           // Deposit, Withdraw, Transfer; OpenAccount: initial deposit
+  int64_t overdraft_limit = 0;  // OpenAccount
+  Id128 transaction_id;         // zero: none
   std::optional<uint64_t> expected_version;               // of account_id
   std::optional<uint64_t> expected_counterparty_version;  // Transfer: of counterparty_id
 };
 
 struct CommandBatch {
-  Id128 request_id;       // with a command's index, its idempotency key
-  uint64_t origin = 0;    // opaque token of the submitter, copied to every event (replies)
-  bool atomic = false;    // all commands apply, or none
+  Id128 request_id;     // with a command's index, its idempotency key
+  uint64_t origin = 0;  // opaque token of the submitter, copied to every event (replies)
+  bool atomic = false;  // all commands apply, or none
   std::span<const Command> commands;
 };
 

@@ -28,9 +28,9 @@ enum EventFlags : uint8_t {
 };
 
 struct alignas(64) Event {
-  uint64_t sequence = 0;    // ledger sequence: gapless, strictly increasing over events
-  int64_t timestamp_ns = 0; // Unix time, never goes backwards
-  uint64_t origin = 0;      // the submitter's token (CommandBatch::origin)
+  uint64_t sequence = 0;     // ledger sequence: gapless, strictly increasing over events
+  int64_t timestamp_ns = 0;  // Unix time, never goes backwards
+  uint64_t origin = 0;       // the submitter's token (CommandBatch::origin)
   Id128 request_id;
   uint16_t command_index = 0;
   EventType type = EventType::Unknown;
@@ -38,15 +38,15 @@ struct alignas(64) Event {
   ResultCode code = ResultCode::Ok;  // the command's outcome; CommandRejected: the reason
   uint8_t flags = 0;                 // EventFlags
   AccountType account_type = AccountType::Checking;  // AccountOpened
-  int64_t amount = 0;       // money moved; AccountOpened: initial deposit
-  int64_t balance = 0;      // account_id's balance after the event
-  uint64_t version = 0;     // account_id's version after the event
-  int64_t counterparty_balance = 0;   // Transferred: the destination's balance after
-  uint64_t counterparty_version = 0;  // Transferred: the destination's version after
+  int64_t amount = 0;                                // money moved; AccountOpened: initial deposit
+  int64_t balance = 0;                               // account_id's balance after the event
+  uint64_t version = 0;                              // account_id's version after the event
+  int64_t counterparty_balance = 0;                  // Transferred: the destination's balance after
+  uint64_t counterparty_version = 0;                 // Transferred: the destination's version after
   Id128 transaction_id;
-  int64_t overdraft_limit = 0;        // AccountOpened
-  uint64_t fingerprint = 0;           // hash of the command, for retries after recovery
-  CurrencyCode currency;              // AccountOpened
+  int64_t overdraft_limit = 0;  // AccountOpened
+  uint64_t fingerprint = 0;     // hash of the command, for retries after recovery
+  CurrencyCode currency;        // AccountOpened
   InlineString<kAccountIdMaxBytes> account_id;
   InlineString<kAccountIdMaxBytes> counterparty_id;
   InlineString<kOwnerMaxBytes> text;  // AccountOpened: owner; AccountFrozen: reason

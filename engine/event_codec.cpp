@@ -53,12 +53,14 @@ class Reader {
   explicit Reader(std::span<const uint8_t> in) : in_(in) {}
 
   bool byte(uint8_t& value) {
-    if (position_ >= in_.size()) return false;
+    if (position_ >= in_.size())
+      return false;
     value = in_[position_++];
     return true;
   }
   bool fixed64(uint64_t& value) {
-    if (in_.size() - position_ < sizeof(value)) return false;
+    if (in_.size() - position_ < sizeof(value))
+      return false;
     std::memcpy(&value, &in_[position_], sizeof(value));
     position_ += sizeof(value);
     return true;
@@ -67,22 +69,26 @@ class Reader {
     value = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
       uint8_t next = 0;
-      if (!byte(next)) return false;
+      if (!byte(next))
+        return false;
       value |= static_cast<uint64_t>(next & 0x7f) << shift;
-      if ((next & 0x80) == 0) return true;
+      if ((next & 0x80) == 0)
+        return true;
     }
     return false;
   }
   bool signed_varint(int64_t& value) {
     uint64_t raw = 0;
-    if (!varint(raw)) return false;
+    if (!varint(raw))
+      return false;
     value = static_cast<int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
     return true;
   }
   template <size_t Capacity>
   bool text(InlineString<Capacity>& value) {
     uint8_t length = 0;
-    if (!byte(length) || length > Capacity || in_.size() - position_ < length) return false;
+    if (!byte(length) || length > Capacity || in_.size() - position_ < length)
+      return false;
     value.assign({reinterpret_cast<const char*>(&in_[position_]), length});
     position_ += length;
     return true;
@@ -99,9 +105,12 @@ uint8_t parts_of(const Event& event) {
   if (event.type == EventType::Transferred || !event.counterparty_id.empty()) {
     parts |= kPartCounterparty;
   }
-  if ((event.flags & kHasTransactionId) != 0) parts |= kPartTransaction;
-  if (event.type == EventType::AccountOpened) parts |= kPartOpening;
-  if (!event.text.empty()) parts |= kPartText;
+  if ((event.flags & kHasTransactionId) != 0)
+    parts |= kPartTransaction;
+  if (event.type == EventType::AccountOpened)
+    parts |= kPartOpening;
+  if (!event.text.empty())
+    parts |= kPartText;
   return parts;
 }
 
@@ -152,9 +161,8 @@ bool decode_common(Reader& reader, Event& event, uint8_t& parts) {
   uint8_t command_type = 0;
   uint64_t code = 0;
   uint64_t command_index = 0;
-  const bool read = reader.byte(parts) && reader.byte(event.flags) &&
-                    reader.byte(command_type) && reader.varint(code) &&
-                    reader.fixed64(event.request_id.low) &&
+  const bool read = reader.byte(parts) && reader.byte(event.flags) && reader.byte(command_type) &&
+                    reader.varint(code) && reader.fixed64(event.request_id.low) &&
                     reader.fixed64(event.request_id.high) && reader.varint(command_index) &&
                     reader.fixed64(event.fingerprint) && reader.text(event.account_id) &&
                     reader.signed_varint(event.amount) && reader.signed_varint(event.balance) &&

@@ -11,7 +11,9 @@ EventConsumer::EventConsumer(std::string name, EventRing& ring, EventHandler& ha
       handler_(handler),
       dependencies_(std::move(dependencies)) {}
 
-EventConsumer::~EventConsumer() { join(); }
+EventConsumer::~EventConsumer() {
+  join();
+}
 
 void EventConsumer::start() {
   TALLY_ASSERT(!thread_.joinable());

@@ -31,10 +31,8 @@ EventSlots EventRing::claim(uint32_t count) {
     cached_gating_position_ = minimum_gating_position();
   }
   next_position_ = last + 1;
-  return EventSlots{.slots = slots_.get(),
-                    .mask = mask_,
-                    .first = static_cast<uint64_t>(first),
-                    .count = count};
+  return EventSlots{
+      .slots = slots_.get(), .mask = mask_, .first = static_cast<uint64_t>(first), .count = count};
 }
 
 }  // namespace tally

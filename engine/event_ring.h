@@ -59,7 +59,9 @@ class EventRing {
   int64_t published() const { return cursor_.get(); }
   const Sequence& cursor() const { return cursor_; }
   bool is_halted() const { return halted_.load(std::memory_order_acquire); }
-  const Event& at(int64_t position) const { return slots_[static_cast<uint64_t>(position) & mask_]; }
+  const Event& at(int64_t position) const {
+    return slots_[static_cast<uint64_t>(position) & mask_];
+  }
 
   // The position the slowest gating consumer has reached.
   int64_t minimum_gating_position() const;
@@ -69,8 +71,8 @@ class EventRing {
   WaitStrategy& wait_strategy_;
   std::unique_ptr<Event[]> slots_;
   std::vector<const Sequence*> gating_sequences_;
-  int64_t next_position_ = 0;                              // producer-local
-  int64_t cached_gating_position_ = kInitialPosition;       // producer-local
+  int64_t next_position_ = 0;                          // producer-local
+  int64_t cached_gating_position_ = kInitialPosition;  // producer-local
   Sequence cursor_;
   std::atomic<bool> halted_{false};
 };

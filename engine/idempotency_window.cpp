@@ -5,8 +5,7 @@
 namespace tally {
 
 IdempotencyWindow::IdempotencyWindow(uint32_t capacity)
-    : outcomes_(capacity),
-      slot_by_key_(capacity, SlotHash{&outcomes_}, SlotEqual{&outcomes_}) {}
+    : outcomes_(capacity), slot_by_key_(capacity, SlotHash{&outcomes_}, SlotEqual{&outcomes_}) {}
 
 void IdempotencyWindow::remember(const RememberedOutcome& outcome) {
   if (outcomes_.empty()) {

@@ -2,9 +2,9 @@
 // fixed-size and live in preallocated ring slots without touching the heap.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <string_view>
 

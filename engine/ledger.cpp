@@ -40,8 +40,7 @@ uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) 
   }
   fixed.type = static_cast<uint8_t>(command.type);
   fixed.account_type = static_cast<uint8_t>(command.account_type);
-  fixed.flags = static_cast<uint8_t>((batch.atomic ? 1 : 0) |
-                                     (command.expected_version ? 2 : 0) |
+  fixed.flags = static_cast<uint8_t>((batch.atomic ? 1 : 0) | (command.expected_version ? 2 : 0) |
                                      (command.expected_counterparty_version ? 4 : 0));
   uint64_t hash = XXH3_64bits(&fixed, sizeof(fixed));
   for (const std::string_view text : strings) {
@@ -58,7 +57,8 @@ Ledger::Ledger(const LedgerLimits& limits)
       window_(limits.idempotency_window),
       transactions_(limits.max_transaction_ids) {
   TALLY_ASSERT(limits.max_batch_commands >= 1);
-  undo_log_.reserve(2 * size_t{limits.max_batch_commands});
+  // At most three undo entries per command: a transfer's two accounts and its transaction id.
+  undo_log_.reserve(3 * size_t{limits.max_batch_commands});
   fingerprints_.resize(limits.max_batch_commands);
 }
 
@@ -176,8 +176,8 @@ void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
     event.balance = outcome->balance;
     event.version = outcome->version;
     event.fingerprint = outcome->fingerprint;
-    const bool generated = command.type == CommandType::OpenAccount &&
-                           command.account_id.empty() && is_ok(outcome->code);
+    const bool generated = command.type == CommandType::OpenAccount && command.account_id.empty() &&
+                           is_ok(outcome->code);
     if (generated) {
       event.account_id.assign(GeneratedAccountId(outcome->sequence).view());
     } else {

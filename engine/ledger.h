@@ -93,8 +93,8 @@ class Ledger {
   uint64_t next_sequence_ = 1;
   int64_t timestamp_ns_ = 0;
   bool recording_undo_ = false;
-  std::vector<UndoEntry> undo_log_;       // reserved at start-up: 2 entries per command
-  std::vector<uint64_t> fingerprints_;    // per command of the current batch
+  std::vector<UndoEntry> undo_log_;     // reserved at start-up: 3 entries per command
+  std::vector<uint64_t> fingerprints_;  // per command of the current batch
 };
 
 // The hash that identifies a command within its batch for idempotent retries.

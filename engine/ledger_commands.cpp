@@ -146,9 +146,8 @@ ResultCode Ledger::transfer(const Command& command, Event& event) {
       !is_ok(unusable)) {
     return unusable;
   }
-  if (const ResultCode unusable = find_usable(command.counterparty_id, false,
-                                              command.expected_counterparty_version,
-                                              destination_index);
+  if (const ResultCode unusable = find_usable(
+          command.counterparty_id, false, command.expected_counterparty_version, destination_index);
       !is_ok(unusable)) {
     return unusable;
   }

@@ -10,7 +10,9 @@ Pipeline::Pipeline(const PipelineConfig& config)
       ring_(config.ring_capacity, wait_strategy_),
       processor_(ledger_, ingress_, ring_) {}
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 EventConsumer& Pipeline::add_consumer(std::string name, EventHandler& handler,
                                       const std::vector<const EventConsumer*>& run_after) {

@@ -13,8 +13,12 @@ using protocol::CommandType;
 using protocol::EventType;
 using protocol::ResultCode;
 
-inline const char* result_code_name(ResultCode code) { return protocol::EnumNameResultCode(code); }
+inline const char* result_code_name(ResultCode code) {
+  return protocol::EnumNameResultCode(code);
+}
 
-inline bool is_ok(ResultCode code) { return code == ResultCode::Ok; }
+inline bool is_ok(ResultCode code) {
+  return code == ResultCode::Ok;
+}
 
 }  // namespace tally

@@ -55,8 +55,8 @@ size_t utf8_sequence_length(std::string_view text) {
 GeneratedAccountId::GeneratedAccountId(uint64_t sequence) {
   static_assert(kGeneratedAccountIdPrefix.size() + 20 <= sizeof(bytes_), "20 digits max");
   std::memcpy(bytes_, kGeneratedAccountIdPrefix.data(), kGeneratedAccountIdPrefix.size());
-  const auto converted = std::to_chars(bytes_ + kGeneratedAccountIdPrefix.size(),
-                                       bytes_ + sizeof(bytes_), sequence);
+  const auto converted =
+      std::to_chars(bytes_ + kGeneratedAccountIdPrefix.size(), bytes_ + sizeof(bytes_), sequence);
   TALLY_ASSERT(converted.ec == std::errc());
   length_ = static_cast<size_t>(converted.ptr - bytes_);
 }

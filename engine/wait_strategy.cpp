@@ -9,10 +9,14 @@
 namespace tally {
 
 std::optional<WaitKind> parse_wait_kind(std::string_view name) {
-  if (name == "spin") return WaitKind::kSpin;
-  if (name == "yield") return WaitKind::kYield;
-  if (name == "block") return WaitKind::kBlock;
-  if (name == "adaptive") return WaitKind::kAdaptive;
+  if (name == "spin")
+    return WaitKind::kSpin;
+  if (name == "yield")
+    return WaitKind::kYield;
+  if (name == "block")
+    return WaitKind::kBlock;
+  if (name == "adaptive")
+    return WaitKind::kAdaptive;
   return std::nullopt;
 }
 
@@ -36,6 +40,8 @@ void WaitStrategy::pause() {
 #endif
 }
 
-void WaitStrategy::yield() { sched_yield(); }
+void WaitStrategy::yield() {
+  sched_yield();
+}
 
 }  // namespace tally

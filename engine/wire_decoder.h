@@ -16,8 +16,8 @@ namespace tally {
 inline constexpr uint32_t kVerifierMaxDepth = 8;
 
 // Checks `frame` holds a well-formed Request (identifier, bounds, depth, table count) whose
-// protocol version is ours and whose body is a CommandBatch of 1..max_commands commands. Returns Ok, InvalidArgument (malformed,
-// empty, not a command batch) or LimitExceeded (too many commands).
+// protocol version is ours and whose body is a CommandBatch of 1..max_commands commands. Returns
+// Ok, InvalidArgument (malformed, empty, not a command batch) or LimitExceeded (too many commands).
 ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands);
 
 // Decodes a verified request's command batch; `commands` is cleared and refilled (its

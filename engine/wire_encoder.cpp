@@ -26,10 +26,9 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
   switch (command.type) {
     case CommandType::OpenAccount:
       return {protocol::Command::OpenAccount,
-              protocol::CreateOpenAccount(builder, account_id, string_of(builder, command.owner),
-                                          command.account_type,
-                                          string_of(builder, command.currency),
-                                          command.overdraft_limit, command.amount)
+              protocol::CreateOpenAccount(
+                  builder, account_id, string_of(builder, command.owner), command.account_type,
+                  string_of(builder, command.currency), command.overdraft_limit, command.amount)
                   .Union()};
     case CommandType::Deposit:
       return {protocol::Command::Deposit,
@@ -60,10 +59,10 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
                                               optional_of(command.expected_version))
                   .Union()};
     case CommandType::CloseAccount:
-      return {protocol::Command::CloseAccount,
-              protocol::CreateCloseAccount(builder, account_id,
-                                           optional_of(command.expected_version))
-                  .Union()};
+      return {
+          protocol::Command::CloseAccount,
+          protocol::CreateCloseAccount(builder, account_id, optional_of(command.expected_version))
+              .Union()};
     default:
       return {protocol::Command::NONE, Offset<void>()};
   }
@@ -71,7 +70,9 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
 
 }  // namespace
 
-protocol::Uint128 to_wire(const Id128& id) { return protocol::Uint128(id.low, id.high); }
+protocol::Uint128 to_wire(const Id128& id) {
+  return protocol::Uint128(id.low, id.high);
+}
 
 void encode_command_request(const CommandBatch& batch, FlatBufferBuilder& builder) {
   builder.Clear();
@@ -81,8 +82,8 @@ void encode_command_request(const CommandBatch& batch, FlatBufferBuilder& builde
     const auto [type, value] = encode_command(builder, command);
     entries.push_back(protocol::CreateCommandEntry(builder, type, value));
   }
-  const auto commands = protocol::CreateCommandBatch(builder, batch.atomic,
-                                                     builder.CreateVector(entries));
+  const auto commands =
+      protocol::CreateCommandBatch(builder, batch.atomic, builder.CreateVector(entries));
   const protocol::Uint128 request_id = to_wire(batch.request_id);
   const auto request = protocol::CreateRequest(
       builder, static_cast<uint16_t>(protocol::ProtocolVersion::Current), &request_id, 0,

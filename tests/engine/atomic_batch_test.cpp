@@ -7,8 +7,8 @@
 namespace tally {
 namespace {
 
-using testing::LedgerHarness;
 using testing::deposit_command;
+using testing::LedgerHarness;
 using testing::open_command;
 using testing::transfer_command;
 using testing::withdraw_command;

@@ -37,8 +37,8 @@ std::vector<std::vector<Command>> mixed_batches(const std::vector<std::string>& 
                            testing::deposit_command(pick(), amount)});
         break;
       case 3:
-        batches.push_back({testing::freeze_command(pick(), "review"),
-                           testing::unfreeze_command(pick())});
+        batches.push_back(
+            {testing::freeze_command(pick(), "review"), testing::unfreeze_command(pick())});
         break;
       default: {
         Command deposit = testing::deposit_command(pick(), amount);

@@ -97,7 +97,9 @@ TEST_P(EventRingTest, EveryConsumerSeesEveryEntryInOrderAndDependentsRunAfter) {
 INSTANTIATE_TEST_SUITE_P(WaitKinds, EventRingTest,
                          ::testing::Values(WaitKind::kAdaptive, WaitKind::kBlock, WaitKind::kYield,
                                            WaitKind::kSpin),
-                         [](const auto& test_info) { return std::string(wait_kind_name(test_info.param)); });
+                         [](const auto& test_info) {
+                           return std::string(wait_kind_name(test_info.param));
+                         });
 
 TEST(EventRingGatingTest, ProducerNeverOvertakesTheSlowestConsumer) {
   WaitStrategy wait(WaitKind::kBlock);

@@ -8,8 +8,8 @@
 namespace tally {
 namespace {
 
-using testing::LedgerHarness;
 using testing::deposit_command;
+using testing::LedgerHarness;
 using testing::open_command;
 using testing::withdraw_command;
 
@@ -105,8 +105,8 @@ TEST(IdempotencyTest, AZeroWindowDisablesRetryDetection) {
 TEST(IdempotencyTest, FingerprintCoversEveryFieldAndTheBatchShape) {
   const Command base = deposit_command("a", 5);
   const Command commands[] = {base};
-  const CommandBatch batch{.request_id = kRequest, .origin = 0, .atomic = false,
-                           .commands = commands};
+  const CommandBatch batch{
+      .request_id = kRequest, .origin = 0, .atomic = false, .commands = commands};
   const uint64_t fingerprint = command_fingerprint(base, batch);
   Command changed = base;
   changed.expected_version = 0;

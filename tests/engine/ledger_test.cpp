@@ -11,10 +11,10 @@
 namespace tally {
 namespace {
 
-using testing::LedgerHarness;
 using testing::close_command;
 using testing::deposit_command;
 using testing::freeze_command;
+using testing::LedgerHarness;
 using testing::open_command;
 using testing::transfer_command;
 using testing::unfreeze_command;
@@ -35,8 +35,7 @@ class LedgerTest : public ::testing::Test {
 };
 
 TEST_F(LedgerTest, OpenAccountRecordsEveryField) {
-  const Event event =
-      harness.apply_one(open_command("alice", "USD", 500, 100, "Alice Liddell"));
+  const Event event = harness.apply_one(open_command("alice", "USD", 500, 100, "Alice Liddell"));
   EXPECT_EQ(event.type, EventType::AccountOpened);
   EXPECT_EQ(event.code, ResultCode::Ok);
   EXPECT_EQ(event.sequence, 1u);

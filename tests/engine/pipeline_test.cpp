@@ -77,10 +77,11 @@ void submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin
 
 std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request) {
   flatbuffers::FlatBufferBuilder builder;
-  encode_command_request(
-      {.request_id = {.low = request, .high = 1}, .origin = 0, .atomic = false,
-       .commands = commands},
-      builder);
+  encode_command_request({.request_id = {.low = request, .high = 1},
+                          .origin = 0,
+                          .atomic = false,
+                          .commands = commands},
+                         builder);
   const auto span = builder.GetBufferSpan();
   return {span.begin(), span.end()};
 }

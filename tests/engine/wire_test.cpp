@@ -32,8 +32,8 @@ TEST(WireTest, EveryCommandRoundTrips) {
                               testing::freeze_command("a", "why"),
                               testing::unfreeze_command("a"),
                               testing::close_command("a")};
-  const CommandBatch batch{.request_id = {.low = 7, .high = 8}, .origin = 0, .atomic = true,
-                           .commands = commands};
+  const CommandBatch batch{
+      .request_id = {.low = 7, .high = 8}, .origin = 0, .atomic = true, .commands = commands};
   const std::vector<uint8_t> frame = frame_of(batch);
   ASSERT_EQ(verify_command_request(frame, 8190), ResultCode::Ok);
   std::vector<Command> decoded_commands;
@@ -61,8 +61,8 @@ TEST(WireTest, GarbageIsInvalidArgument) {
 
 TEST(WireTest, TruncatedFrameIsRefusedOrLosesOnlyPadding) {
   const Command commands[] = {testing::deposit_command("account-7", 1234)};
-  const CommandBatch batch{.request_id = {1, 1}, .origin = 0, .atomic = false,
-                           .commands = commands};
+  const CommandBatch batch{
+      .request_id = {1, 1}, .origin = 0, .atomic = false, .commands = commands};
   const std::vector<uint8_t> frame = frame_of(batch);
   int refused = 0;
   for (size_t size = 0; size < frame.size(); ++size) {
@@ -100,16 +100,15 @@ TEST(WireTest, OtherProtocolVersionIsInvalidArgument) {
   flatbuffers::FlatBufferBuilder builder;
   std::vector<flatbuffers::Offset<protocol::CommandEntry>> entries;
   const auto deposit = protocol::CreateDepositDirect(builder, "a", 1);
-  entries.push_back(protocol::CreateCommandEntry(builder, protocol::Command::Deposit,
-                                                 deposit.Union()));
+  entries.push_back(
+      protocol::CreateCommandEntry(builder, protocol::Command::Deposit, deposit.Union()));
   const auto batch = protocol::CreateCommandBatchDirect(builder, false, &entries);
   const protocol::Uint128 request_id(1, 1);
   protocol::FinishRequestBuffer(
       builder, protocol::CreateRequest(builder, 99, &request_id, 0,
                                        protocol::RequestBody::CommandBatch, batch.Union()));
   const auto span = builder.GetBufferSpan();
-  EXPECT_EQ(verify_command_request({span.data(), span.size()}, 8190),
-            ResultCode::InvalidArgument);
+  EXPECT_EQ(verify_command_request({span.data(), span.size()}, 8190), ResultCode::InvalidArgument);
 }
 
 TEST(WireTest, MissingCommandDecodesAsUnknownAndIsRejectedByTheLedger) {
