@@ -1,0 +1,77 @@
+// BusinessLogic benchmarks: the Ledger alone, on the calling thread, with no ring, no ingress
+// and no wire decoding: the ceiling of what the business-logic thread can do.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "bench/workload.h"
+#include "engine/event_slots.h"
+#include "engine/ledger.h"
+
+namespace tally::bench {
+namespace {
+
+// One pass over the standard traffic: long enough for a stable figure (a second or more), short
+// enough to keep the default run well under two minutes.
+constexpr uint64_t kCommandsPerRun = 1 << 21;
+constexpr uint32_t kDefaultIdempotencyWindow = LedgerLimits{}.idempotency_window;
+
+// A function that returns a workload; called only when a benchmark runs, so that workloads are
+// generated only for the benchmarks selected.
+using WorkloadSource = const Workload& (*)();
+
+void business_logic_mixed(benchmark::State& state, WorkloadSource workload_source,
+                          uint32_t batch_size, uint32_t idempotency_window) {
+  const Workload& workload = workload_source();
+  Ledger ledger(benchmark_ledger_limits(workload, idempotency_window));
+  open_accounts(ledger, workload);
+  std::vector<Event> events(batch_size);
+  const EventSlots slots{
+      .slots = events.data(), .mask = ~uint64_t{0}, .first = 0, .count = batch_size};
+  const uint64_t batches_per_run = kCommandsPerRun / batch_size;
+  uint64_t batch_number = 0;
+  uint64_t rejections = 0;
+  for (auto _ : state) {
+    for (uint64_t index = 0; index < batches_per_run; ++index, ++batch_number) {
+      // Counting from 1 keeps every request id unique across iterations, so none is a retry.
+      const CommandBatch batch{
+          .request_id = {.low = batch_number + 1, .high = kTrafficRequestIdHigh},
+          .origin = 0,
+          .atomic = false,
+          .commands = workload.traffic_batch(batch_number, batch_size)};
+      ledger.apply(batch, static_cast<int64_t>(batch_number), slots);
+      rejections += count_rejections(events);
+    }
+  }
+  const uint64_t commands = batch_number * batch_size;
+  state.SetItemsProcessed(static_cast<int64_t>(commands));
+  state.counters["rejected_percent"] =
+      100.0 * static_cast<double>(rejections) / static_cast<double>(commands);
+}
+
+void register_business_logic(const std::string& family, WorkloadSource workload_source,
+                             uint32_t batch_size, uint32_t window) {
+  const std::string name =
+      family + "/batch:" + std::to_string(batch_size) + "/retry_window:" + std::to_string(window);
+  benchmark::RegisterBenchmark(name.c_str(), business_logic_mixed, workload_source, batch_size,
+                               window)
+      ->Iterations(1)
+      ->Unit(benchmark::kMillisecond);
+}
+
+void register_business_logic_benchmarks() {
+  for (const uint32_t window : {kDefaultIdempotencyWindow, 0u}) {
+    for (const uint32_t batch_size : {1u, 64u, 1024u}) {
+      register_business_logic("BusinessLogicMixed", standard_workload, batch_size, window);
+    }
+  }
+  for (const uint32_t window : {kDefaultIdempotencyWindow, 0u}) {
+    register_business_logic("BusinessLogicCacheResident", cache_resident_workload, 64, window);
+  }
+}
+
+const bool registered = (register_business_logic_benchmarks(), true);
+
+}  // namespace
+}  // namespace tally::bench
