@@ -114,7 +114,29 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
   return matching == count ? RetryVerdict::kRetry : RetryVerdict::kRequestIdReused;
 }
 
+void Ledger::prefetch_accounts(const CommandBatch& batch) const {
+  // Two passes over the batch, so that its cache misses overlap instead of queueing: first
+  // every command's table slot, then (slots now cached) every record. Worth it only when
+  // there is more than one command to overlap.
+  if (batch.commands.size() < 2) {
+    return;
+  }
+  for (const Command& command : batch.commands) {
+    accounts_.prefetch_slot(AccountDirectory::hash_of(command.account_id));
+    if (!command.counterparty_id.empty()) {
+      accounts_.prefetch_slot(AccountDirectory::hash_of(command.counterparty_id));
+    }
+  }
+  for (const Command& command : batch.commands) {
+    accounts_.prefetch_record(AccountDirectory::hash_of(command.account_id));
+    if (!command.counterparty_id.empty()) {
+      accounts_.prefetch_record(AccountDirectory::hash_of(command.counterparty_id));
+    }
+  }
+}
+
 void Ledger::apply_each(const CommandBatch& batch, const EventSlots& out) {
+  prefetch_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
     const Command& command = batch.commands[index];
     Event& event = out[index];
@@ -132,6 +154,7 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   recording_undo_ = true;
   uint32_t failed_index = out.count;
   ResultCode failure = ResultCode::Ok;
+  prefetch_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
     Event& event = out[index];
     begin_event(batch, index, event);
@@ -268,9 +291,9 @@ void Ledger::record_rejection(const Command& command, ResultCode code, Event& ev
   event.counterparty_version = 0;
   // The current state of the account, if it exists, helps the client decide what to do next
   // (a version conflict's current version, say).
-  if (const AccountIndex* index = accounts_.find(command.account_id)) {
-    event.balance = accounts_.at(*index).balance;
-    event.version = accounts_.at(*index).version;
+  if (const AccountRef ref = accounts_.find(command.account_id); ref != kNoAccount) {
+    event.balance = accounts_.at(ref).balance;
+    event.version = accounts_.at(ref).version;
   }
   if (command.type == CommandType::OpenAccount) {
     event.text.assign_truncated(command.owner);
@@ -281,12 +304,12 @@ void Ledger::record_rejection(const Command& command, ResultCode code, Event& ev
 
 ResultCode Ledger::find_usable(std::string_view account_id, bool allow_frozen,
                                const std::optional<uint64_t>& expected_version,
-                               AccountIndex& found) {
-  const AccountIndex* index = accounts_.find(account_id);
-  if (index == nullptr) {
+                               AccountRef& found) {
+  const AccountRef ref = accounts_.find(account_id);
+  if (ref == kNoAccount) {
     return ResultCode::AccountNotFound;
   }
-  const Account& account = accounts_.at(*index);
+  const Account& account = accounts_.at(ref);
   if (account.status == AccountStatus::Closed) {
     return ResultCode::AccountClosed;
   }
@@ -296,7 +319,7 @@ ResultCode Ledger::find_usable(std::string_view account_id, bool allow_frozen,
   if (expected_version && *expected_version != account.version) {
     return ResultCode::VersionConflict;
   }
-  found = *index;
+  found = ref;
   return ResultCode::Ok;
 }
 
@@ -313,14 +336,13 @@ ResultCode Ledger::check_transaction_id(const Id128& transaction_id) const {
   return ResultCode::Ok;
 }
 
-void Ledger::change_account(AccountIndex index, const Account& updated) {
-  Account& account = accounts_.at(index);
+void Ledger::change_account(AccountRef ref, const Account& updated) {
+  Account& account = accounts_.at(ref);
   if (recording_undo_) {
     undo_log_.push_back({.kind = UndoEntry::Kind::kAccountChanged,
-                         .account_index = index,
+                         .account = ref,
                          .previous = account,
-                         .transaction_id = {},
-                         .account_id = {}});
+                         .transaction_id = {}});
   }
   TALLY_ASSERT(updated.version == account.version + 1);
   TALLY_ASSERT(updated.balance >= -updated.overdraft_limit);
@@ -334,10 +356,9 @@ void Ledger::add_transaction(const Id128& transaction_id) {
   transactions_.add(transaction_id);
   if (recording_undo_) {
     undo_log_.push_back({.kind = UndoEntry::Kind::kTransactionAdded,
-                         .account_index = 0,
+                         .account = kNoAccount,
                          .previous = {},
-                         .transaction_id = transaction_id,
-                         .account_id = {}});
+                         .transaction_id = transaction_id});
   }
 }
 
@@ -345,14 +366,13 @@ void Ledger::rollback() {
   for (auto entry = undo_log_.rbegin(); entry != undo_log_.rend(); ++entry) {
     switch (entry->kind) {
       case UndoEntry::Kind::kAccountChanged:
-        accounts_.at(entry->account_index) = entry->previous;
+        accounts_.at(entry->account) = entry->previous;
         break;
       case UndoEntry::Kind::kTransactionAdded:
         transactions_.remove(entry->transaction_id);
         break;
       case UndoEntry::Kind::kAccountOpened:
-        TALLY_ASSERT(entry->account_index + 1 == accounts_.size());
-        accounts_.remove_last(entry->account_id);
+        accounts_.remove_last(entry->account);
         break;
     }
   }

@@ -52,10 +52,9 @@ class Ledger {
   struct UndoEntry {
     enum class Kind : uint8_t { kAccountChanged, kAccountOpened, kTransactionAdded };
     Kind kind;
-    AccountIndex account_index = 0;
+    AccountRef account = kNoAccount;
     Account previous;
     Id128 transaction_id;
-    std::string_view account_id;  // kAccountOpened; valid while the batch is being applied
   };
 
   RetryVerdict check_retry(const CommandBatch& batch);
@@ -64,6 +63,7 @@ class Ledger {
   void answer_retry(const CommandBatch& batch, const EventSlots& out);
   void reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out);
   void remember_outcomes(const CommandBatch& batch, const EventSlots& out);
+  void prefetch_accounts(const CommandBatch& batch) const;
 
   void begin_event(const CommandBatch& batch, uint32_t index, Event& event);
   ResultCode execute(const Command& command, Event& event);
@@ -79,10 +79,10 @@ class Ledger {
 
   // Shared checks: the account exists, is not closed, (optionally) not frozen, at the version.
   ResultCode find_usable(std::string_view account_id, bool allow_frozen,
-                         const std::optional<uint64_t>& expected_version, AccountIndex& found);
+                         const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
-  void change_account(AccountIndex index, const Account& updated);
+  void change_account(AccountRef ref, const Account& updated);
   void add_transaction(const Id128& transaction_id);
   void rollback();
 

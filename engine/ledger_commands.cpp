@@ -49,7 +49,7 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
     event.account_id.assign(GeneratedAccountId(event.sequence).view());
   }
   const std::string_view account_id = event.account_id.view();
-  if (accounts_.find(account_id) != nullptr) {
+  if (accounts_.find(account_id) != kNoAccount) {
     return ResultCode::AccountExists;
   }
   if (accounts_.size() >= limits_.max_accounts) {
@@ -61,13 +61,12 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
                         .currency = *CurrencyCode::parse(command.currency),
                         .status = AccountStatus::Active,
                         .type = command.account_type};
-  const AccountIndex index = accounts_.insert(account_id, account);
+  const AccountRef ref = accounts_.insert(account_id, account);
   if (recording_undo_) {
     undo_log_.push_back({.kind = UndoEntry::Kind::kAccountOpened,
-                         .account_index = index,
+                         .account = ref,
                          .previous = {},
-                         .transaction_id = {},
-                         .account_id = account_id});
+                         .transaction_id = {}});
   }
   event.type = EventType::AccountOpened;
   event.account_type = account.type;
@@ -82,7 +81,7 @@ ResultCode Ledger::deposit(const Command& command, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
-  AccountIndex index = 0;
+  AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, false, command.expected_version, index);
       !is_ok(unusable)) {
@@ -109,7 +108,7 @@ ResultCode Ledger::withdraw(const Command& command, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
-  AccountIndex index = 0;
+  AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, false, command.expected_version, index);
       !is_ok(unusable)) {
@@ -139,8 +138,8 @@ ResultCode Ledger::transfer(const Command& command, Event& event) {
   if (command.account_id == command.counterparty_id) {
     return ResultCode::SameAccount;
   }
-  AccountIndex source_index = 0;
-  AccountIndex destination_index = 0;
+  AccountRef source_index = kNoAccount;
+  AccountRef destination_index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, false, command.expected_version, source_index);
       !is_ok(unusable)) {
@@ -186,7 +185,7 @@ ResultCode Ledger::freeze(const Command& command, Event& event) {
   if (command.reason.size() > kFreezeReasonMaxBytes || !is_valid_utf8(command.reason)) {
     return ResultCode::InvalidArgument;
   }
-  AccountIndex index = 0;
+  AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, false, command.expected_version, index);
       !is_ok(unusable)) {
@@ -203,7 +202,7 @@ ResultCode Ledger::freeze(const Command& command, Event& event) {
 }
 
 ResultCode Ledger::unfreeze(const Command& command, Event& event) {
-  AccountIndex index = 0;
+  AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, true, command.expected_version, index);
       !is_ok(unusable)) {
@@ -222,7 +221,7 @@ ResultCode Ledger::unfreeze(const Command& command, Event& event) {
 }
 
 ResultCode Ledger::close(const Command& command, Event& event) {
-  AccountIndex index = 0;
+  AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, false, command.expected_version, index);
       !is_ok(unusable)) {

@@ -86,8 +86,8 @@ Event LedgerHarness::apply_one(const Command& command) {
 }
 
 const Account* LedgerHarness::find(std::string_view account_id) const {
-  const AccountIndex* index = ledger_.accounts().find(account_id);
-  return index == nullptr ? nullptr : &ledger_.accounts().at(*index);
+  const AccountRef ref = ledger_.accounts().find(account_id);
+  return ref == kNoAccount ? nullptr : &ledger_.accounts().at(ref);
 }
 
 }  // namespace tally::testing
