@@ -4,30 +4,54 @@
 
 namespace tally {
 
-IdempotencyWindow::IdempotencyWindow(uint32_t capacity)
-    : outcomes_(capacity), slot_by_key_(capacity, SlotHash{&outcomes_}, SlotEqual{&outcomes_}) {}
+static_assert(sizeof(RememberedOutcome) == 32, "the window's cost per command is documented");
 
-void IdempotencyWindow::remember(const RememberedOutcome& outcome) {
-  if (outcomes_.empty()) {
+IdempotencyWindow::IdempotencyWindow(uint32_t capacity)
+    : outcomes_(capacity), queue_(capacity) {
+  requests_.reserve(capacity);
+}
+
+void IdempotencyWindow::forget_oldest() {
+  TALLY_ASSERT(queue_size_ > 0);
+  const QueuedRequest& oldest = queue_[queue_head_];
+  const size_t erased = requests_.erase(oldest.request_id);
+  TALLY_ASSERT(erased == 1);
+  remembered_commands_ -= oldest.count;
+  queue_head_ = (queue_head_ + 1) % queue_.size();
+  --queue_size_;
+}
+
+void IdempotencyWindow::remember(const Id128& request_id, uint64_t fingerprint,
+                                 std::span<const RememberedOutcome> outcomes) {
+  const size_t capacity = outcomes_.size();
+  if (outcomes.empty() || outcomes.size() > capacity) {
     return;
   }
-  const uint32_t slot = next_slot_;
-  if (used_slots_ == outcomes_.size()) {
-    // Evict the oldest before overwriting: the index hashes the key stored in the slot.
-    const size_t erased = slot_by_key_.erase(slot);
-    TALLY_ASSERT(erased == 1);
-  } else {
-    ++used_slots_;
+  while (remembered_commands_ + outcomes.size() > capacity) {
+    forget_oldest();
   }
-  outcomes_[slot] = outcome;
-  const bool inserted = slot_by_key_.insert(slot).second;
+  // Every request has at least one command, so the request queue cannot overflow while the
+  // command budget holds.
+  TALLY_ASSERT(queue_size_ < queue_.size());
+  const auto count = static_cast<uint32_t>(outcomes.size());
+  const RememberedRequest request{.fingerprint = fingerprint, .first_slot = next_slot_,
+                                  .count = count};
+  const bool inserted = requests_.emplace(request_id, request).second;
   TALLY_ASSERT(inserted);
-  next_slot_ = (slot + 1 == outcomes_.size()) ? 0 : slot + 1;
+  for (const RememberedOutcome& outcome : outcomes) {
+    outcomes_[next_slot_] = outcome;
+    next_slot_ = next_slot_ + 1 == capacity ? 0 : next_slot_ + 1;
+  }
+  queue_[(queue_head_ + queue_size_) % queue_.size()] = {request_id, count};
+  ++queue_size_;
+  remembered_commands_ += count;
 }
 
 size_t IdempotencyWindow::memory_bytes() const {
+  using Entry = std::pair<const Id128, RememberedRequest>;
   return outcomes_.capacity() * sizeof(RememberedOutcome) +
-         slot_by_key_.bucket_count() * (sizeof(uint32_t) + 1);
+         queue_.capacity() * sizeof(QueuedRequest) +
+         requests_.bucket_count() * (sizeof(Entry) + 1);
 }
 
 }  // namespace tally

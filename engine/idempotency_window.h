@@ -1,33 +1,28 @@
-// IdempotencyWindow: the outcomes of the most recent commands, by idempotency key, so that a
-// retried command gets its original outcome and writes nothing.
+// IdempotencyWindow: the outcomes of the most recent requests, by request id, so that a
+// retried request gets its original outcomes and writes nothing.
 //
-// A key is (request id, index of the command in its request). The window keeps the last
-// `capacity` commands in a ring (oldest evicted first) and an index from key to ring slot.
-// A retry older than the window is not recognised: the window is the promise, in commands,
-// and its cost is about 64 bytes per remembered command. Business-logic thread only.
+// Remembered per request, not per command: one index entry (request id → where its outcomes
+// start, how many, and the fingerprint of all its commands) and one 32-byte outcome per
+// command, written in a ring. The window holds the last `capacity` commands; when new
+// outcomes need room, the oldest requests are forgotten whole, so a request is either fully
+// remembered or not at all. A retry older than the window is not recognised: the window is
+// the promise, in commands. Cost: 32 bytes per remembered command plus about 64 bytes per
+// remembered request (index entry and eviction queue). Business-logic thread only.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_set.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/identifiers.h"
 #include "engine/protocol.h"
 
 namespace tally {
 
-struct IdempotencyKey {
-  Id128 request_id;
-  uint32_t command_index = 0;
-  friend bool operator==(const IdempotencyKey&, const IdempotencyKey&) = default;
-};
-
-// What a retry is answered with: the original outcome, and the fingerprint of the command
-// that produced it (a retry must carry the same command).
+// What one command's retry is answered with.
 struct RememberedOutcome {
-  IdempotencyKey key;
-  uint64_t fingerprint = 0;
   uint64_t sequence = 0;
   int64_t balance = 0;
   uint64_t version = 0;
@@ -35,58 +30,55 @@ struct RememberedOutcome {
   CommandType command_type = CommandType::Unknown;
 };
 
+// A remembered request: its outcomes are outcome(first_slot + i) for i < count.
+struct RememberedRequest {
+  uint64_t fingerprint = 0;  // of all its commands, in order
+  uint32_t first_slot = 0;
+  uint32_t count = 0;
+};
+
 class IdempotencyWindow {
  public:
   explicit IdempotencyWindow(uint32_t capacity);
-  // The index's hash functor points at outcomes_, so the window stays where it was built.
   IdempotencyWindow(const IdempotencyWindow&) = delete;
   IdempotencyWindow& operator=(const IdempotencyWindow&) = delete;
 
   bool enabled() const { return !outcomes_.empty(); }
 
-  // The remembered outcome for `key`, or nullptr. The pointer is valid until the next remember.
-  const RememberedOutcome* find(const IdempotencyKey& key) const {
-    const auto found = slot_by_key_.find(key);
-    return found == slot_by_key_.end() ? nullptr : &outcomes_[*found];
+  // The remembered request, or nullptr. Valid until the next remember().
+  const RememberedRequest* find(const Id128& request_id) const {
+    const auto found = requests_.find(request_id);
+    return found == requests_.end() ? nullptr : &found->second;
   }
 
-  // Remembers an outcome whose key is not in the window, evicting the oldest when full.
-  void remember(const RememberedOutcome& outcome);
+  const RememberedOutcome& outcome(const RememberedRequest& request, uint32_t index) const {
+    return outcomes_[(request.first_slot + index) % outcomes_.size()];
+  }
 
-  size_t size() const { return slot_by_key_.size(); }
+  // Remembers a request not in the window, forgetting the oldest ones to make room. A request
+  // with more commands than the whole window is not remembered.
+  void remember(const Id128& request_id, uint64_t fingerprint,
+                std::span<const RememberedOutcome> outcomes);
+
+  size_t request_count() const { return requests_.size(); }
+  size_t command_count() const { return remembered_commands_; }
   size_t memory_bytes() const;
 
  private:
-  static size_t hash_key(const IdempotencyKey& key) {
-    return mix64(key.request_id.low ^ mix64(key.request_id.high ^ mix64(key.command_index)));
-  }
-
-  // The index stores ring slots; hashing and comparing a slot looks at the key stored there,
-  // so each key is kept once.
-  struct SlotHash {
-    using is_transparent = void;
-    using is_avalanching = void;
-    const std::vector<RememberedOutcome>* outcomes;
-    size_t operator()(uint32_t slot) const { return hash_key((*outcomes)[slot].key); }
-    size_t operator()(const IdempotencyKey& key) const { return hash_key(key); }
-  };
-  struct SlotEqual {
-    using is_transparent = void;
-    const std::vector<RememberedOutcome>* outcomes;
-    const IdempotencyKey& key_of(uint32_t slot) const { return (*outcomes)[slot].key; }
-    bool operator()(uint32_t left, uint32_t right) const { return left == right; }
-    bool operator()(const IdempotencyKey& left, uint32_t right) const {
-      return left == key_of(right);
-    }
-    bool operator()(uint32_t left, const IdempotencyKey& right) const {
-      return key_of(left) == right;
-    }
+  struct QueuedRequest {
+    Id128 request_id;
+    uint32_t count;
   };
 
-  std::vector<RememberedOutcome> outcomes_;
+  void forget_oldest();
+
+  std::vector<RememberedOutcome> outcomes_;  // ring of `capacity` outcomes
   uint32_t next_slot_ = 0;
-  uint32_t used_slots_ = 0;
-  boost::unordered_flat_set<uint32_t, SlotHash, SlotEqual> slot_by_key_;
+  size_t remembered_commands_ = 0;
+  std::vector<QueuedRequest> queue_;  // ring of requests, oldest at queue_head_
+  size_t queue_head_ = 0;
+  size_t queue_size_ = 0;
+  boost::unordered_flat_map<Id128, RememberedRequest, Id128Hash> requests_;
 };
 
 }  // namespace tally

@@ -60,11 +60,13 @@ Ledger::Ledger(const LedgerLimits& limits)
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
   undo_log_.reserve(3 * size_t{limits.max_batch_commands});
   fingerprints_.resize(limits.max_batch_commands);
+  outcomes_.reserve(limits.max_batch_commands);
 }
 
 size_t Ledger::memory_bytes() const {
   return accounts_.memory_bytes() + window_.memory_bytes() + transactions_.memory_bytes() +
-         undo_log_.capacity() * sizeof(UndoEntry) + fingerprints_.capacity() * sizeof(uint64_t);
+         undo_log_.capacity() * sizeof(UndoEntry) + fingerprints_.capacity() * sizeof(uint64_t) +
+         outcomes_.capacity() * sizeof(RememberedOutcome);
 }
 
 void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const EventSlots& out) {
@@ -97,21 +99,17 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
   if (!window_.enabled()) {
     return RetryVerdict::kNew;
   }
-  uint32_t remembered = 0;
-  uint32_t matching = 0;
   const auto count = static_cast<uint32_t>(batch.commands.size());
   for (uint32_t index = 0; index < count; ++index) {
     fingerprints_[index] = command_fingerprint(batch.commands[index], batch);
-    const RememberedOutcome* outcome = window_.find({batch.request_id, index});
-    if (outcome != nullptr) {
-      ++remembered;
-      matching += outcome->fingerprint == fingerprints_[index] ? 1 : 0;
-    }
   }
-  if (remembered == 0) {
+  request_fingerprint_ = XXH3_64bits(fingerprints_.data(), count * sizeof(uint64_t));
+  const RememberedRequest* remembered = window_.find(batch.request_id);
+  if (remembered == nullptr) {
     return RetryVerdict::kNew;
   }
-  return matching == count ? RetryVerdict::kRetry : RetryVerdict::kRequestIdReused;
+  const bool same = remembered->count == count && remembered->fingerprint == request_fingerprint_;
+  return same ? RetryVerdict::kRetry : RetryVerdict::kRequestIdReused;
 }
 
 void Ledger::prefetch_accounts(const CommandBatch& batch) const {
@@ -182,9 +180,11 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
 }
 
 void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
+  const RememberedRequest* request = window_.find(batch.request_id);
+  TALLY_ASSERT(request != nullptr);
+  TALLY_ASSERT(request->count == out.count);
   for (uint32_t index = 0; index < out.count; ++index) {
-    const RememberedOutcome* outcome = window_.find({batch.request_id, index});
-    TALLY_ASSERT(outcome != nullptr);
+    const RememberedOutcome* outcome = &window_.outcome(*request, index);
     const Command& command = batch.commands[index];
     Event& event = out[index];
     event = Event{};
@@ -198,7 +198,7 @@ void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
     event.flags = kReplayedAnswer;
     event.balance = outcome->balance;
     event.version = outcome->version;
-    event.fingerprint = outcome->fingerprint;
+    event.fingerprint = fingerprints_[index];
     const bool generated = command.type == CommandType::OpenAccount && command.account_id.empty() &&
                            is_ok(outcome->code);
     if (generated) {
@@ -221,16 +221,16 @@ void Ledger::remember_outcomes(const CommandBatch& batch, const EventSlots& out)
   if (!window_.enabled()) {
     return;
   }
+  outcomes_.clear();
   for (uint32_t index = 0; index < out.count; ++index) {
     const Event& event = out[index];
-    window_.remember({.key = {batch.request_id, index},
-                      .fingerprint = fingerprints_[index],
-                      .sequence = event.sequence,
-                      .balance = event.balance,
-                      .version = event.version,
-                      .code = event.code,
-                      .command_type = event.command_type});
+    outcomes_.push_back({.sequence = event.sequence,
+                         .balance = event.balance,
+                         .version = event.version,
+                         .code = event.code,
+                         .command_type = event.command_type});
   }
+  window_.remember(batch.request_id, request_fingerprint_, outcomes_);
 }
 
 void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event) {

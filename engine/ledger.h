@@ -6,9 +6,10 @@
 // byte for byte in their encoding. Allocates only when a table grows past its reserved size.
 //
 // Per batch, in order:
-//  1. retry check: if every command's (request id, index) is remembered with the same command,
-//     the batch is answered from the window and nothing new is written; if only some are, or a
-//     command differs, every command is rejected with RequestIdReused;
+//  1. retry check: if the request id is remembered with the same commands (same count, same
+//     fingerprint over all of them), the batch is answered from the window and nothing new is
+//     written; if it is remembered with other commands, every command is rejected with
+//     RequestIdReused;
 //  2. otherwise each command is validated and applied; a failing one becomes a CommandRejected
 //     event with its reason. In an atomic batch the first failure undoes the batch: the failing
 //     command keeps its reason and every other command is rejected with LinkedCommandFailed.
@@ -94,7 +95,9 @@ class Ledger {
   int64_t timestamp_ns_ = 0;
   bool recording_undo_ = false;
   std::vector<UndoEntry> undo_log_;     // reserved at start-up: 3 entries per command
-  std::vector<uint64_t> fingerprints_;  // per command of the current batch
+  std::vector<uint64_t> fingerprints_;       // per command of the current batch
+  uint64_t request_fingerprint_ = 0;         // of the current batch, all commands in order
+  std::vector<RememberedOutcome> outcomes_;  // the current batch's, for the window
 };
 
 // The hash that identifies a command within its batch for idempotent retries.

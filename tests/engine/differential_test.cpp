@@ -180,22 +180,11 @@ class ReferenceLedger {
     }
 
     if (limits_.idempotency_window > 0) {
-      size_t remembered = 0;
-      size_t same_command = 0;
-      for (size_t index = 0; index < count; ++index) {
-        const auto found = window_.find(window_key(batch, index));
-        if (found != window_.end()) {
-          ++remembered;
-          same_command += found->second.fingerprint == fingerprints[index] ? 1 : 0;
-        }
+      const auto found = window_.find(window_key(batch));
+      if (found != window_.end() && found->second.fingerprints == fingerprints) {
+        return found->second.answers;
       }
-      if (remembered == count && same_command == count) {
-        for (size_t index = 0; index < count; ++index) {
-          entries[index] = window_.at(window_key(batch, index)).answer;
-        }
-        return entries;
-      }
-      if (remembered > 0) {
+      if (found != window_.end()) {
         for (size_t index = 0; index < count; ++index) {
           entries[index].sequence = next_sequence_++;
           reject(batch.commands[index], ResultCode::RequestIdReused, entries[index]);
@@ -210,9 +199,7 @@ class ReferenceLedger {
       apply_each(batch, entries);
     }
     if (limits_.idempotency_window > 0) {
-      for (size_t index = 0; index < count; ++index) {
-        remember(window_key(batch, index), fingerprints[index], entries[index]);
-      }
+      remember(window_key(batch), fingerprints, entries);
     }
     return entries;
   }
@@ -226,36 +213,49 @@ class ReferenceLedger {
   size_t transaction_count() const { return transactions_.size(); }
 
  private:
+  // The window remembers whole requests: a retry must carry the same commands (fingerprint by
+  // fingerprint), and the oldest requests are forgotten whole once their commands no longer
+  // fit in `idempotency_window` commands.
   struct WindowKey {
     uint64_t request_low = 0;
     uint64_t request_high = 0;
-    size_t index = 0;
     auto operator<=>(const WindowKey&) const = default;
   };
   struct WindowRecord {
-    uint64_t fingerprint = 0;
-    ExpectedEntry answer;  // what a retry of this command is answered with
+    std::vector<uint64_t> fingerprints;
+    std::vector<ExpectedEntry> answers;  // what a retry of each command is answered with
   };
   using TransactionKey = std::pair<uint64_t, uint64_t>;
 
-  static WindowKey window_key(const CommandBatch& batch, size_t index) {
-    return {batch.request_id.low, batch.request_id.high, index};
+  static WindowKey window_key(const CommandBatch& batch) {
+    return {batch.request_id.low, batch.request_id.high};
   }
 
-  void remember(const WindowKey& key, uint64_t fingerprint, const ExpectedEntry& outcome) {
-    WindowRecord record{.fingerprint = fingerprint, .answer = {}};
-    record.answer.code = outcome.code;
-    record.answer.sequence = outcome.sequence;
-    record.answer.balance = outcome.balance;
-    record.answer.version = outcome.version;
-    record.answer.opened_account_id = outcome.opened_account_id;
-    record.answer.replayed = true;
-    window_.emplace(key, std::move(record));
-    window_order_.push_back(key);
-    if (window_order_.size() > limits_.idempotency_window) {
-      window_.erase(window_order_.front());
+  void remember(const WindowKey& key, const std::vector<uint64_t>& fingerprints,
+                const std::vector<ExpectedEntry>& outcomes) {
+    if (outcomes.size() > limits_.idempotency_window) {
+      return;
+    }
+    while (remembered_commands_ + outcomes.size() > limits_.idempotency_window) {
+      const auto& [oldest, oldest_count] = window_order_.front();
+      window_.erase(oldest);
+      remembered_commands_ -= oldest_count;
       window_order_.pop_front();
     }
+    WindowRecord record{.fingerprints = fingerprints, .answers = {}};
+    for (const ExpectedEntry& outcome : outcomes) {
+      ExpectedEntry answer;
+      answer.code = outcome.code;
+      answer.sequence = outcome.sequence;
+      answer.balance = outcome.balance;
+      answer.version = outcome.version;
+      answer.opened_account_id = outcome.opened_account_id;
+      answer.replayed = true;
+      record.answers.push_back(answer);
+    }
+    window_.emplace(key, std::move(record));
+    window_order_.emplace_back(key, outcomes.size());
+    remembered_commands_ += outcomes.size();
   }
 
   void apply_each(const CommandBatch& batch, std::vector<ExpectedEntry>& entries) {
@@ -609,7 +609,8 @@ class ReferenceLedger {
   Accounts accounts_;
   std::set<TransactionKey> transactions_;
   std::map<WindowKey, WindowRecord> window_;
-  std::deque<WindowKey> window_order_;  // oldest first, for eviction
+  std::deque<std::pair<WindowKey, size_t>> window_order_;  // oldest first, with command counts
+  size_t remembered_commands_ = 0;
   uint64_t next_sequence_ = 1;
   bool journaling_ = false;  // inside an atomic batch
   std::map<std::string, std::optional<ModelAccount>, std::less<>> accounts_before_batch_;
