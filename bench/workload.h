@@ -54,6 +54,7 @@ class Workload {
   std::vector<std::string> account_ids_;
   std::vector<Command> open_commands_;
   std::vector<Command> traffic_;
+  std::vector<char> traffic_id_bytes_;  // reserved up front: views into it never move
 };
 
 // The standard workload (default config), generated on first use and shared by every benchmark.

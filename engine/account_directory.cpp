@@ -9,7 +9,9 @@ namespace tally {
 namespace {
 
 // Grow when size would pass 3/4 of the slots: linear probing stays short below that.
-bool over_load_factor(size_t size, size_t slots) { return 4 * size > 3 * slots; }
+bool over_load_factor(size_t size, size_t slots) {
+  return 4 * size > 3 * slots;
+}
 
 }  // namespace
 
@@ -112,8 +114,7 @@ void AccountDirectory::erase_slot(size_t position) {
   // Backward-shift deletion: pull later entries of the probe run into the hole when their home
   // does not lie cyclically in (hole, current]; no tombstones, so probes stay short.
   size_t hole = position;
-  for (size_t current = (hole + 1) & mask_; slots_[current] != 0;
-       current = (current + 1) & mask_) {
+  for (size_t current = (hole + 1) & mask_; slots_[current] != 0; current = (current + 1) & mask_) {
     const size_t home = (slots_[current] >> 32) & mask_;
     const bool home_after_hole = ((current - home) & mask_) >= ((current - hole) & mask_);
     if (home_after_hole) {

@@ -19,9 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include <xxhash.h>
-
 #include "engine/account.h"
+#include "engine/hashing.h"
 #include "engine/invariant.h"
 
 namespace tally {
@@ -37,18 +36,18 @@ class AccountDirectory {
   AccountDirectory& operator=(const AccountDirectory&) = delete;
 
   static uint64_t hash_of(std::string_view account_id) {
-    return XXH3_64bits(account_id.data(), account_id.size());
+    return hash_bytes(account_id.data(), account_id.size());
   }
 
   // The account with this id, or kNoAccount.
-  AccountRef find(std::string_view account_id) const { return find(account_id, hash_of(account_id)); }
+  AccountRef find(std::string_view account_id) const {
+    return find(account_id, hash_of(account_id));
+  }
   AccountRef find(std::string_view account_id, uint64_t hash) const;
 
   // Hints for a batch: first prefetch every command's slot, then every record (by then the
   // slots are in cache, so finding which record to prefetch costs no miss).
-  void prefetch_slot(uint64_t hash) const {
-    __builtin_prefetch(&slots_[home_of(hash)]);
-  }
+  void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&slots_[home_of(hash)]); }
   void prefetch_record(uint64_t hash) const;
 
   Account& at(AccountRef ref) { return record_at(ref).account; }

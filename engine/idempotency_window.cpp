@@ -6,8 +6,7 @@ namespace tally {
 
 static_assert(sizeof(RememberedOutcome) == 32, "the window's cost per command is documented");
 
-IdempotencyWindow::IdempotencyWindow(uint32_t capacity)
-    : outcomes_(capacity), queue_(capacity) {
+IdempotencyWindow::IdempotencyWindow(uint32_t capacity) : outcomes_(capacity), queue_(capacity) {
   requests_.reserve(capacity);
 }
 
@@ -34,8 +33,8 @@ void IdempotencyWindow::remember(const Id128& request_id, uint64_t fingerprint,
   // command budget holds.
   TALLY_ASSERT(queue_size_ < queue_.size());
   const auto count = static_cast<uint32_t>(outcomes.size());
-  const RememberedRequest request{.fingerprint = fingerprint, .first_slot = next_slot_,
-                                  .count = count};
+  const RememberedRequest request{
+      .fingerprint = fingerprint, .first_slot = next_slot_, .count = count};
   const bool inserted = requests_.emplace(request_id, request).second;
   TALLY_ASSERT(inserted);
   for (const RememberedOutcome& outcome : outcomes) {
@@ -50,8 +49,7 @@ void IdempotencyWindow::remember(const Id128& request_id, uint64_t fingerprint,
 size_t IdempotencyWindow::memory_bytes() const {
   using Entry = std::pair<const Id128, RememberedRequest>;
   return outcomes_.capacity() * sizeof(RememberedOutcome) +
-         queue_.capacity() * sizeof(QueuedRequest) +
-         requests_.bucket_count() * (sizeof(Entry) + 1);
+         queue_.capacity() * sizeof(QueuedRequest) + requests_.bucket_count() * (sizeof(Entry) + 1);
 }
 
 }  // namespace tally

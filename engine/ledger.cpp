@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
-#include <xxhash.h>
-
 #include "engine/checked_math.h"
+#include "engine/hashing.h"
 #include "engine/invariant.h"
 #include "engine/text_validation.h"
 
 namespace tally {
 uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) {
-  // Fixed fields first (with the string lengths, so that skipping empty strings below stays
-  // unambiguous), then each non-empty string chained through the seed.
+  // The fixed fields (with the strings' lengths, so that skipping empty strings below stays
+  // unambiguous) hashed at once, then each non-empty string chained through the seed: no
+  // copying, which for a few short strings costs more than hashing them.
   struct FixedFields {
     uint64_t amount;
     uint64_t overdraft_limit;
@@ -42,10 +42,10 @@ uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) 
   fixed.account_type = static_cast<uint8_t>(command.account_type);
   fixed.flags = static_cast<uint8_t>((batch.atomic ? 1 : 0) | (command.expected_version ? 2 : 0) |
                                      (command.expected_counterparty_version ? 4 : 0));
-  uint64_t hash = XXH3_64bits(&fixed, sizeof(fixed));
+  uint64_t hash = hash_bytes(&fixed, sizeof(fixed));
   for (const std::string_view text : strings) {
     if (!text.empty()) {
-      hash = XXH3_64bits_withSeed(text.data(), text.size(), hash);
+      hash = hash_bytes(text.data(), text.size(), hash);
     }
   }
   return hash;
@@ -60,6 +60,7 @@ Ledger::Ledger(const LedgerLimits& limits)
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
   undo_log_.reserve(3 * size_t{limits.max_batch_commands});
   fingerprints_.resize(limits.max_batch_commands);
+  hashes_.resize(limits.max_batch_commands);
   outcomes_.reserve(limits.max_batch_commands);
 }
 
@@ -103,7 +104,7 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
   for (uint32_t index = 0; index < count; ++index) {
     fingerprints_[index] = command_fingerprint(batch.commands[index], batch);
   }
-  request_fingerprint_ = XXH3_64bits(fingerprints_.data(), count * sizeof(uint64_t));
+  request_fingerprint_ = hash_bytes(fingerprints_.data(), count * sizeof(uint64_t));
   const RememberedRequest* remembered = window_.find(batch.request_id);
   if (remembered == nullptr) {
     return RetryVerdict::kNew;
@@ -112,34 +113,56 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
   return same ? RetryVerdict::kRetry : RetryVerdict::kRequestIdReused;
 }
 
-void Ledger::prefetch_accounts(const CommandBatch& batch) const {
-  // Two passes over the batch, so that its cache misses overlap instead of queueing: first
-  // every command's table slot, then (slots now cached) every record. Worth it only when
-  // there is more than one command to overlap.
-  if (batch.commands.size() < 2) {
-    return;
-  }
-  for (const Command& command : batch.commands) {
-    accounts_.prefetch_slot(AccountDirectory::hash_of(command.account_id));
-    if (!command.counterparty_id.empty()) {
-      accounts_.prefetch_slot(AccountDirectory::hash_of(command.counterparty_id));
+// Software pipelining over the batch: while command i runs, the table slots of command
+// i + kSlotDistance and the record of command i + kRecordDistance (whose slot is cached by
+// then) are on their way, so a batch's cache misses overlap instead of queueing.
+constexpr uint32_t kSlotDistance = 24;
+constexpr uint32_t kRecordDistance = 12;
+
+void Ledger::hash_accounts(const CommandBatch& batch) {
+  const auto count = static_cast<uint32_t>(batch.commands.size());
+  for (uint32_t index = 0; index < count; ++index) {
+    const Command& command = batch.commands[index];
+    AccountHashes& hashes = hashes_[index];
+    hashes.account = AccountDirectory::hash_of(command.account_id);
+    hashes.counterparty =
+        command.counterparty_id.empty() ? 0 : AccountDirectory::hash_of(command.counterparty_id);
+    if (index < kSlotDistance) {  // prime the pipeline
+      accounts_.prefetch_slot(hashes.account);
+      if (hashes.counterparty != 0)
+        accounts_.prefetch_slot(hashes.counterparty);
     }
   }
-  for (const Command& command : batch.commands) {
-    accounts_.prefetch_record(AccountDirectory::hash_of(command.account_id));
-    if (!command.counterparty_id.empty()) {
-      accounts_.prefetch_record(AccountDirectory::hash_of(command.counterparty_id));
-    }
+  for (uint32_t index = 0; index < std::min(count, kRecordDistance); ++index) {
+    accounts_.prefetch_record(hashes_[index].account);
+    if (hashes_[index].counterparty != 0)
+      accounts_.prefetch_record(hashes_[index].counterparty);
+  }
+}
+
+void Ledger::prefetch_ahead(uint32_t index, uint32_t count) const {
+  if (index + kSlotDistance < count) {
+    const AccountHashes& ahead = hashes_[index + kSlotDistance];
+    accounts_.prefetch_slot(ahead.account);
+    if (ahead.counterparty != 0)
+      accounts_.prefetch_slot(ahead.counterparty);
+  }
+  if (index + kRecordDistance < count) {
+    const AccountHashes& ahead = hashes_[index + kRecordDistance];
+    accounts_.prefetch_record(ahead.account);
+    if (ahead.counterparty != 0)
+      accounts_.prefetch_record(ahead.counterparty);
   }
 }
 
 void Ledger::apply_each(const CommandBatch& batch, const EventSlots& out) {
-  prefetch_accounts(batch);
+  hash_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
+    prefetch_ahead(index, out.count);
     const Command& command = batch.commands[index];
     Event& event = out[index];
     begin_event(batch, index, event);
-    const ResultCode code = execute(command, event);
+    const ResultCode code = execute(command, hashes_[index], event);
     if (!is_ok(code)) {
       record_rejection(command, code, event);
     }
@@ -152,12 +175,13 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   recording_undo_ = true;
   uint32_t failed_index = out.count;
   ResultCode failure = ResultCode::Ok;
-  prefetch_accounts(batch);
+  hash_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
+    prefetch_ahead(index, out.count);
     Event& event = out[index];
     begin_event(batch, index, event);
     event.flags |= kAtomicBatch;
-    failure = execute(batch.commands[index], event);
+    failure = execute(batch.commands[index], hashes_[index], event);
     if (!is_ok(failure)) {
       failed_index = index;
       break;
@@ -261,22 +285,22 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event
   event.text.clear();
 }
 
-ResultCode Ledger::execute(const Command& command, Event& event) {
+ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, Event& event) {
   switch (command.type) {
     case CommandType::OpenAccount:
       return open_account(command, event);
     case CommandType::Deposit:
-      return deposit(command, event);
+      return deposit(command, hashes, event);
     case CommandType::Withdraw:
-      return withdraw(command, event);
+      return withdraw(command, hashes, event);
     case CommandType::Transfer:
-      return transfer(command, event);
+      return transfer(command, hashes, event);
     case CommandType::FreezeAccount:
-      return freeze(command, event);
+      return freeze(command, hashes, event);
     case CommandType::UnfreezeAccount:
-      return unfreeze(command, event);
+      return unfreeze(command, hashes, event);
     case CommandType::CloseAccount:
-      return close(command, event);
+      return close(command, hashes, event);
     default:
       return ResultCode::InvalidArgument;
   }
@@ -302,10 +326,9 @@ void Ledger::record_rejection(const Command& command, ResultCode code, Event& ev
   }
 }
 
-ResultCode Ledger::find_usable(std::string_view account_id, bool allow_frozen,
-                               const std::optional<uint64_t>& expected_version,
-                               AccountRef& found) {
-  const AccountRef ref = accounts_.find(account_id);
+ResultCode Ledger::find_usable(std::string_view account_id, uint64_t hash, bool allow_frozen,
+                               const std::optional<uint64_t>& expected_version, AccountRef& found) {
+  const AccountRef ref = accounts_.find(account_id, hash);
   if (ref == kNoAccount) {
     return ResultCode::AccountNotFound;
   }

@@ -50,6 +50,12 @@ class Ledger {
  private:
   enum class RetryVerdict { kNew, kRetry, kRequestIdReused };
 
+  // A command's account hashes, computed once per batch for prefetching and lookups.
+  struct AccountHashes {
+    uint64_t account = 0;
+    uint64_t counterparty = 0;
+  };
+
   struct UndoEntry {
     enum class Kind : uint8_t { kAccountChanged, kAccountOpened, kTransactionAdded };
     Kind kind;
@@ -64,22 +70,23 @@ class Ledger {
   void answer_retry(const CommandBatch& batch, const EventSlots& out);
   void reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out);
   void remember_outcomes(const CommandBatch& batch, const EventSlots& out);
-  void prefetch_accounts(const CommandBatch& batch) const;
+  void hash_accounts(const CommandBatch& batch);
+  void prefetch_ahead(uint32_t index, uint32_t count) const;
 
   void begin_event(const CommandBatch& batch, uint32_t index, Event& event);
-  ResultCode execute(const Command& command, Event& event);
+  ResultCode execute(const Command& command, const AccountHashes& hashes, Event& event);
   void record_rejection(const Command& command, ResultCode code, Event& event);
 
   ResultCode open_account(const Command& command, Event& event);
-  ResultCode deposit(const Command& command, Event& event);
-  ResultCode withdraw(const Command& command, Event& event);
-  ResultCode transfer(const Command& command, Event& event);
-  ResultCode freeze(const Command& command, Event& event);
-  ResultCode unfreeze(const Command& command, Event& event);
-  ResultCode close(const Command& command, Event& event);
+  ResultCode deposit(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode withdraw(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode transfer(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode freeze(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode unfreeze(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode close(const Command& command, const AccountHashes& hashes, Event& event);
 
   // Shared checks: the account exists, is not closed, (optionally) not frozen, at the version.
-  ResultCode find_usable(std::string_view account_id, bool allow_frozen,
+  ResultCode find_usable(std::string_view account_id, uint64_t hash, bool allow_frozen,
                          const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
@@ -94,8 +101,9 @@ class Ledger {
   uint64_t next_sequence_ = 1;
   int64_t timestamp_ns_ = 0;
   bool recording_undo_ = false;
-  std::vector<UndoEntry> undo_log_;     // reserved at start-up: 3 entries per command
+  std::vector<UndoEntry> undo_log_;          // reserved at start-up: 3 entries per command
   std::vector<uint64_t> fingerprints_;       // per command of the current batch
+  std::vector<AccountHashes> hashes_;        // per command of the current batch
   uint64_t request_fingerprint_ = 0;         // of the current batch, all commands in order
   std::vector<RememberedOutcome> outcomes_;  // the current batch's, for the window
 };

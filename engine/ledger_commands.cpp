@@ -77,13 +77,13 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::deposit(const Command& command, Event& event) {
+ResultCode Ledger::deposit(const Command& command, const AccountHashes& hashes, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
-          find_usable(command.account_id, false, command.expected_version, index);
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
@@ -104,13 +104,13 @@ ResultCode Ledger::deposit(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::withdraw(const Command& command, Event& event) {
+ResultCode Ledger::withdraw(const Command& command, const AccountHashes& hashes, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
-          find_usable(command.account_id, false, command.expected_version, index);
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
@@ -131,7 +131,7 @@ ResultCode Ledger::withdraw(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::transfer(const Command& command, Event& event) {
+ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
@@ -140,13 +140,14 @@ ResultCode Ledger::transfer(const Command& command, Event& event) {
   }
   AccountRef source_index = kNoAccount;
   AccountRef destination_index = kNoAccount;
-  if (const ResultCode unusable =
-          find_usable(command.account_id, false, command.expected_version, source_index);
+  if (const ResultCode unusable = find_usable(command.account_id, hashes.account, false,
+                                              command.expected_version, source_index);
       !is_ok(unusable)) {
     return unusable;
   }
-  if (const ResultCode unusable = find_usable(
-          command.counterparty_id, false, command.expected_counterparty_version, destination_index);
+  if (const ResultCode unusable =
+          find_usable(command.counterparty_id, hashes.counterparty, false,
+                      command.expected_counterparty_version, destination_index);
       !is_ok(unusable)) {
     return unusable;
   }
@@ -181,13 +182,13 @@ ResultCode Ledger::transfer(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::freeze(const Command& command, Event& event) {
+ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, Event& event) {
   if (command.reason.size() > kFreezeReasonMaxBytes || !is_valid_utf8(command.reason)) {
     return ResultCode::InvalidArgument;
   }
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
-          find_usable(command.account_id, false, command.expected_version, index);
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
@@ -201,10 +202,10 @@ ResultCode Ledger::freeze(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::unfreeze(const Command& command, Event& event) {
+ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes, Event& event) {
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
-          find_usable(command.account_id, true, command.expected_version, index);
+          find_usable(command.account_id, hashes.account, true, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
@@ -220,10 +221,10 @@ ResultCode Ledger::unfreeze(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::close(const Command& command, Event& event) {
+ResultCode Ledger::close(const Command& command, const AccountHashes& hashes, Event& event) {
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
-          find_usable(command.account_id, false, command.expected_version, index);
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
