@@ -1,5 +1,7 @@
 #include "engine/event_consumer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace tally {
@@ -50,6 +52,8 @@ int64_t EventConsumer::wait_for(int64_t next) const {
 }
 
 void EventConsumer::run() {
+  // Named after the consumer (15 characters at most), so top, perf and gdb can tell them apart.
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
   int64_t next = cursor_.get() + 1;
   while (true) {
     const int64_t last = wait_for(next);

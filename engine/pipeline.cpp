@@ -1,5 +1,7 @@
 #include "engine/pipeline.h"
 
+#include <pthread.h>
+
 namespace tally {
 
 Pipeline::Pipeline(const PipelineConfig& config)
@@ -37,7 +39,10 @@ void Pipeline::start() {
     consumer->start();
   }
   // 2. the business-logic thread.
-  logic_thread_ = std::thread([this] { processor_.run(); });
+  logic_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tally-logic");
+    processor_.run();
+  });
 }
 
 void Pipeline::stop() {

@@ -30,7 +30,7 @@ namespace tally {
 struct PipelineConfig {
   LedgerLimits ledger;
   IngressConfig ingress;
-  uint32_t ring_capacity = 1 << 16;  // entries; a power of two, at least twice the largest batch
+  uint32_t ring_capacity = 1 << 14;  // entries; a power of two, at least twice the largest batch
   WaitKind wait_kind = WaitKind::kAdaptive;
 };
 

@@ -27,8 +27,8 @@ for stage in $stages; do
       configure_and_build build-test-release Release "" all ON
       ctest --test-dir build-test-release --output-on-failure -j"$jobs"
       # The benchmarks must at least run: one short pass of each family.
-      ./build-test-release/bench/tally-bench --benchmark_min_time=0.01 \
-        --benchmark_filter='BusinessLogic.*/64|Pipeline.*/64/|MutexBaseline.*/64' >/dev/null
+      ./build-test-release/bench/tally-bench \
+        --benchmark_filter='^(BusinessLogicMixed|PipelineMixed|MutexBaseline)/batch:64(/wait:adaptive)?(/retry_window:1048576)?/iterations'
       ;;
     tsan)
       configure_and_build build-test-tsan RelWithDebInfo thread pipeline_tests OFF
