@@ -2,8 +2,6 @@
 
 #include <chrono>
 
-#include "engine/wire_decoder.h"
-
 namespace tally {
 namespace {
 
@@ -20,15 +18,12 @@ BusinessLogicProcessor::BusinessLogicProcessor(Ledger& ledger, Ingress& ingress,
   // A batch's entries are claimed at once, and a group publishes before it could fill the ring.
   TALLY_ASSERT(ledger.limits().max_batch_commands <= ring.capacity() / 2);
   TALLY_ASSERT(ingress.config().max_batch_commands <= ledger.limits().max_batch_commands);
-  commands_.reserve(ledger.limits().max_batch_commands);
 }
 
 int64_t BusinessLogicProcessor::apply(const IngressBatch& batch, int64_t now_ns) {
-  CommandBatch commands = decode_command_request(batch.frame, commands_);
-  commands.origin = batch.origin;
-  const auto count = static_cast<uint32_t>(commands.commands.size());
+  const auto count = static_cast<uint32_t>(batch.batch.commands.size());
   const EventSlots slots = ring_.claim(count);
-  ledger_.apply(commands, now_ns, slots);
+  ledger_.apply(batch.batch, now_ns, slots);
   return static_cast<int64_t>(slots.first) + count - 1;
 }
 

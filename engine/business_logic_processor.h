@@ -1,8 +1,8 @@
 // BusinessLogicProcessor: the business-logic thread. The only writer of account state.
 //
-// Loop: take every waiting ingress batch at once (bulk dequeue), decode each frame into
-// Command views, claim one ring slot per command, let the Ledger fill them, publish the ring
-// cursor once per group of batches, and return the batches to the pool. Stops when asked and
+// Loop: take every waiting ingress batch at once (bulk dequeue; producers decoded them already),
+// claim one ring slot per command, let the Ledger fill them, publish the ring cursor once per
+// group of batches, and return the batches to the pool. Stops when asked and
 // the ingress queue is empty, then halts the ring so consumers drain and exit.
 //
 // Threads: run() on the business-logic thread; request_stop() and the counters from anyone.
@@ -38,7 +38,6 @@ class BusinessLogicProcessor {
   Ledger& ledger_;
   Ingress& ingress_;
   EventRing& ring_;
-  std::vector<Command> commands_;  // decode scratch, reserved for the largest batch
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> commands_applied_{0};
   std::atomic<uint64_t> batches_applied_{0};

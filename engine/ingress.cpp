@@ -12,6 +12,7 @@ Ingress::Ingress(const IngressConfig& config)
       queue_(config.max_batches_in_flight, 0, kMaxProducerThreads) {
   TALLY_ASSERT(config.max_batches_in_flight >= 1);
   for (IngressBatch& batch : batches_) {
+    batch.commands.reserve(config.max_batch_commands);
     const bool added = free_batches_.enqueue(&batch);
     TALLY_ASSERT(added);
   }
@@ -36,6 +37,8 @@ ResultCode Ingress::submit(IngressBatch* batch) {
   if (verdict != ResultCode::Ok) {
     return verdict;
   }
+  batch->batch = decode_command_request(batch->frame, batch->commands);
+  batch->batch.origin = batch->origin;
   // The pool holds max_batches_in_flight batches, so the queue can never hold more; a failure
   // here means the queue could not get a block, which is back-pressure all the same.
   if (!queue_.try_enqueue(batch)) {

@@ -2,9 +2,10 @@
 // threads, in-process callers), one consumer (the business-logic thread).
 //
 // A producer acquires an IngressBatch from the pool, copies one Request frame into it, and
-// submits it; submit verifies the frame on the producer's thread, so malformed input never
-// reaches the logic thread. The logic thread dequeues batches in bulk, applies them and
-// releases them back to the pool. Both the pool and the queue are bounded and allocated at
+// submits it; submit verifies and decodes the frame on the producer's thread, so malformed
+// input never reaches the logic thread and the logic thread spends no time unmarshalling (the
+// LMAX input stage). The logic thread dequeues batches in bulk, applies them and releases them
+// back to the pool. Both the pool and the queue are bounded and allocated at
 // start-up: when either is exhausted, acquire/submit fail at once (back-pressure), nothing
 // blocks and nothing is dropped silently.
 #pragma once
@@ -16,6 +17,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <concurrentqueue/concurrentqueue.h>
 
+#include "engine/command.h"
 #include "engine/protocol.h"
 
 namespace tally {
@@ -23,10 +25,13 @@ namespace tally {
 struct IngressBatch {
   uint64_t origin = 0;         // the submitter's token, copied to every resulting event
   std::vector<uint8_t> frame;  // one Request; its capacity is reused from batch to batch
+  // Set by submit(): the decoded request, whose strings point into `frame`.
+  CommandBatch batch;
+  std::vector<Command> commands;  // capacity reused; reserved for the largest batch
 };
 
 struct IngressConfig {
-  uint32_t max_batches_in_flight = 4096;  // pool size and queue bound
+  uint32_t max_batches_in_flight = 128;  // pool size and queue bound (see docs/performance.md)
   uint32_t max_batch_commands = 8190;
   uint32_t max_frame_bytes = 1 << 20;
 };
@@ -65,7 +70,12 @@ class Ingress {
   IngressConfig config_;
   std::vector<IngressBatch> batches_;
   moodycamel::ConcurrentQueue<IngressBatch*> free_batches_;
-  moodycamel::BlockingConcurrentQueue<IngressBatch*> queue_;
+  // The default traits let one producer hold only 32 blocks (1,024 items) without allocating;
+  // a larger initial block index lets a single producer fill the whole bound.
+  struct QueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
+    static constexpr size_t IMPLICIT_INITIAL_INDEX_SIZE = 1024;
+  };
+  moodycamel::BlockingConcurrentQueue<IngressBatch*, QueueTraits> queue_;
 };
 
 }  // namespace tally
