@@ -77,6 +77,7 @@ void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const EventSlots& 
   TALLY_ASSERT(out.count == count);
   timestamp_ns_ = std::max(timestamp_ns_, now_ns);
 
+  prepare_batch(batch);
   switch (check_retry(batch)) {
     case RetryVerdict::kNew:
       if (batch.atomic) {
@@ -101,9 +102,6 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
     return RetryVerdict::kNew;
   }
   const auto count = static_cast<uint32_t>(batch.commands.size());
-  for (uint32_t index = 0; index < count; ++index) {
-    fingerprints_[index] = command_fingerprint(batch.commands[index], batch);
-  }
   request_fingerprint_ = hash_bytes(fingerprints_.data(), count * sizeof(uint64_t));
   const RememberedRequest* remembered = window_.find(batch.request_id);
   if (remembered == nullptr) {
@@ -118,11 +116,24 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
 // then) are on their way, so a batch's cache misses overlap instead of queueing.
 constexpr uint32_t kSlotDistance = 24;
 constexpr uint32_t kRecordDistance = 12;
+constexpr uint32_t kCommandDistance = 4;
 
-void Ledger::hash_accounts(const CommandBatch& batch) {
+void Ledger::prepare_batch(const CommandBatch& batch) {
+  // One pass over the commands (their first touch): fingerprints for the retry check, account
+  // hashes for lookups, and the first prefetches.
+  const bool fingerprinting = window_.enabled();
   const auto count = static_cast<uint32_t>(batch.commands.size());
   for (uint32_t index = 0; index < count; ++index) {
+    if (index + kCommandDistance < count) {  // commands arrive cold from another core
+      const auto* ahead = reinterpret_cast<const char*>(&batch.commands[index + kCommandDistance]);
+      for (size_t offset = 0; offset < sizeof(Command); offset += 64) {
+        __builtin_prefetch(ahead + offset);
+      }
+    }
     const Command& command = batch.commands[index];
+    if (fingerprinting) {
+      fingerprints_[index] = command_fingerprint(command, batch);
+    }
     AccountHashes& hashes = hashes_[index];
     hashes.account = AccountDirectory::hash_of(command.account_id);
     hashes.counterparty =
@@ -156,7 +167,6 @@ void Ledger::prefetch_ahead(uint32_t index, uint32_t count) const {
 }
 
 void Ledger::apply_each(const CommandBatch& batch, const EventSlots& out) {
-  hash_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
     prefetch_ahead(index, out.count);
     const Command& command = batch.commands[index];
@@ -175,7 +185,6 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   recording_undo_ = true;
   uint32_t failed_index = out.count;
   ResultCode failure = ResultCode::Ok;
-  hash_accounts(batch);
   for (uint32_t index = 0; index < out.count; ++index) {
     prefetch_ahead(index, out.count);
     Event& event = out[index];

@@ -70,7 +70,7 @@ class Ledger {
   void answer_retry(const CommandBatch& batch, const EventSlots& out);
   void reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out);
   void remember_outcomes(const CommandBatch& batch, const EventSlots& out);
-  void hash_accounts(const CommandBatch& batch);
+  void prepare_batch(const CommandBatch& batch);
   void prefetch_ahead(uint32_t index, uint32_t count) const;
 
   void begin_event(const CommandBatch& batch, uint32_t index, Event& event);
