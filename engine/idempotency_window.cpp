@@ -2,6 +2,10 @@
 
 #include "engine/invariant.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tally {
 
 static_assert(sizeof(RememberedOutcome) == 32, "the window's cost per command is documented");
@@ -9,6 +13,25 @@ static_assert(sizeof(RememberedOutcome) == 32, "the window's cost per command is
 IdempotencyWindow::IdempotencyWindow(uint32_t capacity) : outcomes_(capacity), queue_(capacity) {
   requests_.reserve(capacity);
 }
+
+namespace {
+
+// Outcomes are written once and read only if a retry comes, usually never: streaming stores
+// skip the read-for-ownership a plain store of a cold line costs, which on a large window is
+// a cache miss every other command.
+void store_outcome(RememberedOutcome& destination, const RememberedOutcome& outcome) {
+#if defined(__SSE2__)
+  static_assert(sizeof(RememberedOutcome) == 2 * sizeof(__m128i));
+  const auto* source = reinterpret_cast<const __m128i*>(&outcome);
+  auto* target = reinterpret_cast<__m128i*>(&destination);
+  _mm_stream_si128(target, _mm_loadu_si128(source));
+  _mm_stream_si128(target + 1, _mm_loadu_si128(source + 1));
+#else
+  destination = outcome;
+#endif
+}
+
+}  // namespace
 
 void IdempotencyWindow::forget_oldest() {
   TALLY_ASSERT(queue_size_ > 0);
@@ -38,7 +61,7 @@ void IdempotencyWindow::remember(const Id128& request_id, uint64_t fingerprint,
   const bool inserted = requests_.emplace(request_id, request).second;
   TALLY_ASSERT(inserted);
   for (const RememberedOutcome& outcome : outcomes) {
-    outcomes_[next_slot_] = outcome;
+    store_outcome(outcomes_[next_slot_], outcome);
     next_slot_ = next_slot_ + 1 == capacity ? 0 : next_slot_ + 1;
   }
   queue_[(queue_head_ + queue_size_) % queue_.size()] = {request_id, count};

@@ -22,7 +22,7 @@
 namespace tally {
 
 // What one command's retry is answered with.
-struct RememberedOutcome {
+struct alignas(16) RememberedOutcome {
   uint64_t sequence = 0;
   int64_t balance = 0;
   uint64_t version = 0;
