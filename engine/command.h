@@ -37,6 +37,9 @@ struct CommandBatch {
   uint64_t origin = 0;  // opaque token of the submitter, copied to every event (replies)
   bool atomic = false;  // all commands apply, or none
   std::span<const Command> commands;
+  // request_fingerprint(*this), if the submitter computed it (the ingress does, off the logic
+  // thread); kFingerprintNotComputed (0) and the ledger computes it.
+  uint64_t fingerprint = 0;
 };
 
 }  // namespace tally

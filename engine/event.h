@@ -45,7 +45,7 @@ struct alignas(64) Event {
   uint64_t counterparty_version = 0;                 // Transferred: the destination's version after
   Id128 transaction_id;
   int64_t overdraft_limit = 0;  // AccountOpened
-  uint64_t fingerprint = 0;     // hash of the command, for retries after recovery
+  uint64_t fingerprint = 0;     // of the request's commands, to rebuild the retry window
   CurrencyCode currency;        // AccountOpened
   InlineString<kAccountIdMaxBytes> account_id;
   InlineString<kAccountIdMaxBytes> counterparty_id;

@@ -1,5 +1,6 @@
 #include "engine/ingress.h"
 
+#include "engine/fingerprint.h"
 #include "engine/invariant.h"
 #include "engine/wire_decoder.h"
 
@@ -39,6 +40,7 @@ ResultCode Ingress::submit(IngressBatch* batch) {
   }
   batch->batch = decode_command_request(batch->frame, batch->commands);
   batch->batch.origin = batch->origin;
+  batch->batch.fingerprint = request_fingerprint(batch->batch);
   // The pool holds max_batches_in_flight batches, so the queue can never hold more; a failure
   // here means the queue could not get a block, which is back-pressure all the same.
   if (!queue_.try_enqueue(batch)) {

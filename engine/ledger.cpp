@@ -9,48 +9,6 @@
 #include "engine/text_validation.h"
 
 namespace tally {
-uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) {
-  // The fixed fields (with the strings' lengths, so that skipping empty strings below stays
-  // unambiguous) hashed at once, then each non-empty string chained through the seed: no
-  // copying, which for a few short strings costs more than hashing them.
-  struct FixedFields {
-    uint64_t amount;
-    uint64_t overdraft_limit;
-    uint64_t transaction_low;
-    uint64_t transaction_high;
-    uint64_t expected_version;
-    uint64_t expected_counterparty_version;
-    uint32_t batch_size;
-    uint8_t lengths[5];
-    uint8_t type;
-    uint8_t account_type;
-    uint8_t flags;
-  } fixed{};
-  fixed.amount = static_cast<uint64_t>(command.amount);
-  fixed.overdraft_limit = static_cast<uint64_t>(command.overdraft_limit);
-  fixed.transaction_low = command.transaction_id.low;
-  fixed.transaction_high = command.transaction_id.high;
-  fixed.expected_version = command.expected_version.value_or(0);
-  fixed.expected_counterparty_version = command.expected_counterparty_version.value_or(0);
-  fixed.batch_size = static_cast<uint32_t>(batch.commands.size());
-  const std::string_view strings[5] = {command.account_id, command.counterparty_id, command.owner,
-                                       command.currency, command.reason};
-  for (size_t index = 0; index < 5; ++index) {
-    fixed.lengths[index] = static_cast<uint8_t>(std::min<size_t>(strings[index].size(), 255));
-  }
-  fixed.type = static_cast<uint8_t>(command.type);
-  fixed.account_type = static_cast<uint8_t>(command.account_type);
-  fixed.flags = static_cast<uint8_t>((batch.atomic ? 1 : 0) | (command.expected_version ? 2 : 0) |
-                                     (command.expected_counterparty_version ? 4 : 0));
-  uint64_t hash = hash_bytes(&fixed, sizeof(fixed));
-  for (const std::string_view text : strings) {
-    if (!text.empty()) {
-      hash = hash_bytes(text.data(), text.size(), hash);
-    }
-  }
-  return hash;
-}
-
 Ledger::Ledger(const LedgerLimits& limits)
     : limits_(limits),
       accounts_(limits.initial_account_capacity),
@@ -59,14 +17,13 @@ Ledger::Ledger(const LedgerLimits& limits)
   TALLY_ASSERT(limits.max_batch_commands >= 1);
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
   undo_log_.reserve(3 * size_t{limits.max_batch_commands});
-  fingerprints_.resize(limits.max_batch_commands);
   hashes_.resize(limits.max_batch_commands);
   outcomes_.reserve(limits.max_batch_commands);
 }
 
 size_t Ledger::memory_bytes() const {
   return accounts_.memory_bytes() + window_.memory_bytes() + transactions_.memory_bytes() +
-         undo_log_.capacity() * sizeof(UndoEntry) + fingerprints_.capacity() * sizeof(uint64_t) +
+         undo_log_.capacity() * sizeof(UndoEntry) +
          outcomes_.capacity() * sizeof(RememberedOutcome);
 }
 
@@ -102,7 +59,6 @@ Ledger::RetryVerdict Ledger::check_retry(const CommandBatch& batch) {
     return RetryVerdict::kNew;
   }
   const auto count = static_cast<uint32_t>(batch.commands.size());
-  request_fingerprint_ = hash_bytes(fingerprints_.data(), count * sizeof(uint64_t));
   const RememberedRequest* remembered = window_.find(batch.request_id);
   if (remembered == nullptr) {
     return RetryVerdict::kNew;
@@ -119,9 +75,10 @@ constexpr uint32_t kRecordDistance = 12;
 constexpr uint32_t kCommandDistance = 4;
 
 void Ledger::prepare_batch(const CommandBatch& batch) {
-  // One pass over the commands (their first touch): fingerprints for the retry check, account
-  // hashes for lookups, and the first prefetches.
-  const bool fingerprinting = window_.enabled();
+  // One pass over the commands (their first touch): the request's fingerprint for the retry
+  // check unless the submitter computed it, account hashes for lookups, the first prefetches.
+  const bool fingerprinting = window_.enabled() && batch.fingerprint == kFingerprintNotComputed;
+  request_fingerprint_ = fingerprinting ? 0 : batch.fingerprint;
   const auto count = static_cast<uint32_t>(batch.commands.size());
   for (uint32_t index = 0; index < count; ++index) {
     if (index + kCommandDistance < count) {  // commands arrive cold from another core
@@ -132,7 +89,8 @@ void Ledger::prepare_batch(const CommandBatch& batch) {
     }
     const Command& command = batch.commands[index];
     if (fingerprinting) {
-      fingerprints_[index] = command_fingerprint(command, batch);
+      const uint64_t fingerprint = command_fingerprint(command, batch);
+      request_fingerprint_ = hash_bytes(&fingerprint, sizeof(fingerprint), request_fingerprint_);
     }
     AccountHashes& hashes = hashes_[index];
     hashes.account = AccountDirectory::hash_of(command.account_id);
@@ -143,6 +101,9 @@ void Ledger::prepare_batch(const CommandBatch& batch) {
       if (hashes.counterparty != 0)
         accounts_.prefetch_slot(hashes.counterparty);
     }
+  }
+  if (fingerprinting && request_fingerprint_ == kFingerprintNotComputed) {
+    request_fingerprint_ = 1;  // as request_fingerprint() does: 0 means "not computed"
   }
   for (uint32_t index = 0; index < std::min(count, kRecordDistance); ++index) {
     accounts_.prefetch_record(hashes_[index].account);
@@ -231,7 +192,7 @@ void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
     event.flags = kReplayedAnswer;
     event.balance = outcome->balance;
     event.version = outcome->version;
-    event.fingerprint = fingerprints_[index];
+    event.fingerprint = request_fingerprint_;
     const bool generated = command.type == CommandType::OpenAccount && command.account_id.empty() &&
                            is_ok(outcome->code);
     if (generated) {
@@ -287,7 +248,7 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event
   event.counterparty_version = 0;
   event.transaction_id = command.transaction_id;
   event.overdraft_limit = 0;
-  event.fingerprint = window_.enabled() ? fingerprints_[index] : 0;
+  event.fingerprint = request_fingerprint_;
   event.currency = CurrencyCode();
   event.account_id.assign_truncated(command.account_id);
   event.counterparty_id.assign_truncated(command.counterparty_id);

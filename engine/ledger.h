@@ -21,6 +21,7 @@
 #include "engine/account_directory.h"
 #include "engine/command.h"
 #include "engine/event_slots.h"
+#include "engine/fingerprint.h"
 #include "engine/idempotency_window.h"
 #include "engine/limits.h"
 #include "engine/transaction_registry.h"
@@ -102,13 +103,9 @@ class Ledger {
   int64_t timestamp_ns_ = 0;
   bool recording_undo_ = false;
   std::vector<UndoEntry> undo_log_;          // reserved at start-up: 3 entries per command
-  std::vector<uint64_t> fingerprints_;       // per command of the current batch
   std::vector<AccountHashes> hashes_;        // per command of the current batch
-  uint64_t request_fingerprint_ = 0;         // of the current batch, all commands in order
+  uint64_t request_fingerprint_ = 0;         // of the current batch (request_fingerprint)
   std::vector<RememberedOutcome> outcomes_;  // the current batch's, for the window
 };
-
-// The hash that identifies a command within its batch for idempotent retries.
-uint64_t command_fingerprint(const Command& command, const CommandBatch& batch);
 
 }  // namespace tally

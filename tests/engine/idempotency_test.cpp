@@ -125,5 +125,22 @@ TEST(IdempotencyTest, FingerprintCoversEveryFieldAndTheBatchShape) {
   EXPECT_EQ(command_fingerprint(base, other_origin), fingerprint);
 }
 
+TEST(IdempotencyTest, FingerprintFromTheSubmitterAndFromTheLedgerAgree) {
+  LedgerHarness harness;
+  harness.apply_one(open_command("a", "EUR", 100));
+  const Command commands[] = {deposit_command("a", 5), withdraw_command("a", 2)};
+  CommandBatch batch{.request_id = kRequest, .origin = 1, .atomic = false, .commands = commands};
+  batch.fingerprint = request_fingerprint(batch);  // as the ingress computes it
+  std::vector<Event> events(2);
+  harness.ledger().apply(batch, 0, EventSlots{.slots = events.data(), .count = 2});
+  ASSERT_EQ(events[0].code, ResultCode::Ok);
+  EXPECT_EQ(events[0].fingerprint, batch.fingerprint);
+  // The same request without a precomputed fingerprint: the ledger's must match.
+  const std::vector<Event> retry = harness.apply_with_id(kRequest, commands);
+  EXPECT_TRUE(retry[0].is_replayed_answer());
+  EXPECT_TRUE(retry[1].is_replayed_answer());
+  EXPECT_EQ(harness.find("a")->balance, 103);
+}
+
 }  // namespace
 }  // namespace tally
