@@ -260,9 +260,8 @@ ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, 
     case CommandType::OpenAccount:
       return open_account(command, event);
     case CommandType::Deposit:
-      return deposit(command, hashes, event);
     case CommandType::Withdraw:
-      return withdraw(command, hashes, event);
+      return move_money(command, hashes, event);
     case CommandType::Transfer:
       return transfer(command, hashes, event);
     case CommandType::FreezeAccount:

@@ -79,8 +79,8 @@ class Ledger {
   void record_rejection(const Command& command, ResultCode code, Event& event);
 
   ResultCode open_account(const Command& command, Event& event);
-  ResultCode deposit(const Command& command, const AccountHashes& hashes, Event& event);
-  ResultCode withdraw(const Command& command, const AccountHashes& hashes, Event& event);
+  // Deposit and Withdraw: one rule but for the direction.
+  ResultCode move_money(const Command& command, const AccountHashes& hashes, Event& event);
   ResultCode transfer(const Command& command, const AccountHashes& hashes, Event& event);
   ResultCode freeze(const Command& command, const AccountHashes& hashes, Event& event);
   ResultCode unfreeze(const Command& command, const AccountHashes& hashes, Event& event);

@@ -39,6 +39,24 @@ ResultCode validate_open(const Command& command) {
   return ResultCode::Ok;
 }
 
+// The balance after a deposit or withdrawal into `balance`, or why there can be none.
+ResultCode balance_after(const Account& account, const Command& command, int64_t& balance) {
+  if (command.type == CommandType::Deposit) {
+    const std::optional<int64_t> sum = checked_add(account.balance, command.amount);
+    if (!sum) {
+      return ResultCode::Overflow;
+    }
+    balance = *sum;
+    return ResultCode::Ok;
+  }
+  const std::optional<int64_t> difference = checked_subtract(account.balance, command.amount);
+  if (!difference || *difference < -account.overdraft_limit) {
+    return ResultCode::InsufficientFunds;
+  }
+  balance = *difference;
+  return ResultCode::Ok;
+}
+
 }  // namespace
 
 ResultCode Ledger::open_account(const Command& command, Event& event) {
@@ -77,7 +95,7 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::deposit(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashes, Event& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
@@ -91,42 +109,14 @@ ResultCode Ledger::deposit(const Command& command, const AccountHashes& hashes, 
     return taken;
   }
   Account updated = accounts_.at(index);
-  const std::optional<int64_t> balance = checked_add(updated.balance, command.amount);
-  if (!balance) {
-    return ResultCode::Overflow;
+  if (const ResultCode unaffordable = balance_after(updated, command, updated.balance);
+      !is_ok(unaffordable)) {
+    return unaffordable;
   }
-  updated.balance = *balance;
   ++updated.version;
   change_account(index, updated);
   add_transaction(command.transaction_id);
-  event.type = EventType::Deposited;
-  record_account(updated, event);
-  return ResultCode::Ok;
-}
-
-ResultCode Ledger::withdraw(const Command& command, const AccountHashes& hashes, Event& event) {
-  if (command.amount <= 0) {
-    return ResultCode::InvalidAmount;
-  }
-  AccountRef index = kNoAccount;
-  if (const ResultCode unusable =
-          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
-      !is_ok(unusable)) {
-    return unusable;
-  }
-  if (const ResultCode taken = check_transaction_id(command.transaction_id); !is_ok(taken)) {
-    return taken;
-  }
-  Account updated = accounts_.at(index);
-  const std::optional<int64_t> balance = checked_subtract(updated.balance, command.amount);
-  if (!balance || *balance < -updated.overdraft_limit) {
-    return ResultCode::InsufficientFunds;
-  }
-  updated.balance = *balance;
-  ++updated.version;
-  change_account(index, updated);
-  add_transaction(command.transaction_id);
-  event.type = EventType::Withdrawn;
+  event.type = command.type == CommandType::Deposit ? EventType::Deposited : EventType::Withdrawn;
   record_account(updated, event);
   return ResultCode::Ok;
 }
