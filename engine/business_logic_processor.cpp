@@ -33,7 +33,8 @@ void BusinessLogicProcessor::run() {
   while (true) {
     const size_t taken = ingress_.dequeue(batches, kIdleWaitMicroseconds);
     if (taken == 0) {
-      if (stop_requested_.load(std::memory_order_acquire) && ingress_.depth() == 0) {
+      // Quiet first, then empty: a submit that got in before close() has enqueued by now.
+      if (ingress_.is_closed_and_quiet() && ingress_.depth() == 0) {
         break;
       }
       continue;

@@ -2,10 +2,10 @@
 //
 // Loop: take every waiting ingress batch at once (bulk dequeue; producers decoded them already),
 // claim one ring slot per command, let the Ledger fill them, publish the ring cursor once per
-// group of batches, and return the batches to the pool. Stops when asked and
-// the ingress queue is empty, then halts the ring so consumers drain and exit.
+// group of batches, and return the batches to the pool. Stops once the ingress is closed and
+// drained (every accepted batch applied), then halts the ring so consumers drain and exit.
 //
-// Threads: run() on the business-logic thread; request_stop() and the counters from anyone.
+// Threads: run() on the business-logic thread; the counters from anyone.
 #pragma once
 
 #include <atomic>
@@ -23,7 +23,6 @@ class BusinessLogicProcessor {
   BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, EventRing& ring);
 
   void run();
-  void request_stop() { stop_requested_.store(true, std::memory_order_release); }
 
   uint64_t commands_applied() const { return commands_applied_.load(std::memory_order_relaxed); }
   uint64_t batches_applied() const { return batches_applied_.load(std::memory_order_relaxed); }
@@ -38,7 +37,6 @@ class BusinessLogicProcessor {
   Ledger& ledger_;
   Ingress& ingress_;
   EventRing& ring_;
-  std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> commands_applied_{0};
   std::atomic<uint64_t> batches_applied_{0};
 };

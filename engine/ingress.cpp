@@ -31,6 +31,14 @@ IngressBatch* Ingress::acquire() {
 
 ResultCode Ingress::submit(IngressBatch* batch) {
   TALLY_ASSERT(batch != nullptr);
+  submits_in_progress_.fetch_add(1, std::memory_order_seq_cst);
+  const ResultCode result =
+      closed_.load(std::memory_order_seq_cst) ? ResultCode::Unavailable : verify_and_enqueue(batch);
+  submits_in_progress_.fetch_sub(1, std::memory_order_seq_cst);
+  return result;
+}
+
+ResultCode Ingress::verify_and_enqueue(IngressBatch* batch) {
   if (batch->frame.size() > config_.max_frame_bytes) {
     return ResultCode::LimitExceeded;
   }

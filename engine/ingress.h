@@ -10,6 +10,7 @@
 // blocks and nothing is dropped silently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -50,8 +51,18 @@ class Ingress {
 
   // Producer: verifies and enqueues `batch` (acquired from this ingress). On any result but Ok
   // the batch stays with the caller. Returns Ok, InvalidArgument (malformed), LimitExceeded
-  // (too many commands or bytes) or Unavailable (the queue is full: try later).
+  // (too many commands or bytes) or Unavailable (the queue is full: try later; or the ingress
+  // is closed: the engine is stopping).
   ResultCode submit(IngressBatch* batch);
+
+  // Any thread: refuse every later submit. Submits already past their check still complete.
+  void close() { closed_.store(true, std::memory_order_seq_cst); }
+
+  // Consumer: closed, and no submit still in progress, so whatever was accepted is queued.
+  bool is_closed_and_quiet() const {
+    return closed_.load(std::memory_order_seq_cst) &&
+           submits_in_progress_.load(std::memory_order_seq_cst) == 0;
+  }
 
   // Producer: returns a batch that will not be submitted.
   void release(IngressBatch* batch) { free_batches_.enqueue(batch); }
@@ -67,6 +78,8 @@ class Ingress {
   const IngressConfig& config() const { return config_; }
 
  private:
+  ResultCode verify_and_enqueue(IngressBatch* batch);
+
   IngressConfig config_;
   std::vector<IngressBatch> batches_;
   moodycamel::ConcurrentQueue<IngressBatch*> free_batches_;
@@ -76,6 +89,10 @@ class Ingress {
     static constexpr size_t IMPLICIT_INITIAL_INDEX_SIZE = 1024;
   };
   moodycamel::BlockingConcurrentQueue<IngressBatch*, QueueTraits> queue_;
+  // A Dekker pair with seq_cst on all four accesses: either a submit sees closed_ and refuses,
+  // or the consumer sees it in progress and waits for its enqueue.
+  std::atomic<bool> closed_{false};
+  std::atomic<uint32_t> submits_in_progress_{0};
 };
 
 }  // namespace tally

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "engine/checked_math.h"
 #include "engine/hashing.h"
@@ -13,8 +14,10 @@ Ledger::Ledger(const LedgerLimits& limits)
     : limits_(limits),
       accounts_(limits.initial_account_capacity),
       window_(limits.idempotency_window),
-      transactions_(limits.max_transaction_ids) {
-  TALLY_ASSERT(limits.max_batch_commands >= 1);
+      transactions_(limits.max_transaction_ids, limits.initial_transaction_capacity) {
+  if (const std::string problem = limits.validate(); !problem.empty()) {
+    throw std::invalid_argument("ledger limits: " + problem);
+  }
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
   undo_log_.reserve(3 * size_t{limits.max_batch_commands});
   hashes_.resize(limits.max_batch_commands);

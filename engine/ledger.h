@@ -30,6 +30,7 @@ namespace tally {
 
 class Ledger {
  public:
+  // Throws std::invalid_argument if limits.validate() finds a problem (start-up only).
   explicit Ledger(const LedgerLimits& limits);
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;

@@ -2,10 +2,43 @@
 
 #include <pthread.h>
 
+#include <bit>
+#include <stdexcept>
+
 namespace tally {
 
+std::string PipelineConfig::validate() const {
+  if (const std::string problem = ledger.validate(); !problem.empty()) {
+    return problem;
+  }
+  if (ring_capacity < 2 || !std::has_single_bit(ring_capacity)) {
+    return "ring_capacity must be a power of two";
+  }
+  if (ledger.max_batch_commands > ring_capacity / 2) {
+    return "ring_capacity must be at least twice max_batch_commands";
+  }
+  if (ingress.max_batch_commands != ledger.max_batch_commands) {
+    return "the ingress and the ledger must agree on max_batch_commands";
+  }
+  if (ingress.max_batches_in_flight < 1) {
+    return "max_batches_in_flight must be at least 1";
+  }
+  return {};
+}
+
+namespace {
+
+const PipelineConfig& validated(const PipelineConfig& config) {
+  if (const std::string problem = config.validate(); !problem.empty()) {
+    throw std::invalid_argument("pipeline configuration: " + problem);
+  }
+  return config;
+}
+
+}  // namespace
+
 Pipeline::Pipeline(const PipelineConfig& config)
-    : config_(config),
+    : config_(validated(config)),
       wait_strategy_(config.wait_kind),
       ledger_(config.ledger),
       ingress_(config.ingress),
@@ -50,9 +83,10 @@ void Pipeline::stop() {
     return;
   }
   started_ = false;
-  // 1 → 2: the processor applies what is queued, publishes it and halts the ring;
+  // 1: no more submits (later ones get Unavailable);
+  // 2: the processor applies what was accepted, publishes it and halts the ring;
   // 3: each consumer handles every published entry, then returns.
-  processor_.request_stop();
+  ingress_.close();
   logic_thread_.join();
   for (auto& consumer : consumers_) {
     consumer->join();

@@ -9,8 +9,9 @@
 // once the ring is full; it never corrupts or drops anything.
 //
 // Threads: configure and add consumers, then start(), from one setup thread. Submit through
-// ingress() from any thread. stop() drains: everything submitted before it is applied and
-// handed to every consumer before it returns. ledger() may be read only while stopped.
+// ingress() from any thread. stop() closes the ingress (a later submit gets Unavailable) and
+// drains: every accepted batch is applied and handed to every consumer before it returns.
+// ledger() may be read only while stopped.
 #pragma once
 
 #include <memory>
@@ -32,10 +33,14 @@ struct PipelineConfig {
   IngressConfig ingress;
   uint32_t ring_capacity = 1 << 14;  // entries; a power of two, at least twice the largest batch
   WaitKind wait_kind = WaitKind::kAdaptive;
+
+  // Empty if the configuration is consistent, else what is wrong, for the operator.
+  std::string validate() const;
 };
 
 class Pipeline {
  public:
+  // Throws std::invalid_argument if config.validate() finds a problem (start-up only).
   explicit Pipeline(const PipelineConfig& config);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

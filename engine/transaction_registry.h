@@ -3,6 +3,7 @@
 // bounded by LedgerLimits::max_transaction_ids. Business-logic thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include <boost/unordered/unordered_flat_set.hpp>
@@ -13,7 +14,11 @@ namespace tally {
 
 class TransactionRegistry {
  public:
-  explicit TransactionRegistry(uint64_t capacity) : capacity_(capacity) {}
+  // Holds at most `capacity` ids; memory for `reserved` of them is taken up front, and growth
+  // past it rehashes (once per doubling) on the logic thread.
+  TransactionRegistry(uint64_t capacity, uint64_t reserved) : capacity_(capacity) {
+    ids_.reserve(static_cast<size_t>(std::min(capacity, reserved)));
+  }
 
   bool contains(const Id128& transaction_id) const { return ids_.contains(transaction_id); }
   bool is_full() const { return ids_.size() >= capacity_; }

@@ -2,6 +2,9 @@
 // writes nothing; with other commands it is rejected; the window forgets the oldest first.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <vector>
+
 #include "engine/ledger.h"
 #include "support/ledger_harness.h"
 
@@ -81,7 +84,7 @@ TEST(IdempotencyTest, RequestIdReusedWithAnotherBatchShapeIsRejectedWhole) {
 }
 
 TEST(IdempotencyTest, TheOldestRequestsAreForgottenFirst) {
-  LedgerHarness harness(LedgerLimits{.idempotency_window = 2});
+  LedgerHarness harness(LedgerLimits{.max_batch_commands = 2, .idempotency_window = 2});
   harness.apply_one(open_command("a", "EUR", 0));  // request 1: remembered, then evicted
   const Command deposit[] = {deposit_command("a", 5)};
   harness.apply_with_id(kRequest, deposit);
@@ -140,6 +143,28 @@ TEST(IdempotencyTest, FingerprintFromTheSubmitterAndFromTheLedgerAgree) {
   EXPECT_TRUE(retry[0].is_replayed_answer());
   EXPECT_TRUE(retry[1].is_replayed_answer());
   EXPECT_EQ(harness.find("a")->balance, 103);
+}
+
+TEST(IdempotencyTest, AWindowSmallerThanTheLargestBatchIsRefusedAtStartUp) {
+  // A batch larger than the window could not be remembered, so its retry would apply twice.
+  EXPECT_THROW(Ledger(LedgerLimits{.max_batch_commands = 8, .idempotency_window = 4}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(Ledger(LedgerLimits{.max_batch_commands = 8, .idempotency_window = 8}));
+}
+
+TEST(IdempotencyTest, RetryOfARequestWhoseOutcomesWrapTheWindowRing) {
+  LedgerHarness harness(LedgerLimits{.max_batch_commands = 4, .idempotency_window = 5});
+  harness.apply_one(open_command("a", "EUR", 0));                   // outcome slot 0
+  harness.apply(std::vector<Command>(3, deposit_command("a", 1)));  // slots 1-3
+  const std::vector<Command> wrapping(3, deposit_command("a", 10));
+  const std::vector<Event> original = harness.apply_with_id(kRequest, wrapping);  // 4, 0, 1
+  const std::vector<Event> retry = harness.apply_with_id(kRequest, wrapping);
+  for (size_t index = 0; index < retry.size(); ++index) {
+    EXPECT_TRUE(retry[index].is_replayed_answer());
+    EXPECT_EQ(retry[index].sequence, original[index].sequence);
+    EXPECT_EQ(retry[index].balance, original[index].balance);
+  }
+  EXPECT_EQ(harness.find("a")->balance, 33);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,8 +23,10 @@ class SequenceChecker : public EventHandler {
   void on_event(const Event& event, int64_t, bool) override {
     ++entries;
     if (event.is_replayed_answer()) {
+      ++replayed;
       return;
     }
+    rejected += event.type == EventType::CommandRejected ? 1 : 0;
     gaps += event.sequence == last_sequence + 1 ? 0 : 1;
     last_sequence = event.sequence;
     if (event.type == EventType::AccountOpened || event.type == EventType::Deposited) {
@@ -32,6 +36,8 @@ class SequenceChecker : public EventHandler {
     }
   }
   int64_t entries = 0;
+  int64_t replayed = 0;
+  int64_t rejected = 0;
   uint64_t last_sequence = 0;
   int64_t gaps = 0;
   int64_t money_in = 0;
@@ -55,9 +61,10 @@ class RequestCounter : public EventHandler {
   const Sequence& upstream_;
 };
 
-// Submits `frame` with `origin`, retrying while the pipeline pushes back.
-void submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin) {
-  while (true) {
+// Submits `frame` with `origin`, retrying (a bounded number of times) while the pipeline
+// pushes back. Returns the final result: Ok, or why the frame was refused.
+ResultCode submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin) {
+  for (int attempt = 0; attempt < 10'000'000; ++attempt) {
     IngressBatch* batch = ingress.acquire();
     if (batch == nullptr) {
       std::this_thread::yield();
@@ -67,19 +74,23 @@ void submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin
     batch->frame.assign(frame.begin(), frame.end());
     const ResultCode result = ingress.submit(batch);
     if (result == ResultCode::Ok) {
-      return;
+      return result;
     }
     ingress.release(batch);
-    ASSERT_EQ(result, ResultCode::Unavailable);
+    if (result != ResultCode::Unavailable || ingress.is_closed_and_quiet()) {
+      return result;
+    }
     std::this_thread::yield();
   }
+  return ResultCode::Unavailable;
 }
 
-std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request) {
+std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request,
+                              bool atomic = false) {
   flatbuffers::FlatBufferBuilder builder;
   encode_command_request({.request_id = {.low = request, .high = 1},
                           .origin = 0,
-                          .atomic = false,
+                          .atomic = atomic,
                           .commands = commands},
                          builder);
   const auto span = builder.GetBufferSpan();
@@ -92,12 +103,14 @@ TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
   config.ledger.max_batch_commands = 64;
   config.ingress.max_batch_commands = 64;
   config.ingress.max_batches_in_flight = 16;  // small: exercises back-pressure
-  Pipeline pipeline(config);
+  // Handlers outlive the pipeline: its destructor stops the consumer threads that call them.
   SequenceChecker journal;
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journal);
-  RequestCounter replier(journal_consumer.cursor());
-  pipeline.add_consumer("replier", replier, {&journal_consumer});
   SequenceChecker projector;
+  std::unique_ptr<RequestCounter> replier;
+  Pipeline pipeline(config);
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journal);
+  replier = std::make_unique<RequestCounter>(journal_consumer.cursor());
+  pipeline.add_consumer("replier", *replier, {&journal_consumer});
   pipeline.add_consumer("projector", projector);
   pipeline.start();
 
@@ -106,7 +119,7 @@ TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
   for (const std::string& id : ids) {
     opens.push_back(testing::open_command(id, "EUR", 1000));
   }
-  submit(pipeline.ingress(), frame_of(opens, 1), 0);
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(opens, 1), 0), ResultCode::Ok);
 
   constexpr int kProducers = 2;
   constexpr int kRequestsPerProducer = 3000;
@@ -120,7 +133,8 @@ TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
                                     testing::withdraw_command(to, 3),
                                     testing::transfer_command(from, to, 7)};
         const uint64_t request_id = 1000 + static_cast<uint64_t>(producer) * 100000 + request;
-        submit(pipeline.ingress(), frame_of(commands, request_id), producer + 1);
+        EXPECT_EQ(submit(pipeline.ingress(), frame_of(commands, request_id), producer + 1),
+                  ResultCode::Ok);
       }
     });
   }
@@ -134,9 +148,9 @@ TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
   EXPECT_EQ(projector.entries, kEntries);
   EXPECT_EQ(journal.gaps, 0);
   EXPECT_EQ(journal.last_sequence, static_cast<uint64_t>(kEntries));
-  EXPECT_EQ(replier.ordering_errors, 0);
-  EXPECT_EQ(replier.requests_by_origin[1], kRequestsPerProducer);
-  EXPECT_EQ(replier.requests_by_origin[2], kRequestsPerProducer);
+  EXPECT_EQ(replier->ordering_errors, 0);
+  EXPECT_EQ(replier->requests_by_origin[1], kRequestsPerProducer);
+  EXPECT_EQ(replier->requests_by_origin[2], kRequestsPerProducer);
   EXPECT_EQ(pipeline.processor().commands_applied(), static_cast<uint64_t>(kEntries));
 
   int64_t total_balance = 0;
@@ -146,8 +160,8 @@ TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
 }
 
 TEST(PipelineTest, MalformedFramesAreRefusedAtSubmitAndNeverReachTheLogicThread) {
-  Pipeline pipeline(PipelineConfig{});
   SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
   pipeline.add_consumer("journal", journal);
   pipeline.start();
   IngressBatch* batch = pipeline.ingress().acquire();
@@ -177,18 +191,93 @@ TEST(PipelineTest, ExhaustedPoolPushesBackInsteadOfBlocking) {
 TEST(PipelineTest, StopDrainsEverythingSubmittedBeforeIt) {
   PipelineConfig config;
   config.wait_kind = WaitKind::kBlock;
-  Pipeline pipeline(config);
   SequenceChecker journal;
+  Pipeline pipeline(config);
   pipeline.add_consumer("journal", journal);
   pipeline.start();
   const Command open[] = {testing::open_command("a", "EUR", 1)};
+  const Command deposit[] = {testing::deposit_command("a", 1)};
   for (uint64_t request = 0; request < 500; ++request) {
-    const Command deposit[] = {testing::deposit_command("a", 1)};
-    submit(pipeline.ingress(), request == 0 ? frame_of(open, 0) : frame_of(deposit, request), 9);
+    ASSERT_EQ(submit(pipeline.ingress(),
+                     request == 0 ? frame_of(open, 0) : frame_of(deposit, request), 9),
+              ResultCode::Ok);
   }
   pipeline.stop();
   EXPECT_EQ(journal.entries, 500);
   EXPECT_EQ(journal.money_in, 500);
+}
+
+TEST(PipelineTest, SubmitAfterStopIsUnavailableAndKeepsTheBatch) {
+  SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  pipeline.stop();
+  const Command open[] = {testing::open_command("late", "EUR", 1)};
+  IngressBatch* batch = pipeline.ingress().acquire();
+  ASSERT_NE(batch, nullptr);
+  batch->frame = frame_of(open, 1);
+  EXPECT_EQ(pipeline.ingress().submit(batch), ResultCode::Unavailable);
+  pipeline.ingress().release(batch);
+  EXPECT_EQ(journal.entries, 0);
+}
+
+TEST(PipelineTest, GroupsLargerThanHalfTheRingArePublishedAsTheyGo) {
+  // A ring of 16 with batches of 8: a group of dequeued batches passes half the ring, so the
+  // processor must publish mid-group or it would wait for slots no consumer could free.
+  PipelineConfig config;
+  config.ring_capacity = 16;
+  config.ledger.max_batch_commands = 8;
+  config.ingress.max_batch_commands = 8;
+  SequenceChecker journal;
+  Pipeline pipeline(config);
+  pipeline.add_consumer("journal", journal);
+  const Command open[] = {testing::open_command("a", "EUR", 0)};
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
+  const std::vector<Command> deposits(8, testing::deposit_command("a", 1));
+  for (uint64_t request = 2; request < 40; ++request) {  // queued before the logic thread starts
+    ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposits, request), 1), ResultCode::Ok);
+  }
+  pipeline.start();
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 1 + 38 * 8);
+  EXPECT_EQ(journal.gaps, 0);
+  EXPECT_EQ(journal.money_in, 38 * 8);
+}
+
+TEST(PipelineTest, RetriesAndAtomicBatchesThroughTheIngress) {
+  SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  const Command open[] = {testing::open_command("a", "EUR", 10)};
+  const Command deposit[] = {testing::deposit_command("a", 5)};
+  const Command failing[] = {testing::deposit_command("a", 1), testing::withdraw_command("a", 99)};
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposit, 2), 1), ResultCode::Ok);
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposit, 2), 2), ResultCode::Ok);  // a retry
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(failing, 3, true), 1), ResultCode::Ok);
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 5);
+  EXPECT_EQ(journal.replayed, 1);
+  EXPECT_EQ(journal.rejected, 2);
+  EXPECT_EQ(journal.gaps, 0);
+  EXPECT_EQ(journal.last_sequence, 4u);
+  const AccountDirectory& accounts = pipeline.ledger().accounts();
+  EXPECT_EQ(accounts.at(accounts.find("a")).balance, 15);
+}
+
+TEST(PipelineTest, InconsistentConfigurationIsRefusedAtStartUp) {
+  PipelineConfig not_power_of_two;
+  not_power_of_two.ring_capacity = 1000;
+  EXPECT_THROW(Pipeline{not_power_of_two}, std::invalid_argument);
+  PipelineConfig ring_too_small;
+  ring_too_small.ring_capacity = 8192;  // the default batch of 8190 needs 16384
+  EXPECT_THROW(Pipeline{ring_too_small}, std::invalid_argument);
+  PipelineConfig disagreeing;
+  disagreeing.ingress.max_batch_commands = 100;
+  EXPECT_THROW(Pipeline{disagreeing}, std::invalid_argument);
+  EXPECT_TRUE(PipelineConfig{}.validate().empty());
 }
 
 }  // namespace
