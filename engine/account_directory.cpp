@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <new>
 
 #include "engine/limits.h"
 
@@ -63,7 +64,7 @@ void AccountDirectory::prefetch_record(uint64_t hash) const {
 
 std::string_view AccountDirectory::id_of(AccountRef ref) const {
   const Record& record = record_at(ref);
-  return {record.id_bytes, record.id_length};
+  return {id_bytes_of(record), record.id_length};
 }
 
 AccountRef AccountDirectory::append_record(std::string_view account_id, const Account& account) {
@@ -75,10 +76,10 @@ AccountRef AccountDirectory::append_record(std::string_view account_id, const Ac
   }
   TALLY_ASSERT(chunks_.size() < (size_t{1} << (32 - kOffsetBits)));
   const AccountRef ref = make_ref(chunks_.size() - 1, chunk_used_.back());
-  Record& record = record_at(ref);
-  record.account = account;
-  record.id_length = static_cast<uint8_t>(account_id.size());
-  std::memcpy(record.id_bytes, account_id.data(), account_id.size());
+  // Begin the record's lifetime in the chunk's raw storage, then write the id after it.
+  Record* record = new (&record_at(ref)) Record{
+      .account = account, .id_length = static_cast<uint8_t>(account_id.size()), .id_bytes = {}};
+  std::memcpy(id_bytes_of(*record), account_id.data(), account_id.size());
   chunk_used_.back() += bytes;
   return ref;
 }

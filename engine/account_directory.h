@@ -14,6 +14,7 @@
 // Opening is undoable in LIFO order (remove_last), which is how an atomic batch rolls back.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -80,9 +81,18 @@ class AccountDirectory {
   struct Record {
     Account account;
     uint8_t id_length;
-    char id_bytes[7];  // the id continues past the struct, up to kAccountIdMaxBytes
+    char id_bytes[7];  // the id starts here and runs past the struct (see id_bytes_of)
   };
   static_assert(sizeof(Record) == 40);
+
+  // The id's bytes, addressed from the record's start: they run past `id_bytes` into the
+  // record's share of the chunk (record_bytes reserves room for them).
+  static char* id_bytes_of(Record& record) {
+    return reinterpret_cast<char*>(&record) + offsetof(Record, id_bytes);
+  }
+  static const char* id_bytes_of(const Record& record) {
+    return reinterpret_cast<const char*>(&record) + offsetof(Record, id_bytes);
+  }
 
   static constexpr uint32_t kChunkBytes = 1 << 20;
   static constexpr uint32_t kRecordAlignment = 8;

@@ -33,7 +33,7 @@ struct Command {
 };
 
 struct CommandBatch {
-  Id128 request_id;     // with a command's index, its idempotency key
+  Id128 request_id;     // the idempotency key of the whole batch
   uint64_t origin = 0;  // opaque token of the submitter, copied to every event (replies)
   bool atomic = false;  // all commands apply, or none
   std::span<const Command> commands;

@@ -65,15 +65,19 @@ class Reader {
     position_ += sizeof(value);
     return true;
   }
+  // Canonical LEB128 only: no trailing zero groups, nothing beyond 64 bits. Every value then
+  // has exactly one encoding, so decoding and encoding again gives back the same bytes.
   bool varint(uint64_t& value) {
     value = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
       uint8_t next = 0;
-      if (!byte(next))
+      if (!byte(next) || (shift == 63 && next > 1)) {
         return false;
+      }
       value |= static_cast<uint64_t>(next & 0x7f) << shift;
-      if ((next & 0x80) == 0)
-        return true;
+      if ((next & 0x80) == 0) {
+        return next != 0 || shift == 0;
+      }
     }
     return false;
   }
@@ -170,6 +174,17 @@ bool decode_common(Reader& reader, Event& event, uint8_t& parts) {
   if (!read || code > UINT16_MAX || command_index > UINT16_MAX) {
     return false;
   }
+  constexpr uint8_t kKnownParts = kPartCounterparty | kPartTransaction | kPartOpening | kPartText;
+  constexpr uint8_t kJournaledFlags = kLastInRequest | kHasTransactionId | kAtomicBatch;
+  const bool transaction_agrees =
+      ((parts & kPartTransaction) != 0) == ((event.flags & kHasTransactionId) != 0);
+  if ((parts & ~kKnownParts) != 0 || (event.flags & ~kJournaledFlags) != 0 || !transaction_agrees) {
+    return false;
+  }
+  if (command_type > static_cast<uint8_t>(CommandType::MAX) ||
+      *protocol::EnumNameResultCode(static_cast<ResultCode>(code)) == '\0') {
+    return false;
+  }
   event.command_type = static_cast<CommandType>(command_type);
   event.code = static_cast<ResultCode>(code);
   event.command_index = static_cast<uint16_t>(command_index);
@@ -192,6 +207,9 @@ bool decode_parts(Reader& reader, uint8_t parts, Event& event) {
     if (!(reader.byte(account_type) && reader.varint(currency) &&
           reader.signed_varint(event.overdraft_limit)) ||
         currency > UINT32_MAX) {
+      return false;
+    }
+    if (account_type > static_cast<uint8_t>(AccountType::MAX)) {
       return false;
     }
     event.account_type = static_cast<AccountType>(account_type);

@@ -4,7 +4,7 @@
 // The record header (issue 3's journal: length, checksum, sequence, timestamp, type, payload
 // version) carries sequence, timestamp and type; the payload carries the rest. Integers that
 // are usually small (amounts, balances, versions) are LEB128 varints (zig-zag for signed), so
-// a typical deposit's payload is about 45 bytes; ids and hashes are fixed-width. The grammar
+// a typical deposit's payload is 46 bytes; ids and hashes are fixed-width. The grammar
 // is in docs/journal-format.md. Pure functions, any thread.
 #pragma once
 

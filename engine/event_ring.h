@@ -71,8 +71,10 @@ class EventRing {
   WaitStrategy& wait_strategy_;
   std::unique_ptr<Event[]> slots_;
   std::vector<const Sequence*> gating_sequences_;
-  int64_t next_position_ = 0;                          // producer-local
-  int64_t cached_gating_position_ = kInitialPosition;  // producer-local
+  // Producer-local, written on every claim: on their own cache lines, away from the fields
+  // above that every consumer reads in at().
+  alignas(kFalseSharingBytes) int64_t next_position_ = 0;
+  int64_t cached_gating_position_ = kInitialPosition;
   Sequence cursor_;
   std::atomic<bool> halted_{false};
 };

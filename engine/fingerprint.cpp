@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <type_traits>
 
 #include "engine/hashing.h"
 
@@ -23,7 +24,9 @@ uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) 
     uint8_t type;
     uint8_t account_type;
     uint8_t flags;
+    uint8_t reserved[4];  // explicit, so that no padding byte of unknown value is hashed
   } fixed{};
+  static_assert(std::has_unique_object_representations_v<FixedFields>);
   fixed.amount = static_cast<uint64_t>(command.amount);
   fixed.overdraft_limit = static_cast<uint64_t>(command.overdraft_limit);
   fixed.transaction_low = command.transaction_id.low;

@@ -5,9 +5,9 @@
 // submits it; submit verifies and decodes the frame on the producer's thread, so malformed
 // input never reaches the logic thread and the logic thread spends no time unmarshalling (the
 // LMAX input stage). The logic thread dequeues batches in bulk, applies them and releases them
-// back to the pool. Both the pool and the queue are bounded and allocated at
-// start-up: when either is exhausted, acquire/submit fail at once (back-pressure), nothing
-// blocks and nothing is dropped silently.
+// back to the pool. Both the pool and the queue are bounded and allocated at start-up (a
+// batch's frame buffer grows to the largest frame it carried, then is reused): when exhausted,
+// acquire/submit fail at once (back-pressure), nothing blocks and nothing is dropped silently.
 #pragma once
 
 #include <atomic>

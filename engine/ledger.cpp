@@ -281,6 +281,8 @@ ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, 
 void Ledger::record_rejection(const Command& command, ResultCode code, Event& event) {
   event.type = EventType::CommandRejected;
   event.code = code;
+  // What the client sent: an open that failed after generating an id did not open anything.
+  event.account_id.assign_truncated(command.account_id);
   event.balance = 0;
   event.version = 0;
   event.counterparty_balance = 0;

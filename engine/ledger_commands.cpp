@@ -1,6 +1,6 @@
 // The rule of each command. Checks run in one order for every command, so that a command
 // that breaks several rules always gets the same reason: arguments, existence, closed,
-// frozen, version, transaction id, then funds and overflow.
+// frozen, version, (transfers) currency, transaction id, then funds and overflow.
 #include <string_view>
 
 #include "engine/checked_math.h"

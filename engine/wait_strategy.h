@@ -6,8 +6,8 @@
 // because on a 2-core machine a spinning waiter steals the core of the thread it waits for).
 //
 // One instance is shared by the producer and every consumer of a ring. Any thread may wait or
-// signal. signal() costs one uncontended read-modify-write when nobody is blocked, and nothing
-// for spin and yield.
+// signal. signal() costs one read-modify-write when nobody is blocked (on a line that every
+// signalling thread writes, so it is contended under load), and nothing for spin and yield.
 #pragma once
 
 #include <atomic>

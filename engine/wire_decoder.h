@@ -1,6 +1,6 @@
 // Wire decoding: from a FlatBuffers Request frame to the engine's Command views, without
-// copying a string. Runs on the business-logic thread (decode) and on submitting threads
-// (verify), so it is free of shared state.
+// copying a string. Runs on the submitting threads (Ingress::submit verifies, then decodes),
+// and is free of shared state.
 #pragma once
 
 #include <cstdint>

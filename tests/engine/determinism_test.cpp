@@ -1,6 +1,7 @@
 // Determinism: the same commands give byte-identical events; and the event codec round-trips.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -126,6 +127,63 @@ TEST(EventCodecTest, TrailingBytesAreRejected) {
   payload[size] = 0;
   Event decoded;
   EXPECT_FALSE(decode_event_payload({payload, size + 1}, decoded));
+}
+
+// A complete payload with one byte changed must be refused, not read as another event: the
+// checksum will catch torn writes, this catches a writer that wrote something it should not.
+class CorruptPayloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::LedgerHarness harness;
+    harness.apply_one(testing::open_command("alpha", "EUR", 5));
+    size = encode_event_payload(harness.apply_one(testing::deposit_command("alpha", 7)), payload);
+    Event decoded;
+    ASSERT_TRUE(decode_event_payload({payload, size}, decoded));
+  }
+  bool decodes() const {
+    Event decoded;
+    return decode_event_payload({payload, size}, decoded);
+  }
+  // Byte offsets of the leading fields (see docs/journal-format.md).
+  static constexpr size_t kParts = 0;
+  static constexpr size_t kFlags = 1;
+  static constexpr size_t kCommandType = 2;
+  static constexpr size_t kCode = 3;
+  uint8_t payload[kEventPayloadMaxBytes + 1] = {};
+  size_t size = 0;
+};
+
+TEST_F(CorruptPayloadTest, UnknownPartsAreRefused) {
+  payload[kParts] |= 0x80;
+  EXPECT_FALSE(decodes());
+}
+
+TEST_F(CorruptPayloadTest, ReplayedAnswerFlagIsRefused) {
+  payload[kFlags] |= kReplayedAnswer;
+  EXPECT_FALSE(decodes());
+}
+
+TEST_F(CorruptPayloadTest, UnknownCommandTypeIsRefused) {
+  payload[kCommandType] = 200;
+  EXPECT_FALSE(decodes());
+}
+
+TEST_F(CorruptPayloadTest, UnknownResultCodeIsRefused) {
+  payload[kCode] = 99;  // a one-byte varint that names no ResultCode
+  EXPECT_FALSE(decodes());
+}
+
+TEST_F(CorruptPayloadTest, NonCanonicalVarintIsRefused) {
+  ASSERT_EQ(payload[kCode], 0);  // Ok, as one byte
+  std::memmove(payload + kCode + 1, payload + kCode, size - kCode);
+  payload[kCode] = 0x80;  // the same zero in two bytes
+  ++size;
+  EXPECT_FALSE(decodes());
+}
+
+TEST_F(CorruptPayloadTest, TransactionFlagWithoutTransactionIsRefused) {
+  payload[kFlags] |= kHasTransactionId;
+  EXPECT_FALSE(decodes());
 }
 
 }  // namespace

@@ -1340,8 +1340,8 @@ uint64_t command_budget() {
   return environment_number("TALLY_DIFFERENTIAL_COMMANDS", kDefaultCommandCount);
 }
 
-// The window is small so that retries of older batches find their keys evicted, wholly or in
-// part (a part is a RequestIdReused).
+// The window is small so that retries of older batches find them evicted (then they apply
+// again, as new requests) as well as remembered.
 LedgerLimits small_window_limits() {
   LedgerLimits limits;
   limits.idempotency_window = 4096;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "support/ledger_harness.h"
@@ -285,6 +286,18 @@ TEST(LedgerLimitsTest, LimitExceededWhenTheAccountTableIsFull) {
   EXPECT_EQ(harness.apply_one(open_command("a")).code, ResultCode::Ok);
   EXPECT_EQ(harness.apply_one(open_command("b")).code, ResultCode::Ok);
   EXPECT_EQ(harness.apply_one(open_command("c")).code, ResultCode::LimitExceeded);
+}
+
+TEST(LedgerLimitsTest, AFailedGeneratedOpenRecordsNoId) {
+  LedgerHarness harness(LedgerLimits{.max_accounts = 0});
+  const Event event = harness.apply_one(open_command(""));
+  EXPECT_EQ(event.code, ResultCode::LimitExceeded);
+  EXPECT_TRUE(event.account_id.empty());
+}
+
+TEST(LedgerLimitsTest, OutOfRangeBatchLimitIsRefusedAtStartUp) {
+  EXPECT_THROW(Ledger(LedgerLimits{.max_batch_commands = 0}), std::invalid_argument);
+  EXPECT_THROW(Ledger(LedgerLimits{.max_batch_commands = 70'000}), std::invalid_argument);
 }
 
 TEST(LedgerLimitsTest, LimitExceededWhenTransactionIdsAreFull) {
