@@ -52,13 +52,16 @@ uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) 
   return hash;
 }
 
+uint64_t add_to_request_fingerprint(uint64_t so_far, uint64_t command_fingerprint) {
+  return hash_bytes(&command_fingerprint, sizeof(command_fingerprint), so_far);
+}
+
 uint64_t request_fingerprint(const CommandBatch& batch) {
-  uint64_t hash = 0;
+  uint64_t so_far = kFingerprintNotComputed;
   for (const Command& command : batch.commands) {
-    const uint64_t fingerprint = command_fingerprint(command, batch);
-    hash = hash_bytes(&fingerprint, sizeof(fingerprint), hash);
+    so_far = add_to_request_fingerprint(so_far, command_fingerprint(command, batch));
   }
-  return hash == kFingerprintNotComputed ? 1 : hash;
+  return finish_request_fingerprint(so_far);
 }
 
 }  // namespace tally

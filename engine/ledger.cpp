@@ -10,14 +10,22 @@
 #include "engine/text_validation.h"
 
 namespace tally {
-Ledger::Ledger(const LedgerLimits& limits)
-    : limits_(limits),
-      accounts_(limits.initial_account_capacity),
-      window_(limits.idempotency_window),
-      transactions_(limits.max_transaction_ids, limits.initial_transaction_capacity) {
+namespace {
+
+const LedgerLimits& validated(const LedgerLimits& limits) {
   if (const std::string problem = limits.validate(); !problem.empty()) {
     throw std::invalid_argument("ledger limits: " + problem);
   }
+  return limits;
+}
+
+}  // namespace
+
+Ledger::Ledger(const LedgerLimits& limits)
+    : limits_(validated(limits)),
+      accounts_(limits.initial_account_capacity),
+      window_(limits.idempotency_window),
+      transactions_(limits.max_transaction_ids, limits.initial_transaction_capacity) {
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
   undo_log_.reserve(3 * size_t{limits.max_batch_commands});
   hashes_.resize(limits.max_batch_commands);
@@ -92,8 +100,8 @@ void Ledger::prepare_batch(const CommandBatch& batch) {
     }
     const Command& command = batch.commands[index];
     if (fingerprinting) {
-      const uint64_t fingerprint = command_fingerprint(command, batch);
-      request_fingerprint_ = hash_bytes(&fingerprint, sizeof(fingerprint), request_fingerprint_);
+      request_fingerprint_ =
+          add_to_request_fingerprint(request_fingerprint_, command_fingerprint(command, batch));
     }
     AccountHashes& hashes = hashes_[index];
     hashes.account = AccountDirectory::hash_of(command.account_id);
@@ -105,8 +113,8 @@ void Ledger::prepare_batch(const CommandBatch& batch) {
         accounts_.prefetch_slot(hashes.counterparty);
     }
   }
-  if (fingerprinting && request_fingerprint_ == kFingerprintNotComputed) {
-    request_fingerprint_ = 1;  // as request_fingerprint() does: 0 means "not computed"
+  if (fingerprinting) {
+    request_fingerprint_ = finish_request_fingerprint(request_fingerprint_);
   }
   for (uint32_t index = 0; index < std::min(count, kRecordDistance); ++index) {
     accounts_.prefetch_record(hashes_[index].account);
