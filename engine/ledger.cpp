@@ -2,27 +2,16 @@
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 
 #include "engine/checked_math.h"
 #include "engine/hashing.h"
 #include "engine/invariant.h"
 #include "engine/text_validation.h"
+#include "engine/validated.h"
 
 namespace tally {
-namespace {
-
-const LedgerLimits& validated(const LedgerLimits& limits) {
-  if (const std::string problem = limits.validate(); !problem.empty()) {
-    throw std::invalid_argument("ledger limits: " + problem);
-  }
-  return limits;
-}
-
-}  // namespace
-
 Ledger::Ledger(const LedgerLimits& limits)
-    : limits_(validated(limits)),
+    : limits_(validated(limits, "ledger limits")),
       accounts_(limits.initial_account_capacity),
       window_(limits.idempotency_window),
       transactions_(limits.max_transaction_ids, limits.initial_transaction_capacity) {

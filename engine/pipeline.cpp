@@ -3,7 +3,8 @@
 #include <pthread.h>
 
 #include <bit>
-#include <stdexcept>
+
+#include "engine/validated.h"
 
 namespace tally {
 
@@ -26,19 +27,8 @@ std::string PipelineConfig::validate() const {
   return {};
 }
 
-namespace {
-
-const PipelineConfig& validated(const PipelineConfig& config) {
-  if (const std::string problem = config.validate(); !problem.empty()) {
-    throw std::invalid_argument("pipeline configuration: " + problem);
-  }
-  return config;
-}
-
-}  // namespace
-
 Pipeline::Pipeline(const PipelineConfig& config)
-    : config_(validated(config)),
+    : config_(validated(config, "pipeline configuration")),
       wait_strategy_(config.wait_kind),
       ledger_(config.ledger),
       ingress_(config.ingress),
