@@ -150,7 +150,6 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
     prefetch_ahead(index, out.count);
     Event& event = out[index];
     begin_event(batch, index, event);
-    event.flags |= kAtomicBatch;
     failure = execute(batch.commands[index], hashes_[index], event);
     if (!is_ok(failure)) {
       failed_index = index;
@@ -167,7 +166,6 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   for (uint32_t index = 0; index < out.count; ++index) {
     Event& event = out[index];
     begin_event(batch, index, event);
-    event.flags |= kAtomicBatch;
     const ResultCode code = index == failed_index ? failure : ResultCode::LinkedCommandFailed;
     record_rejection(batch.commands[index], code, event);
   }
@@ -239,7 +237,8 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event
   event.type = EventType::Unknown;
   event.command_type = command.type;
   event.code = ResultCode::Ok;
-  event.flags = command.transaction_id.is_zero() ? 0 : kHasTransactionId;
+  event.flags = static_cast<uint8_t>((command.transaction_id.is_zero() ? 0 : kHasTransactionId) |
+                                     (batch.atomic ? kAtomicBatch : 0));
   event.account_type = AccountType::Checking;
   event.amount = command.amount;
   event.balance = 0;

@@ -1137,6 +1137,51 @@ std::optional<std::string> first_difference(const Event& actual, const ExpectedE
   return std::nullopt;
 }
 
+// Whether the entry carries what its command and request said (the parts of an event that
+// echo the input rather than the rules): the first field that does not, or nothing.
+std::optional<std::string> first_echo_difference(const Event& actual, const Command& command,
+                                                 uint32_t index, const CommandBatch& batch,
+                                                 uint64_t fingerprint) {
+  const auto truncated = [](std::string_view text, size_t capacity) {
+    return text.substr(0, std::min(text.size(), capacity));
+  };
+  if (actual.command_index != index || actual.request_id != batch.request_id) {
+    return "command index or request id";
+  }
+  if (actual.fingerprint != fingerprint) {
+    return "request fingerprint";
+  }
+  if (actual.is_replayed_answer()) {
+    return std::nullopt;  // an answer, not an event: it carries the outcome only
+  }
+  if (actual.command_type != command.type || actual.amount != command.amount) {
+    return "command type or amount";
+  }
+  const bool generated_open = command.type == CommandType::OpenAccount &&
+                              command.account_id.empty() && actual.code == ResultCode::Ok;
+  if (!generated_open && actual.account_id.view() != truncated(command.account_id, 64)) {
+    return "account id";
+  }
+  if (actual.counterparty_id.view() != truncated(command.counterparty_id, 64)) {
+    return "counterparty id";
+  }
+  const bool has_transaction = (actual.flags & kHasTransactionId) != 0;
+  if (actual.transaction_id != command.transaction_id ||
+      has_transaction == command.transaction_id.is_zero()) {
+    return "transaction id";
+  }
+  if (((actual.flags & kAtomicBatch) != 0) != batch.atomic) {
+    return "atomic flag";
+  }
+  const std::string_view text = command.type == CommandType::OpenAccount     ? command.owner
+                                : command.type == CommandType::FreezeAccount ? command.reason
+                                                                             : std::string_view();
+  if (actual.text.view() != truncated(text, 128)) {
+    return "owner or reason text";
+  }
+  return std::nullopt;
+}
+
 struct DifferentialRun {
   uint64_t seed = 0;
   uint64_t command_count = 0;
@@ -1233,10 +1278,17 @@ DifferentialReport run_differential(const DifferentialRun& run) {
     ++report.batch_kinds[batch.kind];
     report.commands += batch.commands.size();
 
+    const uint64_t fingerprint =
+        run.limits.idempotency_window > 0 ? request_fingerprint(model_batch) : 0;
     for (size_t index = 0; index < batch.commands.size(); ++index) {
       const Event& event = actual[index];
       const bool last = index + 1 == batch.commands.size();
-      if (const auto difference = first_difference(event, expected[index], last)) {
+      std::optional<std::string> difference = first_difference(event, expected[index], last);
+      if (!difference) {
+        difference = first_echo_difference(event, batch.commands[index],
+                                           static_cast<uint32_t>(index), model_batch, fingerprint);
+      }
+      if (difference) {
         std::ostringstream message;
         message << "seed " << run.seed << ", batch " << report.batches << " ("
                 << batch_kind_name(batch.kind) << ", request id " << batch.request_id.low << "/"
