@@ -30,7 +30,11 @@ class BusinessLogicProcessor {
  private:
   static constexpr size_t kBatchesPerDequeue = 64;
   static constexpr int64_t kIdleWaitMicroseconds = 10'000;  // how often an idle loop checks stop
+  static constexpr size_t kSlotPrefetchRequests = 4;
+  static constexpr size_t kRecordPrefetchRequests = 2;
+  static constexpr size_t kSmallRequestCommands = 4;
 
+  void prefetch_ahead(IngressBatch* const* batches, size_t index, size_t taken);
   // Applies one ingress batch; returns the ring position of its last entry.
   int64_t apply(const IngressBatch& batch, int64_t now_ns);
 

@@ -112,6 +112,30 @@ void Ledger::prepare_batch(const CommandBatch& batch) {
   }
 }
 
+// How many of an upcoming batch's commands the cross-batch hints cover: the batch's own
+// pipelining (prepare_batch, prefetch_ahead) takes over from there.
+constexpr size_t kHintedCommands = 4;
+
+void Ledger::prefetch_slots(const CommandBatch& batch) const {
+  for (const Command& command :
+       batch.commands.first(std::min(batch.commands.size(), kHintedCommands))) {
+    accounts_.prefetch_slot(AccountDirectory::hash_of(command.account_id));
+    if (!command.counterparty_id.empty()) {
+      accounts_.prefetch_slot(AccountDirectory::hash_of(command.counterparty_id));
+    }
+  }
+}
+
+void Ledger::prefetch_records(const CommandBatch& batch) const {
+  for (const Command& command :
+       batch.commands.first(std::min(batch.commands.size(), kHintedCommands))) {
+    accounts_.prefetch_record(AccountDirectory::hash_of(command.account_id));
+    if (!command.counterparty_id.empty()) {
+      accounts_.prefetch_record(AccountDirectory::hash_of(command.counterparty_id));
+    }
+  }
+}
+
 void Ledger::prefetch_ahead(uint32_t index, uint32_t count) const {
   if (index + kSlotDistance < count) {
     const AccountHashes& ahead = hashes_[index + kSlotDistance];
