@@ -1,0 +1,137 @@
+#include "engine/journal/record_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/hashing.h"
+#include "engine/invariant.h"
+
+namespace tally::journal {
+namespace {
+
+constexpr size_t kChecksummedHeaderOffset = offsetof(RecordHeader, checksum) + sizeof(uint32_t);
+
+uint32_t fold(uint64_t hash) {
+  return static_cast<uint32_t>(hash ^ (hash >> 32));
+}
+
+uint32_t record_checksum(const uint8_t* header, std::span<const uint8_t> payload) {
+  const uint64_t header_hash = hash_bytes(header + kChecksummedHeaderOffset,
+                                          sizeof(RecordHeader) - kChecksummedHeaderOffset);
+  return fold(hash_bytes(payload.data(), payload.size(), header_hash));
+}
+
+uint32_t segment_checksum(const SegmentHeader& header) {
+  return fold(hash_bytes(&header, offsetof(SegmentHeader, checksum)));
+}
+
+ReadResult failure(ReadOutcome outcome, std::string_view problem) {
+  ReadResult result;
+  result.outcome = outcome;
+  result.problem = problem;
+  return result;
+}
+
+}  // namespace
+
+size_t write_record(const Event& event, std::span<uint8_t> out) {
+  TALLY_ASSERT(out.size() >= kRecordMaxBytes);
+  uint8_t* const payload = out.data() + sizeof(RecordHeader);
+  const size_t payload_bytes =
+      encode_event_payload(event, {payload, out.size() - sizeof(RecordHeader)});
+  RecordHeader header{};
+  header.payload_bytes = static_cast<uint32_t>(payload_bytes);
+  header.sequence = event.sequence;
+  header.timestamp_ns = event.timestamp_ns;
+  header.event_type = static_cast<uint8_t>(event.type);
+  header.payload_version = kEventPayloadVersion;
+  std::memcpy(out.data(), &header, sizeof(header));
+  header.checksum = record_checksum(out.data(), {payload, payload_bytes});
+  std::memcpy(out.data() + offsetof(RecordHeader, checksum), &header.checksum,
+              sizeof(header.checksum));
+  const size_t total = record_bytes(payload_bytes);
+  std::fill(payload + payload_bytes, out.data() + total, uint8_t{0});
+  return total;
+}
+
+ReadResult read_record(std::span<const uint8_t> bytes) {
+  if (bytes.size() < sizeof(RecordHeader)) {
+    return all_zero(bytes) ? ReadResult{} : failure(ReadOutcome::kTruncated, "header cut short");
+  }
+  RecordHeader header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  if (header.payload_bytes == 0) {
+    return all_zero(bytes.first(sizeof(RecordHeader)))
+               ? ReadResult{}
+               : failure(ReadOutcome::kCorrupt, "zero length with a non-zero header");
+  }
+  if (header.payload_bytes > kEventPayloadMaxBytes) {
+    return failure(ReadOutcome::kCorrupt, "payload length out of range");
+  }
+  const size_t total = record_bytes(header.payload_bytes);
+  if (total > bytes.size()) {
+    return failure(ReadOutcome::kTruncated, "record cut short");
+  }
+  const std::span<const uint8_t> payload =
+      bytes.subspan(sizeof(RecordHeader), header.payload_bytes);
+  if (record_checksum(bytes.data(), payload) != header.checksum) {
+    return failure(ReadOutcome::kCorrupt, "checksum mismatch");
+  }
+  if (header.payload_version != kEventPayloadVersion || header.reserved_16 != 0 ||
+      header.reserved_32 != 0) {
+    return failure(ReadOutcome::kCorrupt, "unknown payload version or reserved bits set");
+  }
+  ReadResult result;
+  result.outcome = ReadOutcome::kRecord;
+  result.record_bytes = total;
+  result.header = header;
+  result.payload = payload;
+  return result;
+}
+
+bool decode_record(const ReadResult& record, Event& event) {
+  TALLY_ASSERT(record.outcome == ReadOutcome::kRecord);
+  event.sequence = record.header.sequence;
+  event.timestamp_ns = record.header.timestamp_ns;
+  event.type = static_cast<EventType>(record.header.event_type);
+  return decode_event_payload(record.payload, event);
+}
+
+bool all_zero(std::span<const uint8_t> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t byte) { return byte == 0; });
+}
+
+SegmentHeader make_segment_header(uint64_t segment_index, uint64_t first_sequence,
+                                  int64_t created_ns, uint64_t segment_bytes) {
+  SegmentHeader header{};
+  header.magic = kSegmentMagic;
+  header.format_version = kFormatVersion;
+  header.header_bytes = sizeof(SegmentHeader);
+  header.segment_index = segment_index;
+  header.first_sequence = first_sequence;
+  header.created_ns = created_ns;
+  header.segment_bytes = segment_bytes;
+  header.checksum = segment_checksum(header);
+  return header;
+}
+
+std::string_view check_segment_header(const SegmentHeader& header) {
+  if (header.magic != kSegmentMagic) {
+    return "not a Tally journal segment (bad magic)";
+  }
+  if (header.format_version != kFormatVersion) {
+    return "unsupported journal format version";
+  }
+  if (header.checksum != segment_checksum(header)) {
+    return "segment header checksum mismatch";
+  }
+  if (header.header_bytes != sizeof(SegmentHeader) || header.reserved != 0) {
+    return "segment header size or reserved bits unexpected";
+  }
+  if (header.segment_bytes < sizeof(SegmentHeader) + kRecordMaxBytes) {
+    return "segment smaller than one record";
+  }
+  return {};
+}
+
+}  // namespace tally::journal

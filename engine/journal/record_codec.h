@@ -1,0 +1,47 @@
+// Record codec: writes journal records and segment headers into memory, and reads them back
+// with one of four outcomes, LevelDB-style: a record, the clean end (zeroed preallocated
+// space), a truncated record (bytes end inside it), or corruption (with what is wrong).
+// Whether a bad record at the very end is a torn write or corruption is the journal reader's
+// call (is anything written after it?); this layer only says what it sees. Pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "engine/event.h"
+#include "engine/journal/journal_format.h"
+
+namespace tally::journal {
+
+// Writes `event` (not a replayed answer) as one record at the start of `out` (at least
+// kRecordMaxBytes), padding included; returns the bytes written.
+size_t write_record(const Event& event, std::span<uint8_t> out);
+
+enum class ReadOutcome : uint8_t { kRecord, kEnd, kTruncated, kCorrupt };
+
+struct ReadResult {
+  ReadOutcome outcome = ReadOutcome::kEnd;
+  size_t record_bytes = 0;           // kRecord: where the next record starts
+  RecordHeader header{};             // kRecord
+  std::span<const uint8_t> payload;  // kRecord: event_codec's payload
+  std::string_view problem;          // kTruncated, kCorrupt: what is wrong, for reports
+};
+
+// Reads the record starting at `bytes` (which runs to the end of the written region).
+ReadResult read_record(std::span<const uint8_t> bytes);
+
+// Decodes a record read with outcome kRecord into `event`. False if the payload is malformed.
+bool decode_record(const ReadResult& record, Event& event);
+
+// True if every byte is zero (preallocated space never written).
+bool all_zero(std::span<const uint8_t> bytes);
+
+SegmentHeader make_segment_header(uint64_t segment_index, uint64_t first_sequence,
+                                  int64_t created_ns, uint64_t segment_bytes);
+
+// Empty if `header` is a valid version-1 segment header, else what is wrong.
+std::string_view check_segment_header(const SegmentHeader& header);
+
+}  // namespace tally::journal
