@@ -1,0 +1,189 @@
+#include "engine/journal/posix_storage.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+namespace tally::journal {
+namespace {
+
+// Closes a descriptor when it leaves scope, unless released.
+class Descriptor {
+ public:
+  explicit Descriptor(int descriptor) : descriptor_(descriptor) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (descriptor_ >= 0) {
+      ::close(descriptor_);
+    }
+  }
+  int get() const { return descriptor_; }
+  int release() { return std::exchange(descriptor_, -1); }
+
+ private:
+  int descriptor_;
+};
+
+Status write_all(int descriptor, std::span<const uint8_t> bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(descriptor, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Status::from_errno(errno, "write", path);
+    }
+    bytes = bytes.subspan(static_cast<size_t>(written));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status PosixStorage::create_file(const std::string& path, uint64_t bytes) {
+  Descriptor file(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (file.get() < 0) {
+    return Status::from_errno(errno, "create", path);
+  }
+  // posix_fallocate returns the error number rather than setting errno.
+  if (const int error = ::posix_fallocate(file.get(), 0, static_cast<off_t>(bytes)); error != 0) {
+    ::unlink(path.c_str());
+    return Status::from_errno(error, "fallocate", path);
+  }
+  if (::fdatasync(file.get()) != 0) {
+    return Status::from_errno(errno, "fdatasync", path);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::map_file(const std::string& path, MappedFile& file) {
+  Descriptor descriptor(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (descriptor.get() < 0) {
+    return Status::from_errno(errno, "open", path);
+  }
+  struct stat status {};
+  if (::fstat(descriptor.get(), &status) != 0) {
+    return Status::from_errno(errno, "fstat", path);
+  }
+  const auto size = static_cast<size_t>(status.st_size);
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor.get(), 0);
+  if (address == MAP_FAILED) {
+    return Status::from_errno(errno, "mmap", path);
+  }
+  file.path = path;
+  file.bytes = {static_cast<uint8_t*>(address), size};
+  file.descriptor = descriptor.release();
+  return Status::ok();
+}
+
+Status PosixStorage::unmap_file(MappedFile& file) {
+  Status status;
+  if (!file.bytes.empty() && ::munmap(file.bytes.data(), file.bytes.size()) != 0) {
+    status = Status::from_errno(errno, "munmap", file.path);
+  }
+  if (file.descriptor >= 0) {
+    ::close(file.descriptor);
+  }
+  file = MappedFile{};
+  return status;
+}
+
+Status PosixStorage::sync(const MappedFile& file, uint64_t offset, uint64_t bytes) {
+  // msync wants a page-aligned start; syncing from the page that holds `offset` covers it.
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset / page * page;
+  const uint64_t end = std::min<uint64_t>(offset + bytes, file.bytes.size());
+  if (end <= start) {
+    return Status::ok();
+  }
+  if (::msync(file.bytes.data() + start, end - start, MS_SYNC) != 0) {
+    return Status::from_errno(errno, "msync", file.path);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::write_file(const std::string& path, std::span<const uint8_t> bytes) {
+  Descriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (file.get() < 0) {
+    return Status::from_errno(errno, "create", path);
+  }
+  if (Status status = write_all(file.get(), bytes, path); !status.is_ok()) {
+    return status;
+  }
+  if (::fsync(file.get()) != 0) {
+    return Status::from_errno(errno, "fsync", path);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::read_file(const std::string& path, std::vector<uint8_t>& bytes) {
+  Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.get() < 0) {
+    return Status::from_errno(errno, "open", path);
+  }
+  bytes.clear();
+  uint8_t buffer[1 << 16];
+  while (true) {
+    const ssize_t read = ::read(file.get(), buffer, sizeof(buffer));
+    if (read < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Status::from_errno(errno, "read", path);
+    }
+    if (read == 0) {
+      return Status::ok();
+    }
+    bytes.insert(bytes.end(), buffer, buffer + read);
+  }
+}
+
+Status PosixStorage::rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::from_errno(errno, "rename", from + " -> " + to);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::remove(const std::string& path) {
+  if (::unlink(path.c_str()) != 0) {
+    return Status::from_errno(errno, "unlink", path);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::sync_directory(const std::string& directory) {
+  Descriptor handle(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (handle.get() < 0) {
+    return Status::from_errno(errno, "open directory", directory);
+  }
+  if (::fsync(handle.get()) != 0) {
+    return Status::from_errno(errno, "fsync directory", directory);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::list_directory(const std::string& directory, std::vector<std::string>& names) {
+  DIR* handle = ::opendir(directory.c_str());
+  if (handle == nullptr) {
+    return Status::from_errno(errno, "opendir", directory);
+  }
+  names.clear();
+  while (const dirent* entry = ::readdir(handle)) {
+    if (entry->d_type == DT_REG) {
+      names.emplace_back(entry->d_name);
+    }
+  }
+  ::closedir(handle);
+  std::sort(names.begin(), names.end());
+  return Status::ok();
+}
+
+}  // namespace tally::journal

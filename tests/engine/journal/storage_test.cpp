@@ -1,0 +1,135 @@
+// Storage: the real POSIX one on a temporary directory, and the fault-injecting one tests use.
+#include "engine/journal/posix_storage.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "support/faulty_storage.h"
+
+namespace tally::journal {
+namespace {
+
+class PosixStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tally-storage-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    directory = pattern;
+  }
+  void TearDown() override {
+    std::vector<std::string> names;
+    if (storage.list_directory(directory, names).is_ok()) {
+      for (const std::string& name : names) {
+        storage.remove(directory + "/" + name);
+      }
+    }
+    ::rmdir(directory.c_str());
+  }
+  std::string path(const std::string& name) const { return directory + "/" + name; }
+
+  PosixStorage storage;
+  std::string directory;
+};
+
+TEST_F(PosixStorageTest, PreallocatedFileIsZeroAndKeepsWhatIsWrittenThroughTheMapping) {
+  ASSERT_TRUE(storage.create_file(path("segment"), 8192).is_ok());
+  MappedFile file;
+  ASSERT_TRUE(storage.map_file(path("segment"), file).is_ok());
+  ASSERT_EQ(file.bytes.size(), 8192u);
+  EXPECT_EQ(file.bytes[5000], 0);
+  std::memcpy(file.bytes.data() + 5000, "tally", 5);
+  ASSERT_TRUE(storage.sync(file, 5000, 5).is_ok());
+  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file(path("segment"), bytes).is_ok());
+  ASSERT_EQ(bytes.size(), 8192u);
+  EXPECT_EQ(std::memcmp(bytes.data() + 5000, "tally", 5), 0);
+}
+
+TEST_F(PosixStorageTest, ExistingAndMissingFilesAreNamedErrors) {
+  ASSERT_TRUE(storage.create_file(path("a"), 4096).is_ok());
+  const Status exists = storage.create_file(path("a"), 4096);
+  EXPECT_EQ(exists.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(exists.message().find(path("a")), std::string::npos);
+  MappedFile file;
+  EXPECT_EQ(storage.map_file(path("missing"), file).code(), StatusCode::kNotFound);
+}
+
+TEST_F(PosixStorageTest, WriteRenameListAndRemove) {
+  const std::vector<uint8_t> snapshot = {1, 2, 3};
+  ASSERT_TRUE(storage.write_file(path("snapshot.tmp"), snapshot).is_ok());
+  ASSERT_TRUE(storage.rename(path("snapshot.tmp"), path("snapshot")).is_ok());
+  ASSERT_TRUE(storage.sync_directory(directory).is_ok());
+  std::vector<std::string> names;
+  ASSERT_TRUE(storage.list_directory(directory, names).is_ok());
+  EXPECT_EQ(names, std::vector<std::string>{"snapshot"});
+  std::vector<uint8_t> read;
+  ASSERT_TRUE(storage.read_file(path("snapshot"), read).is_ok());
+  EXPECT_EQ(read, snapshot);
+  ASSERT_TRUE(storage.remove(path("snapshot")).is_ok());
+  EXPECT_EQ(storage.remove(path("snapshot")).code(), StatusCode::kNotFound);
+}
+
+TEST(FaultyStorageTest, UnsyncedWritesAreLostInACrash) {
+  testing::FaultyStorage storage;
+  ASSERT_TRUE(storage.create_file("journal/0", 8192).is_ok());
+  ASSERT_TRUE(storage.sync_directory("journal").is_ok());
+  MappedFile file;
+  ASSERT_TRUE(storage.map_file("journal/0", file).is_ok());
+  file.bytes[10] = 1;
+  ASSERT_TRUE(storage.sync(file, 10, 1).is_ok());
+  file.bytes[20] = 2;  // never synced
+  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  storage.crash();
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file("journal/0", bytes).is_ok());
+  EXPECT_EQ(bytes[10], 1);
+  EXPECT_EQ(bytes[20], 0);
+}
+
+TEST(FaultyStorageTest, NamesNeedADirectorySyncToSurviveACrash) {
+  testing::FaultyStorage storage;
+  ASSERT_TRUE(storage.write_file("data/snapshot", std::vector<uint8_t>{7}).is_ok());
+  storage.crash();
+  std::vector<uint8_t> bytes;
+  EXPECT_EQ(storage.read_file("data/snapshot", bytes).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(storage.write_file("data/snapshot", std::vector<uint8_t>{7}).is_ok());
+  ASSERT_TRUE(storage.sync_directory("data").is_ok());
+  storage.crash();
+  EXPECT_TRUE(storage.read_file("data/snapshot", bytes).is_ok());
+}
+
+TEST(FaultyStorageTest, TornWriteKeepsOnlySomeUnsyncedPages) {
+  testing::FaultyStorage storage;
+  ASSERT_TRUE(storage.create_file("journal/0", 3 * testing::FaultyStorage::kPageBytes).is_ok());
+  ASSERT_TRUE(storage.sync_directory("journal").is_ok());
+  MappedFile file;
+  ASSERT_TRUE(storage.map_file("journal/0", file).is_ok());
+  std::memset(file.bytes.data(), 0xAB, file.bytes.size());  // three dirty pages
+  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  storage.crash(1);
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file("journal/0", bytes).is_ok());
+  EXPECT_EQ(bytes[0], 0xAB);
+  EXPECT_EQ(bytes[testing::FaultyStorage::kPageBytes], 0);
+}
+
+TEST(FaultyStorageTest, InjectedFailureAtTheNthOperationAndAfter) {
+  testing::FaultyStorage storage;
+  storage.fail_at(2, StatusCode::kNoSpace);
+  EXPECT_TRUE(storage.create_file("journal/0", 4096).is_ok());
+  const Status full = storage.create_file("journal/1", 4096);
+  EXPECT_EQ(full.code(), StatusCode::kNoSpace);
+  EXPECT_NE(full.message().find("journal/1"), std::string::npos);
+  EXPECT_EQ(storage.sync_directory("journal").code(), StatusCode::kNoSpace);  // sticky
+  storage.fail_at(1, StatusCode::kIoError, false);
+  EXPECT_EQ(storage.sync_directory("journal").code(), StatusCode::kIoError);
+  EXPECT_TRUE(storage.sync_directory("journal").is_ok());  // not sticky
+}
+
+}  // namespace
+}  // namespace tally::journal
