@@ -24,6 +24,8 @@ class FaultyStorage final : public journal::Storage {
   // when `sticky`.
   void fail_at(uint64_t operation, StatusCode code, bool sticky = true);
   uint64_t operations() const { return operations_; }
+  // Stops injecting failures (the disk was repaired).
+  void heal() { fail_from_ = 0; }
 
   // Power loss: files, names and bytes revert to what was made durable, except that the
   // first `torn_pages` pages written but not synced in each file survive (a torn write).

@@ -1,0 +1,72 @@
+// JournalWriter: appends events to the journal's segments and makes them durable in groups.
+//
+// Owned by the journaler (one thread). Records are written through the current segment's
+// mapping; sync() makes everything appended so far durable with one sync of the written range
+// (group commit) and only then advances durable_sequence(). The next segment is prepared ahead
+// (a preallocated ".spare" file), so rotation only writes a header, renames and syncs the
+// directory. Any storage failure is final: the writer refuses everything after it and never
+// retries a failed sync (the kernel may have dropped the dirty pages it could not write).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/event.h"
+#include "engine/journal/storage.h"
+
+namespace tally::journal {
+
+struct JournalWriterConfig {
+  std::string directory;
+  uint64_t segment_bytes = 64ULL << 20;  // each segment file's size, header included
+};
+
+// Where appending starts: a fresh journal, or the end of the data recovery found.
+struct AppendPosition {
+  bool fresh = true;           // no segment yet: the first is created
+  uint64_t segment_index = 0;  // resume: the segment holding the last record
+  uint64_t offset = 0;         // resume: where the next record goes in it
+  uint64_t next_sequence = 1;
+};
+
+class JournalWriter {
+ public:
+  JournalWriter(Storage& storage, JournalWriterConfig config);
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+  ~JournalWriter();
+
+  Status open(const AppendPosition& position, int64_t now_ns);
+
+  // Appends one event (never a replayed answer), whose sequence must be the next one.
+  Status append(const Event& event);
+
+  // Makes every appended event durable.
+  Status sync();
+
+  uint64_t appended_sequence() const { return next_sequence_ - 1; }
+  uint64_t durable_sequence() const { return durable_sequence_; }
+  uint64_t segment_index() const { return segment_index_; }
+  bool failed() const { return !failure_.is_ok(); }
+
+ private:
+  std::string path_of(const std::string& name) const { return config_.directory + "/" + name; }
+  Status fail(Status status);
+  Status rotate(uint64_t first_sequence);
+  Status activate_segment(uint64_t index, uint64_t first_sequence);
+  Status prepare_spare(uint64_t index);
+  Status sync_current();
+
+  Storage& storage_;
+  JournalWriterConfig config_;
+  MappedFile current_;
+  uint64_t segment_index_ = 0;
+  uint64_t offset_ = 0;         // next record goes here
+  uint64_t synced_offset_ = 0;  // everything before is durable
+  uint64_t next_sequence_ = 1;
+  uint64_t durable_sequence_ = 0;
+  int64_t now_ns_ = 0;
+  Status failure_;
+};
+
+}  // namespace tally::journal

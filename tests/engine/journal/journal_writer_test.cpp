@@ -1,0 +1,168 @@
+// JournalWriter on the fault-injecting storage: group commit, rotation, fatal failures, and
+// what a crash leaves behind.
+#include "engine/journal/journal_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/journal/record_codec.h"
+#include "engine/journal/segment_names.h"
+#include "support/faulty_storage.h"
+#include "support/ledger_harness.h"
+
+namespace tally::journal {
+namespace {
+
+constexpr uint64_t kSmallSegment = 4096;  // room for about fifty deposits
+
+// Events from a real ledger: an opening, then deposits.
+std::vector<Event> deposit_events(int count) {
+  tally::testing::LedgerHarness harness;
+  std::vector<Event> events = {
+      harness.apply_one(tally::testing::open_command("acc-0000001", "EUR", 0))};
+  for (int index = 1; index < count; ++index) {
+    events.push_back(harness.apply_one(tally::testing::deposit_command("acc-0000001", index)));
+  }
+  return events;
+}
+
+// The sequences of the records in the journal's segments, in order, until the first end.
+std::vector<uint64_t> read_sequences(tally::testing::FaultyStorage& storage) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(storage.list_directory("journal", names).is_ok());
+  std::vector<uint64_t> sequences;
+  for (const std::string& name : names) {
+    if (!segment_index_of(name)) {
+      continue;
+    }
+    std::vector<uint8_t> bytes;
+    EXPECT_TRUE(storage.read_file("journal/" + name, bytes).is_ok());
+    SegmentHeader header;
+    std::memcpy(&header, bytes.data(), sizeof(header));
+    EXPECT_TRUE(check_segment_header(header).empty()) << name;
+    for (size_t offset = sizeof(SegmentHeader);;) {
+      const ReadResult record = read_record(std::span(bytes).subspan(offset));
+      if (record.outcome != ReadOutcome::kRecord) {
+        EXPECT_EQ(record.outcome, ReadOutcome::kEnd) << name << " at " << offset;
+        break;
+      }
+      sequences.push_back(record.header.sequence);
+      offset += record.record_bytes;
+    }
+  }
+  return sequences;
+}
+
+// Where the data of segment `index` ends: the offset of its first non-record.
+uint64_t end_of_data(tally::testing::FaultyStorage& storage, uint64_t index) {
+  std::vector<uint8_t> bytes;
+  EXPECT_TRUE(storage.read_file("journal/" + segment_name(index), bytes).is_ok());
+  size_t offset = sizeof(SegmentHeader);
+  while (true) {
+    const ReadResult record = read_record(std::span(bytes).subspan(offset));
+    if (record.outcome != ReadOutcome::kRecord) {
+      return offset;
+    }
+    offset += record.record_bytes;
+  }
+}
+
+std::vector<uint64_t> one_to(uint64_t last) {
+  std::vector<uint64_t> sequences;
+  for (uint64_t sequence = 1; sequence <= last; ++sequence) {
+    sequences.push_back(sequence);
+  }
+  return sequences;
+}
+
+class JournalWriterTest : public ::testing::Test {
+ protected:
+  tally::testing::FaultyStorage storage;
+  JournalWriter writer{storage, {.directory = "journal", .segment_bytes = kSmallSegment}};
+  std::vector<Event> events = deposit_events(200);
+};
+
+TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < events.size(); ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index % 10 == 9) {
+      ASSERT_TRUE(writer.sync().is_ok());
+      EXPECT_EQ(writer.durable_sequence(), events[index].sequence);
+    }
+  }
+  EXPECT_GE(writer.segment_index(), 3u);
+  EXPECT_EQ(read_sequences(storage), one_to(200));
+  std::vector<std::string> names;
+  ASSERT_TRUE(storage.list_directory("journal", names).is_ok());
+  EXPECT_EQ(names.back(), spare_name(writer.segment_index() + 1));  // prepared ahead
+}
+
+TEST_F(JournalWriterTest, ACrashKeepsExactlyWhatWasSynced) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < 120; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index == 99) {
+      ASSERT_TRUE(writer.sync().is_ok());
+    }
+  }
+  EXPECT_EQ(writer.durable_sequence(), 100u);
+  storage.crash();
+  EXPECT_EQ(read_sequences(storage), one_to(100));
+}
+
+TEST_F(JournalWriterTest, SyncFailureIsFatal) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  ASSERT_TRUE(writer.append(events[0]).is_ok());
+  ASSERT_TRUE(writer.sync().is_ok());
+  ASSERT_TRUE(writer.append(events[1]).is_ok());
+  storage.fail_at(1, StatusCode::kIoError, /*sticky=*/false);  // only this sync fails
+  EXPECT_EQ(writer.sync().code(), StatusCode::kIoError);
+  EXPECT_EQ(writer.durable_sequence(), 1u);
+  EXPECT_TRUE(writer.failed());
+  // Never retried, and nothing more accepted, though the storage works again.
+  EXPECT_EQ(writer.sync().code(), StatusCode::kIoError);
+  EXPECT_EQ(writer.append(events[2]).code(), StatusCode::kIoError);
+  EXPECT_EQ(writer.durable_sequence(), 1u);
+}
+
+TEST_F(JournalWriterTest, DiskFullIsFatalAndNothingMoreIsDurable) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  storage.fail_at(1, StatusCode::kNoSpace);  // the disk is full from now on
+  Status status;
+  size_t appended = 0;
+  for (; appended < events.size() && status.is_ok(); ++appended) {
+    status = writer.append(events[appended]);  // fails when rotation needs the disk
+  }
+  EXPECT_EQ(status.code(), StatusCode::kNoSpace);
+  EXPECT_EQ(writer.durable_sequence(), 0u);
+  EXPECT_EQ(writer.sync().code(), StatusCode::kNoSpace);
+  storage.crash();
+  storage.heal();
+  EXPECT_TRUE(read_sequences(storage).empty());
+}
+
+TEST_F(JournalWriterTest, ResumesWhereRecoveryFoundTheEnd) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < 30; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+  }
+  ASSERT_TRUE(writer.sync().is_ok());
+  const AppendPosition end{.fresh = false,
+                           .segment_index = writer.segment_index(),
+                           .offset = end_of_data(storage, writer.segment_index()),
+                           .next_sequence = 31};
+  JournalWriter resumed(storage, {.directory = "journal", .segment_bytes = kSmallSegment});
+  ASSERT_TRUE(resumed.open(end, 0).is_ok());
+  for (size_t index = 30; index < 60; ++index) {
+    ASSERT_TRUE(resumed.append(events[index]).is_ok());
+  }
+  ASSERT_TRUE(resumed.sync().is_ok());
+  EXPECT_EQ(read_sequences(storage), one_to(60));
+}
+
+}  // namespace
+}  // namespace tally::journal
