@@ -62,6 +62,15 @@ Command close_command(std::string_view account_id) {
 
 LedgerHarness::LedgerHarness(const LedgerLimits& limits) : ledger_(limits) {}
 
+std::vector<Event> make_deposit_events(int count) {
+  LedgerHarness harness;
+  std::vector<Event> events = {harness.apply_one(open_command("acc-0000001", "EUR", 0))};
+  for (int index = 1; index < count; ++index) {
+    events.push_back(harness.apply_one(deposit_command("acc-0000001", index)));
+  }
+  return events;
+}
+
 std::vector<Event> LedgerHarness::apply(std::span<const Command> commands, bool atomic) {
   const Id128 request_id{.low = next_request_++, .high = 0x7e57};
   return apply_with_id(request_id, commands, atomic);

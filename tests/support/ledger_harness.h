@@ -24,6 +24,9 @@ Command freeze_command(std::string_view account_id, std::string_view reason = "a
 Command unfreeze_command(std::string_view account_id);
 Command close_command(std::string_view account_id);
 
+// Events from a real ledger: an opening of "acc-0000001", then `count - 1` deposits to it.
+std::vector<Event> make_deposit_events(int count);
+
 class LedgerHarness {
  public:
   explicit LedgerHarness(const LedgerLimits& limits = LedgerLimits{});

@@ -18,17 +18,6 @@ namespace {
 
 constexpr uint64_t kSmallSegment = 4096;  // room for about fifty deposits
 
-// Events from a real ledger: an opening, then deposits.
-std::vector<Event> deposit_events(int count) {
-  tally::testing::LedgerHarness harness;
-  std::vector<Event> events = {
-      harness.apply_one(tally::testing::open_command("acc-0000001", "EUR", 0))};
-  for (int index = 1; index < count; ++index) {
-    events.push_back(harness.apply_one(tally::testing::deposit_command("acc-0000001", index)));
-  }
-  return events;
-}
-
 // The sequences of the records in the journal's segments, in order, until the first end.
 std::vector<uint64_t> read_sequences(tally::testing::FaultyStorage& storage) {
   std::vector<std::string> names;
@@ -82,7 +71,7 @@ class JournalWriterTest : public ::testing::Test {
  protected:
   tally::testing::FaultyStorage storage;
   JournalWriter writer{storage, {.directory = "journal", .segment_bytes = kSmallSegment}};
-  std::vector<Event> events = deposit_events(200);
+  std::vector<Event> events = tally::testing::make_deposit_events(200);
 };
 
 TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {

@@ -1,0 +1,169 @@
+// Journal scans, named after the failure modes recovery must tell apart.
+#include "engine/journal/journal_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/journal/record_codec.h"
+#include "engine/journal/segment_names.h"
+#include "support/faulty_storage.h"
+#include "support/ledger_harness.h"
+
+namespace tally::journal {
+namespace {
+
+constexpr uint64_t kSmallSegment = 4096;  // about fifty deposits per segment
+
+class JournalReaderTest : public ::testing::Test {
+ protected:
+  // Writes events[0..count) and syncs them.
+  void write(size_t count) {
+    JournalWriter writer(storage, config);
+    ASSERT_TRUE(writer.open({}, 0).is_ok());
+    for (size_t index = 0; index < count; ++index) {
+      ASSERT_TRUE(writer.append(events[index]).is_ok());
+    }
+    ASSERT_TRUE(writer.sync().is_ok());
+  }
+
+  ScanResult scan(const ScanOptions& options = {}) {
+    visited.clear();
+    return scan_journal(storage, "journal", options,
+                        [&](const Event& event) { visited.push_back(event.sequence); });
+  }
+
+  // Flips one bit of the payload of the record with `sequence` (found by scanning).
+  void damage_record(uint64_t sequence) {
+    rewrite_record(sequence, [](uint8_t* record) { record[sizeof(RecordHeader) + 3] ^= 0x10; });
+  }
+
+  template <typename Change>
+  void rewrite_record(uint64_t sequence, Change&& change) {
+    std::vector<std::string> names;
+    ASSERT_TRUE(storage.list_directory("journal", names).is_ok());
+    for (const std::string& name : names) {
+      if (!segment_index_of(name))
+        continue;
+      MappedFile file;
+      ASSERT_TRUE(storage.map_file("journal/" + name, file).is_ok());
+      for (size_t offset = sizeof(SegmentHeader);;) {
+        const ReadResult record = read_record(file.bytes.subspan(offset));
+        if (record.outcome != ReadOutcome::kRecord)
+          break;
+        if (record.header.sequence == sequence) {
+          change(file.bytes.data() + offset);
+          ASSERT_TRUE(storage.sync(file, 0, file.bytes.size()).is_ok());
+          storage.unmap_file(file);
+          return;
+        }
+        offset += record.record_bytes;
+      }
+      storage.unmap_file(file);
+    }
+    FAIL() << "no record " << sequence;
+  }
+
+  tally::testing::FaultyStorage storage;
+  JournalWriterConfig config{.directory = "journal", .segment_bytes = kSmallSegment};
+  std::vector<Event> events = tally::testing::make_deposit_events(200);
+  std::vector<uint64_t> visited;
+};
+
+TEST_F(JournalReaderTest, ZeroedPreallocatedSpaceIsEnd) {
+  write(130);
+  const ScanResult result = scan();
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(result.last_sequence, 130u);
+  EXPECT_EQ(visited.size(), 130u);
+  EXPECT_FALSE(result.torn_tail);
+  EXPECT_FALSE(result.append_position.fresh);
+  EXPECT_EQ(result.append_position.next_sequence, 131u);
+}
+
+TEST_F(JournalReaderTest, EmptyDirectoryIsAFreshJournal) {
+  const ScanResult result = scan();
+  ASSERT_TRUE(result.status.is_ok());
+  EXPECT_TRUE(result.append_position.fresh);
+  EXPECT_EQ(result.append_position.next_sequence, 1u);
+}
+
+TEST_F(JournalReaderTest, EventsUpToTheSnapshotAreCheckedNotVisited) {
+  write(100);
+  const ScanResult result = scan({.after_sequence = 60});
+  ASSERT_TRUE(result.status.is_ok());
+  EXPECT_EQ(visited.front(), 61u);
+  EXPECT_EQ(visited.size(), 40u);
+}
+
+TEST_F(JournalReaderTest, TruncatedTailIsIgnoredAndZeroedSoAppendingResumes) {
+  write(31);
+  damage_record(31);  // the last record, torn by a crash
+  const ScanResult result = scan();
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_TRUE(result.torn_tail);
+  EXPECT_EQ(result.last_sequence, 30u);
+  JournalWriter writer(storage, config);
+  ASSERT_TRUE(writer.open(result.append_position, 0).is_ok());
+  for (size_t index = 30; index < 40; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+  }
+  ASSERT_TRUE(writer.sync().is_ok());
+  const ScanResult after = scan();
+  ASSERT_TRUE(after.status.is_ok()) << after.status.message();
+  EXPECT_FALSE(after.torn_tail);
+  EXPECT_EQ(after.last_sequence, 40u);
+}
+
+TEST_F(JournalReaderTest, ChecksumMismatchMidJournalRefusedWithAPreciseReport) {
+  write(130);
+  damage_record(10);
+  const ScanResult result = scan();
+  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
+  EXPECT_EQ(result.last_sequence, 9u);
+  const std::string& report = result.status.message();
+  EXPECT_NE(report.find("journal/" + segment_name(0)), std::string::npos) << report;
+  EXPECT_NE(report.find("offset"), std::string::npos) << report;
+  EXPECT_NE(report.find("expecting sequence 10"), std::string::npos) << report;
+  EXPECT_NE(report.find("checksum mismatch"), std::string::npos) << report;
+}
+
+TEST_F(JournalReaderTest, CorruptionIsTruncatedOnlyWhenTheOperatorAsks) {
+  write(130);
+  damage_record(10);
+  const ScanResult truncated = scan({.truncate_corruption = true});
+  ASSERT_TRUE(truncated.status.is_ok()) << truncated.status.message();
+  EXPECT_EQ(truncated.last_sequence, 9u);
+  const ScanResult again = scan();
+  ASSERT_TRUE(again.status.is_ok()) << again.status.message();
+  EXPECT_EQ(again.last_sequence, 9u);
+  EXPECT_EQ(again.append_position.segment_index, 0u);  // later segments were dropped
+}
+
+TEST_F(JournalReaderTest, MissingSegmentRefused) {
+  write(200);
+  ASSERT_TRUE(storage.remove("journal/" + segment_name(1)).is_ok());
+  const ScanResult result = scan();
+  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
+  EXPECT_NE(result.status.message().find("segment missing"), std::string::npos);
+}
+
+TEST_F(JournalReaderTest, SequenceGapRefused) {
+  write(40);
+  Event skipped = events[19];
+  skipped.sequence = 25;  // a well-formed record with the wrong sequence
+  rewrite_record(20, [&](uint8_t* record) {
+    uint8_t buffer[kRecordMaxBytes];
+    const size_t bytes = write_record(skipped, buffer);
+    std::memcpy(record, buffer, bytes);
+  });
+  const ScanResult result = scan();
+  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
+  EXPECT_NE(result.status.message().find("sequence gap"), std::string::npos);
+  EXPECT_EQ(result.last_sequence, 19u);
+}
+
+}  // namespace
+}  // namespace tally::journal
