@@ -1,0 +1,201 @@
+// Journal benchmarks (issue 3's, first figures): appending events to real segment files on
+// the local disk, with and without group sync, beside a raw sequential write of the same bytes
+// into the same kind of file; and replaying the journal.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/workload.h"
+#include "engine/journal/journal_reader.h"
+#include "engine/journal/journal_writer.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/journal/record_codec.h"
+
+namespace tally::bench {
+namespace {
+
+constexpr uint64_t kSegmentBytes = 64ULL << 20;
+constexpr uint32_t kJournalBatch = 64;  // events per group commit
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it when done.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/tally-bench-XXXXXX";
+    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
+  }
+  ~ScratchDirectory() {
+    journal::PosixStorage storage;
+    std::vector<std::string> names;
+    if (!path_.empty() && storage.list_directory(path_, names).is_ok()) {
+      for (const std::string& name : names) {
+        storage.remove(path_ + "/" + name);
+      }
+      ::rmdir(path_.c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The events of the standard workload's traffic, as the ledger records them (1M deposits,
+// withdrawals and transfers on a million accounts).
+const std::vector<Event>& traffic_events() {
+  static const std::vector<Event> events = [] {
+    const Workload& workload = standard_workload();
+    Ledger ledger(benchmark_ledger_limits(workload, 0));
+    open_accounts(ledger, workload);
+    std::vector<Event> recorded(1 << 20);
+    for (size_t first = 0; first < recorded.size(); first += kJournalBatch) {
+      const CommandBatch batch{
+          .request_id = {.low = first + 1, .high = kTrafficRequestIdHigh},
+          .origin = 0,
+          .atomic = false,
+          .commands = workload.traffic_batch(first / kJournalBatch, kJournalBatch)};
+      ledger.apply(batch, 1, {.slots = recorded.data() + first, .count = kJournalBatch});
+    }
+    return recorded;
+  }();
+  return events;
+}
+
+void journal_append(benchmark::State& state, bool group_sync) {
+  const std::vector<Event>& events = traffic_events();
+  ScratchDirectory directory;
+  journal::PosixStorage storage;
+  journal::JournalWriter writer(storage,
+                                {.directory = directory.path(), .segment_bytes = kSegmentBytes});
+  if (directory.path().empty() || !writer.open({}, 0).is_ok()) {
+    state.SkipWithError("cannot create the journal directory");
+    return;
+  }
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    for (size_t index = 0; index < events.size(); ++index) {
+      Event event = events[index];
+      event.sequence = index + 1;
+      if (!writer.append(event).is_ok() ||
+          (group_sync && index % kJournalBatch == kJournalBatch - 1 && !writer.sync().is_ok())) {
+        state.SkipWithError("journal write failed");
+        return;
+      }
+    }
+    if (!writer.sync().is_ok()) {
+      state.SkipWithError("journal sync failed");
+      return;
+    }
+  }
+  uint8_t record[journal::kRecordMaxBytes];
+  for (const Event& event : events) {
+    bytes += journal::write_record(event, record);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(events.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["bytes_per_event"] =
+      static_cast<double>(bytes) / static_cast<double>(events.size());
+}
+
+// The same record bytes copied into preallocated, mapped segment files and synced at the same
+// cadence: what the disk and the mapping allow, without encoding or checksums.
+void raw_sequential_write(benchmark::State& state, bool group_sync) {
+  const std::vector<Event>& events = traffic_events();
+  std::vector<uint8_t> bytes;
+  std::vector<size_t> ends;
+  uint8_t record[journal::kRecordMaxBytes];
+  for (const Event& event : events) {
+    const size_t size = journal::write_record(event, record);
+    bytes.insert(bytes.end(), record, record + size);
+    ends.push_back(bytes.size());
+  }
+  ScratchDirectory directory;
+  journal::PosixStorage storage;
+  for (auto _ : state) {
+    size_t written = 0;
+    for (uint64_t segment = 0; written < bytes.size(); ++segment) {
+      const std::string path = directory.path() + "/" + std::to_string(segment);
+      journal::MappedFile file;
+      if (!storage.create_file(path, kSegmentBytes).is_ok() ||
+          !storage.map_file(path, file).is_ok()) {
+        state.SkipWithError("cannot create a segment");
+        return;
+      }
+      const size_t chunk = std::min<size_t>(bytes.size() - written, kSegmentBytes);
+      for (size_t done = 0; done < chunk;) {
+        const size_t step = std::min<size_t>(chunk - done, group_sync ? 64 * 80 : chunk);
+        std::memcpy(file.bytes.data() + done, bytes.data() + written + done, step);
+        if (group_sync && !storage.sync(file, done, step).is_ok()) {
+          state.SkipWithError("sync failed");
+          return;
+        }
+        done += step;
+      }
+      storage.sync(file, 0, chunk);
+      storage.unmap_file(file);
+      written += chunk;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(events.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes.size()));
+}
+
+void journal_replay(benchmark::State& state) {
+  const std::vector<Event>& events = traffic_events();
+  ScratchDirectory directory;
+  journal::PosixStorage storage;
+  {
+    journal::JournalWriter writer(storage,
+                                  {.directory = directory.path(), .segment_bytes = kSegmentBytes});
+    bool written = writer.open({}, 0).is_ok();
+    for (size_t index = 0; written && index < events.size(); ++index) {
+      Event event = events[index];
+      event.sequence = index + 1;
+      written = writer.append(event).is_ok();
+    }
+    if (!written || !writer.sync().is_ok()) {
+      state.SkipWithError("cannot write the journal to replay");
+      return;
+    }
+  }
+  int64_t balance_sum = 0;
+  for (auto _ : state) {
+    const journal::ScanResult result = journal::scan_journal(
+        storage, directory.path(), {}, [&](const Event& event) { balance_sum += event.balance; });
+    if (!result.status.is_ok() || result.last_sequence != events.size()) {
+      state.SkipWithError("replay failed");
+      return;
+    }
+  }
+  benchmark::DoNotOptimize(balance_sum);
+  state.SetItemsProcessed(static_cast<int64_t>(events.size()) * state.iterations());
+}
+
+void register_journal_benchmarks() {
+  for (const bool group_sync : {false, true}) {
+    const std::string sync = group_sync ? "/sync:group64" : "/sync:none";
+    benchmark::RegisterBenchmark(("JournalAppend" + sync).c_str(), journal_append, group_sync)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("JournalRawSequentialWrite" + sync).c_str(), raw_sequential_write,
+                                 group_sync)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  benchmark::RegisterBenchmark("JournalReplay", journal_replay)
+      ->Iterations(3)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
+const bool registered = (register_journal_benchmarks(), true);
+
+}  // namespace
+}  // namespace tally::bench
