@@ -20,11 +20,16 @@ BusinessLogicProcessor::BusinessLogicProcessor(Ledger& ledger, Ingress& ingress,
   TALLY_ASSERT(ingress.config().max_batch_commands <= ledger.limits().max_batch_commands);
 }
 
-int64_t BusinessLogicProcessor::apply(const IngressBatch& batch, int64_t now_ns) {
+bool BusinessLogicProcessor::apply(const IngressBatch& batch, int64_t now_ns,
+                                   int64_t& last_position) {
   const auto count = static_cast<uint32_t>(batch.batch.commands.size());
   const EventSlots slots = ring_.claim(count);
+  if (slots.count == 0) {
+    return false;  // the ring failed: nothing more may be recorded, so nothing is applied
+  }
   ledger_.apply(batch.batch, now_ns, slots);
-  return static_cast<int64_t>(slots.first) + count - 1;
+  last_position = static_cast<int64_t>(slots.first) + count - 1;
+  return true;
 }
 
 void BusinessLogicProcessor::prefetch_ahead(IngressBatch* const* batches, size_t index,
@@ -46,7 +51,6 @@ void BusinessLogicProcessor::prefetch_ahead(IngressBatch* const* batches, size_t
 
 void BusinessLogicProcessor::run() {
   IngressBatch* batches[kBatchesPerDequeue];
-  const int64_t publish_threshold = ring_.capacity() / 2;
   while (true) {
     const size_t taken = ingress_.dequeue(batches, kIdleWaitMicroseconds);
     if (taken == 0) {
@@ -56,29 +60,44 @@ void BusinessLogicProcessor::run() {
       }
       continue;
     }
-    const int64_t now_ns = wall_clock_ns();
-    int64_t last_position = kInitialPosition;
-    int64_t unpublished = 0;
-    uint64_t commands = 0;
-    for (size_t index = 0; index < taken; ++index) {
-      prefetch_ahead(batches, index, taken);
-      const int64_t previous_last =
-          last_position == kInitialPosition ? ring_.published() : last_position;
-      last_position = apply(*batches[index], now_ns);
-      unpublished += last_position - previous_last;
-      commands += static_cast<uint64_t>(last_position - previous_last);
-      ingress_.release(batches[index]);
-      // Consumers cannot free slots they have not seen: publish before the claims could wrap.
-      if (unpublished >= publish_threshold) {
-        ring_.publish(last_position);
-        unpublished = 0;
-      }
+    if (!apply_group({batches, taken})) {
+      // A consumer failed fatally: take no more commands (later submits get Unavailable).
+      ingress_.close();
+      break;
     }
-    ring_.publish(last_position);
-    commands_applied_.fetch_add(commands, std::memory_order_relaxed);
-    batches_applied_.fetch_add(taken, std::memory_order_relaxed);
   }
   ring_.halt();
+}
+
+bool BusinessLogicProcessor::apply_group(std::span<IngressBatch*> batches) {
+  const int64_t publish_threshold = ring_.capacity() / 2;
+  const int64_t now_ns = wall_clock_ns();
+  int64_t last_position = ring_.published();
+  int64_t unpublished = 0;
+  uint64_t commands = 0;
+  for (size_t index = 0; index < batches.size(); ++index) {
+    prefetch_ahead(batches.data(), index, batches.size());
+    const int64_t previous_last = last_position;
+    const bool applied = apply(*batches[index], now_ns, last_position);
+    ingress_.release(batches[index]);
+    if (!applied) {
+      for (size_t rest = index + 1; rest < batches.size(); ++rest) {
+        ingress_.release(batches[rest]);
+      }
+      return false;
+    }
+    unpublished += last_position - previous_last;
+    commands += static_cast<uint64_t>(last_position - previous_last);
+    // Consumers cannot free slots they have not seen: publish before the claims could wrap.
+    if (unpublished >= publish_threshold) {
+      ring_.publish(last_position);
+      unpublished = 0;
+    }
+  }
+  ring_.publish(last_position);
+  commands_applied_.fetch_add(commands, std::memory_order_relaxed);
+  batches_applied_.fetch_add(batches.size(), std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace tally

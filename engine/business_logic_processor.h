@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/event_ring.h"
@@ -35,8 +36,11 @@ class BusinessLogicProcessor {
   static constexpr size_t kSmallRequestCommands = 4;
 
   void prefetch_ahead(IngressBatch* const* batches, size_t index, size_t taken);
-  // Applies one ingress batch; returns the ring position of its last entry.
-  int64_t apply(const IngressBatch& batch, int64_t now_ns);
+  // Applies one dequeued group of batches; false if the ring failed (stop taking commands).
+  bool apply_group(std::span<IngressBatch*> batches);
+  // Applies one ingress batch and sets the ring position of its last entry; false if the
+  // ring failed, in which case nothing was applied.
+  bool apply(const IngressBatch& batch, int64_t now_ns, int64_t& last_position);
 
   Ledger& ledger_;
   Ingress& ingress_;

@@ -43,7 +43,9 @@ int64_t EventConsumer::wait_for(int64_t next) const {
   }
   // Halted and drained: the producer published its last position before halting, so once we
   // are past it there is nothing more to wait for.
-  const auto finished = [&] { return ring_.is_halted() && next > ring_.published(); };
+  const auto finished = [&] {
+    return ring_.has_failed() || (ring_.is_halted() && next > ring_.published());
+  };
   ring_.wait_strategy().wait_until([&] {
     position = available();
     return position >= next || finished();
@@ -62,6 +64,10 @@ void EventConsumer::run() {
     }
     for (int64_t position = next; position <= last; ++position) {
       handler_.on_event(ring_.at(position), position, position == last);
+    }
+    if (handler_.has_failed()) {
+      ring_.fail();
+      break;
     }
     cursor_.set(last);
     ring_.wait_strategy().signal();

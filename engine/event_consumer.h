@@ -5,7 +5,7 @@
 // pass its next position; hands over everything available, flagging the last entry of the
 // group (end_of_batch: the place to flush or sync once); then publishes its own cursor, which
 // gates the producer and downstream consumers. It stops when the ring is halted and it has
-// handled every published entry.
+// handled every published entry, or, once the ring has failed, when nothing more is available.
 //
 // Threads: constructed and wired on the setup thread; the handler runs only on the consumer's
 // own thread; cursor() is read by anyone.
@@ -26,6 +26,10 @@ class EventHandler {
   virtual void on_event(const Event& event, int64_t position, bool end_of_batch) = 0;
   // On the consumer thread, after the last event.
   virtual void on_shutdown() {}
+  // Checked after every batch: true stops this consumer before it publishes its cursor, and
+  // fails the ring, so nothing handled after the failure is seen downstream (a journal that
+  // cannot sync acknowledges nothing more).
+  virtual bool has_failed() const { return false; }
 };
 
 class EventConsumer {

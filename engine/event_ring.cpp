@@ -27,8 +27,12 @@ EventSlots EventRing::claim(uint32_t count) {
   // Slot `last` may be written once every consumer is past position last - capacity.
   const int64_t wrap_position = last - static_cast<int64_t>(capacity());
   if (wrap_position > cached_gating_position_) {
-    wait_strategy_.wait_until([&] { return minimum_gating_position() >= wrap_position; });
+    wait_strategy_.wait_until(
+        [&] { return minimum_gating_position() >= wrap_position || has_failed(); });
     cached_gating_position_ = minimum_gating_position();
+  }
+  if (has_failed()) {
+    return EventSlots{.slots = slots_.get(), .mask = mask_, .first = 0, .count = 0};
   }
   next_position_ = last + 1;
   return EventSlots{

@@ -40,7 +40,8 @@ class EventRing {
     gating_sequences_.push_back(consumer_cursor);
   }
 
-  // Producer: the next `count` slots, waiting for the slowest consumer to free them.
+  // Producer: the next `count` slots, waiting for the slowest consumer to free them; slots with
+  // count 0 if the ring has failed (nothing more may be recorded).
   EventSlots claim(uint32_t count);
 
   // Producer: makes every claimed slot up to `last_position` visible to consumers.
@@ -55,6 +56,14 @@ class EventRing {
     halted_.store(true, std::memory_order_release);
     wait_strategy_.signal();
   }
+
+  // Any consumer: a fatal failure (the journal cannot be written). The producer's claims
+  // return nothing from now on and consumers stop once they have handled what they can.
+  void fail() {
+    failed_.store(true, std::memory_order_release);
+    wait_strategy_.signal();
+  }
+  bool has_failed() const { return failed_.load(std::memory_order_acquire); }
 
   int64_t published() const { return cursor_.get(); }
   const Sequence& cursor() const { return cursor_; }
@@ -77,6 +86,7 @@ class EventRing {
   int64_t cached_gating_position_ = kInitialPosition;
   Sequence cursor_;
   std::atomic<bool> halted_{false};
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace tally

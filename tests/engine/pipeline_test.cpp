@@ -13,6 +13,7 @@
 
 #include "engine/wire_encoder.h"
 #include "support/ledger_harness.h"
+#include "support/pipeline_harness.h"
 
 namespace tally {
 namespace {
@@ -61,41 +62,8 @@ class RequestCounter : public EventHandler {
   const Sequence& upstream_;
 };
 
-// Submits `frame` with `origin`, retrying (a bounded number of times) while the pipeline
-// pushes back. Returns the final result: Ok, or why the frame was refused.
-ResultCode submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin) {
-  for (int attempt = 0; attempt < 10'000'000; ++attempt) {
-    IngressBatch* batch = ingress.acquire();
-    if (batch == nullptr) {
-      std::this_thread::yield();
-      continue;
-    }
-    batch->origin = origin;
-    batch->frame.assign(frame.begin(), frame.end());
-    const ResultCode result = ingress.submit(batch);
-    if (result == ResultCode::Ok) {
-      return result;
-    }
-    ingress.release(batch);
-    if (result != ResultCode::Unavailable || ingress.is_closed_and_quiet()) {
-      return result;
-    }
-    std::this_thread::yield();
-  }
-  return ResultCode::Unavailable;
-}
-
-std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request,
-                              bool atomic = false) {
-  flatbuffers::FlatBufferBuilder builder;
-  encode_command_request({.request_id = {.low = request, .high = 1},
-                          .origin = 0,
-                          .atomic = atomic,
-                          .commands = commands},
-                         builder);
-  const auto span = builder.GetBufferSpan();
-  return {span.begin(), span.end()};
-}
+using testing::frame_of;
+using testing::submit;
 
 TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
   PipelineConfig config;

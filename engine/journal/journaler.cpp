@@ -1,0 +1,31 @@
+#include "engine/journal/journaler.h"
+
+namespace tally::journal {
+
+void Journaler::record(Status status) {
+  if (!status.is_ok() && failure_.is_ok()) {
+    failure_ = std::move(status);
+  }
+}
+
+void Journaler::on_event(const Event& event, int64_t, bool end_of_batch) {
+  if (has_failed()) {
+    return;
+  }
+  if (!event.is_replayed_answer()) {
+    record(writer_.append(event));
+  }
+  if (end_of_batch && policy_ == SyncPolicy::kEveryBatch && !has_failed()) {
+    record(writer_.sync());
+    durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
+  }
+}
+
+void Journaler::on_shutdown() {
+  if (!has_failed()) {
+    record(writer_.sync());
+    durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
+  }
+}
+
+}  // namespace tally::journal

@@ -1,0 +1,44 @@
+// Journaler: the event ring's first consumer. Appends every event (not replayed answers) to the
+// journal and syncs once per batch of entries (group commit), before its cursor moves: a
+// consumer that runs after it (the replier, projectors) only ever sees durable events.
+//
+// A storage failure is fatal: has_failed() turns true, the consumer stops without publishing
+// the failed batch, the ring fails, the business-logic thread stops taking commands, and
+// failure() says why. Nothing after the failure is acknowledged; a restart recovers from what
+// the journal holds. Runs on its consumer's thread only; failure() after the pipeline stopped.
+#pragma once
+
+#include <atomic>
+
+#include "engine/event_consumer.h"
+#include "engine/journal/journal_writer.h"
+
+namespace tally::journal {
+
+enum class SyncPolicy : uint8_t {
+  kEveryBatch,  // default: nothing is acknowledged before it is durable
+  kNone,        // benchmarks only: acknowledged when written to the mapping
+};
+
+class Journaler final : public EventHandler {
+ public:
+  Journaler(JournalWriter& writer, SyncPolicy policy) : writer_(writer), policy_(policy) {}
+
+  void on_event(const Event& event, int64_t position, bool end_of_batch) override;
+  void on_shutdown() override;
+  bool has_failed() const override { return !failure_.is_ok(); }
+
+  const Status& failure() const { return failure_; }
+  uint64_t durable_sequence() const { return durable_sequence_.load(std::memory_order_acquire); }
+
+ private:
+  void record(Status status);
+
+  JournalWriter& writer_;
+  SyncPolicy policy_;
+  Status failure_;
+  // Published for monitoring (stats, tests) from other threads.
+  std::atomic<uint64_t> durable_sequence_{0};
+};
+
+}  // namespace tally::journal

@@ -1,0 +1,103 @@
+// The journaler in a real pipeline: what a consumer after it sees is durable, and a storage
+// failure stops the engine without acknowledging anything more.
+#include "engine/journal/journaler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/journal/journal_reader.h"
+#include "engine/pipeline.h"
+#include "support/faulty_storage.h"
+#include "support/ledger_harness.h"
+#include "support/pipeline_harness.h"
+
+namespace tally::journal {
+namespace {
+
+// Like the replier: notes the highest sequence it would acknowledge.
+class AcknowledgementRecorder : public EventHandler {
+ public:
+  void on_event(const Event& event, int64_t, bool) override {
+    highest_acknowledged = std::max(highest_acknowledged, event.sequence);
+    ++entries;
+  }
+  uint64_t highest_acknowledged = 0;
+  int64_t entries = 0;
+};
+
+class PipelineJournalerTest : public ::testing::Test {
+ protected:
+  // Submits `count` requests of three commands each; returns how many were accepted.
+  int submit_requests(Pipeline& pipeline, int count) {
+    int accepted = 0;
+    for (int request = 0; request < count; ++request) {
+      const Command commands[] = {tally::testing::deposit_command("a", 5),
+                                  tally::testing::withdraw_command("a", 2),
+                                  tally::testing::transfer_command("a", "b", 1)};
+      const uint64_t request_id = 100 + static_cast<uint64_t>(request);
+      if (tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(commands, request_id),
+                                 1) == ResultCode::Ok) {
+        ++accepted;
+      }
+    }
+    return accepted;
+  }
+
+  // The last sequence the journal holds after a power loss.
+  uint64_t durable_after_crash() {
+    storage.crash();
+    storage.heal();
+    const ScanResult scan = scan_journal(storage, "journal", {}, [](const Event&) {});
+    EXPECT_TRUE(scan.status.is_ok()) << scan.status.message();
+    return scan.last_sequence;
+  }
+
+  tally::testing::FaultyStorage storage;
+  JournalWriter writer{storage, {.directory = "journal", .segment_bytes = 1 << 16}};
+  Journaler journaler{writer, SyncPolicy::kEveryBatch};
+  AcknowledgementRecorder replier;
+};
+
+TEST_F(PipelineJournalerTest, EverythingAConsumerAfterTheJournalerSeesIsDurable) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Pipeline pipeline(PipelineConfig{});
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  pipeline.start();
+  const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
+                           tally::testing::open_command("b", "EUR", 0)};
+  ASSERT_EQ(tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1),
+            ResultCode::Ok);
+  EXPECT_EQ(submit_requests(pipeline, 500), 500);
+  pipeline.stop();
+  EXPECT_TRUE(journaler.failure().is_ok()) << journaler.failure().message();
+  EXPECT_EQ(replier.highest_acknowledged, 2u + 500 * 3);
+  EXPECT_EQ(durable_after_crash(), 2u + 500 * 3);
+}
+
+TEST_F(PipelineJournalerTest, SyncFailureIsFatalAndNothingMoreIsAcknowledged) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Pipeline pipeline(PipelineConfig{});
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  storage.fail_at(2, StatusCode::kIoError);  // the second group's sync fails, and all after
+  pipeline.start();
+  const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
+                           tally::testing::open_command("b", "EUR", 0)};
+  tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1);
+  const int accepted = submit_requests(pipeline, 2000);
+  pipeline.stop();  // returns although the engine failed
+  EXPECT_TRUE(pipeline.ring().has_failed());
+  EXPECT_EQ(journaler.failure().code(), StatusCode::kIoError);
+  EXPECT_LT(accepted, 2000);  // the engine stopped taking commands
+  EXPECT_LE(replier.highest_acknowledged, durable_after_crash());
+  EXPECT_LT(replier.highest_acknowledged, 2u + 2000 * 3);
+}
+
+}  // namespace
+}  // namespace tally::journal

@@ -1,0 +1,21 @@
+// Helpers for tests that drive a real Pipeline: encode a request frame, submit it through the
+// ingress with bounded retries while the pipeline pushes back.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/ingress.h"
+
+namespace tally::testing {
+
+std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request,
+                              bool atomic = false);
+
+// Submits `frame` with `origin`, retrying (a bounded number of times) while the pipeline pushes
+// back. Returns the final result: Ok, or why the frame was refused.
+ResultCode submit(Ingress& ingress, const std::vector<uint8_t>& frame, uint64_t origin);
+
+}  // namespace tally::testing
