@@ -16,6 +16,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/account_directory.h"
@@ -44,6 +46,13 @@ class Ledger {
   // the table slots of its first accounts, and later their records. Change nothing.
   void prefetch_slots(const CommandBatch& batch) const;
   void prefetch_records(const CommandBatch& batch) const;
+
+  // Recovery: feeds one journaled event (never a replayed answer), in sequence order. A
+  // request's events take effect (accounts, transaction ids, retry window) only when its last
+  // event (kLastInRequest) arrives: a request the journal holds only part of was never
+  // acknowledged, so it stays without effect, though its sequences stay used. Returns an empty
+  // string, or why the event contradicts the state (then the journal is corrupt).
+  std::string replay(const Event& event);
 
   uint64_t next_sequence() const { return next_sequence_; }
   const AccountDirectory& accounts() const { return accounts_; }
@@ -97,6 +106,11 @@ class Ledger {
                          const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
+  std::string replay_request();
+  std::string replay_effect(const Event& event);
+  std::string replay_change(std::string_view account_id, int64_t balance, uint64_t version,
+                            std::optional<AccountStatus> status);
+
   void change_account(AccountRef ref, const Account& updated);
   void add_transaction(const Id128& transaction_id);
   void rollback();
@@ -112,6 +126,7 @@ class Ledger {
   std::vector<AccountHashes> hashes_;        // per command of the current batch
   uint64_t request_fingerprint_ = 0;         // of the current batch (request_fingerprint)
   std::vector<RememberedOutcome> outcomes_;  // the current batch's, for the window
+  std::vector<Event> replay_pending_;        // recovery: the current request's events so far
 };
 
 }  // namespace tally
