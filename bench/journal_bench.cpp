@@ -165,8 +165,11 @@ void journal_replay(benchmark::State& state) {
   }
   int64_t balance_sum = 0;
   for (auto _ : state) {
-    const journal::ScanResult result = journal::scan_journal(
-        storage, directory.path(), {}, [&](const Event& event) { balance_sum += event.balance; });
+    const journal::ScanResult result =
+        journal::scan_journal(storage, directory.path(), {}, [&](const Event& event) {
+          balance_sum += event.balance;
+          return std::string();
+        });
     if (!result.status.is_ok() || result.last_sequence != events.size()) {
       state.SkipWithError("replay failed");
       return;

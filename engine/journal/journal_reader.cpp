@@ -142,7 +142,9 @@ Status JournalScanner::scan_records(MappedFile& file, bool last) {
       return corruption(file.path, offset, "malformed event payload");
     }
     if (event.sequence > options_.after_sequence) {
-      visit_(event);
+      if (const std::string problem = visit_(event); !problem.empty()) {
+        return corruption(file.path, offset, problem);
+      }
       ++result_.events_visited;
     }
     result_.last_sequence = event.sequence;

@@ -35,7 +35,10 @@ struct ScanResult {
   uint64_t torn_tail_offset = 0;
 };
 
-using EventVisitor = std::function<void(const Event&)>;
+// Called with each event after options.after_sequence, in order. Returns an empty string to go
+// on, or why the event cannot be taken (it contradicts what came before): the scan then stops
+// with a corruption report naming the event's place in the journal.
+using EventVisitor = std::function<std::string(const Event&)>;
 
 ScanResult scan_journal(Storage& storage, const std::string& directory, const ScanOptions& options,
                         const EventVisitor& visit);

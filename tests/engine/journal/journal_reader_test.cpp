@@ -31,8 +31,10 @@ class JournalReaderTest : public ::testing::Test {
 
   ScanResult scan(const ScanOptions& options = {}) {
     visited.clear();
-    return scan_journal(storage, "journal", options,
-                        [&](const Event& event) { visited.push_back(event.sequence); });
+    return scan_journal(storage, "journal", options, [&](const Event& event) {
+      visited.push_back(event.sequence);
+      return std::string();
+    });
   }
 
   // Flips one bit of the payload of the record with `sequence` (found by scanning).

@@ -52,7 +52,8 @@ class PipelineJournalerTest : public ::testing::Test {
   uint64_t durable_after_crash() {
     storage.crash();
     storage.heal();
-    const ScanResult scan = scan_journal(storage, "journal", {}, [](const Event&) {});
+    const ScanResult scan =
+        scan_journal(storage, "journal", {}, [](const Event&) { return std::string(); });
     EXPECT_TRUE(scan.status.is_ok()) << scan.status.message();
     return scan.last_sequence;
   }
