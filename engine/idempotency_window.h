@@ -60,6 +60,16 @@ class IdempotencyWindow {
   void remember(const Id128& request_id, uint64_t fingerprint,
                 std::span<const RememberedOutcome> outcomes);
 
+  // Visits every remembered request, oldest first, as (request id, request); its outcomes are
+  // outcome(request, 0..count).
+  template <typename Visitor>
+  void for_each_request(Visitor&& visit) const {
+    for (size_t position = 0; position < queue_size_; ++position) {
+      const QueuedRequest& queued = queue_[(queue_head_ + position) % queue_.size()];
+      visit(queued.request_id, requests_.at(queued.request_id));
+    }
+  }
+
   size_t request_count() const { return requests_.size(); }
   size_t command_count() const { return remembered_commands_; }
   size_t memory_bytes() const;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,18 @@ class Ledger {
   // acknowledged, so it stays without effect, though its sequences stay used. Returns an empty
   // string, or why the event contradicts the state (then the journal is corrupt).
   std::string replay(const Event& event);
+
+  // Snapshots: what a snapshot carries beside accounts(), and restoring it into a ledger that
+  // has applied nothing yet: accounts, transaction ids, remembered requests oldest first, then
+  // the position. Business-logic thread (or the thread that owns a mirror ledger).
+  int64_t timestamp_ns() const { return timestamp_ns_; }
+  const TransactionRegistry& transactions() const { return transactions_; }
+  const IdempotencyWindow& window() const { return window_; }
+  void restore_account(std::string_view account_id, const Account& account);
+  void restore_transaction(const Id128& transaction_id) { transactions_.add(transaction_id); }
+  void restore_request(const Id128& request_id, uint64_t fingerprint,
+                       std::span<const RememberedOutcome> outcomes);
+  void restore_position(uint64_t next_sequence, int64_t timestamp_ns);
 
   uint64_t next_sequence() const { return next_sequence_; }
   const AccountDirectory& accounts() const { return accounts_; }

@@ -1,4 +1,4 @@
-// Recovery: rebuilding the ledger's state from journaled events. The journal holds decisions
+// Recovery: rebuilding the ledger's state from journaled events, and restoring snapshots. The journal holds decisions
 // already made, so no rule is checked again; what is checked is that each event fits the state
 // (it names accounts that exist, versions follow), since a journal that contradicts itself is
 // corrupt and must not be trusted.
@@ -122,6 +122,23 @@ std::string Ledger::replay_effect(const Event& event) {
     default:
       return "unknown event type";
   }
+}
+
+void Ledger::restore_account(std::string_view account_id, const Account& account) {
+  TALLY_ASSERT(accounts_.find(account_id) == kNoAccount);
+  accounts_.insert(account_id, account);
+}
+
+void Ledger::restore_request(const Id128& request_id, uint64_t fingerprint,
+                             std::span<const RememberedOutcome> outcomes) {
+  if (window_.enabled() && window_.find(request_id) == nullptr) {
+    window_.remember(request_id, fingerprint, outcomes);
+  }
+}
+
+void Ledger::restore_position(uint64_t next_sequence, int64_t timestamp_ns) {
+  next_sequence_ = next_sequence;
+  timestamp_ns_ = timestamp_ns;
 }
 
 }  // namespace tally

@@ -27,6 +27,13 @@ class TransactionRegistry {
   void remove(const Id128& transaction_id) { ids_.erase(transaction_id); }
 
   size_t size() const { return ids_.size(); }
+
+  template <typename Visitor>
+  void for_each(Visitor&& visit) const {
+    for (const Id128& id : ids_) {
+      visit(id);
+    }
+  }
   size_t memory_bytes() const { return ids_.bucket_count() * (sizeof(Id128) + 1); }
 
  private:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/journal/journaler.h"
+#include "engine/journal/snapshot.h"
 #include "engine/pipeline.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
@@ -121,6 +122,32 @@ TEST_F(RecoveryTest, EveryAcknowledgedCommandSurvivesAStorageFailureAndACrash) {
     ASSERT_TRUE(second.status.is_ok()) << second.status.message();
     EXPECT_EQ(balances_of(again), balances_of(recovered));
   }
+}
+
+TEST_F(RecoveryTest, SnapshotPlusTheJournalAfterItEqualsAFullReplay) {
+  run_traffic(0);
+  storage.crash();
+  // A mirror that followed the journal to a request boundary half way, then snapshotted.
+  Ledger mirror(LedgerLimits{});
+  bool stopped = false;
+  scan_journal(storage, "journal", {}, [&](const Event& event) {
+    if (!stopped) {
+      std::string problem = mirror.replay(event);
+      stopped = event.is_last_in_request() && event.sequence >= sequence_before_crash / 2;
+      return problem;
+    }
+    return std::string();
+  });
+  ASSERT_TRUE(write_snapshot(storage, "snapshots", mirror, 2).is_ok());
+  const SnapshotLoad load = load_newest_snapshot(storage, "snapshots", LedgerLimits{});
+  ASSERT_TRUE(load.status.is_ok());
+  ASSERT_GT(load.sequence, 0u);
+  const RecoveryReport report =
+      recover(storage, "journal", *load.ledger, {.after_sequence = load.sequence});
+  ASSERT_TRUE(report.status.is_ok()) << report.status.message();
+  EXPECT_EQ(report.events_replayed, sequence_before_crash - 1 - load.sequence);
+  EXPECT_EQ(balances_of(*load.ledger), before_crash);
+  EXPECT_EQ(load.ledger->next_sequence(), sequence_before_crash);
 }
 
 }  // namespace

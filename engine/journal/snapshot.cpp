@@ -1,0 +1,264 @@
+#include "engine/journal/snapshot.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+#include <optional>
+
+#include "engine/hashing.h"
+#include "engine/invariant.h"
+
+namespace tally::journal {
+namespace {
+
+constexpr std::string_view kSnapshotSuffix = ".snapshot";
+constexpr std::string_view kTemporarySuffix = ".snapshot.tmp";
+
+class ByteWriter {
+ public:
+  template <typename Value>
+  void put(const Value& value) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(&value);
+    bytes_.insert(bytes_.end(), bytes, bytes + sizeof(Value));
+  }
+  void put_bytes(std::string_view text) { bytes_.insert(bytes_.end(), text.begin(), text.end()); }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+  template <typename Value>
+  bool take(Value& value) {
+    if (bytes_.size() - position_ < sizeof(Value))
+      return false;
+    std::memcpy(&value, bytes_.data() + position_, sizeof(Value));
+    position_ += sizeof(Value);
+    return true;
+  }
+  bool take_text(size_t length, std::string_view& text) {
+    if (bytes_.size() - position_ < length)
+      return false;
+    text = {reinterpret_cast<const char*>(bytes_.data() + position_), length};
+    position_ += length;
+    return true;
+  }
+  bool at_end() const { return position_ == bytes_.size(); }
+
+ private:
+  std::span<const uint8_t> bytes_;
+  size_t position_ = 0;
+};
+
+void put_account(ByteWriter& writer, std::string_view id, const Account& account) {
+  writer.put(static_cast<uint8_t>(id.size()));
+  writer.put_bytes(id);
+  writer.put(account.balance);
+  writer.put(account.overdraft_limit);
+  writer.put(account.version);
+  writer.put(account.currency.packed());
+  writer.put(static_cast<uint8_t>(account.status));
+  writer.put(static_cast<uint8_t>(account.type));
+}
+
+bool take_account(ByteReader& reader, Ledger& ledger) {
+  uint8_t id_length = 0;
+  std::string_view id;
+  Account account;
+  uint32_t currency = 0;
+  uint8_t status = 0;
+  uint8_t type = 0;
+  if (!reader.take(id_length) || id_length == 0 || id_length > kAccountIdMaxBytes ||
+      !reader.take_text(id_length, id) || !reader.take(account.balance) ||
+      !reader.take(account.overdraft_limit) || !reader.take(account.version) ||
+      !reader.take(currency) || !reader.take(status) || !reader.take(type) ||
+      status > static_cast<uint8_t>(AccountStatus::MAX) ||
+      type > static_cast<uint8_t>(AccountType::MAX) || ledger.accounts().find(id) != kNoAccount) {
+    return false;
+  }
+  account.currency = CurrencyCode::from_packed(currency);
+  account.status = static_cast<AccountStatus>(status);
+  account.type = static_cast<AccountType>(type);
+  ledger.restore_account(id, account);
+  return true;
+}
+
+bool take_request(ByteReader& reader, Ledger& ledger, std::vector<RememberedOutcome>& outcomes) {
+  Id128 request_id;
+  uint64_t fingerprint = 0;
+  uint32_t count = 0;
+  if (!reader.take(request_id) || !reader.take(fingerprint) || !reader.take(count) || count == 0 ||
+      count > kBatchCommandsMax) {
+    return false;
+  }
+  outcomes.resize(count);
+  for (RememberedOutcome& outcome : outcomes) {
+    if (!reader.take(outcome))
+      return false;
+  }
+  ledger.restore_request(request_id, fingerprint, outcomes);
+  return true;
+}
+
+Status corrupt(std::string_view problem) {
+  return {StatusCode::kCorruption, "snapshot corrupt: " + std::string(problem)};
+}
+
+std::optional<uint64_t> sequence_of(std::string_view name) {
+  if (!name.ends_with(kSnapshotSuffix) || name.size() != 20 + kSnapshotSuffix.size()) {
+    return std::nullopt;
+  }
+  uint64_t sequence = 0;
+  for (const char digit : name.substr(0, 20)) {
+    if (digit < '0' || digit > '9')
+      return std::nullopt;
+    sequence = sequence * 10 + static_cast<uint64_t>(digit - '0');
+  }
+  return sequence;
+}
+
+}  // namespace
+
+std::string snapshot_name(uint64_t sequence) {
+  char digits[21];
+  std::snprintf(digits, sizeof(digits), "%020llu", static_cast<unsigned long long>(sequence));
+  return std::string(digits) + std::string(kSnapshotSuffix);
+}
+
+std::vector<uint8_t> encode_snapshot(const Ledger& ledger) {
+  ByteWriter body;
+  ledger.accounts().for_each(
+      [&](std::string_view id, const Account& account) { put_account(body, id, account); });
+  ledger.transactions().for_each([&](const Id128& id) { body.put(id); });
+  ledger.window().for_each_request([&](const Id128& id, const RememberedRequest& request) {
+    body.put(id);
+    body.put(request.fingerprint);
+    body.put(request.count);
+    for (uint32_t index = 0; index < request.count; ++index) {
+      body.put(ledger.window().outcome(request, index));
+    }
+  });
+  SnapshotHeader header{};
+  header.magic = kSnapshotMagic;
+  header.format_version = kSnapshotFormatVersion;
+  header.header_bytes = sizeof(SnapshotHeader);
+  header.sequence = ledger.next_sequence() - 1;
+  header.timestamp_ns = ledger.timestamp_ns();
+  header.account_count = ledger.accounts().size();
+  header.transaction_count = ledger.transactions().size();
+  header.request_count = ledger.window().request_count();
+  header.body_bytes = body.bytes().size();
+  header.body_checksum = hash_bytes(body.bytes().data(), body.bytes().size());
+  header.header_checksum = hash_bytes(&header, offsetof(SnapshotHeader, header_checksum));
+  ByteWriter file;
+  file.put(header);
+  file.bytes().insert(file.bytes().end(), body.bytes().begin(), body.bytes().end());
+  return std::move(file.bytes());
+}
+
+Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger) {
+  TALLY_ASSERT(ledger.next_sequence() == 1 && ledger.accounts().size() == 0);
+  ByteReader reader(bytes);
+  SnapshotHeader header;
+  if (!reader.take(header) || header.magic != kSnapshotMagic) {
+    return corrupt("not a Tally snapshot");
+  }
+  if (header.format_version != kSnapshotFormatVersion ||
+      header.header_bytes != sizeof(SnapshotHeader) ||
+      header.header_checksum != hash_bytes(&header, offsetof(SnapshotHeader, header_checksum))) {
+    return corrupt("header version or checksum");
+  }
+  const std::span<const uint8_t> body = bytes.subspan(sizeof(SnapshotHeader));
+  if (body.size() != header.body_bytes ||
+      hash_bytes(body.data(), body.size()) != header.body_checksum) {
+    return corrupt("body length or checksum");
+  }
+  if (header.account_count > ledger.limits().max_accounts) {
+    return corrupt("more accounts than max_accounts allows");
+  }
+  for (uint64_t index = 0; index < header.account_count; ++index) {
+    if (!take_account(reader, ledger))
+      return corrupt("account record");
+  }
+  for (uint64_t index = 0; index < header.transaction_count; ++index) {
+    Id128 id;
+    if (!reader.take(id))
+      return corrupt("transaction id");
+    ledger.restore_transaction(id);
+  }
+  std::vector<RememberedOutcome> outcomes;
+  for (uint64_t index = 0; index < header.request_count; ++index) {
+    if (!take_request(reader, ledger, outcomes))
+      return corrupt("remembered request");
+  }
+  if (!reader.at_end()) {
+    return corrupt("trailing bytes");
+  }
+  ledger.restore_position(header.sequence + 1, header.timestamp_ns);
+  return Status::ok();
+}
+
+Status write_snapshot(Storage& storage, const std::string& directory, const Ledger& ledger,
+                      uint32_t keep) {
+  const std::vector<uint8_t> bytes = encode_snapshot(ledger);
+  const std::string name = snapshot_name(ledger.next_sequence() - 1);
+  const std::string temporary =
+      directory + "/" + name.substr(0, 20) + std::string(kTemporarySuffix);
+  storage.remove(temporary);  // a leftover from a crash mid-write
+  if (Status status = storage.write_file(temporary, bytes); !status.is_ok())
+    return status;
+  if (Status status = storage.rename(temporary, directory + "/" + name); !status.is_ok()) {
+    return status;
+  }
+  if (Status status = storage.sync_directory(directory); !status.is_ok())
+    return status;
+  std::vector<std::string> names;
+  if (Status status = storage.list_directory(directory, names); !status.is_ok())
+    return status;
+  std::vector<std::string> snapshots;
+  std::copy_if(names.begin(), names.end(), std::back_inserter(snapshots),
+               [](const std::string& candidate) { return sequence_of(candidate).has_value(); });
+  for (size_t index = 0; index + std::max<uint32_t>(keep, 1) < snapshots.size(); ++index) {
+    if (Status status = storage.remove(directory + "/" + snapshots[index]); !status.is_ok()) {
+      return status;
+    }
+  }
+  return storage.sync_directory(directory);
+}
+
+SnapshotLoad load_newest_snapshot(Storage& storage, const std::string& directory,
+                                  const LedgerLimits& limits) {
+  SnapshotLoad load;
+  std::vector<std::string> names;
+  if (Status status = storage.list_directory(directory, names);
+      !status.is_ok() && status.code() != StatusCode::kNotFound) {
+    load.status = status;
+    return load;
+  }
+  for (auto name = names.rbegin(); name != names.rend(); ++name) {
+    const std::optional<uint64_t> sequence = sequence_of(*name);
+    if (!sequence)
+      continue;
+    std::vector<uint8_t> bytes;
+    if (Status status = storage.read_file(directory + "/" + *name, bytes); !status.is_ok()) {
+      load.status = status;
+      return load;
+    }
+    auto ledger = std::make_unique<Ledger>(limits);
+    if (Status status = decode_snapshot(bytes, *ledger); !status.is_ok()) {
+      load.skipped.push_back(*name + ": " + status.message());
+      continue;
+    }
+    load.ledger = std::move(ledger);
+    load.sequence = *sequence;
+    return load;
+  }
+  load.ledger = std::make_unique<Ledger>(limits);
+  return load;
+}
+
+}  // namespace tally::journal
