@@ -1,7 +1,7 @@
-// Recovery: rebuilding the ledger's state from journaled events, and restoring snapshots. The journal holds decisions
-// already made, so no rule is checked again; what is checked is that each event fits the state
-// (it names accounts that exist, versions follow), since a journal that contradicts itself is
-// corrupt and must not be trusted.
+// Recovery: rebuilding the ledger's state from journaled events, and restoring snapshots. The
+// journal holds decisions already made, so no rule is checked again; what is checked is that each
+// event fits the state (it names accounts that exist, versions follow), since a journal that
+// contradicts itself is corrupt and must not be trusted.
 #include "engine/invariant.h"
 #include "engine/ledger.h"
 
