@@ -1,0 +1,133 @@
+// tally-replay, run as a program on a real data directory written by the journal.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "engine/journal/journal_format.h"
+#include "engine/journal/journal_writer.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/journal/segment_names.h"
+#include "support/ledger_harness.h"
+
+namespace tally {
+namespace {
+
+struct ProgramRun {
+  int exit_code = -1;
+  std::string output;  // standard output and error together
+};
+
+ProgramRun run(const std::string& arguments) {
+  ProgramRun result;
+  const std::string command = std::string(TALLY_REPLAY_PATH) + " " + arguments + " 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    return result;
+  char buffer[4096];
+  while (const size_t read = std::fread(buffer, 1, sizeof(buffer), pipe)) {
+    result.output.append(buffer, read);
+  }
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+size_t count_lines(const std::string& text, const std::string& containing) {
+  size_t count = 0;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    count += line.find(containing) != std::string::npos ? 1 : 0;
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+  return count;
+}
+
+class TallyReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tally-replay-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    data = pattern;
+    ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
+    testing::LedgerHarness harness;
+    const std::vector<Command> commands = {
+        testing::open_command("a", "EUR", 100), testing::open_command("b", "EUR", 0),
+        testing::deposit_command("a", 50),      testing::transfer_command("a", "b", 30),
+        testing::withdraw_command("b", 500),    testing::deposit_command("b", 5)};
+    journal::JournalWriter writer(storage,
+                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
+    ASSERT_TRUE(writer.open({}, 0).is_ok());
+    for (const Command& command : commands) {
+      ASSERT_TRUE(writer.append(harness.apply_one(command)).is_ok());
+    }
+    ASSERT_TRUE(writer.sync().is_ok());
+  }
+  void TearDown() override { std::system(("rm -rf " + data).c_str()); }
+
+  journal::PosixStorage storage;
+  std::string data;
+};
+
+TEST_F(TallyReplayTest, VerifySaysAllIsWell) {
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("all is well"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("6 events"), std::string::npos) << verify.output;
+}
+
+TEST_F(TallyReplayTest, DumpFiltersByAccountAndType) {
+  const ProgramRun all = run("dump " + data);
+  EXPECT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_EQ(count_lines(all.output, "\"sequence\""), 6u);
+  const ProgramRun deposits = run("dump " + data + " --account b --type Deposited");
+  EXPECT_EQ(count_lines(deposits.output, "\"sequence\""), 1u) << deposits.output;
+  const ProgramRun rejections = run("dump " + data + " --type CommandRejected");
+  EXPECT_EQ(count_lines(rejections.output, "InsufficientFunds"), 1u) << rejections.output;
+}
+
+TEST_F(TallyReplayTest, StateAsOfASequenceAndItsSnapshot) {
+  const ProgramRun state =
+      run("state " + data + " --at-seq 3 --write-snapshot " + data + "/snapshots");
+  EXPECT_EQ(state.exit_code, 0) << state.output;
+  EXPECT_NE(state.output.find("total EUR: 150 minor units in 2 accounts"), std::string::npos)
+      << state.output;
+  EXPECT_NE(state.output.find("next sequence: 4"), std::string::npos) << state.output;
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_NE(verify.output.find("snapshot 00000000000000000003.snapshot: ok"), std::string::npos)
+      << verify.output;
+}
+
+TEST_F(TallyReplayTest, StatsCountEventsAndTotals) {
+  const ProgramRun stats = run("stats " + data);
+  EXPECT_EQ(stats.exit_code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("events Deposited: 2"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("rejected InsufficientFunds: 1"), std::string::npos);
+  EXPECT_NE(stats.output.find("total EUR: 155 minor units in 2 accounts"), std::string::npos);
+}
+
+TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
+  journal::MappedFile file;
+  ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
+  file.bytes[sizeof(journal::SegmentHeader) + 40] ^= 0x01;  // inside the first record
+  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_NE(verify.output.find("checksum mismatch"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("CORRUPT"), std::string::npos) << verify.output;
+}
+
+TEST_F(TallyReplayTest, BadUsageExitsTwo) {
+  EXPECT_EQ(run("frobnicate " + data).exit_code, 2);
+  EXPECT_EQ(run("verify /no/such/directory").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tally

@@ -1,0 +1,62 @@
+// tally-replay: verify, dump, rebuild state from, and count what is in a Tally data directory.
+// Works offline, on a directory no server holds (or a copy of one); never writes into it.
+#include <CLI/CLI.hpp>
+
+#include "tools/replay/replay_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tally-replay: inspect and verify a Tally data directory offline"};
+  app.require_subcommand(1);
+  tally::replay::DataDirectory data;
+  const auto add_data = [&](CLI::App* command) {
+    command->add_option("data-directory", data.path, "the data directory (holds journal/)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+  };
+
+  CLI::App* verify =
+      app.add_subcommand("verify",
+                         "check every snapshot and journal segment, record checksums and sequence "
+                         "continuity; exit 0 if all is well, 1 if anything is corrupt");
+  add_data(verify);
+
+  tally::replay::DumpFilter filter;
+  CLI::App* dump = app.add_subcommand("dump", "print events as JSON lines");
+  add_data(dump);
+  dump->add_option("--account", filter.account_id, "only events of this account");
+  dump->add_option("--type", filter.event_type, "only this event type, e.g. Deposited");
+  dump->add_option("--from-seq", filter.from_sequence, "first sequence");
+  dump->add_option("--to-seq", filter.to_sequence, "last sequence");
+  dump->add_option("--from-time", filter.from_time_ns, "earliest timestamp, ns since 1970");
+  dump->add_option("--to-time", filter.to_time_ns, "latest timestamp, ns since 1970");
+
+  tally::replay::StatePoint point;
+  CLI::App* state = app.add_subcommand(
+      "state", "rebuild the ledger as of a sequence or a time; print accounts and totals");
+  add_data(state);
+  auto* at_sequence = state->add_option("--at-seq", point.at_sequence, "last sequence to apply");
+  auto* at_time =
+      state->add_option("--at-time", point.at_time_ns, "last timestamp to apply, ns since 1970");
+  at_sequence->excludes(at_time);
+  state
+      ->add_option("--write-snapshot", point.write_snapshot_to,
+                   "also write the state as a snapshot into this directory")
+      ->check(CLI::ExistingDirectory);
+
+  CLI::App* stats = app.add_subcommand("stats", "events per type, bytes, accounts, totals");
+  add_data(stats);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and succeeds; every other parse problem is a usage error: exit code 2.
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  if (verify->parsed())
+    return tally::replay::run_verify(data);
+  if (dump->parsed())
+    return tally::replay::run_dump(data, filter);
+  if (state->parsed())
+    return tally::replay::run_state(data, point);
+  return tally::replay::run_stats(data);
+}

@@ -1,0 +1,261 @@
+#include "tools/replay/replay_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/event_codec.h"
+#include "engine/journal/journal_format.h"
+#include "engine/journal/journal_reader.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/journal/snapshot.h"
+#include "engine/ledger.h"
+
+namespace tally::replay {
+namespace {
+
+// Offline: nothing is repaired or truncated, whatever is found.
+constexpr journal::ScanOptions kReadOnly{
+    .after_sequence = 0, .truncate_torn_tail = false, .truncate_corruption = false};
+
+// A count of events on standard error, every 2^20 events, when it is a terminal.
+class Progress {
+ public:
+  Progress() : terminal_(::isatty(STDERR_FILENO) == 1) {}
+  void tick() {
+    if (terminal_ && (++events_ & ((1 << 20) - 1)) == 0) {
+      std::fprintf(stderr, "\r%llu events", static_cast<unsigned long long>(events_));
+    }
+  }
+  ~Progress() {
+    if (terminal_ && events_ >= (1 << 20))
+      std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool terminal_;
+  uint64_t events_ = 0;
+};
+
+void print_json_string(std::string_view text) {
+  std::putchar('"');
+  for (const char character : text) {
+    const auto byte = static_cast<unsigned char>(character);
+    if (character == '"' || character == '\\') {
+      std::printf("\\%c", character);
+    } else if (byte < 0x20) {
+      std::printf("\\u%04x", byte);
+    } else {
+      std::putchar(character);
+    }
+  }
+  std::putchar('"');
+}
+
+void print_event(const Event& event) {
+  std::printf("{\"sequence\":%llu,\"timestamp_ns\":%lld,\"type\":\"%s\",\"code\":\"%s\"",
+              static_cast<unsigned long long>(event.sequence),
+              static_cast<long long>(event.timestamp_ns), protocol::EnumNameEventType(event.type),
+              result_code_name(event.code));
+  std::printf(",\"command\":\"%s\",\"account_id\":",
+              protocol::EnumNameCommandType(event.command_type));
+  print_json_string(event.account_id.view());
+  if (!event.counterparty_id.empty()) {
+    std::printf(",\"counterparty_id\":");
+    print_json_string(event.counterparty_id.view());
+    std::printf(",\"counterparty_balance\":%lld",
+                static_cast<long long>(event.counterparty_balance));
+  }
+  std::printf(",\"amount\":%lld,\"balance\":%lld,\"version\":%llu",
+              static_cast<long long>(event.amount), static_cast<long long>(event.balance),
+              static_cast<unsigned long long>(event.version));
+  if (event.type == EventType::AccountOpened) {
+    std::printf(",\"currency\":\"%s\",\"owner\":", event.currency.to_string().c_str());
+    print_json_string(event.text.view());
+  } else if (!event.text.empty()) {
+    std::printf(",\"text\":");
+    print_json_string(event.text.view());
+  }
+  std::printf(",\"request_id\":\"%016llx%016llx\"}\n",
+              static_cast<unsigned long long>(event.request_id.high),
+              static_cast<unsigned long long>(event.request_id.low));
+}
+
+bool matches(const Event& event, const DumpFilter& filter) {
+  if (event.sequence < filter.from_sequence || event.sequence > filter.to_sequence ||
+      event.timestamp_ns < filter.from_time_ns || event.timestamp_ns > filter.to_time_ns) {
+    return false;
+  }
+  if (filter.event_type && *filter.event_type != protocol::EnumNameEventType(event.type)) {
+    return false;
+  }
+  return !filter.account_id || event.account_id.view() == *filter.account_id ||
+         event.counterparty_id.view() == *filter.account_id;
+}
+
+// Reports a scan's end on standard error; returns the exit code it calls for.
+int report_scan(const journal::ScanResult& scan) {
+  std::fprintf(stderr, "journal: %llu events, last sequence %llu\n",
+               static_cast<unsigned long long>(scan.events_visited),
+               static_cast<unsigned long long>(scan.last_sequence));
+  if (scan.torn_tail) {
+    std::fprintf(stderr, "journal: torn tail (a crash's trace) in %s at offset %llu\n",
+                 scan.torn_tail_file.c_str(),
+                 static_cast<unsigned long long>(scan.torn_tail_offset));
+  }
+  if (!scan.status.is_ok()) {
+    std::fprintf(stderr, "%s\n", scan.status.message().c_str());
+    return scan.status.code() == StatusCode::kCorruption ? 1 : 2;
+  }
+  return 0;
+}
+
+// Checks every snapshot; returns how many are corrupt, or -1 on an I/O error.
+int verify_snapshots(journal::Storage& storage, const DataDirectory& data) {
+  std::vector<std::string> names;
+  if (Status status = storage.list_directory(data.snapshots(), names); !status.is_ok()) {
+    return status.code() == StatusCode::kNotFound ? 0 : -1;
+  }
+  int corrupt = 0;
+  for (const std::string& name : names) {
+    std::vector<uint8_t> bytes;
+    if (!storage.read_file(data.snapshots() + "/" + name, bytes).is_ok())
+      return -1;
+    Ledger ledger(LedgerLimits{});
+    const Status status = journal::decode_snapshot(bytes, ledger);
+    std::fprintf(stderr, "snapshot %s: %s\n", name.c_str(),
+                 status.is_ok() ? "ok" : status.message().c_str());
+    corrupt += status.is_ok() ? 0 : 1;
+  }
+  return corrupt;
+}
+
+// Per currency: the sum of balances and the number of accounts (the reserve).
+void print_totals(const Ledger& ledger) {
+  std::map<std::string, std::pair<int64_t, uint64_t>> totals;
+  ledger.accounts().for_each([&](std::string_view, const Account& account) {
+    auto& [balance, accounts] = totals[account.currency.to_string()];
+    balance += account.balance;
+    ++accounts;
+  });
+  for (const auto& [currency, total] : totals) {
+    std::printf("total %s: %lld minor units in %llu accounts\n", currency.c_str(),
+                static_cast<long long>(total.first), static_cast<unsigned long long>(total.second));
+  }
+  std::printf("next sequence: %llu\n", static_cast<unsigned long long>(ledger.next_sequence()));
+}
+
+void print_accounts(const Ledger& ledger) {
+  std::vector<std::pair<std::string, const Account*>> accounts;
+  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
+    accounts.emplace_back(std::string(id), &account);
+  });
+  std::sort(accounts.begin(), accounts.end());
+  std::printf("%-24s %-8s %20s %-7s %10s\n", "account", "currency", "balance", "status", "version");
+  for (const auto& [id, account] : accounts) {
+    std::printf("%-24s %-8s %20lld %-7s %10llu\n", id.c_str(),
+                account->currency.to_string().c_str(), static_cast<long long>(account->balance),
+                protocol::EnumNameAccountStatus(account->status),
+                static_cast<unsigned long long>(account->version));
+  }
+}
+
+}  // namespace
+
+int run_verify(const DataDirectory& data) {
+  journal::PosixStorage storage;
+  const int corrupt_snapshots = verify_snapshots(storage, data);
+  Ledger ledger(LedgerLimits{});
+  Progress progress;
+  const journal::ScanResult scan =
+      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+        progress.tick();
+        return ledger.replay(event);
+      });
+  const int journal_code = report_scan(scan);
+  if (corrupt_snapshots < 0 || journal_code == 2)
+    return 2;
+  const bool well = corrupt_snapshots == 0 && journal_code == 0;
+  std::fprintf(stderr, "%s\n", well ? "verify: all is well" : "verify: CORRUPT");
+  return well ? 0 : 1;
+}
+
+int run_dump(const DataDirectory& data, const DumpFilter& filter) {
+  journal::PosixStorage storage;
+  Progress progress;
+  const journal::ScanResult scan =
+      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+        progress.tick();
+        if (matches(event, filter))
+          print_event(event);
+        return std::string();
+      });
+  return report_scan(scan);
+}
+
+int run_state(const DataDirectory& data, const StatePoint& point) {
+  journal::PosixStorage storage;
+  Ledger ledger(LedgerLimits{});
+  Progress progress;
+  bool past_the_point = false;
+  const journal::ScanResult scan =
+      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+        progress.tick();
+        past_the_point = past_the_point ||
+                         (point.at_sequence && event.sequence > *point.at_sequence) ||
+                         (point.at_time_ns && event.timestamp_ns > *point.at_time_ns);
+        return past_the_point ? std::string() : ledger.replay(event);
+      });
+  if (const int code = report_scan(scan); code != 0)
+    return code;
+  print_accounts(ledger);
+  print_totals(ledger);
+  if (point.write_snapshot_to) {
+    if (Status status = journal::write_snapshot(storage, *point.write_snapshot_to, ledger, 1);
+        !status.is_ok()) {
+      std::fprintf(stderr, "%s\n", status.message().c_str());
+      return 2;
+    }
+  }
+  return 0;
+}
+
+int run_stats(const DataDirectory& data) {
+  journal::PosixStorage storage;
+  Ledger ledger(LedgerLimits{});
+  Progress progress;
+  std::map<std::string, uint64_t> per_type;
+  std::map<std::string, uint64_t> per_reason;
+  uint64_t bytes = 0;
+  uint8_t payload[kEventPayloadMaxBytes];
+  const journal::ScanResult scan =
+      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+        progress.tick();
+        ++per_type[protocol::EnumNameEventType(event.type)];
+        if (event.type == EventType::CommandRejected)
+          ++per_reason[result_code_name(event.code)];
+        bytes += journal::record_bytes(encode_event_payload(event, payload));
+        return ledger.replay(event);
+      });
+  if (const int code = report_scan(scan); code != 0)
+    return code;
+  for (const auto& [type, count] : per_type) {
+    std::printf("events %s: %llu\n", type.c_str(), static_cast<unsigned long long>(count));
+  }
+  for (const auto& [reason, count] : per_reason) {
+    std::printf("rejected %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
+  }
+  std::printf("journal bytes: %llu (%.1f per event)\n", static_cast<unsigned long long>(bytes),
+              scan.events_visited == 0
+                  ? 0.0
+                  : static_cast<double>(bytes) / static_cast<double>(scan.events_visited));
+  std::printf("accounts: %zu\n", ledger.accounts().size());
+  print_totals(ledger);
+  return 0;
+}
+
+}  // namespace tally::replay
