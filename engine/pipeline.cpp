@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <bit>
+#include <memory>
+#include <stdexcept>
 
 #include "engine/validated.h"
 
@@ -28,12 +30,21 @@ std::string PipelineConfig::validate() const {
 }
 
 Pipeline::Pipeline(const PipelineConfig& config)
+    : Pipeline(config,
+               std::make_unique<Ledger>(validated(config, "pipeline configuration").ledger)) {}
+
+Pipeline::Pipeline(const PipelineConfig& config, std::unique_ptr<Ledger> recovered)
     : config_(validated(config, "pipeline configuration")),
       wait_strategy_(config.wait_kind),
-      ledger_(config.ledger),
+      ledger_(std::move(recovered)),
       ingress_(config.ingress),
       ring_(config.ring_capacity, wait_strategy_),
-      processor_(ledger_, ingress_, ring_) {}
+      processor_(*ledger_, ingress_, ring_) {
+  TALLY_ASSERT(ledger_ != nullptr);
+  if (ledger_->limits().max_batch_commands != config.ledger.max_batch_commands) {
+    throw std::invalid_argument("pipeline configuration: the recovered ledger's limits differ");
+  }
+}
 
 Pipeline::~Pipeline() {
   stop();

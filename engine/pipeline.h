@@ -42,6 +42,9 @@ class Pipeline {
  public:
   // Throws std::invalid_argument if config.validate() finds a problem (start-up only).
   explicit Pipeline(const PipelineConfig& config);
+  // Starts from a ledger recovered from snapshots and the journal (its limits are the ones
+  // config.ledger must describe).
+  Pipeline(const PipelineConfig& config, std::unique_ptr<Ledger> recovered);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
   ~Pipeline();
@@ -54,14 +57,14 @@ class Pipeline {
   void stop();
 
   Ingress& ingress() { return ingress_; }
-  const Ledger& ledger() const { return ledger_; }
+  const Ledger& ledger() const { return *ledger_; }
   const BusinessLogicProcessor& processor() const { return processor_; }
   const EventRing& ring() const { return ring_; }
 
  private:
   PipelineConfig config_;
   WaitStrategy wait_strategy_;
-  Ledger ledger_;
+  std::unique_ptr<Ledger> ledger_;
   Ingress ingress_;
   EventRing ring_;
   BusinessLogicProcessor processor_;
