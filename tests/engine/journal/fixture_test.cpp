@@ -1,0 +1,38 @@
+// Journals written by each format version stay readable: the version 1 fixture.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "engine/journal/journal_reader.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/ledger.h"
+
+namespace tally::journal {
+namespace {
+
+TEST(JournalFixtureTest, FormatVersion1JournalStaysReadable) {
+  PosixStorage storage;
+  Ledger ledger(LedgerLimits{});
+  ScanOptions read_only;
+  read_only.truncate_torn_tail = false;  // a fixture is never modified
+  const ScanResult scan =
+      scan_journal(storage, std::string(TALLY_FIXTURES_DIR) + "/journal-v1/journal", read_only,
+                   [&](const Event& event) { return ledger.replay(event); });
+  ASSERT_TRUE(scan.status.is_ok()) << scan.status.message();
+  EXPECT_EQ(scan.events_visited, 125u);
+  EXPECT_EQ(scan.last_sequence, 125u);
+  EXPECT_FALSE(scan.torn_tail);
+  const auto balance_and_version = [&](std::string_view id) {
+    const AccountRef ref = ledger.accounts().find(id);
+    EXPECT_NE(ref, kNoAccount) << id;
+    const Account& account = ledger.accounts().at(ref);
+    return std::pair{account.balance, account.version};
+  };
+  EXPECT_EQ(balance_and_version("alice"), (std::pair<int64_t, uint64_t>{13616, 65}));
+  EXPECT_EQ(balance_and_version("bob"), (std::pair<int64_t, uint64_t>{224, 35}));
+  EXPECT_EQ(balance_and_version("tally:3"), (std::pair<int64_t, uint64_t>{42, 1}));
+  EXPECT_EQ(ledger.transaction_count(), 32u);
+}
+
+}  // namespace
+}  // namespace tally::journal
