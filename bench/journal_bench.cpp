@@ -4,8 +4,11 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/record_codec.h"
+#include "engine/journal/snapshot.h"
 
 namespace tally::bench {
 namespace {
@@ -199,6 +203,91 @@ void register_journal_benchmarks() {
 }
 
 const bool registered = (register_journal_benchmarks(), true);
+
+}  // namespace
+}  // namespace tally::bench
+
+namespace tally::bench {
+namespace {
+
+// A ledger of `accounts` accounts ("acc-00000000"...), opened in batches; not timed.
+std::unique_ptr<Ledger> ledger_with_accounts(uint32_t accounts) {
+  LedgerLimits limits;
+  limits.initial_account_capacity = accounts;
+  auto ledger = std::make_unique<Ledger>(limits);
+  std::vector<std::string> ids(1024);
+  std::vector<Command> opens(1024);
+  std::vector<Event> events(1024);
+  for (uint32_t first = 0; first < accounts; first += 1024) {
+    const uint32_t count = std::min<uint32_t>(1024, accounts - first);
+    for (uint32_t index = 0; index < count; ++index) {
+      char id[16];
+      std::snprintf(id, sizeof(id), "acc-%08u", first + index);
+      ids[index] = id;
+      opens[index] = Command{.type = CommandType::OpenAccount,
+                             .account_id = ids[index],
+                             .counterparty_id = {},
+                             .owner = "Benchmark Owner",
+                             .currency = "EUR",
+                             .reason = {},
+                             .account_type = AccountType::Checking,
+                             .amount = 1000,
+                             .overdraft_limit = 0,
+                             .transaction_id = {},
+                             .expected_version = std::nullopt,
+                             .expected_counterparty_version = std::nullopt};
+    }
+    ledger->apply({.request_id = {.low = first + 1, .high = 77},
+                   .origin = 0,
+                   .atomic = false,
+                   .commands = std::span<const Command>(opens).first(count)},
+                  0, {.slots = events.data(), .count = count});
+  }
+  return ledger;
+}
+
+void snapshot_write_and_load(benchmark::State& state, uint32_t accounts) {
+  const std::unique_ptr<Ledger> ledger = ledger_with_accounts(accounts);
+  ScratchDirectory directory;
+  journal::PosixStorage storage;
+  double write_seconds = 0;
+  double load_seconds = 0;
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    const auto started = std::chrono::steady_clock::now();
+    if (!journal::write_snapshot(storage, directory.path(), *ledger, 1).is_ok()) {
+      state.SkipWithError("snapshot write failed");
+      return;
+    }
+    const auto written = std::chrono::steady_clock::now();
+    const journal::SnapshotLoad load =
+        journal::load_newest_snapshot(storage, directory.path(), ledger->limits());
+    const auto loaded = std::chrono::steady_clock::now();
+    if (!load.status.is_ok() || load.ledger->accounts().size() != accounts) {
+      state.SkipWithError("snapshot load failed");
+      return;
+    }
+    write_seconds += std::chrono::duration<double>(written - started).count();
+    load_seconds += std::chrono::duration<double>(loaded - written).count();
+    bytes = journal::encode_snapshot(*ledger).size();
+  }
+  state.counters["write_seconds"] = write_seconds / static_cast<double>(state.iterations());
+  state.counters["load_seconds"] = load_seconds / static_cast<double>(state.iterations());
+  state.counters["snapshot_bytes"] = static_cast<double>(bytes);
+}
+
+void register_snapshot_benchmarks() {
+  for (const uint32_t accounts : {1'000'000u, 10'000'000u}) {
+    benchmark::RegisterBenchmark(
+        ("SnapshotWriteAndLoad/accounts:" + std::to_string(accounts)).c_str(),
+        snapshot_write_and_load, accounts)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+}
+
+const bool snapshots_registered = (register_snapshot_benchmarks(), true);
 
 }  // namespace
 }  // namespace tally::bench
