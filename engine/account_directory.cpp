@@ -85,11 +85,19 @@ AccountRef AccountDirectory::append_record(std::string_view account_id, const Ac
 }
 
 AccountRef AccountDirectory::insert(std::string_view account_id, const Account& account) {
+  const AccountRef ref = try_insert(account_id, account);
+  TALLY_ASSERT(ref != kNoAccount);
+  return ref;
+}
+
+AccountRef AccountDirectory::try_insert(std::string_view account_id, uint64_t hash,
+                                        const Account& account) {
   if (over_load_factor(size_ + 1, slots_.size())) {
     grow_table();
   }
-  const uint64_t hash = hash_of(account_id);
-  TALLY_ASSERT(find(account_id, hash) == kNoAccount);
+  if (find(account_id, hash) != kNoAccount) {
+    return kNoAccount;
+  }
   const AccountRef ref = append_record(account_id, account);
   place(make_slot(hash, ref));
   ++size_;

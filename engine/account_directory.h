@@ -58,6 +58,11 @@ class AccountDirectory {
 
   // Adds an account whose id is not present yet.
   AccountRef insert(std::string_view account_id, const Account& account);
+  // Adds an account unless its id is present; kNoAccount if it was (one lookup either way).
+  AccountRef try_insert(std::string_view account_id, const Account& account) {
+    return try_insert(account_id, hash_of(account_id), account);
+  }
+  AccountRef try_insert(std::string_view account_id, uint64_t hash, const Account& account);
 
   // Undoes the most recent insert that has not been undone.
   void remove_last(AccountRef ref);

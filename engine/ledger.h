@@ -61,7 +61,13 @@ class Ledger {
   int64_t timestamp_ns() const { return timestamp_ns_; }
   const TransactionRegistry& transactions() const { return transactions_; }
   const IdempotencyWindow& window() const { return window_; }
-  void restore_account(std::string_view account_id, const Account& account);
+  // False if the id is already present (a snapshot that lists it twice is corrupt). With the
+  // id's hash (AccountDirectory::hash_of), restores can be prefetched a few accounts ahead.
+  bool restore_account(std::string_view account_id, const Account& account) {
+    return restore_account(account_id, AccountDirectory::hash_of(account_id), account);
+  }
+  bool restore_account(std::string_view account_id, uint64_t hash, const Account& account);
+  void prefetch_restore(uint64_t hash) const { accounts_.prefetch_slot(hash); }
   void restore_transaction(const Id128& transaction_id) { transactions_.add(transaction_id); }
   void restore_request(const Id128& request_id, uint64_t fingerprint,
                        std::span<const RememberedOutcome> outcomes);

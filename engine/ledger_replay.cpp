@@ -124,9 +124,8 @@ std::string Ledger::replay_effect(const Event& event) {
   }
 }
 
-void Ledger::restore_account(std::string_view account_id, const Account& account) {
-  TALLY_ASSERT(accounts_.find(account_id) == kNoAccount);
-  accounts_.insert(account_id, account);
+bool Ledger::restore_account(std::string_view account_id, uint64_t hash, const Account& account) {
+  return accounts_.try_insert(account_id, hash, account) != kNoAccount;
 }
 
 void Ledger::restore_request(const Id128& request_id, uint64_t fingerprint,

@@ -128,10 +128,15 @@ Status PosixStorage::read_file(const std::string& path, std::vector<uint8_t>& by
   if (file.get() < 0) {
     return Status::from_errno(errno, "open", path);
   }
-  bytes.clear();
-  uint8_t buffer[1 << 16];
-  while (true) {
-    const ssize_t read = ::read(file.get(), buffer, sizeof(buffer));
+  struct stat status {};
+  if (::fstat(file.get(), &status) != 0) {
+    return Status::from_errno(errno, "fstat", path);
+  }
+  // Sized once and read in place: snapshots run to hundreds of megabytes.
+  bytes.resize(static_cast<size_t>(status.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t read = ::read(file.get(), bytes.data() + done, bytes.size() - done);
     if (read < 0) {
       if (errno == EINTR) {
         continue;
@@ -139,10 +144,12 @@ Status PosixStorage::read_file(const std::string& path, std::vector<uint8_t>& by
       return Status::from_errno(errno, "read", path);
     }
     if (read == 0) {
-      return Status::ok();
+      bytes.resize(done);  // the file shrank while we read it
+      break;
     }
-    bytes.insert(bytes.end(), buffer, buffer + read);
+    done += static_cast<size_t>(read);
   }
+  return Status::ok();
 }
 
 Status PosixStorage::rename(const std::string& from, const std::string& to) {
