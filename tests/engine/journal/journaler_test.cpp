@@ -48,6 +48,10 @@ class PipelineJournalerTest : public ::testing::Test {
     return accepted;
   }
 
+  // Runs traffic until the storage fails at its `operation`-th call with `code`; checks the
+  // engine stopped and acknowledged nothing that is not durable.
+  void run_until_failure(uint64_t operation, StatusCode code);
+
   // The last sequence the journal holds after a power loss.
   uint64_t durable_after_crash() {
     storage.crash();
@@ -82,11 +86,20 @@ TEST_F(PipelineJournalerTest, EverythingAConsumerAfterTheJournalerSeesIsDurable)
 }
 
 TEST_F(PipelineJournalerTest, SyncFailureIsFatalAndNothingMoreIsAcknowledged) {
+  run_until_failure(2, StatusCode::kIoError);  // the second group's sync fails, and all after
+}
+
+TEST_F(PipelineJournalerTest, DiskFullIsFatalAndNothingAcknowledged) {
+  run_until_failure(1, StatusCode::kNoSpace);  // from the first storage call on
+  EXPECT_EQ(replier.highest_acknowledged, 0u);
+}
+
+void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
   EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
   pipeline.add_consumer("replier", replier, {&journal_consumer});
-  storage.fail_at(2, StatusCode::kIoError);  // the second group's sync fails, and all after
+  storage.fail_at(operation, code);
   pipeline.start();
   const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
                            tally::testing::open_command("b", "EUR", 0)};
@@ -94,7 +107,7 @@ TEST_F(PipelineJournalerTest, SyncFailureIsFatalAndNothingMoreIsAcknowledged) {
   const int accepted = submit_requests(pipeline, 2000);
   pipeline.stop();  // returns although the engine failed
   EXPECT_TRUE(pipeline.ring().has_failed());
-  EXPECT_EQ(journaler.failure().code(), StatusCode::kIoError);
+  EXPECT_EQ(journaler.failure().code(), code);
   EXPECT_LT(accepted, 2000);  // the engine stopped taking commands
   EXPECT_LE(replier.highest_acknowledged, durable_after_crash());
   EXPECT_LT(replier.highest_acknowledged, 2u + 2000 * 3);
