@@ -54,6 +54,9 @@ class Ledger {
   // acknowledged, so it stays without effect, though its sequences stay used. Returns an empty
   // string, or why the event contradicts the state (then the journal is corrupt).
   std::string replay(const Event& event);
+  // True while a replayed request's last event has not come yet (its effects are not applied,
+  // so the state is not "as of" the last replayed sequence: no snapshot may be taken).
+  bool replay_in_progress() const { return !replay_pending_.empty(); }
 
   // Snapshots: what a snapshot carries beside accounts(), and restoring it into a ledger that
   // has applied nothing yet: accounts, transaction ids, remembered requests oldest first, then

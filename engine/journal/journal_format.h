@@ -46,6 +46,11 @@ static_assert(sizeof(RecordHeader) == 32);
 static_assert(offsetof(RecordHeader, checksum) + sizeof(uint32_t) == 8,
               "the checksum covers everything from byte 8 on");
 
+// The writer never has more than this many bytes written but not synced (it syncs early rather
+// than exceed it). A crash can therefore damage only this much after the last durable record:
+// the kernel writes dirty pages back in any order, so the damage need not be a clean prefix.
+inline constexpr uint64_t kUnsyncedBytesMax = 4ULL << 20;
+
 inline constexpr size_t kRecordMaxBytes =
     (sizeof(RecordHeader) + kEventPayloadMaxBytes + kRecordAlignment - 1) / kRecordAlignment *
     kRecordAlignment;

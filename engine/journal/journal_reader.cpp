@@ -11,6 +11,14 @@
 namespace tally::journal {
 namespace {
 
+// What a zero header followed by written bytes is: a hole in the data.
+ReadResult failure_at_hole() {
+  ReadResult hole;
+  hole.outcome = ReadOutcome::kCorrupt;
+  hole.problem = "zeros followed by written data (a hole)";
+  return hole;
+}
+
 // One segment's scan, with what the whole scan needs to carry on.
 class JournalScanner {
  public:
@@ -74,7 +82,9 @@ ScanResult JournalScanner::run() {
       break;
     }
   }
-  result_.append_position.next_sequence = result_.last_sequence + 1;
+  // The first sequence of an empty last segment counts too: it was promised to the next event.
+  result_.append_position.next_sequence =
+      expected_sequence_ ? *expected_sequence_ : result_.last_sequence + 1;
   return result_;
 }
 
@@ -127,7 +137,11 @@ Status JournalScanner::scan_records(MappedFile& file, bool last) {
     result_.append_position.offset = offset;
     const ReadResult record = read_record(file.bytes.subspan(offset));
     if (record.outcome == ReadOutcome::kEnd) {
-      return Status::ok();
+      // Zeros, but is it the end? Anything written after them means a hole in the data.
+      if (all_zero(file.bytes.subspan(offset))) {
+        return Status::ok();
+      }
+      return handle_bad_record(file, offset, failure_at_hole(), last);
     }
     if (record.outcome != ReadOutcome::kRecord) {
       return handle_bad_record(file, offset, record, last);
@@ -155,16 +169,12 @@ Status JournalScanner::scan_records(MappedFile& file, bool last) {
 
 Status JournalScanner::handle_bad_record(MappedFile& file, uint64_t offset,
                                          const ReadResult& record, bool last) {
-  // A crash tears at most the records being written: the last ones of the last segment, with
-  // only zeros after them. Anything else cannot come from a crash.
-  RecordHeader header;
-  std::memcpy(&header, file.bytes.data() + offset,
-              std::min<size_t>(sizeof(header), file.bytes.size() - offset));
-  const uint64_t claimed = header.payload_bytes <= kEventPayloadMaxBytes
-                               ? record_bytes(header.payload_bytes)
-                               : sizeof(RecordHeader);
-  const uint64_t after = std::min<uint64_t>(offset + claimed, file.bytes.size());
-  const bool torn = last && all_zero(file.bytes.subspan(after));
+  // A crash damages at most the unsynced bytes after the last durable record, in any order
+  // (pages are written back as the kernel likes), and only in the last segment: the writer
+  // never has more than kUnsyncedBytesMax unsynced. Nothing may be written beyond that window;
+  // anything that is cannot come from a crash.
+  const uint64_t window_end = std::min<uint64_t>(offset + kUnsyncedBytesMax, file.bytes.size());
+  const bool torn = last && all_zero(file.bytes.subspan(window_end));
   if (torn) {
     result_.torn_tail = true;
     result_.torn_tail_file = file.path;

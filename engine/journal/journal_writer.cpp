@@ -1,6 +1,8 @@
 #include "engine/journal/journal_writer.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "engine/invariant.h"
 #include "engine/journal/record_codec.h"
@@ -31,6 +33,16 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   next_sequence_ = position.next_sequence;
   durable_sequence_ = position.next_sequence - 1;
   if (position.fresh) {
+    // Fresh means no segment at all: never start over a journal recovery did not see.
+    std::vector<std::string> names;
+    if (storage_.list_directory(config_.directory, names).is_ok() &&
+        std::any_of(names.begin(), names.end(),
+                    [](const std::string& name) { return segment_index_of(name).has_value(); })) {
+      return fail({StatusCode::kInvalidArgument,
+                   "journal " + config_.directory + " already has segments: recover it first"});
+    }
+    // A spare from a start that crashed before its first segment was activated.
+    storage_.remove(path_of(spare_name(0)));
     if (Status status = prepare_spare(0); !status.is_ok()) {
       return fail(status);
     }
@@ -62,6 +74,12 @@ Status JournalWriter::append(const Event& event) {
   TALLY_ASSERT(event.sequence == next_sequence_);
   if (current_.bytes.size() - offset_ < kRecordMaxBytes) {
     if (Status status = rotate(event.sequence); !status.is_ok()) {
+      return fail(status);
+    }
+  }
+  // Bound what a crash can damage (see kUnsyncedBytesMax): sync early if the group is huge.
+  if (offset_ + kRecordMaxBytes - synced_offset_ > kUnsyncedBytesMax) {
+    if (Status status = sync_current(); !status.is_ok()) {
       return fail(status);
     }
   }

@@ -104,7 +104,9 @@ Status PosixStorage::sync(const MappedFile& file, uint64_t offset, uint64_t byte
     return Status::ok();
   }
   if (::msync(file.bytes.data() + start, end - start, MS_SYNC) != 0) {
-    return Status::from_errno(errno, "msync", file.path);
+    return Status::from_errno(
+        errno, "msync",
+        file.path + " [" + std::to_string(start) + ", " + std::to_string(end) + ")");
   }
   return Status::ok();
 }
@@ -184,7 +186,13 @@ Status PosixStorage::list_directory(const std::string& directory, std::vector<st
   }
   names.clear();
   while (const dirent* entry = ::readdir(handle)) {
-    if (entry->d_type == DT_REG) {
+    bool regular = entry->d_type == DT_REG;
+    if (entry->d_type == DT_UNKNOWN) {  // some file systems do not say: ask
+      struct stat status {};
+      regular =
+          ::fstatat(::dirfd(handle), entry->d_name, &status, 0) == 0 && S_ISREG(status.st_mode);
+    }
+    if (regular) {
       names.emplace_back(entry->d_name);
     }
   }

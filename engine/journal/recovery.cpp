@@ -15,6 +15,17 @@ RecoveryReport recover(Storage& storage, const std::string& directory, Ledger& l
   report.torn_tail = scan.torn_tail;
   report.torn_tail_file = scan.torn_tail_file;
   report.torn_tail_offset = scan.torn_tail_offset;
+  // Reconcile with the snapshot: the journal must reach it, or be empty (then it starts after
+  // the snapshot).
+  const uint64_t snapshot_sequence = options.after_sequence;
+  if (report.status.is_ok() && report.append_position.fresh) {
+    report.append_position.next_sequence = snapshot_sequence + 1;
+    report.last_sequence = snapshot_sequence;
+  } else if (report.status.is_ok() && report.append_position.next_sequence <= snapshot_sequence) {
+    report.status = {StatusCode::kCorruption,
+                     "journal ends at sequence " + std::to_string(report.last_sequence) +
+                         ", before the snapshot at " + std::to_string(snapshot_sequence)};
+  }
   report.duration = std::chrono::steady_clock::now() - started;
   return report;
 }

@@ -233,6 +233,11 @@ Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger) {
 
 Status write_snapshot(Storage& storage, const std::string& directory, const Ledger& ledger,
                       uint32_t keep) {
+  if (ledger.replay_in_progress()) {
+    return {StatusCode::kInvalidArgument,
+            "snapshot at sequence " + std::to_string(ledger.next_sequence() - 1) +
+                " would fall inside a request; take it at the request's last event"};
+  }
   const std::vector<uint8_t> bytes = encode_snapshot(ledger);
   const std::string name = snapshot_name(ledger.next_sequence() - 1);
   const std::string temporary =
@@ -280,6 +285,10 @@ SnapshotLoad load_newest_snapshot(Storage& storage, const std::string& directory
     auto ledger = std::make_unique<Ledger>(limits);
     if (Status status = decode_snapshot(bytes, *ledger); !status.is_ok()) {
       load.skipped.push_back(*name + ": " + status.message());
+      continue;
+    }
+    if (ledger->next_sequence() != *sequence + 1) {
+      load.skipped.push_back(*name + ": its header names another sequence than its file name");
       continue;
     }
     load.ledger = std::move(ledger);

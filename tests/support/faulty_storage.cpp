@@ -35,15 +35,18 @@ Status FaultyStorage::next_operation(const std::string& what) {
 }
 
 void FaultyStorage::crash(size_t torn_pages) {
+  std::map<std::string, size_t> kept;
+  crash_keeping([&](const std::string& path, size_t) { return kept[path]++ < torn_pages; });
+}
+
+void FaultyStorage::crash_keeping(const std::function<bool(const std::string&, size_t)>& survives) {
   for (auto& [name, content] : live_names_) {
-    size_t kept = 0;
     for (size_t page = 0; page * kPageBytes < content->live.size(); ++page) {
       const size_t begin = page * kPageBytes;
       const size_t end = std::min(begin + kPageBytes, content->live.size());
       const bool dirty = !std::equal(content->live.begin() + begin, content->live.begin() + end,
                                      content->durable.begin() + begin);
-      if (dirty && kept < torn_pages) {
-        ++kept;  // this page reached the disk after all
+      if (dirty && survives(name, page)) {  // this page reached the disk after all
         std::copy(content->live.begin() + begin, content->live.begin() + end,
                   content->durable.begin() + begin);
       }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ class FaultyStorage final : public journal::Storage {
   // first `torn_pages` pages written but not synced in each file survive (a torn write).
   // Unmap every file first: a mapping does not survive a crash.
   void crash(size_t torn_pages = 0);
+  // Power loss where the kernel had written back, in no particular order, the dirty pages for
+  // which `survives(path, page index)` is true.
+  void crash_keeping(const std::function<bool(const std::string&, size_t)>& survives);
 
   Status create_file(const std::string& path, uint64_t bytes) override;
   Status map_file(const std::string& path, journal::MappedFile& file) override;

@@ -114,6 +114,14 @@ TEST_F(TallyReplayTest, StatsCountEventsAndTotals) {
 }
 
 TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
+  // A journal of several small segments; damage in one that is not the last cannot be a crash.
+  std::system(("rm -rf " + data + "/journal/*").c_str());
+  journal::JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 4096});
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (const Event& event : testing::make_deposit_events(150)) {
+    ASSERT_TRUE(writer.append(event).is_ok());
+  }
+  ASSERT_TRUE(writer.sync().is_ok());
   journal::MappedFile file;
   ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
   file.bytes[sizeof(journal::SegmentHeader) + 40] ^= 0x01;  // inside the first record
@@ -121,6 +129,8 @@ TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
   const ProgramRun verify = run("verify " + data);
   EXPECT_EQ(verify.exit_code, 1) << verify.output;
   EXPECT_NE(verify.output.find("checksum mismatch"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find(journal::segment_name(0) + " at offset 56"), std::string::npos)
+      << verify.output;
   EXPECT_NE(verify.output.find("CORRUPT"), std::string::npos) << verify.output;
 }
 

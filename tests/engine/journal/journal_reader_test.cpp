@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,75 @@ TEST_F(JournalReaderTest, SequenceGapRefused) {
   EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
   EXPECT_NE(result.status.message().find("sequence gap"), std::string::npos);
   EXPECT_EQ(result.last_sequence, 19u);
+}
+
+TEST_F(JournalReaderTest, PagesWrittenBackOutOfOrderAreATornTailNotCorruption) {
+  config.segment_bytes = 1 << 16;
+  JournalWriter writer(storage, config);
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < 200; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index == 39) {
+      ASSERT_TRUE(writer.sync().is_ok());  // 1..40 durable, 41..200 not
+    }
+  }
+  // The kernel wrote back every dirty page but the first: a hole, then data, then zeros.
+  std::map<std::string, size_t> seen;
+  storage.crash_keeping([&](const std::string& path, size_t) { return seen[path]++ > 0; });
+  const ScanResult result = scan();
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_TRUE(result.torn_tail);
+  EXPECT_GE(result.last_sequence, 40u);
+  EXPECT_LT(result.last_sequence, 200u);
+  const ScanResult again = scan();  // the tail was zeroed: the next recovery is clean
+  ASSERT_TRUE(again.status.is_ok());
+  EXPECT_FALSE(again.torn_tail);
+  EXPECT_EQ(again.last_sequence, result.last_sequence);
+}
+
+TEST_F(JournalReaderTest, AHoleBeforeTheLastSegmentIsCorruption) {
+  write(200);
+  rewrite_record(20, [](uint8_t* record) { std::memset(record, 0, sizeof(RecordHeader)); });
+  const ScanResult result = scan();
+  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
+  EXPECT_NE(result.status.message().find("hole"), std::string::npos) << result.status.message();
+  EXPECT_EQ(result.last_sequence, 19u);
+}
+
+TEST_F(JournalReaderTest, AnEmptyLastSegmentPromisesItsFirstSequence) {
+  // Rotation makes the new segment's header durable before its first record is: a crash then
+  // leaves a last segment with a header and no records.
+  JournalWriter writer(storage, config);
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  size_t appended = 0;
+  while (writer.segment_index() == 0) {
+    ASSERT_TRUE(writer.append(events[appended++]).is_ok());
+  }
+  storage.crash();
+  const ScanResult result = scan();
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(result.last_sequence, appended - 1);
+  EXPECT_EQ(result.append_position.segment_index, 1u);
+  EXPECT_EQ(result.append_position.next_sequence, appended);  // the empty segment's first
+  JournalWriter resumed(storage, config);
+  ASSERT_TRUE(resumed.open(result.append_position, 0).is_ok());
+  ASSERT_TRUE(resumed.append(events[appended - 1]).is_ok());
+  ASSERT_TRUE(resumed.sync().is_ok());
+  const ScanResult after = scan();
+  ASSERT_TRUE(after.status.is_ok()) << after.status.message();
+  EXPECT_EQ(after.last_sequence, appended);
+}
+
+TEST_F(JournalReaderTest, ASpareLeftByACrashedFirstStartIsReplaced) {
+  ASSERT_TRUE(storage.create_file("journal/" + spare_name(0), kSmallSegment).is_ok());
+  JournalWriter writer(storage, config);
+  EXPECT_TRUE(writer.open({}, 0).is_ok());
+}
+
+TEST_F(JournalReaderTest, FreshOpenOverExistingSegmentsIsRefused) {
+  write(10);
+  JournalWriter writer(storage, config);
+  EXPECT_EQ(writer.open({}, 0).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/journal/journal_writer.h"
+#include "engine/journal/recovery.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
 
@@ -113,6 +115,53 @@ TEST(SnapshotTest, NoSnapshotGivesAFreshLedger) {
   EXPECT_EQ(load.sequence, 0u);
   ASSERT_NE(load.ledger, nullptr);
   EXPECT_EQ(load.ledger->next_sequence(), 1u);
+}
+
+TEST(SnapshotTest, ASnapshotInsideARequestIsRefused) {
+  LedgerHarness original;
+  original.apply_one(tally::testing::open_command("a", "EUR", 0));
+  const Command batch[] = {tally::testing::deposit_command("a", 1),
+                           tally::testing::deposit_command("a", 2)};
+  const std::vector<Event> events = original.apply(batch);
+  Ledger mirror(LedgerLimits{});
+  ASSERT_EQ(mirror.replay(LedgerHarness().apply_one(tally::testing::open_command("a", "EUR", 0))),
+            "");
+  ASSERT_EQ(mirror.replay(events[0]), "");  // half of the request
+  tally::testing::FaultyStorage storage;
+  EXPECT_EQ(write_snapshot(storage, "snapshots", mirror, 2).code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(mirror.replay(events[1]), "");
+  EXPECT_TRUE(write_snapshot(storage, "snapshots", mirror, 2).is_ok());
+}
+
+TEST(SnapshotTest, AnEmptyJournalContinuesAfterTheSnapshot) {
+  tally::testing::FaultyStorage storage;
+  LedgerHarness harness;
+  fill(harness, 3);
+  ASSERT_TRUE(write_snapshot(storage, "snapshots", harness.ledger(), 2).is_ok());
+  SnapshotLoad load = load_newest_snapshot(storage, "snapshots", LedgerLimits{});
+  const RecoveryReport report =
+      recover(storage, "journal", *load.ledger, {.after_sequence = load.sequence});
+  ASSERT_TRUE(report.status.is_ok()) << report.status.message();
+  EXPECT_TRUE(report.append_position.fresh);
+  EXPECT_EQ(report.append_position.next_sequence, load.sequence + 1);
+  JournalWriter writer(storage, {.directory = "journal", .segment_bytes = 4096});
+  ASSERT_TRUE(writer.open(report.append_position, 0).is_ok());
+  EXPECT_EQ(writer.appended_sequence(), load.sequence);
+}
+
+TEST(SnapshotTest, AJournalThatEndsBeforeTheSnapshotIsRefused) {
+  tally::testing::FaultyStorage storage;
+  JournalWriter writer(storage, {.directory = "journal", .segment_bytes = 4096});
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (const Event& event : tally::testing::make_deposit_events(10)) {
+    ASSERT_TRUE(writer.append(event).is_ok());
+  }
+  ASSERT_TRUE(writer.sync().is_ok());
+  Ledger ledger(LedgerLimits{});
+  ledger.restore_position(21, 0);  // as if loaded from a snapshot at 20
+  const RecoveryReport report = recover(storage, "journal", ledger, {.after_sequence = 20});
+  EXPECT_EQ(report.status.code(), StatusCode::kCorruption);
+  EXPECT_NE(report.status.message().find("before the snapshot"), std::string::npos);
 }
 
 }  // namespace
