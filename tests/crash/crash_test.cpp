@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,19 +55,30 @@ uint64_t highest_acknowledged(const std::string& output) {
   return highest;
 }
 
-// Runs the driver for `run_for`, then kills it; returns everything it printed.
-std::string run_and_kill(const std::string& data, uint64_t seed,
-                         std::chrono::milliseconds run_for) {
+// Runs the driver, then kills it: `run_for` after its first acknowledgement if
+// `after_first_acknowledgement` (so that every such run makes progress, however slow the build),
+// else `run_for` after it started (which may hit its recovery). Returns everything it printed.
+std::string run_and_kill(const std::string& data, uint64_t seed, std::chrono::milliseconds run_for,
+                         bool after_first_acknowledgement) {
   const auto [pid, output_pipe] = start_driver(data, seed);
   EXPECT_GT(pid, 0);
   std::string output;
+  std::atomic<bool> acknowledged{false};
   std::thread reader([&, output_pipe = output_pipe] {
     char buffer[4096];
     ssize_t read = 0;
     while ((read = ::read(output_pipe, buffer, sizeof(buffer))) > 0) {
       output.append(buffer, static_cast<size_t>(read));
+      if (output.find("ack ") != std::string::npos) {
+        acknowledged.store(true, std::memory_order_release);
+      }
     }
   });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (after_first_acknowledgement && !acknowledged.load(std::memory_order_acquire) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::this_thread::sleep_for(run_for);
   ::kill(pid, SIGKILL);
   int status = 0;
@@ -122,7 +134,8 @@ TEST(CrashTest, EveryAcknowledgedCommandSurvivesRepeatedKills) {
   uint64_t last_sequence = 0;
   for (int run = 0; run < runs; ++run) {
     const auto run_for = std::chrono::milliseconds(5 + random() % 60);
-    const std::string output = run_and_kill(data, static_cast<uint64_t>(run) + 1, run_for);
+    const std::string output =
+        run_and_kill(data, static_cast<uint64_t>(run) + 1, run_for, run % 2 == 0);
     highest_ever = std::max(highest_ever, highest_acknowledged(output));
     Ledger recovered(LedgerLimits{});
     const journal::RecoveryReport report = journal::recover(storage, data + "/journal", recovered);
