@@ -33,7 +33,7 @@ for stage in $stages; do
     tsan)
       configure_and_build build-test-tsan RelWithDebInfo thread pipeline_tests OFF
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
-        ctest --test-dir build-test-tsan --output-on-failure -R 'EventRing|Pipeline|Recovery'
+        ctest --test-dir build-test-tsan --output-on-failure -R 'EventRing|Pipeline|Recovery|Snapshotter'
       ;;
     asan)
       configure_and_build build-test-asan Debug "address,undefined" all OFF
