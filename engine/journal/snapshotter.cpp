@@ -47,6 +47,7 @@ void Snapshotter::run() {
       if (stop_requested_.load(std::memory_order_acquire)) {
         return;
       }
+      failure_ = take_snapshot_if_due();  // caught up: the time may still be up
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
@@ -91,7 +92,11 @@ bool Snapshotter::read_next(Status& status) {
 }
 
 Status Snapshotter::take_snapshot_if_due() {
-  if (events_since_snapshot_ < config_.every_events || mirror_->replay_in_progress()) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool time_is_up = config_.every_seconds != 0 && events_since_snapshot_ > 0 &&
+                          now - last_snapshot_ >= std::chrono::seconds(config_.every_seconds);
+  const bool due = events_since_snapshot_ >= config_.every_events || time_is_up;
+  if (!due || mirror_->replay_in_progress()) {
     return Status::ok();
   }
   if (Status status = write_snapshot(storage_, config_.snapshot_directory, *mirror_, config_.keep);
@@ -99,6 +104,7 @@ Status Snapshotter::take_snapshot_if_due() {
     return status;
   }
   events_since_snapshot_ = 0;
+  last_snapshot_ = now;
   snapshots_written_.fetch_add(1, std::memory_order_relaxed);
   return Status::ok();
 }

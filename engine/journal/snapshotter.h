@@ -2,13 +2,15 @@
 //
 // It is not a ring consumer: on its own thread it tails the journal's segment files up to the
 // journaler's durable sequence, replays what it reads into a mirror ledger (Ledger::replay),
-// and every `every_events` events, at a request boundary, writes the mirror as a snapshot
+// and every `every_events` events or `every_seconds` seconds (whichever comes first, at a
+// request boundary), writes the mirror as a snapshot
 // (write_snapshot: temporary file, sync, rename, directory sync, keep the newest `keep`). A
 // slow disk delays snapshots, never commands. Owner: the thread that starts and stops it;
 // failure() and counters after stop().
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,7 +26,8 @@ namespace tally::journal {
 struct SnapshotterConfig {
   std::string journal_directory;
   std::string snapshot_directory;
-  uint64_t every_events = 1'000'000;  // at least this many events between snapshots
+  uint64_t every_events = 1'000'000;  // a snapshot after this many events...
+  uint32_t every_seconds = 300;       // ...or this long, if any event came (0: events only)
   uint32_t keep = 2;
 };
 
@@ -62,6 +65,7 @@ class Snapshotter {
   uint64_t offset_;
   MappedFile segment_;
   uint64_t events_since_snapshot_ = 0;
+  std::chrono::steady_clock::time_point last_snapshot_ = std::chrono::steady_clock::now();
   Status failure_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<uint64_t> snapshots_written_{0};

@@ -44,6 +44,7 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
                           {.journal_directory = data + "/journal",
                            .snapshot_directory = data + "/snapshots",
                            .every_events = 1000,
+                           .every_seconds = 0,
                            .keep = 2},
                           journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
   std::vector<std::pair<std::string, int64_t>> before;
