@@ -1,5 +1,7 @@
 #include "engine/journal/journaler.h"
 
+#include <thread>
+
 namespace tally::journal {
 
 void Journaler::record(Status status) {
@@ -15,10 +17,18 @@ void Journaler::on_event(const Event& event, int64_t, bool end_of_batch) {
   if (!event.is_replayed_answer()) {
     record(writer_.append(event));
   }
-  if (end_of_batch && policy_ == SyncPolicy::kEveryBatch && !has_failed()) {
-    record(writer_.sync());
-    durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
+  if (end_of_batch && policy_ != SyncPolicy::kNone && !has_failed()) {
+    sync();
   }
+}
+
+void Journaler::sync() {
+  if (policy_ == SyncPolicy::kInterval) {
+    std::this_thread::sleep_until(last_sync_ + interval_);  // entries gather meanwhile
+  }
+  record(writer_.sync());
+  last_sync_ = std::chrono::steady_clock::now();
+  durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
 }
 
 void Journaler::on_shutdown() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 #include "engine/event_consumer.h"
 #include "engine/journal/journal_writer.h"
@@ -16,13 +17,18 @@
 namespace tally::journal {
 
 enum class SyncPolicy : uint8_t {
-  kEveryBatch,  // default: nothing is acknowledged before it is durable
-  kNone,        // benchmarks only: acknowledged when written to the mapping
+  kEveryBatch,  // default: one sync per batch of entries, as soon as the batch is written
+  kInterval,    // one sync per batch, but at most one per interval: the journaler waits out the
+                // rest of the interval first, so batches grow, syncs are fewer, latency is higher;
+                // nothing is acknowledged before it is durable either way
+  kNone,        // benchmarks only: acknowledged when written to the mapping, never synced
 };
 
 class Journaler final : public EventHandler {
  public:
-  Journaler(JournalWriter& writer, SyncPolicy policy) : writer_(writer), policy_(policy) {}
+  Journaler(JournalWriter& writer, SyncPolicy policy,
+            std::chrono::microseconds interval = std::chrono::microseconds(0))
+      : writer_(writer), policy_(policy), interval_(interval) {}
 
   void on_event(const Event& event, int64_t position, bool end_of_batch) override;
   void on_shutdown() override;
@@ -34,8 +40,12 @@ class Journaler final : public EventHandler {
  private:
   void record(Status status);
 
+  void sync();
+
   JournalWriter& writer_;
   SyncPolicy policy_;
+  std::chrono::microseconds interval_;
+  std::chrono::steady_clock::time_point last_sync_{};
   Status failure_;
   // Published for monitoring (stats, tests) from other threads.
   std::atomic<uint64_t> durable_sequence_{0};

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "recovery: %s\n", report.status.message().c_str());
     return 1;
   }
+  std::fprintf(stderr, "recovery: %llu events replayed in %.1f ms%s\n",
+               static_cast<unsigned long long>(report.events_replayed),
+               std::chrono::duration<double, std::milli>(report.duration).count(),
+               report.torn_tail ? ", torn tail truncated" : "");
   const bool fresh = ledger->accounts().size() == 0;
   journal::JournalWriter writer(storage,
                                 {.directory = journal_directory, .segment_bytes = 1 << 20});
@@ -97,5 +102,10 @@ int main(int argc, char** argv) {
     }
   }
   pipeline.stop();
-  return journaler.has_failed() ? 1 : 0;
+  if (journaler.has_failed()) {
+    std::fprintf(stderr, "journal failed, nothing after it was acknowledged: %s\n",
+                 journaler.failure().message().c_str());
+    return 1;
+  }
+  return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +93,54 @@ TEST_F(PipelineJournalerTest, SyncFailureIsFatalAndNothingMoreIsAcknowledged) {
 TEST_F(PipelineJournalerTest, DiskFullIsFatalAndNothingAcknowledged) {
   run_until_failure(1, StatusCode::kNoSpace);  // from the first storage call on
   EXPECT_EQ(replier.highest_acknowledged, 0u);
+}
+
+// Requests trickle in one per millisecond: syncing every batch would sync for nearly every
+// request; the interval policy syncs at most once per 20 ms and still acknowledges only what is
+// durable.
+void trickle(Pipeline& pipeline, int requests) {
+  for (int request = 0; request < requests; ++request) {
+    const Command deposit[] = {tally::testing::deposit_command("a", 1)};
+    tally::testing::submit(pipeline.ingress(),
+                           tally::testing::frame_of(deposit, 100 + static_cast<uint64_t>(request)),
+                           1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+TEST_F(PipelineJournalerTest, IntervalPolicySyncsAtMostOncePerIntervalAndStillOnlyWhenDurable) {
+  Journaler interval_journaler(writer, SyncPolicy::kInterval, std::chrono::milliseconds(20));
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Pipeline pipeline(PipelineConfig{});
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", interval_journaler);
+  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  const uint64_t operations_before = storage.operations();
+  const auto started = std::chrono::steady_clock::now();
+  pipeline.start();
+  const Command opens[] = {tally::testing::open_command("a", "EUR", 0)};
+  tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1);
+  trickle(pipeline, 60);
+  pipeline.stop();
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  const auto syncs_allowed = static_cast<uint64_t>(elapsed / std::chrono::milliseconds(20)) + 3;
+  EXPECT_LE(storage.operations() - operations_before, syncs_allowed);
+  EXPECT_TRUE(interval_journaler.failure().is_ok());
+  EXPECT_EQ(replier.highest_acknowledged, 61u);
+  EXPECT_EQ(durable_after_crash(), 61u);
+}
+
+TEST_F(PipelineJournalerTest, EveryBatchPolicySyncsForEachTricklingRequest) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Pipeline pipeline(PipelineConfig{});
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  const uint64_t operations_before = storage.operations();
+  pipeline.start();
+  const Command opens[] = {tally::testing::open_command("a", "EUR", 0)};
+  tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1);
+  trickle(pipeline, 60);
+  pipeline.stop();
+  EXPECT_GE(storage.operations() - operations_before, 30u);  // the contrast to the test above
 }
 
 void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code) {
