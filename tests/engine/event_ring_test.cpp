@@ -134,5 +134,14 @@ TEST(EventRingGatingTest, HaltWithNothingPublishedStopsConsumers) {
   EXPECT_TRUE(handler.shut_down());
 }
 
+TEST(WaitKindTest, NamesRoundTripAndUnknownNamesAreRefused) {
+  for (const WaitKind kind :
+       {WaitKind::kSpin, WaitKind::kYield, WaitKind::kBlock, WaitKind::kAdaptive}) {
+    EXPECT_EQ(parse_wait_kind(wait_kind_name(kind)), kind);
+  }
+  EXPECT_FALSE(parse_wait_kind("busy").has_value());
+  EXPECT_FALSE(parse_wait_kind("").has_value());
+}
+
 }  // namespace
 }  // namespace tally
