@@ -11,28 +11,8 @@
 namespace tally {
 namespace {
 
+using testing::image_of;
 using testing::LedgerHarness;
-
-struct AccountImage {
-  std::string id;
-  int64_t balance;
-  uint64_t version;
-  AccountStatus status;
-  uint32_t currency;
-  int64_t overdraft_limit;
-  friend bool operator==(const AccountImage&, const AccountImage&) = default;
-};
-
-std::vector<AccountImage> image_of(const Ledger& ledger) {
-  std::vector<AccountImage> image;
-  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
-    image.push_back({std::string(id), account.balance, account.version, account.status,
-                     account.currency.packed(), account.overdraft_limit});
-  });
-  std::sort(image.begin(), image.end(),
-            [](const AccountImage& left, const AccountImage& right) { return left.id < right.id; });
-  return image;
-}
 
 // Applies a random mix (atomic batches, retries, reused ids, rejections) and keeps the events
 // a journal would hold: every entry that is not a replayed answer.

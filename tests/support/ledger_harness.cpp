@@ -1,5 +1,7 @@
 #include "support/ledger_harness.h"
 
+#include <algorithm>
+
 namespace tally::testing {
 
 Command open_command(std::string_view account_id, std::string_view currency,
@@ -61,6 +63,21 @@ Command close_command(std::string_view account_id) {
 }
 
 LedgerHarness::LedgerHarness(const LedgerLimits& limits) : ledger_(limits) {}
+
+std::vector<AccountImage> image_of(const Ledger& ledger) {
+  std::vector<AccountImage> image;
+  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
+    image.push_back({.id = std::string(id),
+                     .balance = account.balance,
+                     .version = account.version,
+                     .status = account.status,
+                     .currency = account.currency.packed(),
+                     .overdraft_limit = account.overdraft_limit});
+  });
+  std::sort(image.begin(), image.end(),
+            [](const AccountImage& left, const AccountImage& right) { return left.id < right.id; });
+  return image;
+}
 
 std::vector<Event> make_deposit_events(int count) {
   LedgerHarness harness;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,19 @@ Command transfer_command(std::string_view from_account_id, std::string_view to_a
 Command freeze_command(std::string_view account_id, std::string_view reason = "audit");
 Command unfreeze_command(std::string_view account_id);
 Command close_command(std::string_view account_id);
+
+// One account as a test compares it, and every account of a ledger sorted by id: two ledgers
+// with equal images hold the same state.
+struct AccountImage {
+  std::string id;
+  int64_t balance = 0;
+  uint64_t version = 0;
+  AccountStatus status = AccountStatus::Active;
+  uint32_t currency = 0;
+  int64_t overdraft_limit = 0;
+  friend bool operator==(const AccountImage&, const AccountImage&) = default;
+};
+std::vector<AccountImage> image_of(const Ledger& ledger);
 
 // Events from a real ledger: an opening of "acc-0000001", then `count - 1` deposits to it.
 std::vector<Event> make_deposit_events(int count);

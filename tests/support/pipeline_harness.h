@@ -7,9 +7,22 @@
 #include <vector>
 
 #include "engine/command.h"
+#include "engine/event_consumer.h"
 #include "engine/ingress.h"
 
 namespace tally::testing {
+
+// Like the replier: notes the highest sequence it would acknowledge (the last event of a
+// request). Added after the journaler, it sees durable events only.
+class AcknowledgementRecorder : public EventHandler {
+ public:
+  void on_event(const Event& event, int64_t, bool) override {
+    if (event.is_last_in_request() && event.sequence > highest_acknowledged) {
+      highest_acknowledged = event.sequence;
+    }
+  }
+  uint64_t highest_acknowledged = 0;
+};
 
 std::vector<uint8_t> frame_of(std::span<const Command> commands, uint64_t request,
                               bool atomic = false);

@@ -20,16 +20,7 @@
 namespace tally::journal {
 namespace {
 
-// Like the replier: notes the highest sequence it would acknowledge.
-class AcknowledgementRecorder : public EventHandler {
- public:
-  void on_event(const Event& event, int64_t, bool) override {
-    highest_acknowledged = std::max(highest_acknowledged, event.sequence);
-    ++entries;
-  }
-  uint64_t highest_acknowledged = 0;
-  int64_t entries = 0;
-};
+using tally::testing::AcknowledgementRecorder;
 
 class PipelineJournalerTest : public ::testing::Test {
  protected:

@@ -18,32 +18,10 @@
 namespace tally::journal {
 namespace {
 
-struct Balance {
-  std::string id;
-  int64_t balance;
-  uint64_t version;
-  friend bool operator==(const Balance&, const Balance&) = default;
-};
+using tally::testing::AccountImage;
+using tally::testing::AcknowledgementRecorder;
 
-std::vector<Balance> balances_of(const Ledger& ledger) {
-  std::vector<Balance> balances;
-  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
-    balances.push_back({std::string(id), account.balance, account.version});
-  });
-  std::sort(balances.begin(), balances.end(),
-            [](const Balance& left, const Balance& right) { return left.id < right.id; });
-  return balances;
-}
-
-class AcknowledgementRecorder : public EventHandler {
- public:
-  void on_event(const Event& event, int64_t, bool) override {
-    if (event.is_last_in_request()) {
-      highest_acknowledged = std::max(highest_acknowledged, event.sequence);
-    }
-  }
-  uint64_t highest_acknowledged = 0;
-};
+using tally::testing::image_of;
 
 class RecoveryTest : public ::testing::Test {
  protected:
@@ -76,14 +54,14 @@ class RecoveryTest : public ::testing::Test {
     }
     pipeline.stop();
     if (failing_operation == 0) {
-      before_crash = balances_of(pipeline.ledger());
+      before_crash = image_of(pipeline.ledger());
       sequence_before_crash = pipeline.ledger().next_sequence();
     }
   }
 
   tally::testing::FaultyStorage storage;
   AcknowledgementRecorder replier;
-  std::vector<Balance> before_crash;
+  std::vector<AccountImage> before_crash;
   uint64_t sequence_before_crash = 0;
 };
 
@@ -94,7 +72,7 @@ TEST_F(RecoveryTest, RecoveredStateEqualsTheStateBeforeTheCrash) {
   const RecoveryReport report = recover(storage, "journal", recovered);
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(report.events_replayed, sequence_before_crash - 1);
-  EXPECT_EQ(balances_of(recovered), before_crash);
+  EXPECT_EQ(image_of(recovered), before_crash);
   EXPECT_EQ(recovered.next_sequence(), sequence_before_crash);
   EXPECT_EQ(report.append_position.next_sequence, sequence_before_crash);
 }
@@ -111,7 +89,7 @@ TEST_F(RecoveryTest, EveryAcknowledgedCommandSurvivesAStorageFailureAndACrash) {
     ASSERT_TRUE(report.status.is_ok()) << report.status.message();
     EXPECT_GE(report.last_sequence, replier.highest_acknowledged) << failing_operation;
     int64_t total = 0;
-    for (const Balance& balance : balances_of(recovered))
+    for (const AccountImage& balance : image_of(recovered))
       total += balance.balance;
     EXPECT_GE(total, 0);
     // The journal continues where recovery says, and a second recovery agrees with the first.
@@ -120,7 +98,7 @@ TEST_F(RecoveryTest, EveryAcknowledgedCommandSurvivesAStorageFailureAndACrash) {
     Ledger again(LedgerLimits{});
     const RecoveryReport second = recover(storage, "journal", again);
     ASSERT_TRUE(second.status.is_ok()) << second.status.message();
-    EXPECT_EQ(balances_of(again), balances_of(recovered));
+    EXPECT_EQ(image_of(again), image_of(recovered));
   }
 }
 
@@ -146,7 +124,7 @@ TEST_F(RecoveryTest, SnapshotPlusTheJournalAfterItEqualsAFullReplay) {
       recover(storage, "journal", *load.ledger, {.after_sequence = load.sequence});
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(report.events_replayed, sequence_before_crash - 1 - load.sequence);
-  EXPECT_EQ(balances_of(*load.ledger), before_crash);
+  EXPECT_EQ(image_of(*load.ledger), before_crash);
   EXPECT_EQ(load.ledger->next_sequence(), sequence_before_crash);
 }
 

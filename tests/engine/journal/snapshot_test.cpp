@@ -18,14 +18,7 @@ namespace {
 
 using tally::testing::LedgerHarness;
 
-std::vector<std::pair<std::string, int64_t>> balances_of(const Ledger& ledger) {
-  std::vector<std::pair<std::string, int64_t>> balances;
-  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
-    balances.emplace_back(std::string(id), account.balance);
-  });
-  std::sort(balances.begin(), balances.end());
-  return balances;
-}
+using tally::testing::image_of;
 
 // A ledger with accounts, transaction ids and remembered requests.
 void fill(LedgerHarness& harness, int requests) {
@@ -45,7 +38,7 @@ TEST(SnapshotTest, RoundTripKeepsAccountsTransactionIdsAndTheRetryWindow) {
   const std::vector<uint8_t> bytes = encode_snapshot(original.ledger());
   Ledger restored(LedgerLimits{});
   ASSERT_TRUE(decode_snapshot(bytes, restored).is_ok());
-  EXPECT_EQ(balances_of(restored), balances_of(original.ledger()));
+  EXPECT_EQ(image_of(restored), image_of(original.ledger()));
   EXPECT_EQ(restored.next_sequence(), original.ledger().next_sequence());
   EXPECT_EQ(restored.transaction_count(), 50u);
   EXPECT_EQ(restored.window().request_count(), original.ledger().window().request_count());

@@ -21,14 +21,7 @@
 namespace tally::journal {
 namespace {
 
-std::vector<std::pair<std::string, int64_t>> balances_of(const Ledger& ledger) {
-  std::vector<std::pair<std::string, int64_t>> balances;
-  ledger.accounts().for_each([&](std::string_view id, const Account& account) {
-    balances.emplace_back(std::string(id), account.balance);
-  });
-  std::sort(balances.begin(), balances.end());
-  return balances;
-}
+using tally::testing::image_of;
 
 TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
   char pattern[] = "/tmp/tally-snapshotter-test-XXXXXX";
@@ -47,7 +40,7 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
                            .every_seconds = 0,
                            .keep = 2},
                           journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
-  std::vector<std::pair<std::string, int64_t>> before;
+  std::vector<tally::testing::AccountImage> before;
   {
     Pipeline pipeline(PipelineConfig{});
     pipeline.add_consumer("journal", journaler);
@@ -66,7 +59,7 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
                 ResultCode::Ok);
     }
     pipeline.stop();
-    before = balances_of(pipeline.ledger());
+    before = image_of(pipeline.ledger());
   }
   snapshotter.stop();
   ASSERT_TRUE(snapshotter.failure().is_ok()) << snapshotter.failure().message();
@@ -82,7 +75,7 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
   const RecoveryReport report =
       recover(storage, data + "/journal", *load.ledger, {.after_sequence = load.sequence});
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
-  EXPECT_EQ(balances_of(*load.ledger), before);
+  EXPECT_EQ(image_of(*load.ledger), before);
   std::system(("rm -rf " + data).c_str());
 }
 
