@@ -55,8 +55,17 @@ class Ingress {
   // is closed: the engine is stopping).
   ResultCode submit(IngressBatch* batch);
 
+  // Producer: like submit, for a frame the caller already checked with verify_request and
+  // check_command_batch (the network layer verifies once, to dispatch on the body type).
+  ResultCode submit_verified(IngressBatch* batch);
+
+  // Producer: batches in the pool, free to acquire (approximate).
+  size_t available() const { return free_batches_.size_approx(); }
+
   // Any thread: refuse every later submit. Submits already past their check still complete.
   void close() { closed_.store(true, std::memory_order_seq_cst); }
+
+  bool is_closed() const { return closed_.load(std::memory_order_seq_cst); }
 
   // Consumer: closed, and no submit still in progress, so whatever was accepted is queued.
   bool is_closed_and_quiet() const {
@@ -78,7 +87,8 @@ class Ingress {
   const IngressConfig& config() const { return config_; }
 
  private:
-  ResultCode verify_and_enqueue(IngressBatch* batch);
+  ResultCode guarded_submit(IngressBatch* batch, bool verify);
+  ResultCode verify_and_enqueue(IngressBatch* batch, bool verify);
 
   IngressConfig config_;
   std::vector<IngressBatch> batches_;

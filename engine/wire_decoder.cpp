@@ -94,26 +94,44 @@ Id128 to_id128(const protocol::Uint128* value) {
   return value == nullptr ? Id128{} : Id128{.low = value->low(), .high = value->high()};
 }
 
-ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands) {
+RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t max_commands) {
   // Every command is a few tables and strings; this bounds the verifier's work per frame.
   const uint32_t max_tables = 16 * max_commands + 16;
   flatbuffers::Verifier verifier(frame.data(), frame.size(), kVerifierMaxDepth, max_tables);
   if (!protocol::VerifyRequestBuffer(verifier)) {
-    return ResultCode::InvalidArgument;
+    return {ResultCode::InvalidArgument, "the frame is not a well-formed Request"};
   }
   const protocol::Request* request = protocol::GetRequest(frame.data());
   if (request->protocol_version() != static_cast<uint16_t>(protocol::ProtocolVersion::Current)) {
-    return ResultCode::InvalidArgument;
+    return {ResultCode::InvalidArgument, "unsupported protocol version; this server speaks 1",
+            request};
   }
-  const protocol::CommandBatch* batch = request->body_as_CommandBatch();
-  if (batch == nullptr || request->request_id() == nullptr || batch->commands() == nullptr ||
-      batch->commands()->size() == 0) {
-    return ResultCode::InvalidArgument;
+  if (request->request_id() == nullptr) {
+    return {ResultCode::InvalidArgument, "the request has no request_id", request};
+  }
+  return {ResultCode::Ok, {}, request};
+}
+
+RequestVerdict check_command_batch(const protocol::Request& request, uint32_t max_commands) {
+  const protocol::CommandBatch* batch = request.body_as_CommandBatch();
+  if (batch == nullptr) {
+    return {ResultCode::InvalidArgument, "the request body is not a CommandBatch"};
+  }
+  if (batch->commands() == nullptr || batch->commands()->size() == 0) {
+    return {ResultCode::InvalidArgument, "the batch has no commands"};
   }
   if (batch->commands()->size() > max_commands) {
-    return ResultCode::LimitExceeded;
+    return {ResultCode::LimitExceeded, "the batch has more commands than max_batch_commands"};
   }
-  return ResultCode::Ok;
+  return {};
+}
+
+ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands) {
+  const RequestVerdict envelope = verify_request(frame, max_commands);
+  if (!envelope.ok()) {
+    return envelope.code;
+  }
+  return check_command_batch(*protocol::GetRequest(frame.data()), max_commands).code;
 }
 
 CommandBatch decode_command_request(std::span<const uint8_t> frame,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "engine/command.h"
@@ -14,6 +15,24 @@ namespace tally {
 
 // Verifier limits: a request is at most a batch of commands with a few strings each.
 inline constexpr uint32_t kVerifierMaxDepth = 8;
+
+// The outcome of checking a request: Ok, or a code and a sentence for the client.
+struct RequestVerdict {
+  ResultCode code = ResultCode::Ok;
+  std::string_view problem;  // empty when Ok; static text
+  // The request, once its buffer verified (also when a later check failed), else null.
+  const protocol::Request* request = nullptr;
+  bool ok() const { return code == ResultCode::Ok; }
+};
+
+// Checks `frame` holds a well-formed Request envelope (identifier, bounds, depth, table count
+// sized for `max_commands`, our protocol version, a request id), whatever its body. The
+// network layer calls this once per frame, then dispatches on the body type.
+RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t max_commands);
+
+// For a request verify_request accepted: its body is a CommandBatch of 1..max_commands
+// commands. InvalidArgument or LimitExceeded otherwise.
+RequestVerdict check_command_batch(const protocol::Request& request, uint32_t max_commands);
 
 // Checks `frame` holds a well-formed Request (identifier, bounds, depth, table count) whose
 // protocol version is ours and whose body is a CommandBatch of 1..max_commands commands. Returns

@@ -1,0 +1,387 @@
+#include "net/server/connection.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/wire_decoder.h"
+#include "net/frame.h"
+
+namespace tally::net {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr size_t kInitialReadBufferBytes = 64 * 1024;
+constexpr size_t kClientNameMaxBytes = 64;
+// How long a connection waits before trying again when the ingress has no free batch.
+constexpr auto kIngressRetryDelay = std::chrono::microseconds(200);
+
+std::string peer_of(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code error;
+  const auto endpoint = socket.remote_endpoint(error);
+  return error ? std::string("unknown") : endpoint.address().to_string() + ":" +
+                                              std::to_string(endpoint.port());
+}
+
+// Printable ASCII only, so a client name cannot forge log lines.
+std::string printable(const flatbuffers::String* text) {
+  std::string result;
+  if (text == nullptr) {
+    return result;
+  }
+  for (size_t index = 0; index < std::min<size_t>(text->size(), kClientNameMaxBytes); ++index) {
+    const char character = text->c_str()[index];
+    result.push_back(character >= 0x20 && character < 0x7f ? character : '?');
+  }
+  return result;
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, ConnectionContext& context)
+    : socket_(std::move(socket)),
+      context_(context),
+      watchdog_(socket_.get_executor()),
+      retry_timer_(socket_.get_executor()),
+      peer_(peer_of(socket_)),
+      read_buffer_(kInitialReadBufferBytes) {}
+
+void Connection::start() {
+  const std::optional<uint64_t> token = context_.router.attach(shared_from_this());
+  if (!token) {
+    context_.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event=connection_refused peer={} reason=max_connections limit={}", peer_,
+                 context_.config.max_connections);
+    encode_error(builder_, nullptr, ResultCode::LimitExceeded,
+                 "too many connections: the server's max-connections is reached");
+    write_buffer_.clear();
+    append_frame(write_buffer_, finished_bytes(builder_));
+    closing_ = true;
+    asio::async_write(socket_, asio::buffer(write_buffer_),
+                      [self = shared_from_this()](boost::system::error_code, size_t) {
+                        self->close_now();
+                      });
+    return;
+  }
+  context_.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  token_ = *token;
+  socket_.set_option(asio::ip::tcp::no_delay(true));
+  waiting_since_ = Clock::now();
+  waiting_for_client_ = true;
+  spdlog::debug("event=connection_open peer={}", peer_);
+  arm_watchdog();
+  read_more();
+}
+
+void Connection::on_responses_ready() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+}
+
+void Connection::read_more() {
+  if (reading_ || paused_ || retry_pending_ || closing_ || closed_) {
+    return;
+  }
+  if (read_end_ == read_buffer_.size()) {
+    // process_frames made room for the frame being read; this only happens with several
+    // frames' worth of bytes waiting, so compacting is enough.
+    std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
+    read_end_ -= read_begin_;
+    read_begin_ = 0;
+  }
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
+      [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
+        self->reading_ = false;
+        if (self->closed_) {
+          return;
+        }
+        if (error) {
+          spdlog::debug("event=connection_closed peer={} by=client", self->peer_);
+          self->close_now();
+          return;
+        }
+        self->read_end_ += bytes;
+        self->process_frames();
+      });
+}
+
+void Connection::process_frames() {
+  const ServerConfig& config = context_.config;
+  while (!closing_ && !closed_) {
+    const size_t available = read_end_ - read_begin_;
+    if (available < kFrameHeaderBytes) {
+      break;
+    }
+    const uint32_t length = read_frame_length(read_buffer_.data() + read_begin_);
+    if (length > config.pipeline.ingress.max_frame_bytes) {
+      context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+      refuse(nullptr, ResultCode::LimitExceeded,
+             "the frame is larger than the server's max-frame-bytes; closing the connection");
+      close_after_flush("oversized frame");
+      return;
+    }
+    const size_t frame_bytes = kFrameHeaderBytes + length;
+    if (available < frame_bytes) {
+      if (read_buffer_.size() - read_begin_ < frame_bytes) {
+        std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, available);
+        read_begin_ = 0;
+        read_end_ = available;
+        read_buffer_.resize(std::max(read_buffer_.size(), frame_bytes));
+      }
+      break;
+    }
+    if (in_flight_ >= config.max_requests_in_flight) {
+      paused_ = true;  // flush() resumes once answers go out
+      waiting_for_client_ = false;
+      return;
+    }
+    const FrameOutcome outcome =
+        handle_frame({read_buffer_.data() + read_begin_ + kFrameHeaderBytes, length});
+    if (outcome == FrameOutcome::kRetryLater) {
+      retry_pending_ = true;
+      waiting_for_client_ = false;
+      retry_timer_.expires_after(kIngressRetryDelay);
+      retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+        self->retry_pending_ = false;
+        if (!error && !self->closed_) {
+          self->process_frames();
+        }
+      });
+      return;
+    }
+    read_begin_ += frame_bytes;
+    waiting_for_client_ = false;  // a new frame starts its own clock
+    if (outcome == FrameOutcome::kClose) {
+      return;
+    }
+  }
+  if (read_begin_ == read_end_) {
+    read_begin_ = read_end_ = 0;
+  }
+  const bool waiting = read_end_ > read_begin_ || !handshaken_;
+  if (waiting && !waiting_for_client_) {
+    waiting_since_ = Clock::now();
+  }
+  waiting_for_client_ = waiting;
+  read_more();
+}
+
+Connection::FrameOutcome Connection::handle_frame(std::span<const uint8_t> frame) {
+  const uint32_t max_commands = context_.config.pipeline.ingress.max_batch_commands;
+  const RequestVerdict verdict = verify_request(frame, max_commands);
+  if (!verdict.ok()) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(verdict.request, verdict.code, verdict.problem);
+    if (!handshaken_) {
+      close_after_flush("malformed first request");
+      return FrameOutcome::kClose;
+    }
+    return FrameOutcome::kDone;
+  }
+  const protocol::Request& request = *verdict.request;
+  if (request.body_type() == protocol::RequestBody::Hello) {
+    return handle_hello(request);
+  }
+  if (!handshaken_) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::InvalidArgument, "the first request must be a Hello");
+    close_after_flush("no Hello");
+    return FrameOutcome::kClose;
+  }
+  switch (request.body_type()) {
+    case protocol::RequestBody::CommandBatch:
+      return handle_batch(request, frame);
+    case protocol::RequestBody::StatsQuery:
+      encode_stats_result(builder_, to_id128(request.request_id()), context_.stats());
+      send(finished_bytes(builder_));
+      return FrameOutcome::kDone;
+    default:
+      context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+      refuse(&request, ResultCode::InvalidArgument, "unknown request type");
+      return FrameOutcome::kDone;
+  }
+}
+
+Connection::FrameOutcome Connection::handle_hello(const protocol::Request& request) {
+  const protocol::Hello* hello = request.body_as_Hello();
+  client_name_ = printable(hello->client_name());
+  if (!handshaken_) {
+    spdlog::info("event=client_hello peer={} client=\"{}\"", peer_, client_name_);
+  }
+  handshaken_ = true;
+  encode_hello_result(builder_, to_id128(request.request_id()), context_.hello);
+  send(finished_bytes(builder_));
+  return FrameOutcome::kDone;
+}
+
+Connection::FrameOutcome Connection::handle_batch(const protocol::Request& request,
+                                                  std::span<const uint8_t> frame) {
+  Ingress& ingress = context_.ingress;
+  const RequestVerdict verdict =
+      check_command_batch(request, context_.config.pipeline.ingress.max_batch_commands);
+  if (!verdict.ok()) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, verdict.code, verdict.problem);
+    return FrameOutcome::kDone;
+  }
+  if (ingress.is_closed()) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::Unavailable, "the server is shutting down; nothing was applied");
+    return FrameOutcome::kDone;
+  }
+  IngressBatch* batch = ingress.acquire();
+  if (batch == nullptr) {
+    return FrameOutcome::kRetryLater;  // every batch is in flight: wait, drop nothing
+  }
+  batch->frame.assign(frame.begin(), frame.end());
+  batch->origin = token_;
+  const ResultCode result = ingress.submit_verified(batch);
+  if (result == ResultCode::Ok) {
+    ++in_flight_;
+    return FrameOutcome::kDone;
+  }
+  ingress.release(batch);
+  if (result == ResultCode::Unavailable && !ingress.is_closed()) {
+    return FrameOutcome::kRetryLater;
+  }
+  context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+  refuse(&request, result,
+         result == ResultCode::Unavailable ? "the server is shutting down; nothing was applied"
+                                           : "the request was refused");
+  return FrameOutcome::kDone;
+}
+
+void Connection::refuse(const protocol::Request* request, ResultCode code,
+                        std::string_view message) {
+  const bool has_id = request != nullptr && request->request_id() != nullptr;
+  const Id128 request_id = has_id ? to_id128(request->request_id()) : Id128{};
+  spdlog::debug("event=request_refused peer={} code={} reason=\"{}\"", peer_,
+                static_cast<int>(code), message);
+  encode_error(builder_, has_id ? &request_id : nullptr, code, message);
+  send(finished_bytes(builder_));
+}
+
+void Connection::send(std::span<const uint8_t> message) {
+  framed_.clear();
+  append_frame(framed_, message);
+  context_.router.deliver(token_, framed_, 0);
+}
+
+void Connection::flush() {
+  if (closed_ || writing_) {
+    return;  // a write in progress calls flush() again when it completes
+  }
+  const TakenResponses taken = context_.router.take(token_, write_buffer_);
+  in_flight_ -= std::min<uint64_t>(in_flight_, taken.answered);
+  if (taken.overflowed) {
+    drop("unread responses passed max-outbox-bytes: the client does not read");
+    return;
+  }
+  if (!write_buffer_.empty()) {
+    writing_ = true;
+    written_ = 0;
+    write_since_ = Clock::now();
+    write_some();
+  } else if (closing_) {
+    close_now();
+    return;
+  }
+  if (paused_ && in_flight_ < context_.config.max_requests_in_flight) {
+    paused_ = false;
+    process_frames();
+  }
+}
+
+void Connection::write_some() {
+  socket_.async_write_some(
+      asio::buffer(write_buffer_.data() + written_, write_buffer_.size() - written_),
+      [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
+        if (self->closed_) {
+          return;
+        }
+        if (error) {
+          spdlog::debug("event=connection_closed peer={} by=write_error error=\"{}\"",
+                        self->peer_, error.message());
+          self->close_now();
+          return;
+        }
+        self->written_ += bytes;
+        self->write_since_ = Clock::now();  // progress: the client reads
+        if (self->written_ < self->write_buffer_.size()) {
+          self->write_some();
+          return;
+        }
+        self->writing_ = false;
+        self->flush();
+      });
+}
+
+void Connection::arm_watchdog() {
+  const uint32_t shortest =
+      std::min(context_.config.frame_timeout_ms, context_.config.write_timeout_ms);
+  watchdog_.expires_after(std::chrono::milliseconds(std::clamp<uint32_t>(shortest / 4, 5, 1000)));
+  watchdog_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error && !self->closed_) {
+      self->check_deadlines();
+    }
+  });
+}
+
+void Connection::check_deadlines() {
+  const Clock::time_point now = Clock::now();
+  const auto frame_timeout = std::chrono::milliseconds(context_.config.frame_timeout_ms);
+  const auto write_timeout = std::chrono::milliseconds(context_.config.write_timeout_ms);
+  if (waiting_for_client_ && !closing_ && now - waiting_since_ > frame_timeout) {
+    drop(handshaken_ ? "a partial frame did not complete within frame-timeout-ms"
+                     : "no Hello within frame-timeout-ms");
+    return;
+  }
+  if (writing_ && now - write_since_ > write_timeout) {
+    drop("a response write made no progress within write-timeout-ms: the client does not read");
+    return;
+  }
+  arm_watchdog();
+}
+
+void Connection::close_after_flush(std::string_view reason) {
+  if (closing_ || closed_) {
+    return;
+  }
+  context_.counters.connections_dropped.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_,
+               client_name_, reason);
+  closing_ = true;
+  flush();
+}
+
+void Connection::drop(std::string_view reason) {
+  if (closed_) {
+    return;
+  }
+  if (!closing_) {
+    context_.counters.connections_dropped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_,
+                 client_name_, reason);
+  }
+  close_now();
+}
+
+void Connection::close_now() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  if (token_ != 0) {
+    context_.router.detach(token_);
+  }
+  watchdog_.cancel();
+  retry_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace tally::net

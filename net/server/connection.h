@@ -1,0 +1,101 @@
+// Connection: one client's TCP session on the server. It reads frames, answers the handshake
+// and stats itself, hands command batches to the engine's ingress, and writes the responses
+// the ResponseRouter collects for it.
+//
+// Every limit is enforced here, per connection, so a misbehaving client only ever hurts
+// itself: a frame over max_frame_bytes gets an error and a close; a malformed or unknown
+// request gets an error response; at max_requests_in_flight unanswered requests (or when the
+// ingress is full) the connection stops reading its socket until answers go out (TCP
+// back-pressure: nothing is dropped); a partial frame or a missing Hello older than
+// frame_timeout, a response write stuck for write_timeout, or unwritten responses over
+// max_outbox_bytes close the connection.
+//
+// Threads: all handlers run on the connection's strand; on_responses_ready() may be called
+// from any thread (it posts to the strand).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "engine/ingress.h"
+#include "net/messages.h"
+#include "net/server/response_router.h"
+#include "net/server/server_config.h"
+#include "net/server/server_counters.h"
+
+namespace tally::net {
+
+// What every connection shares, owned by the Server.
+struct ConnectionContext {
+  const ServerConfig& config;
+  ResponseRouter& router;
+  Ingress& ingress;
+  ServerCounters& counters;
+  ServerHello hello;
+  std::function<ServerStats()> stats;
+};
+
+class Connection : public ResponseSink, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::ip::tcp::socket socket, ConnectionContext& context);
+
+  // Takes a router slot, or answers with an error and closes if the server is full.
+  void start();
+  void on_responses_ready() override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  enum class FrameOutcome { kDone, kRetryLater, kClose };
+
+  void read_more();
+  void process_frames();
+  FrameOutcome handle_frame(std::span<const uint8_t> frame);
+  FrameOutcome handle_hello(const protocol::Request& request);
+  FrameOutcome handle_batch(const protocol::Request& request, std::span<const uint8_t> frame);
+  void refuse(const protocol::Request* request, ResultCode code, std::string_view message);
+  void send(std::span<const uint8_t> message);
+  void flush();
+  void write_some();
+  void arm_watchdog();
+  void check_deadlines();
+  // Stops reading; closes once what is queued is written (or the write times out).
+  void close_after_flush(std::string_view reason);
+  void drop(std::string_view reason);
+  void close_now();
+
+  boost::asio::ip::tcp::socket socket_;
+  ConnectionContext& context_;
+  boost::asio::steady_timer watchdog_;
+  boost::asio::steady_timer retry_timer_;
+  std::string peer_;
+  std::string client_name_;
+  uint64_t token_ = 0;
+
+  std::vector<uint8_t> read_buffer_;
+  size_t read_begin_ = 0;  // first unprocessed byte
+  size_t read_end_ = 0;    // one past the last byte read
+  std::vector<uint8_t> write_buffer_;
+  flatbuffers::FlatBufferBuilder builder_{256};
+  std::vector<uint8_t> framed_;
+
+  uint64_t in_flight_ = 0;  // requests handed to the engine, not yet answered
+  bool handshaken_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool paused_ = false;         // stopped reading at the in-flight limit; flush() resumes
+  bool retry_pending_ = false;  // stopped reading: the ingress is full; a timer resumes
+  size_t written_ = 0;          // of write_buffer_
+  bool closing_ = false;  // no more reading; close once written
+  bool closed_ = false;
+  Clock::time_point waiting_since_;  // a partial frame (or the Hello) is awaited since then
+  bool waiting_for_client_ = true;
+  Clock::time_point write_since_;
+};
+
+}  // namespace tally::net

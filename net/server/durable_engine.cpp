@@ -1,0 +1,147 @@
+#include "net/server/durable_engine.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "engine/journal/recovery.h"
+#include "engine/journal/snapshot.h"
+
+namespace tally::net {
+namespace {
+
+Status make_directory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::from_errno(errno, "mkdir", path);
+  }
+  return Status::ok();
+}
+
+// A second ledger in the same state, for the snapshotter to replay into: the snapshot codec
+// is the one exact copy of a ledger we have, and it runs once, at start-up.
+std::unique_ptr<Ledger> copy_of(const Ledger& ledger, Status& status) {
+  auto copy = std::make_unique<Ledger>(ledger.limits());
+  status = journal::decode_snapshot(journal::encode_snapshot(ledger), *copy);
+  return copy;
+}
+
+int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
+                             ServerCounters& counters)
+    : config_(config), replier_(router, counters) {}
+
+DurableEngine::~DurableEngine() { stop(); }
+
+Status DurableEngine::prepare_directories() {
+  for (const std::string& path :
+       {config_.data_directory, config_.journal_directory(), config_.snapshot_directory()}) {
+    if (Status status = make_directory(path); !status.is_ok()) {
+      return status;
+    }
+  }
+  return Status::ok();
+}
+
+std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
+                                               journal::AppendPosition& position,
+                                               Status& status) {
+  journal::SnapshotLoad load = journal::load_newest_snapshot(
+      storage_, config_.snapshot_directory(), config_.pipeline.ledger);
+  if (!load.status.is_ok()) {
+    status = load.status;
+    return nullptr;
+  }
+  report.snapshot_sequence = load.sequence;
+  report.snapshots_skipped = load.skipped;
+  const journal::RecoveryReport recovery =
+      journal::recover(storage_, config_.journal_directory(), *load.ledger,
+                       {.after_sequence = load.sequence});
+  status = recovery.status;
+  report.events_replayed = recovery.events_replayed;
+  report.last_sequence = std::max(recovery.last_sequence, load.sequence);
+  report.accounts = load.ledger->accounts().size();
+  report.torn_tail = recovery.torn_tail;
+  report.torn_tail_file = recovery.torn_tail_file;
+  report.torn_tail_offset = recovery.torn_tail_offset;
+  position = recovery.append_position;
+  return std::move(load.ledger);
+}
+
+Status DurableEngine::start(StartupReport& report) {
+  const auto started = std::chrono::steady_clock::now();
+  if (Status status = prepare_directories(); !status.is_ok()) {
+    return status;
+  }
+  journal::AppendPosition position;
+  Status status;
+  std::unique_ptr<Ledger> ledger = recover(report, position, status);
+  if (!status.is_ok()) {
+    return status;
+  }
+  std::unique_ptr<Ledger> mirror = copy_of(*ledger, status);
+  if (!status.is_ok()) {
+    return status;
+  }
+  writer_ = std::make_unique<journal::JournalWriter>(
+      storage_, journal::JournalWriterConfig{.directory = config_.journal_directory(),
+                                             .segment_bytes = config_.segment_bytes});
+  if (status = writer_->open(position, wall_clock_ns()); !status.is_ok()) {
+    return status;
+  }
+  journaler_ = std::make_unique<journal::Journaler>(
+      *writer_, config_.sync_policy, std::chrono::microseconds(config_.sync_interval_us));
+  snapshotter_ = std::make_unique<journal::Snapshotter>(
+      storage_,
+      journal::SnapshotterConfig{.journal_directory = config_.journal_directory(),
+                                 .snapshot_directory = config_.snapshot_directory(),
+                                 .every_events = config_.snapshot_every_events,
+                                 .every_seconds = config_.snapshot_every_seconds,
+                                 .keep = config_.snapshots_kept},
+      *journaler_, std::move(mirror), position);
+  pipeline_ = std::make_unique<Pipeline>(config_.pipeline, std::move(ledger));
+  journal_consumer_ = &pipeline_->add_consumer("journaler", *journaler_);
+  replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});
+  pipeline_->start();
+  snapshotter_->start();
+  running_ = true;
+  report.duration = std::chrono::steady_clock::now() - started;
+  return Status::ok();
+}
+
+void DurableEngine::stop() {
+  if (!running_) {
+    return;
+  }
+  running_ = false;
+  pipeline_->stop();
+  snapshotter_->stop();
+}
+
+Status DurableEngine::journal_failure() const {
+  return journaler_ == nullptr ? Status::ok() : journaler_->failure();
+}
+
+Status DurableEngine::snapshot_failure() const {
+  return snapshotter_ == nullptr ? Status::ok() : snapshotter_->failure();
+}
+
+void DurableEngine::fill_stats(ServerStats& stats) const {
+  if (pipeline_ == nullptr) {
+    return;
+  }
+  const int64_t published = pipeline_->ring().published();
+  stats.ingress_depth = static_cast<uint32_t>(pipeline_->ingress().depth());
+  stats.journal_lag = static_cast<uint64_t>(published - journal_consumer_->cursor().get());
+  stats.ring_backlog = static_cast<uint64_t>(published - replier_consumer_->cursor().get());
+  stats.durable_sequence = journaler_->durable_sequence();
+  stats.snapshots_written = snapshotter_->snapshots_written();
+}
+
+}  // namespace tally::net

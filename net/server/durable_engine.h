@@ -1,0 +1,82 @@
+// DurableEngine: the engine as tallyd runs it, on a data directory. start() recovers (newest
+// valid snapshot, then the journal after it), opens the journal where recovery ended and
+// starts the pipeline with its consumers in order:
+//
+//   logic thread → journaler (append, group sync) → replier (answers clients)
+//
+// plus the snapshotter on its own thread, tailing the durable journal. stop() closes the
+// ingress, drains the pipeline (every accepted request is applied, journaled, synced and
+// answered) and stops the snapshotter.
+//
+// Threads: start/stop from one control thread; ingress() from network threads while running;
+// stats() and failure() from any thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/journal/journaler.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/journal/snapshotter.h"
+#include "engine/pipeline.h"
+#include "net/messages.h"
+#include "net/server/replier.h"
+#include "net/server/server_config.h"
+
+namespace tally::net {
+
+// What start-up found, for the operator's log.
+struct StartupReport {
+  uint64_t snapshot_sequence = 0;  // 0: no snapshot loaded
+  std::vector<std::string> snapshots_skipped;
+  uint64_t events_replayed = 0;
+  uint64_t last_sequence = 0;
+  uint64_t accounts = 0;
+  bool torn_tail = false;
+  std::string torn_tail_file;
+  uint64_t torn_tail_offset = 0;
+  std::chrono::nanoseconds duration{0};
+};
+
+class DurableEngine {
+ public:
+  DurableEngine(const ServerConfig& config, ResponseRouter& router, ServerCounters& counters);
+  DurableEngine(const DurableEngine&) = delete;
+  DurableEngine& operator=(const DurableEngine&) = delete;
+  ~DurableEngine();
+
+  // The first problem found (the journal cannot be trusted, the disk refuses), or ok.
+  Status start(StartupReport& report);
+  void stop();
+
+  // Any thread: true once a consumer failed (the journal cannot be written): nothing more is
+  // acknowledged and tallyd must exit non-zero.
+  bool failed() const { return pipeline_ != nullptr && pipeline_->ring().has_failed(); }
+  // After stop(): why the journal or the snapshotter failed, or ok.
+  Status journal_failure() const;
+  Status snapshot_failure() const;
+
+  Ingress& ingress() { return pipeline_->ingress(); }
+  // The engine's part of the stats: queue depths, lag, durable sequence, snapshots.
+  void fill_stats(ServerStats& stats) const;
+
+ private:
+  Status prepare_directories();
+  std::unique_ptr<Ledger> recover(StartupReport& report, journal::AppendPosition& position,
+                                  Status& status);
+
+  const ServerConfig& config_;
+  journal::PosixStorage storage_;
+  Replier replier_;
+  std::unique_ptr<journal::JournalWriter> writer_;
+  std::unique_ptr<journal::Journaler> journaler_;
+  std::unique_ptr<journal::Snapshotter> snapshotter_;
+  std::unique_ptr<Pipeline> pipeline_;
+  const EventConsumer* journal_consumer_ = nullptr;
+  const EventConsumer* replier_consumer_ = nullptr;
+  bool running_ = false;
+};
+
+}  // namespace tally::net

@@ -1,0 +1,88 @@
+#include "net/server/replier.h"
+
+#include "engine/wire_encoder.h"
+#include "net/frame.h"
+#include "net/messages.h"
+
+namespace tally::net {
+
+Replier::Replier(ResponseRouter& router, ServerCounters& counters)
+    : router_(router), counters_(counters) {
+  results_.reserve(1024);
+  framed_.reserve(4096);
+}
+
+void Replier::on_event(const Event& event, int64_t position, bool end_of_batch) {
+  if (event.command_index == 0) {
+    builder_.Clear();
+    results_.clear();
+  }
+  count(event);
+  const bool opened = event.type == EventType::AccountOpened;
+  const auto account_id =
+      opened ? builder_.CreateString(event.account_id.view())
+             : flatbuffers::Offset<flatbuffers::String>();
+  results_.push_back(protocol::CreateCommandResult(builder_, event.code, event.sequence,
+                                                   event.balance, event.version, account_id));
+  if (event.is_last_in_request()) {
+    answer(event);
+  }
+  if (end_of_batch) {
+    publish_counters(position);
+  }
+}
+
+void Replier::count(const Event& event) {
+  if (event.is_replayed_answer()) {
+    ++replayed_answers_;
+    return;
+  }
+  ++commands_;
+  switch (event.type) {
+    case EventType::CommandRejected:
+      ++rejections_;
+      ++rejections_by_reason_[static_cast<size_t>(event.code) % kResultCodeSlots];
+      break;
+    case EventType::AccountOpened:
+    case EventType::Deposited:
+      money_in_ += event.amount;
+      break;
+    case EventType::Withdrawn:
+      money_out_ += event.amount;
+      break;
+    default:
+      break;
+  }
+}
+
+void Replier::answer(const Event& last) {
+  ++requests_answered_;
+  const protocol::Uint128 request_id = to_wire(last.request_id);
+  const auto results = builder_.CreateVector(results_);
+  const auto body = protocol::CreateCommandBatchResult(builder_, results);
+  builder_.Finish(protocol::CreateResponse(builder_, &request_id,
+                                           protocol::ResponseBody::CommandBatchResult,
+                                           body.Union()),
+                  protocol::RequestIdentifier());
+  framed_.clear();
+  append_frame(framed_, finished_bytes(builder_));
+  router_.deliver(last.origin, framed_, 1);
+}
+
+void Replier::publish_counters(int64_t position) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  counters_.requests_answered.store(requests_answered_, kRelaxed);
+  counters_.commands.store(commands_, kRelaxed);
+  counters_.rejections.store(rejections_, kRelaxed);
+  for (size_t code = 0; code < kResultCodeSlots; ++code) {
+    if (rejections_by_reason_[code] != 0) {
+      counters_.rejections_by_reason[code].store(rejections_by_reason_[code], kRelaxed);
+    }
+  }
+  counters_.replayed_answers.store(replayed_answers_, kRelaxed);
+  counters_.money_in.store(money_in_, kRelaxed);
+  counters_.money_out.store(money_out_, kRelaxed);
+  counters_.answered_position.store(position, kRelaxed);
+}
+
+}  // namespace tally::net

@@ -1,0 +1,50 @@
+// Replier: the ring consumer that answers clients. It runs after the journaler, so it only
+// ever sees durable events: a client is told "done" only for what a crash cannot take back.
+//
+// Each request's entries are consecutive in the ring (the logic thread applies a batch whole);
+// the replier turns them into one Response with a CommandBatchResult, frames it and delivers
+// it to the connection the request came from (the entry's origin), through the
+// ResponseRouter. It also keeps the command counters of `tally stats`.
+//
+// Threads: on_event runs on the replier's consumer thread only.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "engine/event_consumer.h"
+#include "engine/protocol.h"
+#include "net/server/response_router.h"
+#include "net/server/server_counters.h"
+
+namespace tally::net {
+
+class Replier : public EventHandler {
+ public:
+  Replier(ResponseRouter& router, ServerCounters& counters);
+
+  void on_event(const Event& event, int64_t position, bool end_of_batch) override;
+
+ private:
+  void count(const Event& event);
+  void answer(const Event& last);
+  void publish_counters(int64_t position);
+
+  ResponseRouter& router_;
+  ServerCounters& counters_;
+  flatbuffers::FlatBufferBuilder builder_{1024};
+  std::vector<flatbuffers::Offset<protocol::CommandResult>> results_;
+  std::vector<uint8_t> framed_;
+
+  // Running totals, published to counters_ at the end of each group of entries.
+  uint64_t requests_answered_ = 0;
+  uint64_t commands_ = 0;
+  uint64_t rejections_ = 0;
+  std::array<uint64_t, kResultCodeSlots> rejections_by_reason_{};
+  uint64_t replayed_answers_ = 0;
+  int64_t money_in_ = 0;
+  int64_t money_out_ = 0;
+};
+
+}  // namespace tally::net

@@ -1,0 +1,141 @@
+#include "net/server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/protocol.h"
+
+namespace tally::net {
+namespace {
+
+namespace asio = boost::asio;
+
+ServerHello hello_of(const ServerConfig& config) {
+  return {.protocol_version = static_cast<uint16_t>(protocol::ProtocolVersion::Current),
+          .server_name = "tallyd",
+          .server_version = TALLY_VERSION,
+          .limits = {.max_frame_bytes = config.pipeline.ingress.max_frame_bytes,
+                     .max_batch_commands = config.pipeline.ingress.max_batch_commands,
+                     .max_requests_in_flight = config.max_requests_in_flight,
+                     .max_connections = config.max_connections,
+                     .idempotency_window_commands = config.pipeline.ledger.idempotency_window}};
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config)
+    : config_(config),
+      router_(config.max_connections, config.max_outbox_bytes),
+      acceptor_(io_context_),
+      accept_retry_(io_context_) {}
+
+Server::~Server() { stop(); }
+
+void Server::listen(Ingress& ingress, std::function<void(ServerStats&)> engine_stats) {
+  engine_stats_ = std::move(engine_stats);
+  context_ = std::make_unique<ConnectionContext>(ConnectionContext{
+      .config = config_,
+      .router = router_,
+      .ingress = ingress,
+      .counters = counters_,
+      .hello = hello_of(config_),
+      .stats = [this] { return stats(); }});
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  accept();
+}
+
+void Server::run() {
+  for (uint32_t index = 0; index < config_.io_threads; ++index) {
+    threads_.emplace_back([this] { io_context_.run(); });
+  }
+}
+
+void Server::accept() {
+  acceptor_.async_accept(
+      asio::make_strand(io_context_),
+      [this](boost::system::error_code error, asio::ip::tcp::socket socket) {
+        if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
+          return;
+        }
+        if (error) {
+          // Out of file descriptors, most likely: back off instead of spinning.
+          spdlog::error("event=accept_failed error=\"{}\"", error.message());
+          accept_retry_.expires_after(std::chrono::milliseconds(50));
+          accept_retry_.async_wait([this](boost::system::error_code timer_error) {
+            if (!timer_error) {
+              accept();
+            }
+          });
+          return;
+        }
+        std::make_shared<Connection>(std::move(socket), *context_)->start();
+        accept();
+      });
+}
+
+void Server::stop_accepting() {
+  asio::post(io_context_, [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+  });
+}
+
+bool Server::wait_until_written(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!router_.all_written()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+void Server::stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  io_context_.stop();
+  for (std::thread& thread : threads_) {
+    thread.join();
+  }
+  threads_.clear();
+  // Connections hold sockets of io_context_: release them while it still exists.
+  router_.detach_all();
+}
+
+ServerStats Server::stats() const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  ServerStats stats;
+  stats.uptime_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - started_)
+                                              .count());
+  stats.requests = counters_.requests_answered.load(kRelaxed);
+  stats.commands = counters_.commands.load(kRelaxed);
+  stats.rejections = counters_.rejections.load(kRelaxed);
+  for (size_t code = 0; code < kResultCodeSlots; ++code) {
+    if (const uint64_t count = counters_.rejections_by_reason[code].load(kRelaxed); count != 0) {
+      stats.rejections_by_reason.emplace_back(static_cast<ResultCode>(code), count);
+    }
+  }
+  stats.replayed_answers = counters_.replayed_answers.load(kRelaxed);
+  stats.requests_refused = counters_.requests_refused.load(kRelaxed);
+  stats.connections_open = router_.open_connections();
+  stats.connections_accepted = counters_.connections_accepted.load(kRelaxed);
+  stats.connections_refused = counters_.connections_refused.load(kRelaxed);
+  stats.connections_dropped = counters_.connections_dropped.load(kRelaxed);
+  stats.money_in = counters_.money_in.load(kRelaxed);
+  stats.money_out = counters_.money_out.load(kRelaxed);
+  if (engine_stats_) {
+    engine_stats_(stats);
+  }
+  return stats;
+}
+
+}  // namespace tally::net

@@ -1,0 +1,66 @@
+// Server: the TCP side of tallyd. Accepts connections on the configured address and runs
+// them on `io_threads` network threads (one strand per connection). It owns the
+// ResponseRouter and the counters the replier and connections share.
+//
+// Lifecycle (one control thread): construct, engine start, listen(), run(); then on a signal
+// stop_accepting(), engine stop (answers still flow), wait_until_written(), stop().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "net/server/connection.h"
+#include "net/server/response_router.h"
+#include "net/server/server_config.h"
+#include "net/server/server_counters.h"
+
+namespace tally::net {
+
+class Server {
+ public:
+  explicit Server(const ServerConfig& config);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();
+
+  ResponseRouter& router() { return router_; }
+  ServerCounters& counters() { return counters_; }
+
+  // Binds and listens; throws boost::system::system_error if the address is taken.
+  // `ingress`: where command batches go; `engine_stats`: the engine's part of the stats.
+  void listen(Ingress& ingress, std::function<void(ServerStats&)> engine_stats);
+  uint16_t port() const { return port_; }
+  // Starts the network threads.
+  void run();
+
+  void stop_accepting();
+  // Waits (up to `grace`) until every answer delivered so far is written to its client.
+  bool wait_until_written(std::chrono::milliseconds grace);
+  // Closes every connection and joins the network threads.
+  void stop();
+
+  ServerStats stats() const;
+
+ private:
+  void accept();
+
+  const ServerConfig& config_;
+  ServerCounters counters_;
+  ResponseRouter router_;
+  boost::asio::io_context io_context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;
+  std::unique_ptr<ConnectionContext> context_;
+  std::function<void(ServerStats&)> engine_stats_;
+  std::vector<std::thread> threads_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace tally::net

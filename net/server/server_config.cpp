@@ -1,0 +1,39 @@
+#include "net/server/server_config.h"
+
+namespace tally::net {
+
+std::string ServerConfig::validate() const {
+  if (const std::string problem = pipeline.validate(); !problem.empty()) {
+    return problem;
+  }
+  if (data_directory.empty()) {
+    return "the data directory must be named";
+  }
+  if (io_threads < 1 || io_threads > 64) {
+    return "io-threads must be between 1 and 64";
+  }
+  if (max_connections < 1) {
+    return "max-connections must be at least 1";
+  }
+  if (max_requests_in_flight < 1) {
+    return "max-in-flight must be at least 1";
+  }
+  if (pipeline.ingress.max_frame_bytes < 1024) {
+    return "max-frame-bytes must be at least 1024";
+  }
+  if (max_outbox_bytes < pipeline.ingress.max_frame_bytes) {
+    return "max-outbox-bytes must be at least max-frame-bytes";
+  }
+  if (frame_timeout_ms < 10 || write_timeout_ms < 10) {
+    return "frame-timeout-ms and write-timeout-ms must be at least 10";
+  }
+  if (segment_bytes < (1ULL << 20)) {
+    return "segment-bytes must be at least 1 MiB";
+  }
+  if (snapshots_kept < 1) {
+    return "snapshots-kept must be at least 1";
+  }
+  return {};
+}
+
+}  // namespace tally::net

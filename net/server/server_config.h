@@ -1,0 +1,43 @@
+// ServerConfig: everything tallyd can be told, with defaults that just work (listen on
+// 127.0.0.1:7070, data in ./tally-data, group sync). Every limit a client can hit is here,
+// with a flag of its own (net/server/server_options.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/journal/journaler.h"
+#include "engine/pipeline.h"
+
+namespace tally::net {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;  // 0: any free port (tests); the bound one is logged and reported
+  std::string data_directory = "./tally-data";
+
+  journal::SyncPolicy sync_policy = journal::SyncPolicy::kEveryBatch;
+  uint32_t sync_interval_us = 0;                // kInterval only
+  uint64_t segment_bytes = 64ULL << 20;         // journal segment file size
+  uint64_t snapshot_every_events = 1'000'000;   // 0: never by count
+  uint32_t snapshot_every_seconds = 300;        // 0: never by time
+  uint32_t snapshots_kept = 2;
+
+  uint32_t io_threads = 1;
+  uint32_t max_connections = 1024;
+  uint32_t max_requests_in_flight = 256;        // per connection; then the server stops reading
+  uint64_t max_outbox_bytes = 64ULL << 20;      // unread responses per connection before a drop
+  uint32_t frame_timeout_ms = 10'000;           // a started frame (or the Hello) must complete
+  uint32_t write_timeout_ms = 10'000;           // a response write may wait this long
+  uint32_t shutdown_grace_ms = 2'000;           // to flush answers to clients on stop
+
+  PipelineConfig pipeline;  // ledger limits, ingress (frame and batch limits), ring, waiting
+
+  std::string journal_directory() const { return data_directory + "/journal"; }
+  std::string snapshot_directory() const { return data_directory + "/snapshots"; }
+
+  // Empty if consistent, else what is wrong, for the operator.
+  std::string validate() const;
+};
+
+}  // namespace tally::net

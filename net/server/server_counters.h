@@ -1,0 +1,33 @@
+// ServerCounters: what `tally stats` reports, counted where it happens. Fields the replier
+// owns are written by its thread alone (relaxed stores of its running totals); the others are
+// incremented by network threads. Readers (the stats request) take relaxed loads: each
+// counter is exact, a set of them is not one instant.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace tally::net {
+
+inline constexpr size_t kResultCodeSlots = 512;  // every ResultCode value is below this
+
+struct ServerCounters {
+  // Replier thread only.
+  std::atomic<uint64_t> requests_answered{0};
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> rejections{0};
+  std::array<std::atomic<uint64_t>, kResultCodeSlots> rejections_by_reason{};
+  std::atomic<uint64_t> replayed_answers{0};
+  std::atomic<int64_t> money_in{0};
+  std::atomic<int64_t> money_out{0};
+  std::atomic<int64_t> answered_position{-1};  // ring position of the last entry answered
+
+  // Network threads.
+  std::atomic<uint64_t> requests_refused{0};
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> connections_dropped{0};
+};
+
+}  // namespace tally::net

@@ -1,0 +1,135 @@
+#include "net/server/server_options.h"
+
+#include <cstdio>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+namespace tally::net {
+namespace {
+
+const std::map<std::string, journal::SyncPolicy> kSyncPolicies = {
+    {"group", journal::SyncPolicy::kEveryBatch},
+    {"interval", journal::SyncPolicy::kInterval},
+    {"none", journal::SyncPolicy::kNone}};
+
+const std::map<std::string, WaitKind> kWaitKinds = {{"spin", WaitKind::kSpin},
+                                                    {"yield", WaitKind::kYield},
+                                                    {"block", WaitKind::kBlock},
+                                                    {"adaptive", WaitKind::kAdaptive}};
+
+// Options given by name, turned into enums once parsed.
+struct NamedChoices {
+  std::string wait = "adaptive";
+  std::string sync = "group";
+};
+
+void add_network_options(CLI::App& app, ServerConfig& config) {
+  app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
+      ->capture_default_str();
+  app.add_option("--io-threads", config.io_threads, "Network threads")->capture_default_str();
+  app.add_option("--max-connections", config.max_connections,
+                 "Connections at once; more are refused with an error")
+      ->capture_default_str();
+  app.add_option("--max-in-flight", config.max_requests_in_flight,
+                 "Requests in flight per connection; at the limit the server stops reading "
+                 "that connection until answers go out")
+      ->capture_default_str();
+  app.add_option("--max-frame-bytes", config.pipeline.ingress.max_frame_bytes,
+                 "Largest frame accepted; a larger one gets an error and the connection closes")
+      ->capture_default_str();
+  app.add_option("--max-outbox-bytes", config.max_outbox_bytes,
+                 "Unwritten responses per connection before it is dropped as not reading")
+      ->capture_default_str();
+  app.add_option("--frame-timeout-ms", config.frame_timeout_ms,
+                 "A started frame, or the Hello of a new connection, must arrive within this")
+      ->capture_default_str();
+  app.add_option("--write-timeout-ms", config.write_timeout_ms,
+                 "A response write that makes no progress this long drops the connection")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace-ms", config.shutdown_grace_ms,
+                 "On SIGINT/SIGTERM, how long to keep writing answers to clients")
+      ->capture_default_str();
+}
+
+void add_engine_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {
+  app.add_option("--max-batch", config.pipeline.ledger.max_batch_commands,
+                 "Commands per request at most")
+      ->capture_default_str();
+  app.add_option("--max-accounts", config.pipeline.ledger.max_accounts, "Accounts at most")
+      ->capture_default_str();
+  app.add_option("--max-transaction-ids", config.pipeline.ledger.max_transaction_ids,
+                 "Business transaction ids remembered at most")
+      ->capture_default_str();
+  app.add_option("--idempotency-window", config.pipeline.ledger.idempotency_window,
+                 "Commands of recent requests remembered for retries")
+      ->capture_default_str();
+  app.add_option("--ring-capacity", config.pipeline.ring_capacity,
+                 "Event ring entries (a power of two, at least twice --max-batch)")
+      ->capture_default_str();
+  app.add_option("--ingress-batches", config.pipeline.ingress.max_batches_in_flight,
+                 "Requests queued for the business-logic thread at most (server-wide)")
+      ->capture_default_str();
+  app.add_option("--wait", names.wait, "How idle pipeline threads wait: spin, yield, block, adaptive")
+      ->check(CLI::IsMember(kWaitKinds))
+      ->capture_default_str();
+}
+
+void add_storage_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {
+  app.add_option("--data-dir", config.data_directory,
+                 "Data directory (journal/ and snapshots/ inside; created if missing)")
+      ->capture_default_str();
+  app.add_option("--sync", names.sync,
+                 "group: sync each batch before answering it; interval: at most one sync per "
+                 "--sync-interval-us; none: never sync (benchmarks only, not durable)")
+      ->check(CLI::IsMember(kSyncPolicies))
+      ->capture_default_str();
+  app.add_option("--sync-interval-us", config.sync_interval_us, "For --sync interval")
+      ->capture_default_str();
+  app.add_option("--segment-bytes", config.segment_bytes, "Journal segment file size")
+      ->capture_default_str();
+  app.add_option("--snapshot-every-events", config.snapshot_every_events,
+                 "Snapshot after this many events (0: not by count)")
+      ->capture_default_str();
+  app.add_option("--snapshot-every-seconds", config.snapshot_every_seconds,
+                 "Snapshot after this many seconds with events (0: not by time)")
+      ->capture_default_str();
+  app.add_option("--snapshots-kept", config.snapshots_kept, "Newest snapshots kept")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+ParsedOptions parse_server_options(int argc, char** argv) {
+  ServerConfig config;
+  ParsedOptions parsed;
+  CLI::App app("tallyd: the Tally ledger server (binary FlatBuffers protocol over TCP)",
+               "tallyd");
+  app.set_config("--config", "", "Read options from this TOML/INI file (flags win)");
+  add_network_options(app, config);
+  NamedChoices names;
+  add_engine_options(app, config, names);
+  add_storage_options(app, config, names);
+  app.add_option("--log-level", parsed.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    parsed.exit_code = app.exit(error) == 0 ? 0 : 2;
+    return parsed;
+  }
+  config.pipeline.wait_kind = kWaitKinds.at(names.wait);
+  config.sync_policy = kSyncPolicies.at(names.sync);
+  config.pipeline.ingress.max_batch_commands = config.pipeline.ledger.max_batch_commands;
+  if (const std::string problem = config.validate(); !problem.empty()) {
+    std::fprintf(stderr, "tallyd: %s\n", problem.c_str());
+    parsed.exit_code = 2;
+    return parsed;
+  }
+  parsed.config = config;
+  return parsed;
+}
+
+}  // namespace tally::net

@@ -1,0 +1,21 @@
+// tallyd's command line and config file, parsed with CLI11 into a ServerConfig. Every flag may
+// also be set in a TOML/INI file given with --config (flags given on the command line win).
+#pragma once
+
+#include <optional>
+
+#include "net/server/server_config.h"
+
+namespace tally::net {
+
+// The configuration to run with, or the exit code to leave with (0 after --help, 2 for a bad
+// flag or an inconsistent configuration; the reason is printed to stderr).
+struct ParsedOptions {
+  std::optional<ServerConfig> config;
+  int exit_code = 0;
+  std::string log_level = "info";
+};
+
+ParsedOptions parse_server_options(int argc, char** argv);
+
+}  // namespace tally::net

@@ -1,0 +1,138 @@
+// tallyd: the Tally ledger server. Recovers the data directory, serves the binary protocol on
+// TCP, and on SIGINT/SIGTERM stops accepting, finishes what is in the pipeline, syncs and
+// exits 0. Exits 1 if the data directory cannot be recovered or the journal fails (nothing is
+// acknowledged after a journal failure), 2 for bad flags. See docs/protocol.md and --help.
+#include <signal.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "net/server/durable_engine.h"
+#include "net/server/server.h"
+#include "net/server/server_options.h"
+
+namespace {
+
+using namespace tally;
+using namespace tally::net;
+
+constexpr std::string_view sync_name(journal::SyncPolicy policy) {
+  switch (policy) {
+    case journal::SyncPolicy::kEveryBatch:
+      return "group";
+    case journal::SyncPolicy::kInterval:
+      return "interval";
+    case journal::SyncPolicy::kNone:
+      return "none";
+  }
+  return "unknown";
+}
+
+void log_startup(const ServerConfig& config, const StartupReport& report, uint16_t port) {
+  for (const std::string& skipped : report.snapshots_skipped) {
+    spdlog::warn("event=snapshot_skipped problem=\"{}\"", skipped);
+  }
+  if (report.torn_tail) {
+    spdlog::warn("event=torn_tail_truncated file=\"{}\" offset={}", report.torn_tail_file,
+                 report.torn_tail_offset);
+  }
+  spdlog::info(
+      "event=recovered snapshot_sequence={} events_replayed={} last_sequence={} accounts={} "
+      "duration_ms={:.1f}",
+      report.snapshot_sequence, report.events_replayed, report.last_sequence, report.accounts,
+      std::chrono::duration<double, std::milli>(report.duration).count());
+  spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={}",
+               config.host, port, config.data_directory, sync_name(config.sync_policy),
+               config.io_threads);
+}
+
+// Blocks until SIGINT/SIGTERM or an engine failure; returns the signal (0 for a failure).
+int wait_for_stop(const sigset_t& signals, const DurableEngine& engine, const Server& server) {
+  uint64_t logged_commands = 0;
+  for (int seconds = 1;; ++seconds) {
+    const timespec one_second{.tv_sec = 1, .tv_nsec = 0};
+    const int signal_number = sigtimedwait(&signals, nullptr, &one_second);
+    if (signal_number > 0) {
+      return signal_number;
+    }
+    if (engine.failed()) {
+      return 0;
+    }
+    if (seconds % 60 == 0) {
+      const ServerStats stats = server.stats();
+      if (stats.commands != logged_commands) {
+        logged_commands = stats.commands;
+        spdlog::info("event=stats commands={} rejections={} connections_open={} "
+                     "durable_sequence={} journal_lag={}",
+                     stats.commands, stats.rejections, stats.connections_open,
+                     stats.durable_sequence, stats.journal_lag);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const ParsedOptions options = parse_server_options(argc, argv);
+  if (!options.config) {
+    return options.exit_code;
+  }
+  const ServerConfig& config = *options.config;
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("tallyd"));
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+
+  // Every thread started from here on inherits the blocked set; only sigtimedwait takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Server server(config);
+  DurableEngine engine(config, server.router(), server.counters());
+  StartupReport report;
+  if (const Status status = engine.start(report); !status.is_ok()) {
+    spdlog::critical("event=start_failed data_dir=\"{}\" problem=\"{}\"", config.data_directory,
+                     status.message());
+    return 1;
+  }
+  try {
+    server.listen(engine.ingress(), [&engine](ServerStats& stats) { engine.fill_stats(stats); });
+  } catch (const boost::system::system_error& error) {
+    spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host,
+                     config.port, error.what());
+    engine.stop();
+    return 1;
+  }
+  log_startup(config, report, server.port());
+  server.run();
+
+  const int signal_number = wait_for_stop(signals, engine, server);
+  spdlog::info("event=stopping reason={}", signal_number == 0 ? "engine_failure"
+                                                             : (signal_number == SIGINT ? "SIGINT"
+                                                                                        : "SIGTERM"));
+  server.stop_accepting();
+  engine.stop();  // drains: every accepted request is applied, journaled, synced and answered
+  if (!server.wait_until_written(std::chrono::milliseconds(config.shutdown_grace_ms))) {
+    spdlog::warn("event=answers_unwritten reason=\"clients did not read within the grace\"");
+  }
+  server.stop();
+  const Status journal_status = engine.journal_failure();
+  if (!journal_status.is_ok()) {
+    spdlog::critical("event=journal_failed problem=\"{}\" note=\"nothing after it was "
+                     "acknowledged\"",
+                     journal_status.message());
+    return 1;
+  }
+  if (const Status snapshot_status = engine.snapshot_failure(); !snapshot_status.is_ok()) {
+    spdlog::error("event=snapshot_failed problem=\"{}\"", snapshot_status.message());
+  }
+  spdlog::info("event=stopped");
+  return 0;
+}
