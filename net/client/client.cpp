@@ -1,0 +1,410 @@
+#include "net/client/client.h"
+
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include <boost/asio.hpp>
+
+#include "engine/wire_decoder.h"
+#include "net/frame.h"
+
+namespace tally::client {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+// A response bigger than this is not one tallyd sends (its largest, a full batch's results,
+// is well under it): the stream is out of step.
+constexpr uint32_t kResponseMaxBytes = 64u << 20;
+
+CommandOutcome outcome_of(const protocol::CommandResult* result) {
+  if (result == nullptr) {
+    CommandOutcome missing;
+    missing.code = ResultCode::InvalidArgument;
+    return missing;
+  }
+  return {.code = result->code(),
+          .sequence = result->sequence(),
+          .balance = result->balance(),
+          .version = result->version(),
+          .account_id = result->account_id() == nullptr ? std::string()
+                                                        : result->account_id()->str()};
+}
+
+std::optional<Reply> reply_of(const protocol::Response& response) {
+  Reply reply{.request_id = to_id128(response.request_id()), .body = BatchResult{}};
+  switch (response.body_type()) {
+    case protocol::ResponseBody::CommandBatchResult: {
+      BatchResult batch;
+      if (const auto* results = response.body_as_CommandBatchResult()->results()) {
+        batch.results.reserve(results->size());
+        for (const protocol::CommandResult* result : *results) {
+          batch.results.push_back(outcome_of(result));
+        }
+      }
+      reply.body = std::move(batch);
+      return reply;
+    }
+    case protocol::ResponseBody::Error: {
+      const protocol::Error* error = response.body_as_Error();
+      reply.body = ErrorReply{
+          .code = error->code(),
+          .message = error->message() == nullptr ? std::string() : error->message()->str()};
+      return reply;
+    }
+    case protocol::ResponseBody::StatsResult:
+      reply.body = net::decode_stats(*response.body_as_StatsResult());
+      return reply;
+    case protocol::ResponseBody::HelloResult:
+      reply.body = net::decode_hello(*response.body_as_HelloResult());
+      return reply;
+    default:
+      return std::nullopt;  // a newer server's body this client does not know
+  }
+}
+
+}  // namespace
+
+// One TCP connection's state; replaced whole on reconnect.
+struct Client::Connection {
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  std::vector<uint8_t> read_buffer = std::vector<uint8_t>(64 * 1024);
+  size_t read_begin = 0;
+  size_t read_end = 0;
+  std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
+  std::vector<uint8_t> writing;   // handed to the write in progress
+  bool reading = false;
+  bool broken = false;
+  std::string problem;
+
+  void start_io() {
+    if (broken) {
+      return;
+    }
+    if (writing.empty() && !outgoing.empty()) {
+      writing.swap(outgoing);
+      asio::async_write(socket, asio::buffer(writing), [this](boost::system::error_code error,
+                                                              size_t) {
+        if (error) {
+          fail("write: " + error.message());
+          return;
+        }
+        writing.clear();
+        start_io();
+      });
+    }
+    if (!reading) {
+      if (read_end == read_buffer.size()) {
+        std::memmove(read_buffer.data(), read_buffer.data() + read_begin, read_end - read_begin);
+        read_end -= read_begin;
+        read_begin = 0;
+        if (read_end == read_buffer.size()) {
+          read_buffer.resize(read_buffer.size() * 2);
+        }
+      }
+      reading = true;
+      socket.async_read_some(
+          asio::buffer(read_buffer.data() + read_end, read_buffer.size() - read_end),
+          [this](boost::system::error_code error, size_t bytes) {
+            reading = false;
+            if (error) {
+              fail(error == asio::error::eof ? "the server closed the connection"
+                                             : "read: " + error.message());
+              return;
+            }
+            read_end += bytes;
+          });
+    }
+  }
+
+  void fail(std::string why) {
+    if (!broken) {
+      broken = true;
+      problem = std::move(why);
+    }
+  }
+
+  // Decodes every complete frame into `replies`; false (and broken) if the stream is garbage.
+  void decode(std::deque<Reply>& replies) {
+    while (read_end - read_begin >= net::kFrameHeaderBytes) {
+      const uint32_t length = net::read_frame_length(read_buffer.data() + read_begin);
+      if (length > kResponseMaxBytes) {
+        fail("the server sent a frame of " + std::to_string(length) + " bytes");
+        return;
+      }
+      if (read_end - read_begin < net::kFrameHeaderBytes + length) {
+        if (read_buffer.size() < net::kFrameHeaderBytes + length) {
+          read_buffer.resize(net::kFrameHeaderBytes + length);
+        }
+        return;
+      }
+      const std::span<const uint8_t> message(read_buffer.data() + read_begin + net::kFrameHeaderBytes,
+                                             length);
+      read_begin += net::kFrameHeaderBytes + length;
+      const protocol::Response* response = net::verify_response(message);
+      if (response == nullptr) {
+        fail("the server sent a malformed response");
+        return;
+      }
+      if (std::optional<Reply> reply = reply_of(*response)) {
+        replies.push_back(std::move(*reply));
+      }
+    }
+    if (read_begin == read_end) {
+      read_begin = read_end = 0;
+    }
+  }
+};
+
+Client::Client(ClientOptions options) : options_(std::move(options)) {
+  std::random_device random;
+  id_high_ = (static_cast<uint64_t>(random()) << 32) ^ random() ^
+             static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+  if (id_high_ == 0) {
+    id_high_ = 1;
+  }
+}
+
+Client::~Client() = default;
+
+Id128 Client::next_request_id() { return {.low = id_next_++, .high = id_high_}; }
+
+bool Client::connected() const { return connection_ != nullptr && !connection_->broken; }
+
+void Client::disconnect() { connection_.reset(); }
+
+void Client::connect() {
+  open_connection();
+  resend_unanswered();
+}
+
+void Client::open_connection() {
+  connection_ = std::make_unique<Connection>();
+  Connection& connection = *connection_;
+  const auto deadline = Clock::now() + options_.connect_timeout;
+  boost::system::error_code resolve_error;
+  asio::ip::tcp::resolver resolver(connection.io);
+  const auto endpoints =
+      resolver.resolve(options_.host, std::to_string(options_.port), resolve_error);
+  if (resolve_error) {
+    connection_.reset();
+    throw ClientError(ClientError::Kind::kConnect,
+                      "cannot resolve " + options_.host + ": " + resolve_error.message());
+  }
+  std::optional<boost::system::error_code> connect_result;
+  asio::async_connect(connection.socket, endpoints,
+                      [&](boost::system::error_code error, const asio::ip::tcp::endpoint&) {
+                        connect_result = error;
+                      });
+  while (!connect_result && connection.io.run_one_until(deadline) != 0) {
+  }
+  if (!connect_result || *connect_result) {
+    const std::string why = connect_result ? connect_result->message() : "timed out";
+    connection_.reset();
+    throw ClientError(ClientError::Kind::kConnect, "cannot connect to " + options_.host + ":" +
+                                                       std::to_string(options_.port) + ": " +
+                                                       why);
+  }
+  connection.socket.set_option(asio::ip::tcp::no_delay(true));
+  connection.io.restart();
+  hello();
+}
+
+void Client::hello() {
+  Connection& connection = *connection_;
+  thread_local flatbuffers::FlatBufferBuilder builder(256);
+  const Id128 hello_id = next_request_id();
+  net::encode_hello(builder, hello_id, options_.client_name);
+  net::append_frame(connection.outgoing, net::finished_bytes(builder));
+  const auto deadline = Clock::now() + options_.connect_timeout;
+  while (!connection.broken && Clock::now() < deadline) {
+    pump(deadline);
+    for (auto reply = ready_.begin(); reply != ready_.end(); ++reply) {
+      if (auto* hello = std::get_if<net::ServerHello>(&reply->body)) {
+        server_ = *hello;
+        ready_.erase(reply);
+        return;
+      }
+      // An Error answers the Hello when the server refuses the connection (too many).
+      if (auto* error = std::get_if<ErrorReply>(&reply->body)) {
+        const ErrorReply refused = *error;
+        ready_.erase(reply);
+        connection_.reset();
+        throw ClientError(ClientError::Kind::kRefused, "the server refused: " + refused.message,
+                          refused.code);
+      }
+    }
+  }
+  const std::string why = connection.broken ? connection.problem : "timed out";
+  connection_.reset();
+  throw ClientError(ClientError::Kind::kConnect, "handshake failed: " + why);
+}
+
+void Client::resend_unanswered() {
+  for (const Id128& request_id : unanswered_order_) {
+    const auto found = unanswered_.find(request_id);
+    if (found != unanswered_.end()) {
+      connection_->outgoing.insert(connection_->outgoing.end(), found->second.begin(),
+                                   found->second.end());
+    }
+  }
+}
+
+void Client::ensure_connected() {
+  if (connected()) {
+    return;
+  }
+  const bool was_connected = connection_ != nullptr;
+  std::string last_problem = was_connected ? connection_->problem : "not connected";
+  auto backoff = options_.reconnect_backoff;
+  const uint32_t attempts = std::max<uint32_t>(options_.reconnect_attempts, 1);
+  for (uint32_t attempt = 0; attempt < attempts; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+    try {
+      open_connection();
+      ++reconnects_;
+      resend_unanswered();
+      return;
+    } catch (const ClientError& error) {
+      if (error.kind() == ClientError::Kind::kRefused) {
+        throw;
+      }
+      last_problem = error.what();
+    }
+  }
+  throw ClientError(ClientError::Kind::kConnect,
+                    "connection lost and not restored: " + last_problem);
+}
+
+void Client::queue_frame(const Id128& request_id, std::vector<uint8_t> frame) {
+  if (connected()) {
+    connection_->outgoing.insert(connection_->outgoing.end(), frame.begin(), frame.end());
+  }
+  // Not connected: the frame goes out with the others when the connection is restored.
+  unanswered_order_.push_back(request_id);
+  unanswered_.emplace(request_id, std::move(frame));
+}
+
+Id128 Client::send(const BatchBuilder& batch) {
+  const Id128 request_id = next_request_id();
+  send(batch, request_id);
+  return request_id;
+}
+
+void Client::send(const BatchBuilder& batch, const Id128& request_id) {
+  std::vector<uint8_t> frame;
+  batch.encode(request_id, frame);
+  queue_frame(request_id, std::move(frame));
+}
+
+bool Client::pump(Clock::time_point deadline) {
+  Connection& connection = *connection_;
+  connection.decode(ready_);
+  while (ready_.empty() && !connection.broken) {
+    connection.start_io();
+    if (connection.io.stopped()) {
+      connection.io.restart();
+    }
+    if (connection.io.run_one_until(deadline) == 0 && Clock::now() >= deadline) {
+      return false;
+    }
+    connection.decode(ready_);
+  }
+  return !ready_.empty();
+}
+
+std::optional<Reply> Client::take_decoded() {
+  while (!ready_.empty()) {
+    Reply reply = std::move(ready_.front());
+    ready_.pop_front();
+    if (reply.request_id.is_zero()) {
+      return reply;  // an error about a frame the server could not read
+    }
+    if (unanswered_.erase(reply.request_id) == 0) {
+      continue;  // answered before (a resend raced the original answer)
+    }
+    std::erase(unanswered_order_, reply.request_id);
+    return reply;
+  }
+  return std::nullopt;
+}
+
+std::optional<Reply> Client::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (std::optional<Reply> reply = take_decoded()) {
+      return reply;
+    }
+    ensure_connected();
+    if (!pump(deadline) && !connection_->broken) {
+      return take_decoded();
+    }
+  }
+}
+
+Reply Client::wait_for(const Id128& request_id) {
+  const auto deadline = Clock::now() + options_.request_timeout;
+  for (;;) {
+    for (auto reply = ready_.begin(); reply != ready_.end(); ++reply) {
+      if (reply->request_id == request_id) {
+        Reply found = std::move(*reply);
+        ready_.erase(reply);
+        unanswered_.erase(request_id);
+        std::erase(unanswered_order_, request_id);
+        return found;
+      }
+    }
+    if (Clock::now() >= deadline) {
+      throw ClientError(ClientError::Kind::kTimeout, "no answer within the request timeout");
+    }
+    ensure_connected();
+    const size_t before = ready_.size();
+    pump(deadline);
+    if (ready_.size() == before && !connection_->broken && Clock::now() >= deadline) {
+      throw ClientError(ClientError::Kind::kTimeout, "no answer within the request timeout");
+    }
+  }
+}
+
+BatchResult Client::execute(const BatchBuilder& batch) {
+  return execute(batch, next_request_id());
+}
+
+BatchResult Client::execute(const BatchBuilder& batch, const Id128& request_id) {
+  ensure_connected();
+  send(batch, request_id);
+  Reply reply = wait_for(request_id);
+  if (auto* error = std::get_if<ErrorReply>(&reply.body)) {
+    throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
+  }
+  if (auto* result = std::get_if<BatchResult>(&reply.body)) {
+    return std::move(*result);
+  }
+  throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a command batch");
+}
+
+net::ServerStats Client::stats() {
+  ensure_connected();
+  thread_local flatbuffers::FlatBufferBuilder builder(128);
+  const Id128 request_id = next_request_id();
+  net::encode_stats_query(builder, request_id);
+  std::vector<uint8_t> frame;
+  net::append_frame(frame, net::finished_bytes(builder));
+  queue_frame(request_id, std::move(frame));
+  Reply reply = wait_for(request_id);
+  if (auto* stats = std::get_if<net::ServerStats>(&reply.body)) {
+    return std::move(*stats);
+  }
+  if (auto* error = std::get_if<ErrorReply>(&reply.body)) {
+    throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
+  }
+  throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a stats query");
+}
+
+}  // namespace tally::client

@@ -1,0 +1,138 @@
+// tally::client::Client: a connection to tallyd, for programs (the tally CLI, tally-load, the
+// tests). Connects and says Hello, then offers synchronous calls (execute, stats) and a
+// pipelined interface (send many, receive replies as they come).
+//
+// Retries are safe by construction: every request keeps its request id until answered; if
+// the connection drops, the client reconnects (with backoff) and sends every unanswered
+// request again with the same id, and the server's idempotency window makes a request that
+// was already applied answer with its original results instead of applying twice.
+//
+// Threads: one Client per thread; it is not shared. Nothing runs in the background: I/O
+// happens inside the calls (Boost.Asio, run with a deadline).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "engine/identifiers.h"
+#include "engine/protocol.h"
+#include "net/client/batch_builder.h"
+#include "net/messages.h"
+
+namespace tally::client {
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;
+  std::string client_name = "tally-client";
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds request_timeout{10'000};  // execute() and stats()
+  uint32_t reconnect_attempts = 5;                    // per lost connection; 0: never reconnect
+  std::chrono::milliseconds reconnect_backoff{100};   // doubled after each failed attempt
+};
+
+// The outcome of one command, as the server recorded it.
+struct CommandOutcome {
+  ResultCode code = ResultCode::Ok;
+  uint64_t sequence = 0;  // the event that recorded it
+  int64_t balance = 0;    // of the (source) account after it
+  uint64_t version = 0;
+  std::string account_id;  // OpenAccount: the id, generated or given
+  bool ok() const { return code == ResultCode::Ok; }
+};
+
+struct BatchResult {
+  std::vector<CommandOutcome> results;  // one per command, in order
+};
+
+// The server refused the whole request (malformed, over a limit, shutting down).
+struct ErrorReply {
+  ResultCode code = ResultCode::Ok;
+  std::string message;
+};
+
+struct Reply {
+  Id128 request_id;
+  std::variant<BatchResult, ErrorReply, net::ServerStats, net::ServerHello> body;
+};
+
+class ClientError : public std::runtime_error {
+ public:
+  enum class Kind { kConnect, kTimeout, kProtocol, kRefused };
+  ClientError(Kind kind, const std::string& message, ResultCode code = ResultCode::Ok)
+      : std::runtime_error(message), kind_(kind), code_(code) {}
+  Kind kind() const { return kind_; }
+  ResultCode code() const { return code_; }  // kRefused: the server's code
+
+ private:
+  Kind kind_;
+  ResultCode code_;
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // Connects and says Hello. Throws ClientError (kConnect, kTimeout, kProtocol).
+  void connect();
+  bool connected() const;
+  const net::ServerHello& server() const { return server_; }
+  // Drops the connection (tests use it to exercise retries); the next call reconnects.
+  void disconnect();
+
+  // Synchronous: sends `batch` and waits for its answer. Throws ClientError: kRefused with the
+  // server's code for an ErrorReply, kTimeout after request_timeout, kConnect when the
+  // connection cannot be restored.
+  BatchResult execute(const BatchBuilder& batch);
+  BatchResult execute(const BatchBuilder& batch, const Id128& request_id);
+  net::ServerStats stats();
+
+  // Pipelined: queues `batch` and returns its request id without waiting.
+  Id128 send(const BatchBuilder& batch);
+  void send(const BatchBuilder& batch, const Id128& request_id);
+  // The next reply, or nullopt if none came within `timeout`. Reconnects and resends what is
+  // unanswered if the connection dropped; throws ClientError(kConnect) if it cannot.
+  std::optional<Reply> receive(std::chrono::milliseconds timeout);
+  size_t in_flight() const { return unanswered_.size(); }
+
+  // A fresh request id: random per client, then counting.
+  Id128 next_request_id();
+  uint64_t reconnects() const { return reconnects_; }
+
+ private:
+  struct Connection;
+
+  void queue_frame(const Id128& request_id, std::vector<uint8_t> frame);
+  Reply wait_for(const Id128& request_id);
+  void ensure_connected();
+  void open_connection();
+  void hello();
+  void resend_unanswered();
+  // Runs I/O until a reply is decoded or the deadline passes; false at the deadline.
+  bool pump(std::chrono::steady_clock::time_point deadline);
+  std::optional<Reply> take_decoded();
+
+  ClientOptions options_;
+  std::unique_ptr<Connection> connection_;
+  net::ServerHello server_;
+  uint64_t id_high_ = 0;
+  uint64_t id_next_ = 1;
+  uint64_t reconnects_ = 0;
+  // Frames sent (or to send) and not yet answered, oldest first, to resend after a reconnect.
+  std::deque<Id128> unanswered_order_;
+  std::unordered_map<Id128, std::vector<uint8_t>, Id128Hash> unanswered_;
+  std::deque<Reply> ready_;  // decoded, not yet returned
+};
+
+}  // namespace tally::client

@@ -1,0 +1,262 @@
+// tallyd end to end: the real server on a loopback port, driven through tally::client::Client.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "net/client/client.h"
+#include "support/tallyd_process.h"
+
+namespace tally {
+namespace {
+
+using client::BatchBuilder;
+using client::BatchResult;
+using client::Client;
+using client::ClientError;
+using testing::TallydProcess;
+
+class TallydTest : public ::testing::Test {
+ protected:
+  void SetUp() override { data_ = testing::make_temporary_directory("tallyd-test") + "/data"; }
+  void TearDown() override {
+    server_.reset();
+    std::system(("rm -rf " + data_.substr(0, data_.rfind('/'))).c_str());
+  }
+  TallydProcess& start(std::vector<std::string> arguments = {}) {
+    server_ = std::make_unique<TallydProcess>(data_, std::move(arguments));
+    return *server_;
+  }
+  ResultCode code_of(Client& client, const BatchBuilder& batch) {
+    return client.execute(batch).results.at(0).code;
+  }
+
+  std::string data_;
+  std::unique_ptr<TallydProcess> server_;
+};
+
+TEST_F(TallydTest, HandshakeReportsVersionAndLimits) {
+  TallydProcess& server = start({"--max-in-flight", "77"});
+  Client client(server.client_options());
+  client.connect();
+  EXPECT_EQ(client.server().protocol_version, 1);
+  EXPECT_EQ(client.server().server_name, "tallyd");
+  EXPECT_FALSE(client.server().server_version.empty());
+  EXPECT_EQ(client.server().limits.max_frame_bytes, 1u << 20);
+  EXPECT_EQ(client.server().limits.max_batch_commands, 8190u);
+  EXPECT_EQ(client.server().limits.max_requests_in_flight, 77u);
+  EXPECT_EQ(client.server().limits.max_connections, 1024u);
+  EXPECT_NE(server.log().find("event=client_hello"), std::string::npos);
+}
+
+TEST_F(TallydTest, EveryCommandThroughTheWire) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+
+  const BatchResult opened = client.execute(BatchBuilder()
+                                                .open_account("alice", "Alice", "EUR",
+                                                              AccountType::Checking, 500, 1000)
+                                                .open_account("", "Generated", "EUR"));
+  ASSERT_EQ(opened.results.size(), 2u);
+  EXPECT_EQ(opened.results[0].code, ResultCode::Ok);
+  EXPECT_EQ(opened.results[0].account_id, "alice");
+  EXPECT_EQ(opened.results[0].balance, 1000);
+  EXPECT_EQ(opened.results[0].version, 1u);
+  EXPECT_EQ(opened.results[1].account_id, "tally:" + std::to_string(opened.results[1].sequence));
+  const std::string bob = opened.results[1].account_id;
+
+  const BatchResult deposited = client.execute(BatchBuilder().deposit("alice", 250));
+  EXPECT_EQ(deposited.results[0].code, ResultCode::Ok);
+  EXPECT_EQ(deposited.results[0].balance, 1250);
+  EXPECT_EQ(deposited.results[0].sequence, opened.results[1].sequence + 1);
+
+  EXPECT_EQ(client.execute(BatchBuilder().withdraw("alice", 1700)).results[0].balance, -450);
+  EXPECT_EQ(code_of(client, BatchBuilder().withdraw("alice", 51)), ResultCode::InsufficientFunds);
+  const BatchResult moved = client.execute(BatchBuilder().transfer("alice", bob, 50));
+  EXPECT_EQ(moved.results[0].code, ResultCode::Ok);
+  EXPECT_EQ(moved.results[0].balance, -500);
+
+  EXPECT_EQ(code_of(client, BatchBuilder().freeze(bob, "audit")), ResultCode::Ok);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit(bob, 1)), ResultCode::AccountFrozen);
+  EXPECT_EQ(code_of(client, BatchBuilder().unfreeze(bob)), ResultCode::Ok);
+  EXPECT_EQ(code_of(client, BatchBuilder().close(bob)), ResultCode::BalanceNotZero);
+  EXPECT_EQ(code_of(client, BatchBuilder().transfer(bob, "alice", 50)), ResultCode::Ok);
+  EXPECT_EQ(code_of(client, BatchBuilder().close(bob)), ResultCode::Ok);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit(bob, 1)), ResultCode::AccountClosed);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("nobody", 1)), ResultCode::AccountNotFound);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 0)), ResultCode::InvalidAmount);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 1, client::CommandOptions::expecting_version(99))),
+            ResultCode::VersionConflict);
+  EXPECT_EQ(code_of(client, BatchBuilder().open_account("x", "X", "euro")),
+            ResultCode::InvalidArgument);
+
+  const Id128 transaction{.low = 7, .high = 7};
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 5, client::CommandOptions::with_transaction(transaction))),
+            ResultCode::Ok);
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 5, client::CommandOptions::with_transaction(transaction))),
+            ResultCode::DuplicateTransaction);
+
+  const BatchResult atomic =
+      client.execute(BatchBuilder().deposit("alice", 10).withdraw("alice", 1'000'000).atomic());
+  EXPECT_EQ(atomic.results[0].code, ResultCode::LinkedCommandFailed);
+  EXPECT_EQ(atomic.results[1].code, ResultCode::InsufficientFunds);
+}
+
+TEST_F(TallydTest, ARequestIdReusedWithOtherCommandsIsRefusedPerCommand) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+  const Id128 request_id = client.next_request_id();
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 5), request_id).results[0].code,
+            ResultCode::Ok);
+  const BatchResult retried = client.execute(BatchBuilder().deposit("a", 5), request_id);
+  EXPECT_EQ(retried.results[0].code, ResultCode::Ok);
+  EXPECT_EQ(retried.results[0].balance, 5);  // the original answer, not a second deposit
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 6), request_id).results[0].code,
+            ResultCode::RequestIdReused);
+}
+
+TEST_F(TallydTest, RequestsOverTheBatchLimitGetAnErrorAndTheConnectionStaysUsable) {
+  TallydProcess& server = start({"--max-batch", "4"});
+  Client client(server.client_options());
+  client.connect();
+  BatchBuilder too_many;
+  for (int index = 0; index < 5; ++index) {
+    too_many.deposit("a", 1);
+  }
+  try {
+    client.execute(too_many);
+    FAIL() << "a batch over --max-batch was accepted";
+  } catch (const ClientError& error) {
+    EXPECT_EQ(error.kind(), ClientError::Kind::kRefused);
+    EXPECT_EQ(error.code(), ResultCode::LimitExceeded);
+  }
+  try {
+    client.execute(BatchBuilder());
+    FAIL() << "an empty batch was accepted";
+  } catch (const ClientError& error) {
+    EXPECT_EQ(error.code(), ResultCode::InvalidArgument);
+  }
+  EXPECT_EQ(code_of(client, BatchBuilder().open_account("a", "A", "EUR")), ResultCode::Ok);
+}
+
+TEST_F(TallydTest, PipelinedRequestsAreAllAnsweredByRequestId) {
+  TallydProcess& server = start({"--max-in-flight", "8"});
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+  std::vector<Id128> sent;
+  for (int index = 0; index < 500; ++index) {
+    sent.push_back(client.send(BatchBuilder().deposit("a", 1).deposit("a", 1)));
+  }
+  std::vector<Id128> answered;
+  while (answered.size() < sent.size()) {
+    const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
+    ASSERT_TRUE(reply.has_value()) << "only " << answered.size() << " answers";
+    const auto* result = std::get_if<BatchResult>(&reply->body);
+    ASSERT_NE(result, nullptr);
+    ASSERT_EQ(result->results.size(), 2u);
+    EXPECT_EQ(result->results[1].code, ResultCode::Ok);
+    answered.push_back(reply->request_id);
+  }
+  EXPECT_EQ(answered, sent);  // one connection, one logic thread: answers come in order
+  EXPECT_EQ(client.in_flight(), 0u);
+  EXPECT_EQ(client.execute(BatchBuilder().withdraw("a", 1)).results[0].balance, 999);
+}
+
+TEST_F(TallydTest, StatsCountCommandsRejectionsAndConnections) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR", AccountType::Checking, 0, 100));
+  client.execute(BatchBuilder().deposit("a", 20).withdraw("a", 5).withdraw("a", 1000));
+  const net::ServerStats stats = client.stats();
+  EXPECT_EQ(stats.requests, 2u);
+  EXPECT_EQ(stats.commands, 4u);
+  EXPECT_EQ(stats.rejections, 1u);
+  ASSERT_EQ(stats.rejections_by_reason.size(), 1u);
+  EXPECT_EQ(stats.rejections_by_reason[0].first, ResultCode::InsufficientFunds);
+  EXPECT_EQ(stats.rejections_by_reason[0].second, 1u);
+  EXPECT_EQ(stats.money_in, 120);
+  EXPECT_EQ(stats.money_out, 5);
+  EXPECT_EQ(stats.connections_open, 1u);
+  EXPECT_EQ(stats.connections_accepted, 1u);
+  EXPECT_EQ(stats.durable_sequence, 4u);
+  EXPECT_EQ(stats.journal_lag, 0u);
+}
+
+TEST_F(TallydTest, AnAcknowledgedCommandSurvivesKillNine) {
+  {
+    TallydProcess& server = start();
+    Client client(server.client_options());
+    client.connect();
+    client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+    EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 42)).results[0].code, ResultCode::Ok);
+    server.kill();
+  }
+  TallydProcess& restarted = start();
+  EXPECT_NE(restarted.log().find("events_replayed=2"), std::string::npos) << restarted.log();
+  Client client(restarted.client_options());
+  client.connect();
+  const BatchResult result = client.execute(BatchBuilder().withdraw("a", 2));
+  EXPECT_EQ(result.results[0].balance, 40);
+  EXPECT_EQ(result.results[0].sequence, 3u);
+}
+
+TEST_F(TallydTest, ARetryAfterADroppedConnectionAppliesOnce) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+  // Sent, then the connection drops before the answer is read: the client cannot know
+  // whether it applied. It reconnects and sends the same request id again.
+  const Id128 request_id = client.send(BatchBuilder().deposit("a", 10));
+  const std::optional<client::Reply> ignored = client.receive(std::chrono::milliseconds(0));
+  (void)ignored;
+  client.disconnect();
+  const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->request_id, request_id);
+  EXPECT_EQ(client.reconnects(), 1u);
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, 11);
+  EXPECT_EQ(client.stats().commands, 3u);  // open, the deposit once, the last deposit
+}
+
+TEST_F(TallydTest, SigtermFinishesThePipelineAndExitsZero) {
+  TallydProcess& server = start();
+  {
+    Client client(server.client_options());
+    client.connect();
+    client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+    for (int index = 0; index < 200; ++index) {
+      client.send(BatchBuilder().deposit("a", 1));
+    }
+    while (client.in_flight() > 0) {
+      ASSERT_TRUE(client.receive(std::chrono::seconds(10)).has_value());
+    }
+  }
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+  EXPECT_NE(server.log().find("event=stopped"), std::string::npos);
+  TallydProcess& restarted = start();
+  Client client(restarted.client_options());
+  client.connect();
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, 201);
+}
+
+TEST_F(TallydTest, BadFlagsExitTwoWithAReason) {
+  const std::string command = std::string(TALLY_TALLYD_PATH) + " --ring-capacity 1000 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[512] = {};
+  const size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, pipe);
+  const int status = ::pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(std::string(buffer, read).find("ring_capacity must be a power of two"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tally
