@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, and runs every test.
 #   1. Release build (with always-on invariants), every test through ctest;
-#   2. ThreadSanitizer build of the pipeline's concurrency tests, a job of its own;
+#   2. ThreadSanitizer build of the pipeline's concurrency tests and of tallyd end to end;
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build of every test.
 # TALLY_TEST_STAGES picks stages (default "release tsan asan"). Build trees: build-test-*.
 set -euo pipefail
@@ -32,8 +32,11 @@ for stage in $stages; do
       ;;
     tsan)
       configure_and_build build-test-tsan RelWithDebInfo thread pipeline_tests OFF
+      cmake --build build-test-tsan -j"$jobs" --target net_tests
+      # tallyd inherits TSAN_OPTIONS; its reports land in its log, which the tests check.
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
-        ctest --test-dir build-test-tsan --output-on-failure -R 'EventRing|Pipeline|Recovery|Snapshotter'
+        ctest --test-dir build-test-tsan --output-on-failure \
+        -R 'EventRing|Pipeline|Recovery|Snapshotter|Tallyd|Connection'
       ;;
     asan)
       configure_and_build build-test-asan Debug "address,undefined" all OFF

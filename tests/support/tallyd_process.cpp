@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -72,7 +74,18 @@ TallydProcess::TallydProcess(std::string data_directory, std::vector<std::string
   throw std::runtime_error("tallyd did not listen within 30 s:\n" + log());
 }
 
-TallydProcess::~TallydProcess() { kill(); }
+TallydProcess::~TallydProcess() {
+  kill();
+  // A sanitizer build of tallyd reports into its log; a report is a test failure.
+  const std::string text = log();
+  for (const char* marker : {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer",
+                             "runtime error:"}) {
+    if (text.find(marker) != std::string::npos) {
+      ADD_FAILURE() << "tallyd reported a sanitizer finding:\n" << text;
+      break;
+    }
+  }
+}
 
 client::ClientOptions TallydProcess::client_options(const std::string& name) const {
   client::ClientOptions options;

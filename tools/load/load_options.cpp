@@ -1,0 +1,43 @@
+#include "tools/load/load_options.h"
+
+namespace tally::load {
+
+std::string LoadOptions::validate() const {
+  if (duration_seconds <= 0) {
+    return "--duration must be positive";
+  }
+  if (connections < 1 || connections > 1024) {
+    return "--connections must be between 1 and 1024";
+  }
+  if (accounts < 2) {
+    return "--accounts must be at least 2 (transfers need two)";
+  }
+  if (min_amount < 1 || max_amount < min_amount) {
+    return "--min-amount must be at least 1 and at most --max-amount";
+  }
+  if (initial_deposit < 0) {
+    return "--initial-deposit must not be negative";
+  }
+  if (hot_account_ratio <= 0 || hot_account_ratio > 1 || hot_selection_rate < 0 ||
+      hot_selection_rate > 1) {
+    return "--hot-account-ratio must be in (0, 1] and --hot-selection-rate in [0, 1]";
+  }
+  if (deposit_weight + withdraw_weight + transfer_weight + read_weight + open_weight == 0) {
+    return "at least one command weight must be positive";
+  }
+  if (read_weight != 0) {
+    return "--read-weight: this server has no queries yet (they arrive with the read side)";
+  }
+  if (batch < 1 || pipeline < 1) {
+    return "--batch and --pipeline must be at least 1";
+  }
+  if (rate < 0) {
+    return "--rate must not be negative";
+  }
+  if (currency.size() != 3) {
+    return "--currency must be a three-letter ISO 4217 code";
+  }
+  return {};
+}
+
+}  // namespace tally::load

@@ -1,0 +1,38 @@
+// LoadOptions: what tally-load is asked to do (see `tally-load --help`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tally::load {
+
+struct LoadOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;
+  double duration_seconds = 10.0;
+  uint32_t connections = 4;
+  uint32_t accounts = 10'000;
+  int64_t initial_deposit = 1'000'000;
+  int64_t min_amount = 1;
+  int64_t max_amount = 1'000;
+  double hot_account_ratio = 0.1;   // this fraction of the accounts is "hot"...
+  double hot_selection_rate = 0.8;  // ...and gets this fraction of the picks
+  uint32_t deposit_weight = 40;
+  uint32_t withdraw_weight = 30;
+  uint32_t transfer_weight = 25;
+  uint32_t read_weight = 0;
+  uint32_t open_weight = 5;
+  uint32_t batch = 64;    // commands per request
+  uint32_t pipeline = 8;  // requests in flight per connection (closed loop)
+  double rate = 0;        // commands/s over all connections; 0: closed loop, as fast as answered
+  std::string currency = "EUR";
+  std::string account_prefix;  // empty: a random one, so runs never collide
+  uint64_t seed = 0;           // 0: random
+  bool json = false;
+  bool progress = true;
+
+  // Empty if consistent, else what is wrong.
+  std::string validate() const;
+};
+
+}  // namespace tally::load

@@ -1,0 +1,142 @@
+#include "tools/load/load_report.h"
+
+#include <cstdio>
+#include <string>
+
+#include "engine/protocol.h"
+
+namespace tally::load {
+namespace {
+
+std::string code_name(size_t code) {
+  const char* name = protocol::EnumNameResultCode(static_cast<ResultCode>(code));
+  return name != nullptr && *name != '\0' ? name : "code" + std::to_string(code);
+}
+
+double milliseconds(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1e6; }
+
+// 1234567 -> "1,234,567": figures people compare at a glance.
+std::string grouped(uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string result;
+  for (size_t index = 0; index < digits.size(); ++index) {
+    if (index != 0 && (digits.size() - index) % 3 == 0) {
+      result.push_back(',');
+    }
+    result.push_back(digits[index]);
+  }
+  return result;
+}
+
+std::string json_string(const std::string& text) {
+  std::string quoted = "\"";
+  for (const char character : text) {
+    if (character == '"' || character == '\\') {
+      quoted += '\\';
+      quoted += character;
+    } else if (static_cast<unsigned char>(character) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", character);
+      quoted += escaped;
+    } else {
+      quoted += character;
+    }
+  }
+  return quoted + "\"";
+}
+
+}  // namespace
+
+TotalsCheck check_totals(const net::ServerStats& before, const net::ServerStats& after,
+                         const WorkerTally& tally) {
+  TotalsCheck check;
+  check.performed = true;
+  const uint64_t server_commands =
+      (after.commands - before.commands) + (after.replayed_answers - before.replayed_answers);
+  const int64_t server_in = after.money_in - before.money_in;
+  const int64_t server_out = after.money_out - before.money_out;
+  check.passed =
+      server_commands == tally.commands && server_in == tally.money_in && server_out == tally.money_out;
+  check.detail = "server: " + std::to_string(server_commands) + " commands, money in " +
+                 std::to_string(server_in) + ", out " + std::to_string(server_out) +
+                 "; acknowledged: " + std::to_string(tally.commands) + " commands, money in " +
+                 std::to_string(tally.money_in) + ", out " + std::to_string(tally.money_out);
+  return check;
+}
+
+void print_text(const LoadReport& report) {
+  const LoadOptions& options = report.options;
+  const WorkerTally& tally = report.tally;
+  const LatencyHistogram& latency = tally.latency;
+  std::printf("tally-load: %u connections, batch %u, %s, %.1f s\n", options.connections,
+              options.batch,
+              options.rate > 0 ? ("open loop at " + grouped(static_cast<uint64_t>(options.rate)) +
+                                  " commands/s").c_str()
+                               : ("closed loop, pipeline " + std::to_string(options.pipeline)).c_str(),
+              report.seconds);
+  std::printf("throughput: %s commands/s acknowledged (%s requests/s); %s commands in all\n",
+              grouped(static_cast<uint64_t>(static_cast<double>(tally.commands) / report.seconds)).c_str(),
+              grouped(static_cast<uint64_t>(static_cast<double>(tally.requests) / report.seconds)).c_str(),
+              grouped(tally.commands).c_str());
+  std::printf(
+      "latency per request (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n",
+      milliseconds(latency.value_at(0.5)), milliseconds(latency.value_at(0.9)),
+      milliseconds(latency.value_at(0.99)), milliseconds(latency.value_at(0.999)),
+      milliseconds(latency.max()), latency.mean() / 1e6);
+  std::printf("results:");
+  for (size_t code = 0; code < tally.results_by_code.size(); ++code) {
+    if (tally.results_by_code[code] != 0) {
+      std::printf(" %s %s;", code_name(code).c_str(), grouped(tally.results_by_code[code]).c_str());
+    }
+  }
+  std::printf(" refused requests %s\n", grouped(tally.refused_requests).c_str());
+  if (tally.reconnects != 0 || tally.late_sends != 0) {
+    std::printf("reconnects: %s; late sends (open loop): %s\n", grouped(tally.reconnects).c_str(),
+                grouped(tally.late_sends).c_str());
+  }
+  if (report.check.performed) {
+    std::printf("check: %s (%s)\n", report.check.passed ? "server totals match" : "MISMATCH",
+                report.check.detail.c_str());
+  }
+  if (!tally.failure.empty()) {
+    std::printf("failure: %s\n", tally.failure.c_str());
+  }
+}
+
+void print_json(const LoadReport& report) {
+  const LoadOptions& options = report.options;
+  const WorkerTally& tally = report.tally;
+  const LatencyHistogram& latency = tally.latency;
+  std::printf("{\"connections\":%u,\"batch\":%u,\"pipeline\":%u,\"rate\":%.0f,\"seconds\":%.3f,",
+              options.connections, options.batch, options.pipeline, options.rate, report.seconds);
+  std::printf("\"commands\":%llu,\"requests\":%llu,\"commands_per_second\":%.0f,",
+              static_cast<unsigned long long>(tally.commands),
+              static_cast<unsigned long long>(tally.requests),
+              static_cast<double>(tally.commands) / report.seconds);
+  std::printf(
+      "\"latency_ns\":{\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p999\":%llu,\"max\":%llu,"
+      "\"mean\":%.0f},",
+      static_cast<unsigned long long>(latency.value_at(0.5)),
+      static_cast<unsigned long long>(latency.value_at(0.9)),
+      static_cast<unsigned long long>(latency.value_at(0.99)),
+      static_cast<unsigned long long>(latency.value_at(0.999)),
+      static_cast<unsigned long long>(latency.max()), latency.mean());
+  std::printf("\"results\":{");
+  const char* separator = "";
+  for (size_t code = 0; code < tally.results_by_code.size(); ++code) {
+    if (tally.results_by_code[code] != 0) {
+      std::printf("%s\"%s\":%llu", separator, code_name(code).c_str(),
+                  static_cast<unsigned long long>(tally.results_by_code[code]));
+      separator = ",";
+    }
+  }
+  std::printf("},\"refused_requests\":%llu,\"reconnects\":%llu,\"late_sends\":%llu,",
+              static_cast<unsigned long long>(tally.refused_requests),
+              static_cast<unsigned long long>(tally.reconnects),
+              static_cast<unsigned long long>(tally.late_sends));
+  std::printf("\"check\":%s,\"failure\":%s}\n",
+              !report.check.performed ? "null" : (report.check.passed ? "\"passed\"" : "\"failed\""),
+              tally.failure.empty() ? "null" : json_string(tally.failure).c_str());
+}
+
+}  // namespace tally::load

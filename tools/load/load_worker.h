@@ -1,0 +1,93 @@
+// LoadWorker: one connection's share of the load, on its own thread. It keeps `pipeline`
+// requests in flight (closed loop), or sends on a fixed schedule (open loop, --rate) and
+// measures each answer from the moment its request was due, not from when it could be sent,
+// so a stalled server shows as latency instead of hiding it (coordinated omission).
+//
+// It tallies what the acknowledged results imply (commands, result codes, money in and out),
+// for the end-of-run check against the server's own counters.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/identifiers.h"
+#include "net/client/client.h"
+#include "net/server/server_counters.h"
+#include "tools/load/latency_histogram.h"
+#include "tools/load/load_options.h"
+
+namespace tally::load {
+
+// Updated by workers as answers arrive; read once a second for the progress line.
+struct LiveCounters {
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> refused{0};
+};
+
+struct WorkerTally {
+  LatencyHistogram latency;  // request round trips, nanoseconds
+  uint64_t requests = 0;
+  uint64_t commands = 0;
+  std::array<uint64_t, net::kResultCodeSlots> results_by_code{};
+  uint64_t refused_requests = 0;  // answered with an Error (nothing applied)
+  int64_t money_in = 0;           // acknowledged deposits and initial deposits
+  int64_t money_out = 0;          // acknowledged withdrawals
+  uint64_t reconnects = 0;
+  uint64_t late_sends = 0;  // open loop: sends that went out after they were due
+  std::string failure;      // the connection could not be kept; the run is invalid
+
+  void merge(const WorkerTally& other);
+};
+
+class LoadWorker {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  LoadWorker(const LoadOptions& options, uint32_t index, const std::vector<std::string>& accounts,
+             LiveCounters& live);
+
+  // Runs until `end`, then waits (up to 30 s) for what is still in flight.
+  void run(Clock::time_point start, Clock::time_point end);
+  const WorkerTally& tally() const { return tally_; }
+
+ private:
+  enum class Kind : uint8_t { kDeposit, kWithdraw, kTransfer, kOpen };
+  struct SentCommand {
+    Kind kind;
+    int64_t amount;
+  };
+  struct InFlight {
+    Clock::time_point due;
+    std::vector<SentCommand> commands;
+  };
+
+  void send_one(Clock::time_point due);
+  void receive_one(std::chrono::milliseconds timeout);
+  void account_for(const client::Reply& reply);
+  const std::string& pick_account();
+  Kind pick_kind();
+  int64_t pick_amount();
+
+  const LoadOptions& options_;
+  uint32_t index_;
+  const std::vector<std::string>& accounts_;
+  LiveCounters& live_;
+  client::Client client_;
+  std::mt19937_64 random_;
+  uint32_t hot_accounts_;
+  uint32_t weight_total_;
+  uint64_t opened_ = 0;
+  client::BatchBuilder batch_;
+  std::string opened_id_;
+  std::unordered_map<Id128, InFlight, Id128Hash> in_flight_;
+  WorkerTally tally_;
+};
+
+}  // namespace tally::load

@@ -1,0 +1,230 @@
+// tally-load: a workload generator for tallyd. Opens --accounts accounts, then drives a mix of
+// deposits, withdrawals, transfers and openings over --connections connections for
+// --duration seconds, closed loop (--pipeline requests in flight each) or open loop (--rate).
+// Prints a progress line every second, then throughput, latency percentiles, results by code
+// and a check that the server's totals match what the acknowledged commands imply.
+// Exit codes: 0 done and consistent; 1 the check failed or a connection was lost for good;
+// 2 bad options; 4 cannot reach the server.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "net/client/client.h"
+#include "tools/load/load_options.h"
+#include "tools/load/load_report.h"
+#include "tools/load/load_worker.h"
+
+namespace {
+
+using namespace tally;
+using namespace tally::load;
+using Clock = std::chrono::steady_clock;
+
+void add_options(CLI::App& app, LoadOptions& options) {
+  app.add_option("--host", options.host, "Server address")->capture_default_str();
+  app.add_option("--port", options.port, "Server port")->capture_default_str();
+  app.add_option("--duration", options.duration_seconds, "Seconds of load")->capture_default_str();
+  app.add_option("--connections", options.connections, "Connections, one thread each")
+      ->capture_default_str();
+  app.add_option("--accounts", options.accounts, "Accounts opened before the run")
+      ->capture_default_str();
+  app.add_option("--initial-deposit", options.initial_deposit,
+                 "Minor units each account opens with")
+      ->capture_default_str();
+  app.add_option("--min-amount", options.min_amount, "Smallest amount moved (minor units)")
+      ->capture_default_str();
+  app.add_option("--max-amount", options.max_amount, "Largest amount moved (minor units)")
+      ->capture_default_str();
+  app.add_option("--hot-account-ratio", options.hot_account_ratio,
+                 "Fraction of the accounts that is hot")
+      ->capture_default_str();
+  app.add_option("--hot-selection-rate", options.hot_selection_rate,
+                 "Fraction of account picks that go to the hot accounts")
+      ->capture_default_str();
+  app.add_option("--deposit-weight", options.deposit_weight)->capture_default_str();
+  app.add_option("--withdraw-weight", options.withdraw_weight)->capture_default_str();
+  app.add_option("--transfer-weight", options.transfer_weight)->capture_default_str();
+  app.add_option("--read-weight", options.read_weight,
+                 "Queries; needs a server with the read side")
+      ->capture_default_str();
+  app.add_option("--open-weight", options.open_weight, "New accounts opened during the run")
+      ->capture_default_str();
+  app.add_option("--batch", options.batch, "Commands per request")->capture_default_str();
+  app.add_option("--pipeline", options.pipeline, "Requests in flight per connection")
+      ->capture_default_str();
+  app.add_option("--rate", options.rate,
+                 "Open loop: commands/s over all connections, sent on schedule whatever the "
+                 "answers do; latency counts from when a request was due (0: closed loop)")
+      ->capture_default_str();
+  app.add_option("--currency", options.currency)->capture_default_str();
+  app.add_option("--account-prefix", options.account_prefix,
+                 "Account id prefix (default: random per run)");
+  app.add_option("--seed", options.seed, "Random seed (0: random)")->capture_default_str();
+  app.add_flag("--json", options.json, "One JSON object on stdout instead of text");
+}
+
+client::ClientOptions setup_client_options(const LoadOptions& options) {
+  client::ClientOptions client;
+  client.host = options.host;
+  client.port = options.port;
+  client.client_name = "tally-load/setup";
+  return client;
+}
+
+void show_progress(const LoadOptions& options, const char* phase, uint64_t done, uint64_t total) {
+  if (options.progress) {
+    std::fprintf(stderr, "\r%s: %llu / %llu", phase, static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total));
+  }
+}
+
+// Opens every account with its initial deposit, a full batch per request, a few in flight.
+std::vector<std::string> open_accounts(const LoadOptions& options, client::Client& client) {
+  std::vector<std::string> accounts;
+  accounts.reserve(options.accounts);
+  for (uint32_t index = 0; index < options.accounts; ++index) {
+    accounts.push_back(options.account_prefix + std::to_string(index));
+  }
+  const uint32_t batch_size = std::max<uint32_t>(1, std::min(client.server().limits.max_batch_commands, 4096u));
+  client::BatchBuilder batch;
+  size_t next = 0;
+  uint64_t opened = 0;
+  while (opened < accounts.size()) {
+    while (next < accounts.size() && client.in_flight() < 8) {
+      batch.clear();
+      for (uint32_t count = 0; count < batch_size && next < accounts.size(); ++count, ++next) {
+        batch.open_account(accounts[next], "tally-load", options.currency, AccountType::Checking,
+                           0, options.initial_deposit);
+      }
+      client.send(batch);
+    }
+    const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(30));
+    if (!reply) {
+      throw client::ClientError(client::ClientError::Kind::kTimeout, "opening accounts timed out");
+    }
+    const auto* result = std::get_if<client::BatchResult>(&reply->body);
+    if (result == nullptr) {
+      throw client::ClientError(client::ClientError::Kind::kRefused, "opening accounts refused");
+    }
+    for (const client::CommandOutcome& outcome : result->results) {
+      if (!outcome.ok()) {
+        throw client::ClientError(client::ClientError::Kind::kRefused,
+                                  "opening an account failed with code " +
+                                      std::to_string(static_cast<int>(outcome.code)),
+                                  outcome.code);
+      }
+    }
+    opened += result->results.size();
+    show_progress(options, "opening accounts", opened, accounts.size());
+  }
+  if (options.progress) {
+    std::fprintf(stderr, "\n");
+  }
+  return accounts;
+}
+
+// One line a second until the workers finish.
+void report_progress(const LoadOptions& options, const LiveCounters& live,
+                     const std::atomic<bool>& finished, Clock::time_point start) {
+  uint64_t last_commands = 0;
+  Clock::time_point last = start;
+  while (!finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const Clock::time_point now = Clock::now();
+    if (now - last < std::chrono::seconds(1) || !options.progress) {
+      continue;
+    }
+    const uint64_t commands = live.commands.load(std::memory_order_relaxed);
+    const double seconds = std::chrono::duration<double>(now - last).count();
+    std::fprintf(stderr, "[%5.1fs] %10.0f commands/s  %12llu commands  %llu refused\n",
+                 std::chrono::duration<double>(now - start).count(),
+                 static_cast<double>(commands - last_commands) / seconds,
+                 static_cast<unsigned long long>(commands),
+                 static_cast<unsigned long long>(live.refused.load(std::memory_order_relaxed)));
+    last_commands = commands;
+    last = now;
+  }
+}
+
+int run(LoadOptions& options) {
+  client::Client setup(setup_client_options(options));
+  setup.connect();
+  const std::vector<std::string> accounts = open_accounts(options, setup);
+  const net::ServerStats before = setup.stats();
+
+  LiveCounters live;
+  std::vector<std::unique_ptr<LoadWorker>> workers;
+  for (uint32_t index = 0; index < options.connections; ++index) {
+    workers.push_back(std::make_unique<LoadWorker>(options, index, accounts, live));
+  }
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point end =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(options.duration_seconds));
+  std::atomic<bool> finished{false};
+  std::thread progress(report_progress, std::cref(options), std::cref(live), std::cref(finished),
+                       start);
+  std::vector<std::thread> threads;
+  for (auto& worker : workers) {
+    threads.emplace_back([&worker, start, end] { worker->run(start, end); });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  finished.store(true);
+  progress.join();
+
+  LoadReport report{.options = options, .seconds = seconds, .tally = {}, .check = {}};
+  for (const auto& worker : workers) {
+    report.tally.merge(worker->tally());
+  }
+  if (report.tally.failure.empty()) {
+    report.check = check_totals(before, setup.stats(), report.tally);
+  }
+  options.json ? print_json(report) : print_text(report);
+  return report.tally.failure.empty() && report.check.passed ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  LoadOptions options;
+  CLI::App app("tally-load: drives tallyd with a configurable mix of commands and reports "
+               "throughput, latency and a consistency check",
+               "tally-load");
+  add_options(app, options);
+  app.footer("Exit codes: 0 done and consistent, 1 check failed or connection lost, 2 bad "
+             "options, 4 cannot reach the server.");
+  CLI11_PARSE(app, argc, argv);
+  if (const std::string problem = options.validate(); !problem.empty()) {
+    std::fprintf(stderr, "tally-load: %s\n", problem.c_str());
+    return 2;
+  }
+  std::random_device random;
+  if (options.seed == 0) {
+    options.seed = (static_cast<uint64_t>(random()) << 32) | random();
+  }
+  if (options.account_prefix.empty()) {
+    char prefix[32];
+    std::snprintf(prefix, sizeof(prefix), "load-%08llx-",
+                  static_cast<unsigned long long>(options.seed & 0xffffffffULL));
+    options.account_prefix = prefix;
+  }
+  options.progress = ::isatty(STDERR_FILENO) != 0 || !options.json;
+  try {
+    return run(options);
+  } catch (const client::ClientError& error) {
+    std::fprintf(stderr, "tally-load: %s\n", error.what());
+    return error.kind() == client::ClientError::Kind::kConnect ? 4 : 1;
+  }
+}
