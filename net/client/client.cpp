@@ -76,6 +76,7 @@ struct Client::Connection {
   size_t read_end = 0;
   std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
   std::vector<uint8_t> writing;   // handed to the write in progress
+  std::vector<uint8_t> aligned;   // the message being decoded, copied to an aligned buffer
   bool reading = false;
   bool broken = false;
   std::string problem;
@@ -141,10 +142,11 @@ struct Client::Connection {
         }
         return;
       }
-      const std::span<const uint8_t> message(read_buffer.data() + read_begin + net::kFrameHeaderBytes,
-                                             length);
+      // FlatBuffers reads the message in place and needs it aligned; in the stream it is not.
+      const uint8_t* message = read_buffer.data() + read_begin + net::kFrameHeaderBytes;
+      aligned.assign(message, message + length);
       read_begin += net::kFrameHeaderBytes + length;
-      const protocol::Response* response = net::verify_response(message);
+      const protocol::Response* response = net::verify_response(aligned);
       if (response == nullptr) {
         fail("the server sent a malformed response");
         return;

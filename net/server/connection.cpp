@@ -170,39 +170,46 @@ void Connection::process_frames() {
 }
 
 Connection::FrameOutcome Connection::handle_frame(std::span<const uint8_t> frame) {
+  // Every frame is copied into an ingress batch first: FlatBuffers needs its buffer aligned,
+  // which a frame inside the read buffer is not, and a command batch travels in it anyway.
+  IngressBatch* batch = context_.ingress.acquire();
+  if (batch == nullptr) {
+    return FrameOutcome::kRetryLater;  // every batch is in flight: wait, drop nothing
+  }
+  batch->frame.assign(frame.begin(), frame.end());
+  return dispatch(batch);
+}
+
+// Owns `batch`: submits it to the engine or releases it.
+Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
   const uint32_t max_commands = context_.config.pipeline.ingress.max_batch_commands;
-  const RequestVerdict verdict = verify_request(frame, max_commands);
+  const RequestVerdict verdict = verify_request(batch->frame, max_commands);
+  FrameOutcome outcome = FrameOutcome::kDone;
   if (!verdict.ok()) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(verdict.request, verdict.code, verdict.problem);
     if (!handshaken_) {
       close_after_flush("malformed first request");
-      return FrameOutcome::kClose;
+      outcome = FrameOutcome::kClose;
     }
-    return FrameOutcome::kDone;
-  }
-  const protocol::Request& request = *verdict.request;
-  if (request.body_type() == protocol::RequestBody::Hello) {
-    return handle_hello(request);
-  }
-  if (!handshaken_) {
+  } else if (verdict.request->body_type() == protocol::RequestBody::Hello) {
+    outcome = handle_hello(*verdict.request);
+  } else if (!handshaken_) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    refuse(&request, ResultCode::InvalidArgument, "the first request must be a Hello");
+    refuse(verdict.request, ResultCode::InvalidArgument, "the first request must be a Hello");
     close_after_flush("no Hello");
-    return FrameOutcome::kClose;
+    outcome = FrameOutcome::kClose;
+  } else if (verdict.request->body_type() == protocol::RequestBody::CommandBatch) {
+    return handle_batch(*verdict.request, batch);
+  } else if (verdict.request->body_type() == protocol::RequestBody::StatsQuery) {
+    encode_stats_result(builder_, to_id128(verdict.request->request_id()), context_.stats());
+    send(finished_bytes(builder_));
+  } else {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(verdict.request, ResultCode::InvalidArgument, "unknown request type");
   }
-  switch (request.body_type()) {
-    case protocol::RequestBody::CommandBatch:
-      return handle_batch(request, frame);
-    case protocol::RequestBody::StatsQuery:
-      encode_stats_result(builder_, to_id128(request.request_id()), context_.stats());
-      send(finished_bytes(builder_));
-      return FrameOutcome::kDone;
-    default:
-      context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-      refuse(&request, ResultCode::InvalidArgument, "unknown request type");
-      return FrameOutcome::kDone;
-  }
+  context_.ingress.release(batch);
+  return outcome;
 }
 
 Connection::FrameOutcome Connection::handle_hello(const protocol::Request& request) {
@@ -217,40 +224,33 @@ Connection::FrameOutcome Connection::handle_hello(const protocol::Request& reque
   return FrameOutcome::kDone;
 }
 
+// Owns `batch`, which holds `request`: submits it to the engine or releases it.
 Connection::FrameOutcome Connection::handle_batch(const protocol::Request& request,
-                                                  std::span<const uint8_t> frame) {
+                                                  IngressBatch* batch) {
   Ingress& ingress = context_.ingress;
   const RequestVerdict verdict =
       check_command_batch(request, context_.config.pipeline.ingress.max_batch_commands);
   if (!verdict.ok()) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(&request, verdict.code, verdict.problem);
+    ingress.release(batch);
     return FrameOutcome::kDone;
   }
-  if (ingress.is_closed()) {
-    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    refuse(&request, ResultCode::Unavailable, "the server is shutting down; nothing was applied");
-    return FrameOutcome::kDone;
-  }
-  IngressBatch* batch = ingress.acquire();
-  if (batch == nullptr) {
-    return FrameOutcome::kRetryLater;  // every batch is in flight: wait, drop nothing
-  }
-  batch->frame.assign(frame.begin(), frame.end());
   batch->origin = token_;
   const ResultCode result = ingress.submit_verified(batch);
   if (result == ResultCode::Ok) {
     ++in_flight_;
     return FrameOutcome::kDone;
   }
-  ingress.release(batch);
   if (result == ResultCode::Unavailable && !ingress.is_closed()) {
-    return FrameOutcome::kRetryLater;
+    ingress.release(batch);
+    return FrameOutcome::kRetryLater;  // the queue is full: wait, drop nothing
   }
   context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
   refuse(&request, result,
          result == ResultCode::Unavailable ? "the server is shutting down; nothing was applied"
                                            : "the request was refused");
+  ingress.release(batch);
   return FrameOutcome::kDone;
 }
 

@@ -56,8 +56,9 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   void read_more();
   void process_frames();
   FrameOutcome handle_frame(std::span<const uint8_t> frame);
+  FrameOutcome dispatch(IngressBatch* batch);
   FrameOutcome handle_hello(const protocol::Request& request);
-  FrameOutcome handle_batch(const protocol::Request& request, std::span<const uint8_t> frame);
+  FrameOutcome handle_batch(const protocol::Request& request, IngressBatch* batch);
   void refuse(const protocol::Request* request, ResultCode code, std::string_view message);
   void send(std::span<const uint8_t> message);
   void flush();
