@@ -12,7 +12,7 @@ Replier::Replier(ResponseRouter& router, ServerCounters& counters)
   framed_.reserve(4096);
 }
 
-void Replier::on_event(const Event& event, int64_t position, bool end_of_batch) {
+void Replier::on_event(const Event& event, int64_t, bool) {
   if (event.command_index == 0) {
     builder_.Clear();
     results_.clear();
@@ -27,9 +27,6 @@ void Replier::on_event(const Event& event, int64_t position, bool end_of_batch) 
   if (event.is_last_in_request()) {
     answer(event);
   }
-  if (end_of_batch) {
-    publish_counters(position);
-  }
 }
 
 void Replier::count(const Event& event) {
@@ -40,9 +37,13 @@ void Replier::count(const Event& event) {
   ++commands_;
   switch (event.type) {
     case EventType::CommandRejected:
+    {
       ++rejections_;
-      ++rejections_by_reason_[static_cast<size_t>(event.code) % kResultCodeSlots];
+      const size_t code = static_cast<size_t>(event.code) % kResultCodeSlots;
+      counters_.rejections_by_reason[code].store(++rejections_by_reason_[code],
+                                                 std::memory_order_relaxed);
       break;
+    }
     case EventType::AccountOpened:
     case EventType::Deposited:
       money_in_ += event.amount;
@@ -66,23 +67,19 @@ void Replier::answer(const Event& last) {
                   protocol::RequestIdentifier());
   framed_.clear();
   append_frame(framed_, finished_bytes(builder_));
+  // Counters first: a client that reads stats after its answer sees its commands counted.
+  publish_counters();
   router_.deliver(last.origin, framed_, 1);
 }
 
-void Replier::publish_counters(int64_t position) {
+void Replier::publish_counters() {
   constexpr auto kRelaxed = std::memory_order_relaxed;
   counters_.requests_answered.store(requests_answered_, kRelaxed);
   counters_.commands.store(commands_, kRelaxed);
   counters_.rejections.store(rejections_, kRelaxed);
-  for (size_t code = 0; code < kResultCodeSlots; ++code) {
-    if (rejections_by_reason_[code] != 0) {
-      counters_.rejections_by_reason[code].store(rejections_by_reason_[code], kRelaxed);
-    }
-  }
   counters_.replayed_answers.store(replayed_answers_, kRelaxed);
   counters_.money_in.store(money_in_, kRelaxed);
   counters_.money_out.store(money_out_, kRelaxed);
-  counters_.answered_position.store(position, kRelaxed);
 }
 
 }  // namespace tally::net

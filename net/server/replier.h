@@ -29,7 +29,7 @@ class Replier : public EventHandler {
  private:
   void count(const Event& event);
   void answer(const Event& last);
-  void publish_counters(int64_t position);
+  void publish_counters();
 
   ResponseRouter& router_;
   ServerCounters& counters_;
@@ -37,7 +37,8 @@ class Replier : public EventHandler {
   std::vector<flatbuffers::Offset<protocol::CommandResult>> results_;
   std::vector<uint8_t> framed_;
 
-  // Running totals, published to counters_ at the end of each group of entries.
+  // Running totals (this thread is their only writer), published to counters_ before each
+  // answer goes out.
   uint64_t requests_answered_ = 0;
   uint64_t commands_ = 0;
   uint64_t rejections_ = 0;

@@ -1,7 +1,8 @@
 // ServerCounters: what `tally stats` reports, counted where it happens. Fields the replier
-// owns are written by its thread alone (relaxed stores of its running totals); the others are
-// incremented by network threads. Readers (the stats request) take relaxed loads: each
-// counter is exact, a set of them is not one instant.
+// owns are written by its thread alone (relaxed stores of its running totals, made before the
+// answer that they count goes out); the others are incremented by network threads. Readers
+// (the stats request) take relaxed loads: each counter is exact, a set of them is not one
+// instant.
 #pragma once
 
 #include <array>
@@ -21,7 +22,6 @@ struct ServerCounters {
   std::atomic<uint64_t> replayed_answers{0};
   std::atomic<int64_t> money_in{0};
   std::atomic<int64_t> money_out{0};
-  std::atomic<int64_t> answered_position{-1};  // ring position of the last entry answered
 
   // Network threads.
   std::atomic<uint64_t> requests_refused{0};

@@ -28,6 +28,7 @@ struct LoadOptions {
   std::string currency = "EUR";
   std::string account_prefix;  // empty: a random one, so runs never collide
   uint64_t seed = 0;           // 0: random
+  uint32_t echo_baseline = 0;  // > 0: first time this many bare TCP echo round trips
   bool json = false;
   bool progress = true;
 

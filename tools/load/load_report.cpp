@@ -1,5 +1,6 @@
 #include "tools/load/load_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -94,6 +95,14 @@ void print_text(const LoadReport& report) {
     std::printf("reconnects: %s; late sends (open loop): %s\n", grouped(tally.reconnects).c_str(),
                 grouped(tally.late_sends).c_str());
   }
+  if (report.echo) {
+    const LatencyHistogram& echo = *report.echo;
+    std::printf("bare TCP echo (ms): p50 %.3f  p90 %.3f  p99 %.3f; tallyd p50 / echo p50 = %.2f\n",
+                milliseconds(echo.value_at(0.5)), milliseconds(echo.value_at(0.9)),
+                milliseconds(echo.value_at(0.99)),
+                static_cast<double>(latency.value_at(0.5)) /
+                    static_cast<double>(std::max<uint64_t>(echo.value_at(0.5), 1)));
+  }
   if (report.check.performed) {
     std::printf("check: %s (%s)\n", report.check.passed ? "server totals match" : "MISMATCH",
                 report.check.detail.c_str());
@@ -134,8 +143,15 @@ void print_json(const LoadReport& report) {
               static_cast<unsigned long long>(tally.refused_requests),
               static_cast<unsigned long long>(tally.reconnects),
               static_cast<unsigned long long>(tally.late_sends));
-  std::printf("\"check\":%s,\"failure\":%s}\n",
+  if (report.echo) {
+    std::printf("\"echo_latency_ns\":{\"p50\":%llu,\"p90\":%llu,\"p99\":%llu},",
+                static_cast<unsigned long long>(report.echo->value_at(0.5)),
+                static_cast<unsigned long long>(report.echo->value_at(0.9)),
+                static_cast<unsigned long long>(report.echo->value_at(0.99)));
+  }
+  std::printf("\"check\":%s,\"check_detail\":%s,\"failure\":%s}\n",
               !report.check.performed ? "null" : (report.check.passed ? "\"passed\"" : "\"failed\""),
+              json_string(report.check.detail).c_str(),
               tally.failure.empty() ? "null" : json_string(tally.failure).c_str());
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "net/messages.h"
@@ -21,6 +22,7 @@ struct LoadReport {
   double seconds = 0;  // measured run time, drain included
   WorkerTally tally;
   TotalsCheck check;
+  std::optional<LatencyHistogram> echo;  // --echo-baseline: bare TCP echo round trips
 };
 
 // Compares the server's counters before and after the run with what the acknowledged results

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include "net/client/client.h"
+#include "tools/load/echo_baseline.h"
 #include "tools/load/load_options.h"
 #include "tools/load/load_report.h"
 #include "tools/load/load_worker.h"
@@ -69,6 +70,10 @@ void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--account-prefix", options.account_prefix,
                  "Account id prefix (default: random per run)");
   app.add_option("--seed", options.seed, "Random seed (0: random)")->capture_default_str();
+  app.add_option("--echo-baseline", options.echo_baseline,
+                 "First time this many round trips of a bare TCP echo on loopback, with "
+                 "messages the size of one request, and compare tallyd's p50 with it")
+      ->capture_default_str();
   app.add_flag("--json", options.json, "One JSON object on stdout instead of text");
 }
 
@@ -155,7 +160,22 @@ void report_progress(const LoadOptions& options, const LiveCounters& live,
   }
 }
 
+// The size of one request frame of this run's batch size, for the echo baseline.
+uint32_t request_frame_bytes(const LoadOptions& options) {
+  client::BatchBuilder batch;
+  for (uint32_t index = 0; index < options.batch; ++index) {
+    batch.deposit(options.account_prefix + "0", options.max_amount);
+  }
+  std::vector<uint8_t> frame;
+  batch.encode(Id128{.low = 1, .high = 1}, frame);
+  return static_cast<uint32_t>(frame.size());
+}
+
 int run(LoadOptions& options) {
+  std::optional<LatencyHistogram> echo;
+  if (options.echo_baseline > 0) {
+    echo = measure_echo_round_trips(options.echo_baseline, request_frame_bytes(options));
+  }
   client::Client setup(setup_client_options(options));
   setup.connect();
   const std::vector<std::string> accounts = open_accounts(options, setup);
@@ -184,7 +204,8 @@ int run(LoadOptions& options) {
   finished.store(true);
   progress.join();
 
-  LoadReport report{.options = options, .seconds = seconds, .tally = {}, .check = {}};
+  LoadReport report{
+      .options = options, .seconds = seconds, .tally = {}, .check = {}, .echo = echo};
   for (const auto& worker : workers) {
     report.tally.merge(worker->tally());
   }
