@@ -213,8 +213,9 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
 }
 
 Connection::FrameOutcome Connection::handle_hello(const protocol::Request& request) {
+  // The verifier accepts a union whose type is set but whose table is absent.
   const protocol::Hello* hello = request.body_as_Hello();
-  client_name_ = printable(hello->client_name());
+  client_name_ = printable(hello == nullptr ? nullptr : hello->client_name());
   if (!handshaken_) {
     spdlog::info("event=client_hello peer={} client=\"{}\"", peer_, client_name_);
   }

@@ -157,6 +157,26 @@ TEST_F(ConnectionTest, ARequestBeforeTheHelloGetsAnErrorAndACLose) {
   expect_good_client_served();
 }
 
+TEST_F(ConnectionTest, BodiesWhoseTypeIsSetButWhoseTableIsMissingAreHandled) {
+  TallydProcess& server = start();
+  RawSocket socket(server.port());
+  const auto send_empty = [&](protocol::RequestBody type, uint64_t request) {
+    flatbuffers::FlatBufferBuilder builder;
+    const protocol::Uint128 request_id(request, 1);
+    protocol::FinishRequestBuffer(
+        builder, protocol::CreateRequest(builder, 1, &request_id, 0, type, 0));
+    socket.send_frame(net::finished_bytes(builder));
+    const auto answer = socket.read_frame(5s);
+    const protocol::Response* response = answer ? testing::response_of(*answer) : nullptr;
+    return response == nullptr ? protocol::ResponseBody::NONE : response->body_type();
+  };
+  EXPECT_EQ(send_empty(protocol::RequestBody::Hello, 1), protocol::ResponseBody::HelloResult);
+  EXPECT_EQ(send_empty(protocol::RequestBody::CommandBatch, 2), protocol::ResponseBody::Error);
+  EXPECT_EQ(send_empty(protocol::RequestBody::StatsQuery, 3), protocol::ResponseBody::StatsResult);
+  EXPECT_EQ(send_empty(protocol::RequestBody::NONE, 4), protocol::ResponseBody::Error);
+  expect_good_client_served();
+}
+
 TEST_F(ConnectionTest, AnotherProtocolVersionIsRefused) {
   TallydProcess& server = start();
   RawSocket socket(server.port());
