@@ -29,9 +29,13 @@ IngressBatch* Ingress::acquire() {
   return batch;
 }
 
-ResultCode Ingress::submit(IngressBatch* batch) { return guarded_submit(batch, true); }
+ResultCode Ingress::submit(IngressBatch* batch) {
+  return guarded_submit(batch, true);
+}
 
-ResultCode Ingress::submit_verified(IngressBatch* batch) { return guarded_submit(batch, false); }
+ResultCode Ingress::submit_verified(IngressBatch* batch) {
+  return guarded_submit(batch, false);
+}
 
 ResultCode Ingress::guarded_submit(IngressBatch* batch, bool verify) {
   TALLY_ASSERT(batch != nullptr);

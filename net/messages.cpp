@@ -8,18 +8,20 @@ namespace {
 
 void finish_response(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id,
                      protocol::ResponseBody type, flatbuffers::Offset<void> body) {
-  const protocol::Uint128 wire_id = request_id == nullptr ? protocol::Uint128() : to_wire(*request_id);
-  builder.Finish(protocol::CreateResponse(builder, request_id == nullptr ? nullptr : &wire_id,
-                                          type, body),
-                 protocol::RequestIdentifier());
+  const protocol::Uint128 wire_id =
+      request_id == nullptr ? protocol::Uint128() : to_wire(*request_id);
+  builder.Finish(
+      protocol::CreateResponse(builder, request_id == nullptr ? nullptr : &wire_id, type, body),
+      protocol::RequestIdentifier());
 }
 
 void finish_request(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                     protocol::RequestBody type, flatbuffers::Offset<void> body) {
   const protocol::Uint128 wire_id = to_wire(request_id);
   protocol::FinishRequestBuffer(
-      builder, protocol::CreateRequest(builder, static_cast<uint16_t>(protocol::ProtocolVersion::Current),
-                                       &wire_id, 0, type, body));
+      builder,
+      protocol::CreateRequest(builder, static_cast<uint16_t>(protocol::ProtocolVersion::Current),
+                              &wire_id, 0, type, body));
 }
 
 std::string string_of(const flatbuffers::String* text) {
@@ -28,8 +30,8 @@ std::string string_of(const flatbuffers::String* text) {
 
 }  // namespace
 
-void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id,
-                  ResultCode code, std::string_view message) {
+void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id, ResultCode code,
+                  std::string_view message) {
   builder.Clear();
   const auto text = builder.CreateString(message.data(), message.size());
   const auto error = protocol::CreateError(builder, code, text);

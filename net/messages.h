@@ -59,8 +59,8 @@ inline std::span<const uint8_t> finished_bytes(const flatbuffers::FlatBufferBuil
 
 // Server side: each finishes `builder` (cleared first) with one Response. `request_id` may be
 // null when the request was too malformed to carry a readable one.
-void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id,
-                  ResultCode code, std::string_view message);
+void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id, ResultCode code,
+                  std::string_view message);
 void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                          const ServerHello& hello);
 void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,

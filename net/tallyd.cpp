@@ -44,9 +44,8 @@ void log_startup(const ServerConfig& config, const StartupReport& report, uint16
       "duration_ms={:.1f}",
       report.snapshot_sequence, report.events_replayed, report.last_sequence, report.accounts,
       std::chrono::duration<double, std::milli>(report.duration).count());
-  spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={}",
-               config.host, port, config.data_directory, sync_name(config.sync_policy),
-               config.io_threads);
+  spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={}", config.host,
+               port, config.data_directory, sync_name(config.sync_policy), config.io_threads);
 }
 
 // Blocks until SIGINT/SIGTERM or an engine failure; returns the signal (0 for a failure).
@@ -65,10 +64,11 @@ int wait_for_stop(const sigset_t& signals, const DurableEngine& engine, const Se
       const ServerStats stats = server.stats();
       if (stats.commands != logged_commands) {
         logged_commands = stats.commands;
-        spdlog::info("event=stats commands={} rejections={} connections_open={} "
-                     "durable_sequence={} journal_lag={}",
-                     stats.commands, stats.rejections, stats.connections_open,
-                     stats.durable_sequence, stats.journal_lag);
+        spdlog::info(
+            "event=stats commands={} rejections={} connections_open={} "
+            "durable_sequence={} journal_lag={}",
+            stats.commands, stats.rejections, stats.connections_open, stats.durable_sequence,
+            stats.journal_lag);
       }
     }
   }
@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   try {
     server.listen(engine.ingress(), [&engine](ServerStats& stats) { engine.fill_stats(stats); });
   } catch (const boost::system::system_error& error) {
-    spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host,
-                     config.port, error.what());
+    spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host, config.port,
+                     error.what());
     engine.stop();
     return 1;
   }
@@ -114,9 +114,9 @@ int main(int argc, char** argv) {
   server.run();
 
   const int signal_number = wait_for_stop(signals, engine, server);
-  spdlog::info("event=stopping reason={}", signal_number == 0 ? "engine_failure"
-                                                             : (signal_number == SIGINT ? "SIGINT"
-                                                                                        : "SIGTERM"));
+  spdlog::info("event=stopping reason={}", signal_number == 0
+                                               ? "engine_failure"
+                                               : (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   server.stop_accepting();
   engine.stop();  // drains: every accepted request is applied, journaled, synced and answered
   if (!server.wait_until_written(std::chrono::milliseconds(config.shutdown_grace_ms))) {
@@ -125,9 +125,10 @@ int main(int argc, char** argv) {
   server.stop();
   const Status journal_status = engine.journal_failure();
   if (!journal_status.is_ok()) {
-    spdlog::critical("event=journal_failed problem=\"{}\" note=\"nothing after it was "
-                     "acknowledged\"",
-                     journal_status.message());
+    spdlog::critical(
+        "event=journal_failed problem=\"{}\" note=\"nothing after it was "
+        "acknowledged\"",
+        journal_status.message());
     return 1;
   }
   if (const Status snapshot_status = engine.snapshot_failure(); !snapshot_status.is_ok()) {

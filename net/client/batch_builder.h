@@ -16,8 +16,8 @@ namespace tally::client {
 
 // Optional fields of the money movements and status changes.
 struct CommandOptions {
-  Id128 transaction_id;                     // zero: none
-  std::optional<uint64_t> expected_version;  // of the (source) account
+  Id128 transaction_id;                                   // zero: none
+  std::optional<uint64_t> expected_version;               // of the (source) account
   std::optional<uint64_t> expected_counterparty_version;  // Transfer: of the destination
 
   static CommandOptions with_transaction(const Id128& id) {

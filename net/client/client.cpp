@@ -25,12 +25,12 @@ CommandOutcome outcome_of(const protocol::CommandResult* result) {
     missing.code = ResultCode::InvalidArgument;
     return missing;
   }
-  return {.code = result->code(),
-          .sequence = result->sequence(),
-          .balance = result->balance(),
-          .version = result->version(),
-          .account_id = result->account_id() == nullptr ? std::string()
-                                                        : result->account_id()->str()};
+  return {
+      .code = result->code(),
+      .sequence = result->sequence(),
+      .balance = result->balance(),
+      .version = result->version(),
+      .account_id = result->account_id() == nullptr ? std::string() : result->account_id()->str()};
 }
 
 std::optional<Reply> reply_of(const protocol::Response& response) {
@@ -87,15 +87,15 @@ struct Client::Connection {
     }
     if (writing.empty() && !outgoing.empty()) {
       writing.swap(outgoing);
-      asio::async_write(socket, asio::buffer(writing), [this](boost::system::error_code error,
-                                                              size_t) {
-        if (error) {
-          fail("write: " + error.message());
-          return;
-        }
-        writing.clear();
-        start_io();
-      });
+      asio::async_write(socket, asio::buffer(writing),
+                        [this](boost::system::error_code error, size_t) {
+                          if (error) {
+                            fail("write: " + error.message());
+                            return;
+                          }
+                          writing.clear();
+                          start_io();
+                        });
     }
     if (!reading) {
       if (read_end == read_buffer.size()) {
@@ -172,11 +172,17 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
 
 Client::~Client() = default;
 
-Id128 Client::next_request_id() { return {.low = id_next_++, .high = id_high_}; }
+Id128 Client::next_request_id() {
+  return {.low = id_next_++, .high = id_high_};
+}
 
-bool Client::connected() const { return connection_ != nullptr && !connection_->broken; }
+bool Client::connected() const {
+  return connection_ != nullptr && !connection_->broken;
+}
 
-void Client::disconnect() { connection_.reset(); }
+void Client::disconnect() {
+  connection_.reset();
+}
 
 void Client::connect() {
   open_connection();
@@ -207,8 +213,7 @@ void Client::open_connection() {
     const std::string why = connect_result ? connect_result->message() : "timed out";
     connection_.reset();
     throw ClientError(ClientError::Kind::kConnect, "cannot connect to " + options_.host + ":" +
-                                                       std::to_string(options_.port) + ": " +
-                                                       why);
+                                                       std::to_string(options_.port) + ": " + why);
   }
   connection.socket.set_option(asio::ip::tcp::no_delay(true));
   connection.io.restart();

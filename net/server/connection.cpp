@@ -21,8 +21,8 @@ constexpr auto kIngressRetryDelay = std::chrono::microseconds(200);
 std::string peer_of(const asio::ip::tcp::socket& socket) {
   boost::system::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
-  return error ? std::string("unknown") : endpoint.address().to_string() + ":" +
-                                              std::to_string(endpoint.port());
+  return error ? std::string("unknown")
+               : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
 // Printable ASCII only, so a client name cannot forge log lines.
@@ -59,10 +59,9 @@ void Connection::start() {
     write_buffer_.clear();
     append_frame(write_buffer_, finished_bytes(builder_));
     closing_ = true;
-    asio::async_write(socket_, asio::buffer(write_buffer_),
-                      [self = shared_from_this()](boost::system::error_code, size_t) {
-                        self->close_now();
-                      });
+    asio::async_write(
+        socket_, asio::buffer(write_buffer_),
+        [self = shared_from_this()](boost::system::error_code, size_t) { self->close_now(); });
     return;
   }
   context_.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
@@ -304,8 +303,8 @@ void Connection::write_some() {
           return;
         }
         if (error) {
-          spdlog::debug("event=connection_closed peer={} by=write_error error=\"{}\"",
-                        self->peer_, error.message());
+          spdlog::debug("event=connection_closed peer={} by=write_error error=\"{}\"", self->peer_,
+                        error.message());
           self->close_now();
           return;
         }
@@ -352,8 +351,8 @@ void Connection::close_after_flush(std::string_view reason) {
     return;
   }
   context_.counters.connections_dropped.fetch_add(1, std::memory_order_relaxed);
-  spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_,
-               client_name_, reason);
+  spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_, client_name_,
+               reason);
   closing_ = true;
   flush();
 }

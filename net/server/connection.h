@@ -92,7 +92,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   bool paused_ = false;         // stopped reading at the in-flight limit; flush() resumes
   bool retry_pending_ = false;  // stopped reading: the ingress is full; a timer resumes
   size_t written_ = 0;          // of write_buffer_
-  bool closing_ = false;  // no more reading; close once written
+  bool closing_ = false;        // no more reading; close once written
   bool closed_ = false;
   Clock::time_point waiting_since_;  // a partial frame (or the Hello) is awaited since then
   bool waiting_for_client_ = true;

@@ -37,7 +37,9 @@ DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
                              ServerCounters& counters)
     : config_(config), replier_(router, counters) {}
 
-DurableEngine::~DurableEngine() { stop(); }
+DurableEngine::~DurableEngine() {
+  stop();
+}
 
 Status DurableEngine::prepare_directories() {
   for (const std::string& path :
@@ -50,19 +52,17 @@ Status DurableEngine::prepare_directories() {
 }
 
 std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
-                                               journal::AppendPosition& position,
-                                               Status& status) {
-  journal::SnapshotLoad load = journal::load_newest_snapshot(
-      storage_, config_.snapshot_directory(), config_.pipeline.ledger);
+                                               journal::AppendPosition& position, Status& status) {
+  journal::SnapshotLoad load = journal::load_newest_snapshot(storage_, config_.snapshot_directory(),
+                                                             config_.pipeline.ledger);
   if (!load.status.is_ok()) {
     status = load.status;
     return nullptr;
   }
   report.snapshot_sequence = load.sequence;
   report.snapshots_skipped = load.skipped;
-  const journal::RecoveryReport recovery =
-      journal::recover(storage_, config_.journal_directory(), *load.ledger,
-                       {.after_sequence = load.sequence});
+  const journal::RecoveryReport recovery = journal::recover(
+      storage_, config_.journal_directory(), *load.ledger, {.after_sequence = load.sequence});
   status = recovery.status;
   report.events_replayed = recovery.events_replayed;
   report.last_sequence = std::max(recovery.last_sequence, load.sequence);

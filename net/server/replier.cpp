@@ -19,9 +19,8 @@ void Replier::on_event(const Event& event, int64_t, bool) {
   }
   count(event);
   const bool opened = event.type == EventType::AccountOpened;
-  const auto account_id =
-      opened ? builder_.CreateString(event.account_id.view())
-             : flatbuffers::Offset<flatbuffers::String>();
+  const auto account_id = opened ? builder_.CreateString(event.account_id.view())
+                                 : flatbuffers::Offset<flatbuffers::String>();
   results_.push_back(protocol::CreateCommandResult(builder_, event.code, event.sequence,
                                                    event.balance, event.version, account_id));
   if (event.is_last_in_request()) {
@@ -36,8 +35,7 @@ void Replier::count(const Event& event) {
   }
   ++commands_;
   switch (event.type) {
-    case EventType::CommandRejected:
-    {
+    case EventType::CommandRejected: {
       ++rejections_;
       const size_t code = static_cast<size_t>(event.code) % kResultCodeSlots;
       counters_.rejections_by_reason[code].store(++rejections_by_reason_[code],
@@ -61,10 +59,10 @@ void Replier::answer(const Event& last) {
   const protocol::Uint128 request_id = to_wire(last.request_id);
   const auto results = builder_.CreateVector(results_);
   const auto body = protocol::CreateCommandBatchResult(builder_, results);
-  builder_.Finish(protocol::CreateResponse(builder_, &request_id,
-                                           protocol::ResponseBody::CommandBatchResult,
-                                           body.Union()),
-                  protocol::RequestIdentifier());
+  builder_.Finish(
+      protocol::CreateResponse(builder_, &request_id, protocol::ResponseBody::CommandBatchResult,
+                               body.Union()),
+      protocol::RequestIdentifier());
   framed_.clear();
   append_frame(framed_, finished_bytes(builder_));
   // Counters first: a client that reads stats after its answer sees its commands counted.

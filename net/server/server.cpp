@@ -28,17 +28,19 @@ Server::Server(const ServerConfig& config)
       acceptor_(io_context_),
       accept_retry_(io_context_) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::listen(Ingress& ingress, std::function<void(ServerStats&)> engine_stats) {
   engine_stats_ = std::move(engine_stats);
-  context_ = std::make_unique<ConnectionContext>(ConnectionContext{
-      .config = config_,
-      .router = router_,
-      .ingress = ingress,
-      .counters = counters_,
-      .hello = hello_of(config_),
-      .stats = [this] { return stats(); }});
+  context_ =
+      std::make_unique<ConnectionContext>(ConnectionContext{.config = config_,
+                                                            .router = router_,
+                                                            .ingress = ingress,
+                                                            .counters = counters_,
+                                                            .hello = hello_of(config_),
+                                                            .stats = [this] { return stats(); }});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
@@ -55,26 +57,25 @@ void Server::run() {
 }
 
 void Server::accept() {
-  acceptor_.async_accept(
-      asio::make_strand(io_context_),
-      [this](boost::system::error_code error, asio::ip::tcp::socket socket) {
-        if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
-          return;
+  acceptor_.async_accept(asio::make_strand(io_context_), [this](boost::system::error_code error,
+                                                                asio::ip::tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
+      return;
+    }
+    if (error) {
+      // Out of file descriptors, most likely: back off instead of spinning.
+      spdlog::error("event=accept_failed error=\"{}\"", error.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(50));
+      accept_retry_.async_wait([this](boost::system::error_code timer_error) {
+        if (!timer_error) {
+          accept();
         }
-        if (error) {
-          // Out of file descriptors, most likely: back off instead of spinning.
-          spdlog::error("event=accept_failed error=\"{}\"", error.message());
-          accept_retry_.expires_after(std::chrono::milliseconds(50));
-          accept_retry_.async_wait([this](boost::system::error_code timer_error) {
-            if (!timer_error) {
-              accept();
-            }
-          });
-          return;
-        }
-        std::make_shared<Connection>(std::move(socket), *context_)->start();
-        accept();
       });
+      return;
+    }
+    std::make_shared<Connection>(std::move(socket), *context_)->start();
+    accept();
+  });
 }
 
 void Server::stop_accepting() {

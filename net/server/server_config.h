@@ -17,19 +17,19 @@ struct ServerConfig {
   std::string data_directory = "./tally-data";
 
   journal::SyncPolicy sync_policy = journal::SyncPolicy::kEveryBatch;
-  uint32_t sync_interval_us = 0;                // kInterval only
-  uint64_t segment_bytes = 64ULL << 20;         // journal segment file size
-  uint64_t snapshot_every_events = 1'000'000;   // 0: never by count
-  uint32_t snapshot_every_seconds = 300;        // 0: never by time
+  uint32_t sync_interval_us = 0;               // kInterval only
+  uint64_t segment_bytes = 64ULL << 20;        // journal segment file size
+  uint64_t snapshot_every_events = 1'000'000;  // 0: never by count
+  uint32_t snapshot_every_seconds = 300;       // 0: never by time
   uint32_t snapshots_kept = 2;
 
   uint32_t io_threads = 1;
   uint32_t max_connections = 1024;
-  uint32_t max_requests_in_flight = 256;        // per connection; then the server stops reading
-  uint64_t max_outbox_bytes = 64ULL << 20;      // unread responses per connection before a drop
-  uint32_t frame_timeout_ms = 10'000;           // a started frame (or the Hello) must complete
-  uint32_t write_timeout_ms = 10'000;           // a response write may wait this long
-  uint32_t shutdown_grace_ms = 2'000;           // to flush answers to clients on stop
+  uint32_t max_requests_in_flight = 256;    // per connection; then the server stops reading
+  uint64_t max_outbox_bytes = 64ULL << 20;  // unread responses per connection before a drop
+  uint32_t frame_timeout_ms = 10'000;       // a started frame (or the Hello) must complete
+  uint32_t write_timeout_ms = 10'000;       // a response write may wait this long
+  uint32_t shutdown_grace_ms = 2'000;       // to flush answers to clients on stop
 
   PipelineConfig pipeline;  // ledger limits, ingress (frame and batch limits), ring, waiting
 

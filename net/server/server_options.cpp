@@ -71,7 +71,8 @@ void add_engine_options(CLI::App& app, ServerConfig& config, NamedChoices& names
   app.add_option("--ingress-batches", config.pipeline.ingress.max_batches_in_flight,
                  "Requests queued for the business-logic thread at most (server-wide)")
       ->capture_default_str();
-  app.add_option("--wait", names.wait, "How idle pipeline threads wait: spin, yield, block, adaptive")
+  app.add_option("--wait", names.wait,
+                 "How idle pipeline threads wait: spin, yield, block, adaptive")
       ->check(CLI::IsMember(kWaitKinds))
       ->capture_default_str();
 }
@@ -104,8 +105,7 @@ void add_storage_options(CLI::App& app, ServerConfig& config, NamedChoices& name
 ParsedOptions parse_server_options(int argc, char** argv) {
   ServerConfig config;
   ParsedOptions parsed;
-  CLI::App app("tallyd: the Tally ledger server (binary FlatBuffers protocol over TCP)",
-               "tallyd");
+  CLI::App app("tallyd: the Tally ledger server (binary FlatBuffers protocol over TCP)", "tallyd");
   app.set_config("--config", "", "Read options from this TOML/INI file (flags win)");
   add_network_options(app, config);
   NamedChoices names;

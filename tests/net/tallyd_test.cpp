@@ -55,10 +55,10 @@ TEST_F(TallydTest, EveryCommandThroughTheWire) {
   Client client(server.client_options());
   client.connect();
 
-  const BatchResult opened = client.execute(BatchBuilder()
-                                                .open_account("alice", "Alice", "EUR",
-                                                              AccountType::Checking, 500, 1000)
-                                                .open_account("", "Generated", "EUR"));
+  const BatchResult opened =
+      client.execute(BatchBuilder()
+                         .open_account("alice", "Alice", "EUR", AccountType::Checking, 500, 1000)
+                         .open_account("", "Generated", "EUR"));
   ASSERT_EQ(opened.results.size(), 2u);
   EXPECT_EQ(opened.results[0].code, ResultCode::Ok);
   EXPECT_EQ(opened.results[0].account_id, "alice");
@@ -87,15 +87,18 @@ TEST_F(TallydTest, EveryCommandThroughTheWire) {
   EXPECT_EQ(code_of(client, BatchBuilder().deposit(bob, 1)), ResultCode::AccountClosed);
   EXPECT_EQ(code_of(client, BatchBuilder().deposit("nobody", 1)), ResultCode::AccountNotFound);
   EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 0)), ResultCode::InvalidAmount);
-  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 1, client::CommandOptions::expecting_version(99))),
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 1,
+                                                   client::CommandOptions::expecting_version(99))),
             ResultCode::VersionConflict);
   EXPECT_EQ(code_of(client, BatchBuilder().open_account("x", "X", "euro")),
             ResultCode::InvalidArgument);
 
   const Id128 transaction{.low = 7, .high = 7};
-  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 5, client::CommandOptions::with_transaction(transaction))),
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit(
+                                "alice", 5, client::CommandOptions::with_transaction(transaction))),
             ResultCode::Ok);
-  EXPECT_EQ(code_of(client, BatchBuilder().deposit("alice", 5, client::CommandOptions::with_transaction(transaction))),
+  EXPECT_EQ(code_of(client, BatchBuilder().deposit(
+                                "alice", 5, client::CommandOptions::with_transaction(transaction))),
             ResultCode::DuplicateTransaction);
 
   const BatchResult atomic =

@@ -31,7 +31,9 @@ RawSocket::RawSocket(uint16_t port, int receive_buffer_bytes) {
   }
 }
 
-RawSocket::~RawSocket() { ::close(descriptor_); }
+RawSocket::~RawSocket() {
+  ::close(descriptor_);
+}
 
 bool RawSocket::send_bytes(std::span<const uint8_t> bytes) {
   size_t sent = 0;

@@ -78,8 +78,8 @@ TallydProcess::~TallydProcess() {
   kill();
   // A sanitizer build of tallyd reports into its log; a report is a test failure.
   const std::string text = log();
-  for (const char* marker : {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer",
-                             "runtime error:"}) {
+  for (const char* marker :
+       {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
     if (text.find(marker) != std::string::npos) {
       ADD_FAILURE() << "tallyd reported a sanitizer finding:\n" << text;
       break;

@@ -55,10 +55,11 @@ class TallyLoadTest : public ::testing::Test {
 };
 
 TEST_F(TallyLoadTest, AClosedLoopRunIsAcknowledgedAndMatchesTheServerTotals) {
-  const ProgramRun run = run_load("--duration 1 --accounts 200 --connections 2 --batch 8 "
-                                  "--pipeline 4 --min-amount 1 --max-amount 5000 "
-                                  "--initial-deposit 1000 --json" +
-                                  port());
+  const ProgramRun run = run_load(
+      "--duration 1 --accounts 200 --connections 2 --batch 8 "
+      "--pipeline 4 --min-amount 1 --max-amount 5000 "
+      "--initial-deposit 1000 --json" +
+      port());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("\"check\":\"passed\""), std::string::npos) << run.output;
   EXPECT_GT(json_number(run.output, "commands"), 0);
@@ -69,9 +70,8 @@ TEST_F(TallyLoadTest, AClosedLoopRunIsAcknowledgedAndMatchesTheServerTotals) {
 }
 
 TEST_F(TallyLoadTest, AnOpenLoopRunSendsAtTheRequestedRate) {
-  const ProgramRun run =
-      run_load("--duration 1 --accounts 100 --connections 2 --batch 10 --rate 20000 --json" +
-               port());
+  const ProgramRun run = run_load(
+      "--duration 1 --accounts 100 --connections 2 --batch 10 --rate 20000 --json" + port());
   EXPECT_EQ(run.exit_code, 0) << run.output;
   const long long commands = json_number(run.output, "commands");
   EXPECT_GE(commands, 15000) << run.output;  // 20,000 commands/s for a second, give or take

@@ -45,8 +45,8 @@ uint64_t LatencyHistogram::value_at(double quantile) const {
   if (count_ == 0) {
     return 0;
   }
-  const auto rank = static_cast<uint64_t>(std::ceil(std::clamp(quantile, 0.0, 1.0) *
-                                                    static_cast<double>(count_)));
+  const auto rank = static_cast<uint64_t>(
+      std::ceil(std::clamp(quantile, 0.0, 1.0) * static_cast<double>(count_)));
   uint64_t seen = 0;
   for (size_t index = 0; index < buckets_.size(); ++index) {
     seen += buckets_[index];

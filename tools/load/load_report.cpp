@@ -14,7 +14,9 @@ std::string code_name(size_t code) {
   return name != nullptr && *name != '\0' ? name : "code" + std::to_string(code);
 }
 
-double milliseconds(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1e6; }
+double milliseconds(uint64_t nanoseconds) {
+  return static_cast<double>(nanoseconds) / 1e6;
+}
 
 // 1234567 -> "1,234,567": figures people compare at a glance.
 std::string grouped(uint64_t value) {
@@ -56,8 +58,8 @@ TotalsCheck check_totals(const net::ServerStats& before, const net::ServerStats&
       (after.commands - before.commands) + (after.replayed_answers - before.replayed_answers);
   const int64_t server_in = after.money_in - before.money_in;
   const int64_t server_out = after.money_out - before.money_out;
-  check.passed =
-      server_commands == tally.commands && server_in == tally.money_in && server_out == tally.money_out;
+  check.passed = server_commands == tally.commands && server_in == tally.money_in &&
+                 server_out == tally.money_out;
   check.detail = "server: " + std::to_string(server_commands) + " commands, money in " +
                  std::to_string(server_in) + ", out " + std::to_string(server_out) +
                  "; acknowledged: " + std::to_string(tally.commands) + " commands, money in " +
@@ -69,16 +71,17 @@ void print_text(const LoadReport& report) {
   const LoadOptions& options = report.options;
   const WorkerTally& tally = report.tally;
   const LatencyHistogram& latency = tally.latency;
-  std::printf("tally-load: %u connections, batch %u, %s, %.1f s\n", options.connections,
-              options.batch,
-              options.rate > 0 ? ("open loop at " + grouped(static_cast<uint64_t>(options.rate)) +
-                                  " commands/s").c_str()
-                               : ("closed loop, pipeline " + std::to_string(options.pipeline)).c_str(),
-              report.seconds);
-  std::printf("throughput: %s commands/s acknowledged (%s requests/s); %s commands in all\n",
-              grouped(static_cast<uint64_t>(static_cast<double>(tally.commands) / report.seconds)).c_str(),
-              grouped(static_cast<uint64_t>(static_cast<double>(tally.requests) / report.seconds)).c_str(),
-              grouped(tally.commands).c_str());
+  std::printf(
+      "tally-load: %u connections, batch %u, %s, %.1f s\n", options.connections, options.batch,
+      options.rate > 0
+          ? ("open loop at " + grouped(static_cast<uint64_t>(options.rate)) + " commands/s").c_str()
+          : ("closed loop, pipeline " + std::to_string(options.pipeline)).c_str(),
+      report.seconds);
+  std::printf(
+      "throughput: %s commands/s acknowledged (%s requests/s); %s commands in all\n",
+      grouped(static_cast<uint64_t>(static_cast<double>(tally.commands) / report.seconds)).c_str(),
+      grouped(static_cast<uint64_t>(static_cast<double>(tally.requests) / report.seconds)).c_str(),
+      grouped(tally.commands).c_str());
   std::printf(
       "latency per request (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n",
       milliseconds(latency.value_at(0.5)), milliseconds(latency.value_at(0.9)),
@@ -149,10 +152,11 @@ void print_json(const LoadReport& report) {
                 static_cast<unsigned long long>(report.echo->value_at(0.9)),
                 static_cast<unsigned long long>(report.echo->value_at(0.99)));
   }
-  std::printf("\"check\":%s,\"check_detail\":%s,\"failure\":%s}\n",
-              !report.check.performed ? "null" : (report.check.passed ? "\"passed\"" : "\"failed\""),
-              json_string(report.check.detail).c_str(),
-              tally.failure.empty() ? "null" : json_string(tally.failure).c_str());
+  std::printf(
+      "\"check\":%s,\"check_detail\":%s,\"failure\":%s}\n",
+      !report.check.performed ? "null" : (report.check.passed ? "\"passed\"" : "\"failed\""),
+      json_string(report.check.detail).c_str(),
+      tally.failure.empty() ? "null" : json_string(tally.failure).c_str());
 }
 
 }  // namespace tally::load

@@ -46,12 +46,14 @@ LoadWorker::LoadWorker(const LoadOptions& options, uint32_t index,
       client_(client_options(options, index)),
       random_(options.seed * 7919 + index),
       hot_accounts_(std::max<uint32_t>(
-          1, static_cast<uint32_t>(std::ceil(options.hot_account_ratio * static_cast<double>(accounts.size()))))),
+          1, static_cast<uint32_t>(
+                 std::ceil(options.hot_account_ratio * static_cast<double>(accounts.size()))))),
       weight_total_(options.deposit_weight + options.withdraw_weight + options.transfer_weight +
                     options.open_weight) {}
 
 const std::string& LoadWorker::pick_account() {
-  const bool hot = std::uniform_real_distribution<double>(0, 1)(random_) < options_.hot_selection_rate;
+  const bool hot =
+      std::uniform_real_distribution<double>(0, 1)(random_) < options_.hot_selection_rate;
   const uint64_t range = hot ? hot_accounts_ : accounts_.size();
   return accounts_[random_() % range];
 }
@@ -103,8 +105,8 @@ void LoadWorker::send_one(Clock::time_point due) {
         opened_id_ = options_.account_prefix + "w" + std::to_string(index_) + "-" +
                      std::to_string(++opened_);
         sent.commands.push_back({kind, options_.initial_deposit});
-        batch_.open_account(opened_id_, "tally-load", options_.currency, AccountType::Checking,
-                            0, options_.initial_deposit);
+        batch_.open_account(opened_id_, "tally-load", options_.currency, AccountType::Checking, 0,
+                            options_.initial_deposit);
         break;
     }
   }
@@ -156,8 +158,9 @@ void LoadWorker::run(Clock::time_point start, Clock::time_point end) {
     client_.connect();
     const bool open_loop = options_.rate > 0;
     const auto interval = std::chrono::nanoseconds(
-        open_loop ? static_cast<int64_t>(1e9 * options_.batch * options_.connections / options_.rate)
-                  : 0);
+        open_loop
+            ? static_cast<int64_t>(1e9 * options_.batch * options_.connections / options_.rate)
+            : 0);
     // Stagger the connections' schedules so their sends do not bunch up.
     Clock::time_point next_due = start + interval * index_ / options_.connections;
     while (Clock::now() < end) {

@@ -54,8 +54,7 @@ void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--deposit-weight", options.deposit_weight)->capture_default_str();
   app.add_option("--withdraw-weight", options.withdraw_weight)->capture_default_str();
   app.add_option("--transfer-weight", options.transfer_weight)->capture_default_str();
-  app.add_option("--read-weight", options.read_weight,
-                 "Queries; needs a server with the read side")
+  app.add_option("--read-weight", options.read_weight, "Queries; needs a server with the read side")
       ->capture_default_str();
   app.add_option("--open-weight", options.open_weight, "New accounts opened during the run")
       ->capture_default_str();
@@ -99,7 +98,8 @@ std::vector<std::string> open_accounts(const LoadOptions& options, client::Clien
   for (uint32_t index = 0; index < options.accounts; ++index) {
     accounts.push_back(options.account_prefix + std::to_string(index));
   }
-  const uint32_t batch_size = std::max<uint32_t>(1, std::min(client.server().limits.max_batch_commands, 4096u));
+  const uint32_t batch_size =
+      std::max<uint32_t>(1, std::min(client.server().limits.max_batch_commands, 4096u));
   client::BatchBuilder batch;
   size_t next = 0;
   uint64_t opened = 0;
@@ -107,8 +107,8 @@ std::vector<std::string> open_accounts(const LoadOptions& options, client::Clien
     while (next < accounts.size() && client.in_flight() < 8) {
       batch.clear();
       for (uint32_t count = 0; count < batch_size && next < accounts.size(); ++count, ++next) {
-        batch.open_account(accounts[next], "tally-load", options.currency, AccountType::Checking,
-                           0, options.initial_deposit);
+        batch.open_account(accounts[next], "tally-load", options.currency, AccountType::Checking, 0,
+                           options.initial_deposit);
       }
       client.send(batch);
     }
@@ -122,10 +122,10 @@ std::vector<std::string> open_accounts(const LoadOptions& options, client::Clien
     }
     for (const client::CommandOutcome& outcome : result->results) {
       if (!outcome.ok()) {
-        throw client::ClientError(client::ClientError::Kind::kRefused,
-                                  "opening an account failed with code " +
-                                      std::to_string(static_cast<int>(outcome.code)),
-                                  outcome.code);
+        throw client::ClientError(
+            client::ClientError::Kind::kRefused,
+            "opening an account failed with code " + std::to_string(static_cast<int>(outcome.code)),
+            outcome.code);
       }
     }
     opened += result->results.size();
@@ -204,8 +204,7 @@ int run(LoadOptions& options) {
   finished.store(true);
   progress.join();
 
-  LoadReport report{
-      .options = options, .seconds = seconds, .tally = {}, .check = {}, .echo = echo};
+  LoadReport report{.options = options, .seconds = seconds, .tally = {}, .check = {}, .echo = echo};
   for (const auto& worker : workers) {
     report.tally.merge(worker->tally());
   }
@@ -220,12 +219,14 @@ int run(LoadOptions& options) {
 
 int main(int argc, char** argv) {
   LoadOptions options;
-  CLI::App app("tally-load: drives tallyd with a configurable mix of commands and reports "
-               "throughput, latency and a consistency check",
-               "tally-load");
+  CLI::App app(
+      "tally-load: drives tallyd with a configurable mix of commands and reports "
+      "throughput, latency and a consistency check",
+      "tally-load");
   add_options(app, options);
-  app.footer("Exit codes: 0 done and consistent, 1 check failed or connection lost, 2 bad "
-             "options, 4 cannot reach the server.");
+  app.footer(
+      "Exit codes: 0 done and consistent, 1 check failed or connection lost, 2 bad "
+      "options, 4 cannot reach the server.");
   CLI11_PARSE(app, argc, argv);
   if (const std::string problem = options.validate(); !problem.empty()) {
     std::fprintf(stderr, "tally-load: %s\n", problem.c_str());

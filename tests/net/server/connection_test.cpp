@@ -163,8 +163,8 @@ TEST_F(ConnectionTest, BodiesWhoseTypeIsSetButWhoseTableIsMissingAreHandled) {
   const auto send_empty = [&](protocol::RequestBody type, uint64_t request) {
     flatbuffers::FlatBufferBuilder builder;
     const protocol::Uint128 request_id(request, 1);
-    protocol::FinishRequestBuffer(
-        builder, protocol::CreateRequest(builder, 1, &request_id, 0, type, 0));
+    protocol::FinishRequestBuffer(builder,
+                                  protocol::CreateRequest(builder, 1, &request_id, 0, type, 0));
     socket.send_frame(net::finished_bytes(builder));
     const auto answer = socket.read_frame(5s);
     const protocol::Response* response = answer ? testing::response_of(*answer) : nullptr;
@@ -183,9 +183,9 @@ TEST_F(ConnectionTest, AnotherProtocolVersionIsRefused) {
   flatbuffers::FlatBufferBuilder builder;
   const auto hello = protocol::CreateHello(builder, builder.CreateString("future"));
   const protocol::Uint128 request_id(1, 1);
-  protocol::FinishRequestBuffer(builder, protocol::CreateRequest(builder, 2, &request_id, 0,
-                                                                 protocol::RequestBody::Hello,
-                                                                 hello.Union()));
+  protocol::FinishRequestBuffer(
+      builder, protocol::CreateRequest(builder, 2, &request_id, 0, protocol::RequestBody::Hello,
+                                       hello.Union()));
   socket.send_frame(net::finished_bytes(builder));
   const auto error = error_in(socket);
   ASSERT_TRUE(error.has_value());
@@ -241,9 +241,8 @@ TEST_F(ConnectionTest, ConnectionsOverTheLimitAreRefusedWithAnError) {
 }
 
 TEST_F(ConnectionTest, AClientThatNeverReadsIsDisconnectedAndOthersAreServed) {
-  TallydProcess& server =
-      start({"--max-frame-bytes", "4096", "--max-outbox-bytes", "65536", "--max-in-flight",
-             "100000"});
+  TallydProcess& server = start(
+      {"--max-frame-bytes", "4096", "--max-outbox-bytes", "65536", "--max-in-flight", "100000"});
   RawSocket never_reads(server.port(), 4096);
   ASSERT_TRUE(never_reads.hello());
   std::vector<uint8_t> burst;
@@ -262,8 +261,7 @@ TEST_F(ConnectionTest, AClientThatNeverReadsIsDisconnectedAndOthersAreServed) {
 }
 
 TEST_F(ConnectionTest, AResponseWriteThatMakesNoProgressTimesOut) {
-  TallydProcess& server =
-      start({"--write-timeout-ms", "300", "--max-in-flight", "1000000"});
+  TallydProcess& server = start({"--write-timeout-ms", "300", "--max-in-flight", "1000000"});
   RawSocket never_reads(server.port(), 4096);
   ASSERT_TRUE(never_reads.hello());
   std::vector<uint8_t> burst;

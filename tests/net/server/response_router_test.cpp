@@ -15,7 +15,9 @@ class CountingSink : public ResponseSink {
   std::atomic<int> wakes{0};
 };
 
-std::vector<uint8_t> bytes(size_t count, uint8_t value) { return std::vector<uint8_t>(count, value); }
+std::vector<uint8_t> bytes(size_t count, uint8_t value) {
+  return std::vector<uint8_t>(count, value);
+}
 
 TEST(ResponseRouterTest, TokensAreDistinctNonZeroAndLimitedToTheSlots) {
   ResponseRouter router(2, 1024);
