@@ -1,35 +1,19 @@
 // tally-load, run as a program against the real tallyd.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "support/program_run.h"
 #include "support/tallyd_process.h"
 
 namespace tally {
 namespace {
 
-struct ProgramRun {
-  int exit_code = -1;
-  std::string output;  // standard output only
-};
+using testing::ProgramRun;
 
 ProgramRun run_load(const std::string& arguments) {
-  ProgramRun result;
-  const std::string command = std::string(TALLY_LOAD_PATH) + " " + arguments + " 2>/dev/null";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return result;
-  }
-  char buffer[4096];
-  while (const size_t read = std::fread(buffer, 1, sizeof(buffer), pipe)) {
-    result.output.append(buffer, read);
-  }
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return testing::run_program(std::string(TALLY_LOAD_PATH) + " " + arguments,
+                              testing::Capture::kStandardOutput);
 }
 
 // The unsigned number after "\"key\":" in a JSON object, or -1.

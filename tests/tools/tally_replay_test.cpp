@@ -14,28 +14,16 @@
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/segment_names.h"
 #include "support/ledger_harness.h"
+#include "support/program_run.h"
 
 namespace tally {
 namespace {
 
-struct ProgramRun {
-  int exit_code = -1;
-  std::string output;  // standard output and error together
-};
+using testing::ProgramRun;
 
 ProgramRun run(const std::string& arguments) {
-  ProgramRun result;
-  const std::string command = std::string(TALLY_REPLAY_PATH) + " " + arguments + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return result;
-  char buffer[4096];
-  while (const size_t read = std::fread(buffer, 1, sizeof(buffer), pipe)) {
-    result.output.append(buffer, read);
-  }
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return testing::run_program(std::string(TALLY_REPLAY_PATH) + " " + arguments,
+                              testing::Capture::kStandardOutputAndError);
 }
 
 size_t count_lines(const std::string& text, const std::string& containing) {

@@ -76,6 +76,21 @@ class ConnectionTest : public ::testing::Test {
     return {builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize()};
   }
 
+  // Sends the same burst of 2,000 deposits again and again without reading an answer, until
+  // the server drops the connection or `rounds` bursts went out. True if it was dropped.
+  bool flood_without_reading(RawSocket& socket, int rounds) {
+    std::vector<uint8_t> burst;
+    for (uint64_t request = 1; request <= 2000; ++request) {
+      net::append_frame(burst, deposit_frame(request));
+    }
+    for (int round = 0; round < rounds; ++round) {
+      if (!socket.send_bytes(burst) || good_->stats().connections_dropped > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::string root_;
   std::unique_ptr<TallydProcess> server_;
   std::unique_ptr<Client> good_;
@@ -245,16 +260,8 @@ TEST_F(ConnectionTest, AClientThatNeverReadsIsDisconnectedAndOthersAreServed) {
       {"--max-frame-bytes", "4096", "--max-outbox-bytes", "65536", "--max-in-flight", "100000"});
   RawSocket never_reads(server.port(), 4096);
   ASSERT_TRUE(never_reads.hello());
-  std::vector<uint8_t> burst;
-  for (uint64_t request = 1; request <= 2000; ++request) {
-    net::append_frame(burst, deposit_frame(request));
-  }
-  // Keep sending until the server gives up on this client (its answers pile up unread).
-  bool dropped = false;
-  for (int round = 0; round < 200 && !dropped; ++round) {
-    dropped = !never_reads.send_bytes(burst) || good_->stats().connections_dropped > 0;
-  }
-  EXPECT_TRUE(dropped);
+  // Its answers pile up unread until the server gives up on it.
+  EXPECT_TRUE(flood_without_reading(never_reads, 200));
   expect_good_client_served();
   EXPECT_GE(good_->stats().connections_dropped, 1u);
   EXPECT_NE(server.log().find("does not read"), std::string::npos) << server.log();
@@ -264,15 +271,8 @@ TEST_F(ConnectionTest, AResponseWriteThatMakesNoProgressTimesOut) {
   TallydProcess& server = start({"--write-timeout-ms", "300", "--max-in-flight", "1000000"});
   RawSocket never_reads(server.port(), 4096);
   ASSERT_TRUE(never_reads.hello());
-  std::vector<uint8_t> burst;
-  for (uint64_t request = 1; request <= 2000; ++request) {
-    net::append_frame(burst, deposit_frame(request));
-  }
   // The answers fill the socket buffers, then the server's write stalls until the timeout.
-  bool dropped = false;
-  for (uint64_t round = 0; round < 100 && !dropped; ++round) {
-    dropped = !never_reads.send_bytes(burst) || good_->stats().connections_dropped > 0;
-  }
+  bool dropped = flood_without_reading(never_reads, 100);
   for (int wait = 0; wait < 100 && !dropped; ++wait) {
     std::this_thread::sleep_for(50ms);
     dropped = good_->stats().connections_dropped > 0;
