@@ -1,0 +1,32 @@
+// Amounts as people write them ("12.50", "12", "0.05") and as the ledger keeps them (int64
+// minor units), converted both ways with the decimal places of the account's currency.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tools/tally/currency_minor_units.h"
+
+namespace tally::cli {
+
+// The decimal places of one command's amounts, and where they came from (for messages).
+struct AmountFormat {
+  size_t decimal_places = kDefaultMinorUnits;
+  std::string currency;  // empty: not known, kDefaultMinorUnits assumed
+
+  static AmountFormat for_currency(std::string_view currency_code);
+  // "EUR has 2 decimal places", or that 2 are assumed.
+  std::string describe() const;
+};
+
+// The minor units of the decimal `text`. Throws UsageError, naming `what` ("amount",
+// "--overdraft"), if it is negative, not a plain decimal number, has more decimal places than
+// `format` allows, or does not fit in int64.
+int64_t parse_amount(std::string_view text, const AmountFormat& format, std::string_view what);
+
+// `minor_units` as a decimal with `decimal_places` places: 1250, 2 -> "12.50"; -5, 2 -> "-0.05".
+std::string format_amount(int64_t minor_units, size_t decimal_places);
+
+}  // namespace tally::cli

@@ -1,0 +1,134 @@
+// tally: the command-line client of tallyd. One ledger command per run (open, deposit,
+// withdraw, transfer, freeze, unfreeze, close), a batch of them read from a file or standard
+// input and sent as one request, or the server's counters. See README.md for the exit codes.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "tools/tally/batch_input.h"
+#include "tools/tally/batch_planner.h"
+#include "tools/tally/command_syntax.h"
+#include "tools/tally/exit_code.h"
+#include "tools/tally/hex_id.h"
+#include "tools/tally/session.h"
+
+namespace {
+
+using namespace tally::cli;
+
+constexpr const char* kFooter =
+    R"(Amounts are decimals (12.50, 12, 0.05) in the account's currency; the ledger keeps them
+as integer minor units. open knows the currency; the other commands take --currency CODE
+to know how many decimal places it has (JPY 0, EUR 2, KWD 3, ...) and assume 2 without it
+(in a batch, an account opened earlier in the same batch lends its currency).
+
+Exit codes:
+  0  every command was applied
+  1  at least one command was rejected by the ledger (the reason is printed)
+  2  usage error: bad flags, amounts or batch lines (nothing was sent)
+  3  the server refused the request (malformed, over a limit, unavailable)
+  4  cannot connect, no answer within --timeout-ms, or a protocol error)";
+
+struct GlobalOptions {
+  SessionSettings session;
+  uint64_t timeout_ms = 10'000;
+  std::string request_id;  // hex; empty: a fresh one
+};
+
+struct BatchOptions {
+  bool atomic = false;
+  std::string file = "-";
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& options) {
+  app.add_option("--host", options.session.host, "tallyd's address")->capture_default_str();
+  app.add_option("--port", options.session.port, "tallyd's port")->capture_default_str();
+  app.add_option("--timeout-ms", options.timeout_ms,
+                 "how long to wait to connect, and for the answer")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--json", options.session.json,
+               "print one JSON object per command result (or the stats object)");
+  app.add_option("--request-id", options.request_id,
+                 "32 hex digits: the request's idempotency key. Running a command again with "
+                 "the same id retries it: it is applied at most once and answers with the "
+                 "original results (default: a fresh id)");
+}
+
+CLI::App* add_batch(CLI::App& app, BatchOptions& options) {
+  CLI::App* batch = app.add_subcommand(
+      "batch",
+      "send commands, one per line (e.g. \"deposit alice 12.50\"), as one request; blank lines "
+      "and # comments are skipped; a bad line is reported and then nothing is sent");
+  batch->add_flag("--atomic", options.atomic, "all the commands apply, or none does");
+  batch->add_option("--file", options.file, "read the commands from this file (-: stdin)")
+      ->capture_default_str();
+  return batch;
+}
+
+void read_batch_from(const std::string& file, BatchPlanner& planner) {
+  if (file == "-") {
+    read_batch(std::cin, planner);
+    return;
+  }
+  std::ifstream input(file);
+  if (!input) {
+    throw UsageError("cannot open the batch file " + file);
+  }
+  read_batch(input, planner);
+}
+
+std::optional<tally::Id128> request_id_of(const GlobalOptions& options) {
+  if (options.request_id.empty()) {
+    return std::nullopt;
+  }
+  return parse_request_id(options.request_id);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tally: the command-line client of the Tally ledger server (tallyd)"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand: tally stats --json
+  app.footer(kFooter);
+  GlobalOptions options;
+  add_global_options(app, options);
+  CommandSyntax syntax(app);
+  BatchOptions batch_options;
+  CLI::App* batch = add_batch(app, batch_options);
+  CLI::App* stats = app.add_subcommand("stats", "print the server's counters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and succeeds; every other parse problem is a usage error: exit code 2.
+    return app.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+  }
+  options.session.timeout = std::chrono::milliseconds(options.timeout_ms);
+  try {
+    if (stats->parsed()) {
+      if (!options.request_id.empty()) {
+        throw UsageError("--request-id is for commands; stats is not one");
+      }
+      return static_cast<int>(run_stats(options.session));
+    }
+    BatchPlanner planner;
+    if (batch->parsed()) {
+      planner.set_atomic(batch_options.atomic);
+      read_batch_from(batch_options.file, planner);
+    } else {
+      planner.add(*syntax.parsed());
+    }
+    return static_cast<int>(run_commands(options.session, planner, request_id_of(options)));
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "tally: %s\n", error.what());
+    return static_cast<int>(ExitCode::kUsage);
+  }
+}

@@ -1,0 +1,139 @@
+#include "tools/tally/session.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "net/client/client.h"
+#include "tools/tally/hex_id.h"
+#include "tools/tally/result_code_name.h"
+#include "tools/tally/result_printer.h"
+#include "tools/tally/stats_printer.h"
+
+namespace tally::cli {
+namespace {
+
+using client::ClientError;
+
+client::ClientOptions client_options(const SessionSettings& settings) {
+  client::ClientOptions options;
+  options.host = settings.host;
+  options.port = settings.port;
+  options.client_name = "tally-cli";
+  options.connect_timeout = settings.timeout;
+  options.request_timeout = settings.timeout;
+  return options;
+}
+
+// How to retry a request whose fate is unknown, or nothing if it was never sent.
+std::string retry_advice(const std::optional<Id128>& sent) {
+  if (!sent) {
+    return "";
+  }
+  const std::string id = to_hex(*sent);
+  return "\ntally: the request may or may not have been applied; to retry it safely, run the "
+         "same command again with --request-id " +
+         id;
+}
+
+ExitCode report(const ClientError& error, const std::optional<Id128>& sent) {
+  if (error.kind() == ClientError::Kind::kRefused) {
+    // Refused whole: nothing was applied, so any retry is safe.
+    std::fprintf(stderr, "tally: the server refused the request: %s: %s\n",
+                 result_code_name(error.code()).c_str(), error.what());
+    return ExitCode::kRefused;
+  }
+  std::fprintf(stderr, "tally: %s%s\n", error.what(), retry_advice(sent).c_str());
+  return ExitCode::kUnreachable;
+}
+
+// Nothing is sent if the server would refuse the batch for its size.
+void check_batch_size(const BatchPlanner& planner, const net::ServerLimits& limits) {
+  const size_t commands = planner.batch().size();
+  if (limits.max_batch_commands != 0 && commands > limits.max_batch_commands) {
+    throw UsageError("the batch holds " + std::to_string(commands) +
+                     " commands; the server takes at most " +
+                     std::to_string(limits.max_batch_commands) + " in one request");
+  }
+}
+
+// The answer to `request_id`, the only request in flight. Through send() and receive() rather
+// than execute(): a refusal of a frame the server could not read (too large, say) carries no
+// request id, and execute() waits for its own id until the timeout (spinning meanwhile), where
+// receive() hands it over. With one request in flight, such an error can only be about it.
+client::BatchResult await_results(client::Client& client, const Id128& request_id,
+                                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    std::optional<client::Reply> reply =
+        left.count() > 0 ? client.receive(left) : std::optional<client::Reply>();
+    if (!reply) {
+      throw ClientError(ClientError::Kind::kTimeout,
+                        "no answer within " + std::to_string(timeout.count()) + " ms");
+    }
+    if (reply->request_id != request_id && !reply->request_id.is_zero()) {
+      continue;  // not ours: nothing else was sent, so a stray; keep waiting
+    }
+    if (auto* error = std::get_if<client::ErrorReply>(&reply->body)) {
+      throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
+    }
+    if (auto* results = std::get_if<client::BatchResult>(&reply->body)) {
+      return std::move(*results);
+    }
+    throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a command batch");
+  }
+}
+
+ExitCode print_outcome(const BatchPlanner& planner, const client::BatchResult& results, bool json) {
+  if (results.results.size() != planner.commands().size()) {
+    std::fprintf(stderr, "tally: the server answered %zu results for %zu commands\n",
+                 results.results.size(), planner.commands().size());
+    return ExitCode::kUnreachable;
+  }
+  print_results(planner.commands(), results, json);
+  size_t rejected = 0;
+  for (const client::CommandOutcome& outcome : results.results) {
+    rejected += outcome.ok() ? 0 : 1;
+  }
+  if (rejected == 0) {
+    return ExitCode::kOk;
+  }
+  std::fprintf(stderr, "tally: %zu of %zu commands rejected\n", rejected, results.results.size());
+  return ExitCode::kRejected;
+}
+
+}  // namespace
+
+ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& planner,
+                      const std::optional<Id128>& request_id) {
+  client::Client client(client_options(settings));
+  std::optional<Id128> sent;
+  try {
+    client.connect();
+    check_batch_size(planner, client.server().limits);
+    sent = request_id.value_or(client.next_request_id());
+    client.send(planner.batch(), *sent);
+    const client::BatchResult results = await_results(client, *sent, settings.timeout);
+    return print_outcome(planner, results, settings.json);
+  } catch (const ClientError& error) {
+    return report(error, sent);
+  }
+}
+
+ExitCode run_stats(const SessionSettings& settings) {
+  client::Client client(client_options(settings));
+  try {
+    client.connect();
+    const net::ServerStats stats = client.stats();
+    print_stats(stats, client.server(), settings.json);
+    return ExitCode::kOk;
+  } catch (const ClientError& error) {
+    return report(error, std::nullopt);
+  }
+}
+
+}  // namespace tally::cli

@@ -1,0 +1,36 @@
+// Session: one run of tally against tallyd. Connects, sends the request, prints the answer and
+// turns what happened into the exit code; client errors become a message on standard error.
+//
+// A request that was sent but not answered (timeout, lost connection) may or may not have been
+// applied: the message names its request id, and running the same command again with
+// --request-id <that id> applies it at most once (the server answers a retry with the
+// original results).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/identifiers.h"
+#include "tools/tally/batch_planner.h"
+#include "tools/tally/exit_code.h"
+
+namespace tally::cli {
+
+struct SessionSettings {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;
+  std::chrono::milliseconds timeout{10'000};  // to connect, and for each answer
+  bool json = false;
+};
+
+// Sends `planner`'s commands as one request (with `request_id`, or a fresh one) and prints one
+// result per command. A batch larger than the server's max batch is a usage error, not sent.
+ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& planner,
+                      const std::optional<Id128>& request_id);
+
+// Prints the server's counters.
+ExitCode run_stats(const SessionSettings& settings);
+
+}  // namespace tally::cli
