@@ -26,7 +26,7 @@ namespace tally::journal {
 struct SnapshotterConfig {
   std::string journal_directory;
   std::string snapshot_directory;
-  uint64_t every_events = 1'000'000;  // a snapshot after this many events...
+  uint64_t every_events = 10'000'000;  // a snapshot after this many events...
   uint32_t every_seconds = 300;       // ...or this long, if any event came (0: events only)
   uint32_t keep = 2;
 };
@@ -51,6 +51,8 @@ class Snapshotter {
   uint64_t mirrored_sequence() const { return mirrored_sequence_.load(std::memory_order_relaxed); }
 
  private:
+  static constexpr int kBackgroundNiceness = 10;
+
   void run();
   // Reads and replays the next record; false when the segment has no more (move on).
   bool read_next(Status& status);
