@@ -1,11 +1,9 @@
 // tally, the command-line client, run as a program against the real tallyd: what it prints,
 // its exit codes, and what reached the ledger (checked with tally::client on the side).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -18,6 +16,7 @@
 #include <boost/json/src.hpp>  // header-only Boost.JSON: a real parser for the --json output
 
 #include "net/client/client.h"
+#include "support/program_run.h"
 #include "support/tallyd_process.h"
 
 namespace tally {
@@ -26,10 +25,11 @@ namespace {
 using testing::TallydProcess;
 using Row = std::vector<std::string>;
 
-struct ProgramRun {
+// What tally printed: standard output and standard error apart, the tests read both.
+struct TallyRun {
   int exit_code = -1;
-  std::string output;  // standard output
-  std::string errors;  // standard error
+  std::string output;
+  std::string errors;
 };
 
 std::string read_file(const std::string& path) {
@@ -88,29 +88,20 @@ class TallyCliTest : public ::testing::Test {
   }
 
   // Runs `tally --port <the server's> <arguments>`, with `input` on standard input.
-  ProgramRun tally(const std::string& arguments, const std::string& input = "") {
+  TallyRun tally(const std::string& arguments, const std::string& input = "") {
     return run_tally("--port " + std::to_string(server_->port()) + " " + arguments, input);
   }
 
-  ProgramRun run_tally(const std::string& arguments, const std::string& input = "") {
+  TallyRun run_tally(const std::string& arguments, const std::string& input = "") {
     const std::string input_path = directory_ + "/input";
     const std::string errors_path = directory_ + "/errors";
     std::ofstream(input_path) << input;
-    const std::string command =
-        std::string(TALLY_CLI_PATH) + " " + arguments + " <" + input_path + " 2>" + errors_path;
-    ProgramRun result;
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-      return result;
-    }
-    char buffer[4096];
-    while (const size_t read = std::fread(buffer, 1, sizeof(buffer), pipe)) {
-      result.output.append(buffer, read);
-    }
-    const int status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.errors = read_file(errors_path);
-    return result;
+    // The runner merges or discards standard error; in a group, tally's goes to a file first.
+    const testing::ProgramRun run =
+        testing::run_program("{ " + std::string(TALLY_CLI_PATH) + " " + arguments + " <" +
+                                 input_path + " 2>" + errors_path + "; }",
+                             testing::Capture::kStandardOutput);
+    return {.exit_code = run.exit_code, .output = run.output, .errors = read_file(errors_path)};
   }
 
   // The server's counters (read with the client library, not with tally) once they count
@@ -130,8 +121,8 @@ class TallyCliTest : public ::testing::Test {
 
   // Opens `account` in EUR with `initial_deposit`, and checks that it worked.
   void open_eur(const std::string& account, const std::string& initial_deposit = "0") {
-    const ProgramRun opened = tally("open " + account + " --owner Someone --currency EUR " +
-                                    "--initial-deposit " + initial_deposit);
+    const TallyRun opened = tally("open " + account + " --owner Someone --currency EUR " +
+                                  "--initial-deposit " + initial_deposit);
     ASSERT_EQ(opened.exit_code, 0) << opened.output << opened.errors;
   }
 
@@ -140,17 +131,17 @@ class TallyCliTest : public ::testing::Test {
 };
 
 TEST_F(TallyCliTest, OpensAccountsWithAGivenOrAGeneratedId) {
-  const ProgramRun given =
+  const TallyRun given =
       tally("open alice --owner 'Alice Smith' --currency EUR --initial-deposit 10.50");
   EXPECT_EQ(given.exit_code, 0) << given.errors;
   EXPECT_EQ(lines_of(given.output).at(0).find("result"), 0u) << given.output;
   EXPECT_EQ(table_rows(given.output), (std::vector<Row>{{"Ok", "1", "10.50", "1", "alice"}}));
 
-  const ProgramRun dash = tally("open - --owner Generated --currency EUR --type savings");
+  const TallyRun dash = tally("open - --owner Generated --currency EUR --type savings");
   EXPECT_EQ(dash.exit_code, 0) << dash.errors;
   EXPECT_EQ(table_rows(dash.output), (std::vector<Row>{{"Ok", "2", "0.00", "1", "tally:2"}}));
 
-  const ProgramRun empty = tally("--json open '' --owner Generated --currency JPY");
+  const TallyRun empty = tally("--json open '' --owner Generated --currency JPY");
   ASSERT_EQ(empty.exit_code, 0) << empty.errors;
   const boost::json::object result = json_lines(empty.output).at(0);
   EXPECT_EQ(text_of(result, "account_id"), "tally:3");
@@ -171,11 +162,11 @@ TEST_F(TallyCliTest, MovesMoneyWithDecimalAmountsAndPrintsTheBalances) {
 
   // Other currencies: --currency gives the decimal places (JPY none, KWD three).
   ASSERT_EQ(tally("open yen --owner Y --currency JPY --initial-deposit 1000").exit_code, 0);
-  const ProgramRun yen = tally("--json deposit yen 500 --currency JPY");
+  const TallyRun yen = tally("--json deposit yen 500 --currency JPY");
   EXPECT_EQ(yen.exit_code, 0) << yen.errors;
   EXPECT_EQ(json_lines(yen.output).at(0).at("balance_minor").as_int64(), 1500);
   EXPECT_EQ(text_of(json_lines(yen.output).at(0), "balance"), "1500");
-  const ProgramRun dinar =
+  const TallyRun dinar =
       tally("--json open dinar --owner D --currency KWD --initial-deposit 1.005");
   EXPECT_EQ(json_lines(dinar.output).at(0).at("balance_minor").as_int64(), 1005);
   EXPECT_EQ(text_of(json_lines(dinar.output).at(0), "balance"), "1.005");
@@ -184,12 +175,12 @@ TEST_F(TallyCliTest, MovesMoneyWithDecimalAmountsAndPrintsTheBalances) {
 
 TEST_F(TallyCliTest, ARejectionExitsOneAndPrintsItsReason) {
   open_eur("alice", "5");
-  const ProgramRun rejected = tally("withdraw alice 5.01");
+  const TallyRun rejected = tally("withdraw alice 5.01");
   EXPECT_EQ(rejected.exit_code, 1);
   EXPECT_EQ(table_rows(rejected.output),
             (std::vector<Row>{{"InsufficientFunds", "2", "5.00", "1", "alice"}}));
   EXPECT_NE(rejected.errors.find("1 of 1 commands rejected"), std::string::npos) << rejected.errors;
-  const ProgramRun missing = tally("--json deposit nobody 1");
+  const TallyRun missing = tally("--json deposit nobody 1");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(text_of(json_lines(missing.output).at(0), "result"), "AccountNotFound");
   EXPECT_EQ(json_lines(missing.output).at(0).at("code").as_int64(), 102);
@@ -197,17 +188,17 @@ TEST_F(TallyCliTest, ARejectionExitsOneAndPrintsItsReason) {
 
 TEST_F(TallyCliTest, FreezeUnfreezeAndClose) {
   open_eur("alice", "3");
-  const ProgramRun frozen = tally("freeze alice --reason 'a routine audit'");
+  const TallyRun frozen = tally("freeze alice --reason 'a routine audit'");
   EXPECT_EQ(frozen.exit_code, 0) << frozen.errors;
   EXPECT_EQ(table_rows(frozen.output).at(0).at(0), "Ok");
   EXPECT_EQ(table_rows(tally("deposit alice 1").output).at(0).at(0), "AccountFrozen");
   EXPECT_EQ(table_rows(tally("unfreeze alice --expected-version 2").output),
             (std::vector<Row>{{"Ok", "4", "3.00", "3", "alice"}}));
-  const ProgramRun not_empty = tally("close alice");
+  const TallyRun not_empty = tally("close alice");
   EXPECT_EQ(not_empty.exit_code, 1);
   EXPECT_EQ(table_rows(not_empty.output).at(0).at(0), "BalanceNotZero");
   ASSERT_EQ(tally("withdraw alice 3").exit_code, 0);
-  const ProgramRun closed = tally("close alice");
+  const TallyRun closed = tally("close alice");
   EXPECT_EQ(closed.exit_code, 0) << closed.errors;
   EXPECT_EQ(table_rows(closed.output), (std::vector<Row>{{"Ok", "7", "0.00", "5", "alice"}}));
   EXPECT_EQ(table_rows(tally("deposit alice 1").output).at(0).at(0), "AccountClosed");
@@ -215,7 +206,7 @@ TEST_F(TallyCliTest, FreezeUnfreezeAndClose) {
 
 TEST_F(TallyCliTest, JsonGivesEveryFieldOfAResultWithStringsEscaped) {
   open_eur("alice", "7.25");
-  const ProgramRun deposit = tally("deposit alice 0.75 --json --expected-version 1");
+  const TallyRun deposit = tally("deposit alice 0.75 --json --expected-version 1");
   ASSERT_EQ(deposit.exit_code, 0) << deposit.errors;
   ASSERT_EQ(lines_of(deposit.output).size(), 1u) << deposit.output;
   const boost::json::object result = json_lines(deposit.output).at(0);
@@ -229,7 +220,7 @@ TEST_F(TallyCliTest, JsonGivesEveryFieldOfAResultWithStringsEscaped) {
   EXPECT_EQ(text_of(result, "account_id"), "alice");
 
   // An id the server will refuse, printed back as typed: quotes and backslashes escaped.
-  const ProgramRun odd = tally("--json open 'we\"ird\\id' --owner X --currency EUR");
+  const TallyRun odd = tally("--json open 'we\"ird\\id' --owner X --currency EUR");
   EXPECT_EQ(odd.exit_code, 1);
   const boost::json::object refused = json_lines(odd.output).at(0);
   EXPECT_EQ(text_of(refused, "result"), "InvalidArgument");
@@ -242,7 +233,7 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
   tally("withdraw alice 3");
   tally("deposit nobody 1");
   stats_after(4);  // so that tally stats counts them all
-  const ProgramRun text = tally("stats");
+  const TallyRun text = tally("stats");
   EXPECT_EQ(text.exit_code, 0) << text.errors;
   EXPECT_NE(text.output.find("server tallyd"), std::string::npos) << text.output;
   for (const char* counter :
@@ -260,7 +251,7 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
             rows.end())
       << text.output;
 
-  const ProgramRun json = tally("stats --json");
+  const TallyRun json = tally("stats --json");
   ASSERT_EQ(json.exit_code, 0) << json.errors;
   const boost::json::object stats = json_lines(json.output).at(0);
   EXPECT_EQ(stats.at("commands").as_int64(), 4);
@@ -287,7 +278,7 @@ TEST_F(TallyCliTest, ABatchFromStandardInputIsOneRequestWithOneResultPerLine) {
       "deposit yen 500\n"
       "transfer alice yen 1 --currency EUR\n"
       "  withdraw alice 2.50\n";
-  const ProgramRun batch = tally("batch", input);
+  const TallyRun batch = tally("batch", input);
   EXPECT_EQ(batch.exit_code, 1) << batch.errors;  // the transfer: EUR to JPY
   EXPECT_EQ(table_rows(batch.output),
             (std::vector<Row>{{"Ok", "1", "10.00", "1", "alice"},
@@ -299,7 +290,7 @@ TEST_F(TallyCliTest, ABatchFromStandardInputIsOneRequestWithOneResultPerLine) {
   EXPECT_EQ(stats.requests, 1u);  // one request for the five commands
   EXPECT_EQ(stats.commands, 5u);
 
-  const ProgramRun json = tally("batch --json", "deposit alice 0.50\ndeposit yen 1\n");
+  const TallyRun json = tally("batch --json", "deposit alice 0.50\ndeposit yen 1\n");
   EXPECT_EQ(json.exit_code, 0) << json.errors;
   const std::vector<boost::json::object> results = json_lines(json.output);
   ASSERT_EQ(results.size(), 2u);
@@ -309,7 +300,7 @@ TEST_F(TallyCliTest, ABatchFromStandardInputIsOneRequestWithOneResultPerLine) {
 
 TEST_F(TallyCliTest, AnAtomicBatchAppliesNothingWhenOneCommandFails) {
   open_eur("alice", "5");
-  const ProgramRun atomic =
+  const TallyRun atomic =
       tally("batch --atomic", "deposit alice 1\nwithdraw alice 100\ndeposit alice 2\n");
   EXPECT_EQ(atomic.exit_code, 1);
   const std::vector<Row> rows = table_rows(atomic.output);
@@ -320,28 +311,28 @@ TEST_F(TallyCliTest, AnAtomicBatchAppliesNothingWhenOneCommandFails) {
   EXPECT_NE(atomic.errors.find("3 of 3 commands rejected"), std::string::npos);
   EXPECT_EQ(table_rows(tally("deposit alice 0.01").output).at(0).at(2), "5.01");
 
-  const ProgramRun applied = tally("batch --atomic", "deposit alice 1\ndeposit alice 2\n");
+  const TallyRun applied = tally("batch --atomic", "deposit alice 1\ndeposit alice 2\n");
   EXPECT_EQ(applied.exit_code, 0) << applied.errors;
   EXPECT_EQ(table_rows(applied.output).at(1).at(2), "8.01");
 }
 
 TEST_F(TallyCliTest, ABadBatchLineIsReportedWithItsNumberAndNothingIsSent) {
   open_eur("alice");
-  const ProgramRun bad_amount =
+  const TallyRun bad_amount =
       tally("batch", "deposit alice 1\n# fine so far\ndeposit alice 1.234\n");
   EXPECT_EQ(bad_amount.exit_code, 2);
   EXPECT_EQ(bad_amount.output, "");
   EXPECT_NE(bad_amount.errors.find("line 3: amount \"1.234\" has too many decimal places"),
             std::string::npos)
       << bad_amount.errors;
-  const ProgramRun unknown = tally("batch", "deposit alice 1\nrefund alice 1\n");
+  const TallyRun unknown = tally("batch", "deposit alice 1\nrefund alice 1\n");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.errors.find("line 2: unknown command \"refund\""), std::string::npos)
       << unknown.errors;
-  const ProgramRun bad_flag = tally("batch", "deposit alice 1 --bogus\n");
+  const TallyRun bad_flag = tally("batch", "deposit alice 1 --bogus\n");
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_NE(bad_flag.errors.find("line 1: "), std::string::npos) << bad_flag.errors;
-  const ProgramRun quote = tally("batch", "freeze alice --reason 'unclosed\n");
+  const TallyRun quote = tally("batch", "freeze alice --reason 'unclosed\n");
   EXPECT_EQ(quote.exit_code, 2);
   EXPECT_NE(quote.errors.find("line 1: a ' quote is not closed"), std::string::npos);
   EXPECT_EQ(tally("batch", "\n# nothing but comments\n").exit_code, 2);
@@ -367,7 +358,7 @@ TEST_F(TallyCliTest, BadAmountsExitTwoAndSendNothing) {
       {"deposit alice 1 --transaction-id xyz", "--transaction-id \"xyz\""},
       {"--request-id 1234 deposit alice 1", "--request-id \"1234\""}};
   for (const auto& [arguments, message] : cases) {
-    const ProgramRun run = tally(arguments);
+    const TallyRun run = tally(arguments);
     EXPECT_EQ(run.exit_code, 2) << arguments;
     EXPECT_EQ(run.output, "") << arguments;
     EXPECT_NE(run.errors.find(message), std::string::npos) << arguments << ": " << run.errors;
@@ -381,7 +372,7 @@ TEST_F(TallyCliTest, BadAmountsExitTwoAndSendNothing) {
   EXPECT_EQ(stats.commands, 2u);
   EXPECT_EQ(stats.requests_refused, 0u);
 
-  const ProgramRun help = tally("--help");
+  const TallyRun help = tally("--help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("Exit codes:"), std::string::npos) << help.output;
 }
@@ -389,7 +380,7 @@ TEST_F(TallyCliTest, BadAmountsExitTwoAndSendNothing) {
 TEST_F(TallyCliTest, AServerThatIsNotRunningExitsFour) {
   const uint16_t port = server_->port();
   server_->kill();
-  const ProgramRun run = run_tally("--port " + std::to_string(port) + " deposit alice 1");
+  const TallyRun run = run_tally("--port " + std::to_string(port) + " deposit alice 1");
   EXPECT_EQ(run.exit_code, 4);
   EXPECT_EQ(run.output, "");
   EXPECT_NE(run.errors.find("cannot connect to 127.0.0.1:" + std::to_string(port)),
@@ -401,10 +392,10 @@ TEST_F(TallyCliTest, AServerThatIsNotRunningExitsFour) {
 TEST_F(TallyCliTest, ARetryWithTheSameRequestIdAnswersTheSameAndAppliesOnce) {
   open_eur("alice");
   const std::string request_id = "--request-id 0123456789abcdef0123456789ABCDEF ";
-  const ProgramRun first = tally(request_id + "deposit alice 4.20");
+  const TallyRun first = tally(request_id + "deposit alice 4.20");
   EXPECT_EQ(first.exit_code, 0) << first.errors;
   EXPECT_EQ(table_rows(first.output), (std::vector<Row>{{"Ok", "2", "4.20", "2", "alice"}}));
-  const ProgramRun retry = tally(request_id + "deposit alice 4.20");
+  const TallyRun retry = tally(request_id + "deposit alice 4.20");
   EXPECT_EQ(retry.exit_code, 0) << retry.errors;
   EXPECT_EQ(retry.output, first.output);
   const net::ServerStats stats = stats_after(3);  // the open, the deposit, its retry
@@ -412,7 +403,7 @@ TEST_F(TallyCliTest, ARetryWithTheSameRequestIdAnswersTheSameAndAppliesOnce) {
   EXPECT_EQ(stats.commands, 2u);  // the open and the deposit, once
   EXPECT_EQ(stats.money_in, 420);
 
-  const ProgramRun other = tally(request_id + "deposit alice 5");
+  const TallyRun other = tally(request_id + "deposit alice 5");
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_EQ(table_rows(other.output).at(0).at(0), "RequestIdReused");
   EXPECT_EQ(table_rows(tally("deposit alice 0.80").output).at(0).at(2), "5.00");
@@ -427,12 +418,12 @@ TEST_F(TallyCliTest, RequestsTheServerWouldRefuseExitTwoOrThree) {
              std::string(120, 'o') + " --currency EUR\n";
   }
   // Over max-batch: known from the handshake, so nothing is sent.
-  const ProgramRun too_many = run_tally(port + "batch", opens + "deposit x 1\n");
+  const TallyRun too_many = run_tally(port + "batch", opens + "deposit x 1\n");
   EXPECT_EQ(too_many.exit_code, 2);
   EXPECT_NE(too_many.errors.find("the server takes at most 8"), std::string::npos)
       << too_many.errors;
   // Over max-frame-bytes: the server refuses the request whole.
-  const ProgramRun too_large = run_tally(port + "batch", opens);
+  const TallyRun too_large = run_tally(port + "batch", opens);
   EXPECT_EQ(too_large.exit_code, 3);
   EXPECT_NE(too_large.errors.find("refused the request: LimitExceeded"), std::string::npos)
       << too_large.errors;
