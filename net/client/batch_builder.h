@@ -34,6 +34,14 @@ struct CommandOptions {
 
 class BatchBuilder {
  public:
+  BatchBuilder() = default;
+  // Commands view the builder's own strings: a copy would view the original's. Moving is
+  // safe (neither the deque's strings nor the views move).
+  BatchBuilder(const BatchBuilder&) = delete;
+  BatchBuilder& operator=(const BatchBuilder&) = delete;
+  BatchBuilder(BatchBuilder&&) = default;
+  BatchBuilder& operator=(BatchBuilder&&) = default;
+
   // `account_id` empty: the server generates one (returned in the result).
   BatchBuilder& open_account(std::string_view account_id, std::string_view owner,
                              std::string_view currency, AccountType type = AccountType::Checking,

@@ -30,6 +30,7 @@ CommandOutcome outcome_of(const protocol::CommandResult* result) {
       .sequence = result->sequence(),
       .balance = result->balance(),
       .version = result->version(),
+      .replayed = result->replayed(),
       .account_id = result->account_id() == nullptr ? std::string() : result->account_id()->str()};
 }
 
@@ -312,8 +313,9 @@ void Client::send(const BatchBuilder& batch, const Id128& request_id) {
 
 bool Client::pump(Clock::time_point deadline) {
   Connection& connection = *connection_;
+  const size_t before = ready_.size();
   connection.decode(ready_);
-  while (ready_.empty() && !connection.broken) {
+  while (ready_.size() == before && !connection.broken) {
     connection.start_io();
     if (connection.io.stopped()) {
       connection.io.restart();
@@ -323,7 +325,7 @@ bool Client::pump(Clock::time_point deadline) {
     }
     connection.decode(ready_);
   }
-  return !ready_.empty();
+  return ready_.size() > before;
 }
 
 std::optional<Reply> Client::take_decoded() {
@@ -355,27 +357,47 @@ std::optional<Reply> Client::receive(std::chrono::milliseconds timeout) {
   }
 }
 
+void Client::forget(const Id128& request_id) {
+  unanswered_.erase(request_id);
+  std::erase(unanswered_order_, request_id);
+}
+
+std::optional<Reply> Client::take_answer(const Id128& request_id) {
+  for (auto reply = ready_.begin(); reply != ready_.end(); ++reply) {
+    // An error without a request id is about a frame the server could not read: with one
+    // request in flight, that was this one; with more, nobody can tell which.
+    const auto* error = std::get_if<ErrorReply>(&reply->body);
+    const bool unreadable = reply->request_id.is_zero() && error != nullptr;
+    if (unreadable && unanswered_.size() > 1) {
+      const std::string message = error->message;
+      ready_.erase(reply);
+      throw ClientError(ClientError::Kind::kProtocol,
+                        "the server could not read one of the requests in flight: " + message);
+    }
+    if (unreadable || reply->request_id == request_id) {
+      Reply found = std::move(*reply);
+      ready_.erase(reply);
+      forget(request_id);
+      return found;
+    }
+  }
+  return std::nullopt;
+}
+
 Reply Client::wait_for(const Id128& request_id) {
   const auto deadline = Clock::now() + options_.request_timeout;
   for (;;) {
-    for (auto reply = ready_.begin(); reply != ready_.end(); ++reply) {
-      if (reply->request_id == request_id) {
-        Reply found = std::move(*reply);
-        ready_.erase(reply);
-        unanswered_.erase(request_id);
-        std::erase(unanswered_order_, request_id);
-        return found;
-      }
+    if (std::optional<Reply> answer = take_answer(request_id)) {
+      return std::move(*answer);
     }
     if (Clock::now() >= deadline) {
+      // The caller owns the retry from here (with the same request id, which is safe): the
+      // client must not send it again behind the caller's back on a later reconnect.
+      forget(request_id);
       throw ClientError(ClientError::Kind::kTimeout, "no answer within the request timeout");
     }
     ensure_connected();
-    const size_t before = ready_.size();
     pump(deadline);
-    if (ready_.size() == before && !connection_->broken && Clock::now() >= deadline) {
-      throw ClientError(ClientError::Kind::kTimeout, "no answer within the request timeout");
-    }
   }
 }
 

@@ -45,6 +45,7 @@ struct CommandOutcome {
   uint64_t sequence = 0;  // the event that recorded it
   int64_t balance = 0;    // of the (source) account after it
   uint64_t version = 0;
+  bool replayed = false;   // the original outcome, answering a retry; nothing new was applied
   std::string account_id;  // OpenAccount: the id, generated or given
   bool ok() const { return code == ResultCode::Ok; }
 };
@@ -92,8 +93,8 @@ class Client {
   void disconnect();
 
   // Synchronous: sends `batch` and waits for its answer. Throws ClientError: kRefused with the
-  // server's code for an ErrorReply, kTimeout after request_timeout, kConnect when the
-  // connection cannot be restored.
+  // server's code for an ErrorReply, kTimeout after request_timeout (the request is then the
+  // caller's to retry, with the same id), kConnect when the connection cannot be restored.
   BatchResult execute(const BatchBuilder& batch);
   BatchResult execute(const BatchBuilder& batch, const Id128& request_id);
   net::ServerStats stats();
@@ -115,11 +116,14 @@ class Client {
 
   void queue_frame(const Id128& request_id, std::vector<uint8_t> frame);
   Reply wait_for(const Id128& request_id);
+  std::optional<Reply> take_answer(const Id128& request_id);
+  void forget(const Id128& request_id);
   void ensure_connected();
   void open_connection();
   void hello();
   void resend_unanswered();
-  // Runs I/O until a reply is decoded or the deadline passes; false at the deadline.
+  // Runs I/O until a new reply is decoded, the connection breaks or the deadline passes; true
+  // if a new reply was decoded.
   bool pump(std::chrono::steady_clock::time_point deadline);
   std::optional<Reply> take_decoded();
 

@@ -22,7 +22,8 @@ void Replier::on_event(const Event& event, int64_t, bool) {
   const auto account_id = opened ? builder_.CreateString(event.account_id.view())
                                  : flatbuffers::Offset<flatbuffers::String>();
   results_.push_back(protocol::CreateCommandResult(builder_, event.code, event.sequence,
-                                                   event.balance, event.version, account_id));
+                                                   event.balance, event.version, account_id,
+                                                   event.is_replayed_answer()));
   if (event.is_last_in_request()) {
     answer(event);
   }

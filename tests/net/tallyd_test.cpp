@@ -118,8 +118,10 @@ TEST_F(TallydTest, ARequestIdReusedWithOtherCommandsIsRefusedPerCommand) {
   const BatchResult retried = client.execute(BatchBuilder().deposit("a", 5), request_id);
   EXPECT_EQ(retried.results[0].code, ResultCode::Ok);
   EXPECT_EQ(retried.results[0].balance, 5);  // the original answer, not a second deposit
+  EXPECT_TRUE(retried.results[0].replayed);
   EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 6), request_id).results[0].code,
             ResultCode::RequestIdReused);
+  EXPECT_FALSE(client.execute(BatchBuilder().deposit("a", 1)).results[0].replayed);
 }
 
 TEST_F(TallydTest, RequestsOverTheBatchLimitGetAnErrorAndTheConnectionStaysUsable) {
@@ -144,6 +146,26 @@ TEST_F(TallydTest, RequestsOverTheBatchLimitGetAnErrorAndTheConnectionStaysUsabl
     EXPECT_EQ(error.code(), ResultCode::InvalidArgument);
   }
   EXPECT_EQ(code_of(client, BatchBuilder().open_account("a", "A", "EUR")), ResultCode::Ok);
+}
+
+TEST_F(TallydTest, AnUnreadableFrameRefusesTheRequestInFlightAtOnce) {
+  TallydProcess& server = start({"--max-frame-bytes", "2048"});
+  Client client(server.client_options());
+  client.connect();
+  BatchBuilder too_large;
+  too_large.open_account("a", std::string(120, 'x'), "EUR");
+  for (int index = 0; index < 200; ++index) {
+    too_large.deposit("a", 1);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    client.execute(too_large);
+    FAIL() << "a frame over --max-frame-bytes was accepted";
+  } catch (const ClientError& error) {
+    EXPECT_EQ(error.kind(), ClientError::Kind::kRefused);
+    EXPECT_EQ(error.code(), ResultCode::LimitExceeded);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
 TEST_F(TallydTest, PipelinedRequestsAreAllAnsweredByRequestId) {
