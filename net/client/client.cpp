@@ -75,9 +75,10 @@ struct Client::Connection {
   std::vector<uint8_t> read_buffer = std::vector<uint8_t>(64 * 1024);
   size_t read_begin = 0;
   size_t read_end = 0;
-  std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
-  std::vector<uint8_t> writing;   // handed to the write in progress
-  std::vector<uint8_t> aligned;   // the message being decoded, copied to an aligned buffer
+  size_t frame_bytes_awaited = 0;  // the partial frame at read_begin needs this many bytes
+  std::vector<uint8_t> outgoing;   // queued, not yet handed to a write
+  std::vector<uint8_t> writing;    // handed to the write in progress
+  std::vector<uint8_t> aligned;    // the message being decoded, copied to an aligned buffer
   bool reading = false;
   bool broken = false;
   std::string problem;
@@ -99,14 +100,7 @@ struct Client::Connection {
                         });
     }
     if (!reading) {
-      if (read_end == read_buffer.size()) {
-        std::memmove(read_buffer.data(), read_buffer.data() + read_begin, read_end - read_begin);
-        read_end -= read_begin;
-        read_begin = 0;
-        if (read_end == read_buffer.size()) {
-          read_buffer.resize(read_buffer.size() * 2);
-        }
-      }
+      make_room_to_read();
       reading = true;
       socket.async_read_some(
           asio::buffer(read_buffer.data() + read_end, read_buffer.size() - read_end),
@@ -122,6 +116,25 @@ struct Client::Connection {
     }
   }
 
+  // Only while no read is pending: a pending read writes at the offset it was given, so the
+  // buffer must not move or shift under it.
+  void make_room_to_read() {
+    if (read_begin == read_end) {
+      read_begin = read_end = 0;
+    }
+    const size_t room_needed = std::max(frame_bytes_awaited, read_end - read_begin + 1);
+    if (read_buffer.size() - read_begin < room_needed || read_end == read_buffer.size()) {
+      std::memmove(read_buffer.data(), read_buffer.data() + read_begin, read_end - read_begin);
+      read_end -= read_begin;
+      read_begin = 0;
+    }
+    if (read_buffer.size() < room_needed) {
+      read_buffer.resize(room_needed);
+    } else if (read_end == read_buffer.size()) {
+      read_buffer.resize(read_buffer.size() * 2);
+    }
+  }
+
   void fail(std::string why) {
     if (!broken) {
       broken = true;
@@ -129,7 +142,8 @@ struct Client::Connection {
     }
   }
 
-  // Decodes every complete frame into `replies`; false (and broken) if the stream is garbage.
+  // Decodes every complete frame into `replies`; marks the connection broken if the stream is
+  // garbage.
   void decode(std::deque<Reply>& replies) {
     while (read_end - read_begin >= net::kFrameHeaderBytes) {
       const uint32_t length = net::read_frame_length(read_buffer.data() + read_begin);
@@ -138,11 +152,10 @@ struct Client::Connection {
         return;
       }
       if (read_end - read_begin < net::kFrameHeaderBytes + length) {
-        if (read_buffer.size() < net::kFrameHeaderBytes + length) {
-          read_buffer.resize(net::kFrameHeaderBytes + length);
-        }
+        frame_bytes_awaited = net::kFrameHeaderBytes + length;  // make_room_to_read sees to it
         return;
       }
+      frame_bytes_awaited = 0;
       // FlatBuffers reads the message in place and needs it aligned; in the stream it is not.
       const uint8_t* message = read_buffer.data() + read_begin + net::kFrameHeaderBytes;
       aligned.assign(message, message + length);
@@ -155,9 +168,6 @@ struct Client::Connection {
       if (std::optional<Reply> reply = reply_of(*response)) {
         replies.push_back(std::move(*reply));
       }
-    }
-    if (read_begin == read_end) {
-      read_begin = read_end = 0;
     }
   }
 };
@@ -320,10 +330,14 @@ bool Client::pump(Clock::time_point deadline) {
     if (connection.io.stopped()) {
       connection.io.restart();
     }
-    if (connection.io.run_one_until(deadline) == 0 && Clock::now() >= deadline) {
-      return false;
-    }
+    // Past the deadline, still one non-blocking round, so that writes queued since the last
+    // call go out even when the caller never waits (an open-loop sender).
+    const bool expired = Clock::now() >= deadline;
+    const size_t handled = expired ? connection.io.poll() : connection.io.run_one_until(deadline);
     connection.decode(ready_);
+    if (expired || (handled == 0 && Clock::now() >= deadline)) {
+      break;
+    }
   }
   return ready_.size() > before;
 }
@@ -344,7 +358,7 @@ std::optional<Reply> Client::take_decoded() {
   return std::nullopt;
 }
 
-std::optional<Reply> Client::receive(std::chrono::milliseconds timeout) {
+std::optional<Reply> Client::receive(std::chrono::microseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (std::optional<Reply> reply = take_decoded()) {

@@ -102,9 +102,10 @@ class Client {
   // Pipelined: queues `batch` and returns its request id without waiting.
   Id128 send(const BatchBuilder& batch);
   void send(const BatchBuilder& batch, const Id128& request_id);
-  // The next reply, or nullopt if none came within `timeout`. Reconnects and resends what is
+  // The next reply, or nullopt if none came within `timeout` (zero: only what has arrived
+  // already, after one non-blocking round of I/O). Reconnects and resends what is
   // unanswered if the connection dropped; throws ClientError(kConnect) if it cannot.
-  std::optional<Reply> receive(std::chrono::milliseconds timeout);
+  std::optional<Reply> receive(std::chrono::microseconds timeout);
   size_t in_flight() const { return unanswered_.size(); }
 
   // A fresh request id: random per client, then counting.

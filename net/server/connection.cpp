@@ -82,13 +82,7 @@ void Connection::read_more() {
   if (reading_ || paused_ || retry_pending_ || closing_ || closed_) {
     return;
   }
-  if (read_end_ == read_buffer_.size()) {
-    // process_frames made room for the frame being read; this only happens with several
-    // frames' worth of bytes waiting, so compacting is enough.
-    std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
-    read_end_ -= read_begin_;
-    read_begin_ = 0;
-  }
+  make_room_to_read();
   reading_ = true;
   socket_.async_read_some(
       asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
@@ -105,6 +99,21 @@ void Connection::read_more() {
         self->read_end_ += bytes;
         self->process_frames();
       });
+}
+
+void Connection::make_room_to_read() {
+  if (read_begin_ == read_end_) {
+    read_begin_ = read_end_ = 0;
+  }
+  const size_t room_needed = std::max(frame_bytes_awaited_, read_end_ - read_begin_ + 1);
+  if (read_buffer_.size() - read_begin_ < room_needed || read_end_ == read_buffer_.size()) {
+    std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
+    read_end_ -= read_begin_;
+    read_begin_ = 0;
+  }
+  if (read_buffer_.size() < room_needed) {
+    read_buffer_.resize(room_needed);
+  }
 }
 
 void Connection::process_frames() {
@@ -124,14 +133,10 @@ void Connection::process_frames() {
     }
     const size_t frame_bytes = kFrameHeaderBytes + length;
     if (available < frame_bytes) {
-      if (read_buffer_.size() - read_begin_ < frame_bytes) {
-        std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, available);
-        read_begin_ = 0;
-        read_end_ = available;
-        read_buffer_.resize(std::max(read_buffer_.size(), frame_bytes));
-      }
+      frame_bytes_awaited_ = frame_bytes;  // read_more makes room for it
       break;
     }
+    frame_bytes_awaited_ = 0;
     if (in_flight_ >= config.max_requests_in_flight) {
       paused_ = true;  // flush() resumes once answers go out
       waiting_for_client_ = false;
@@ -156,9 +161,6 @@ void Connection::process_frames() {
     if (outcome == FrameOutcome::kClose) {
       return;
     }
-  }
-  if (read_begin_ == read_end_) {
-    read_begin_ = read_end_ = 0;
   }
   const bool waiting = read_end_ > read_begin_ || !handshaken_;
   if (waiting && !waiting_for_client_) {

@@ -54,6 +54,9 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   enum class FrameOutcome { kDone, kRetryLater, kClose };
 
   void read_more();
+  // Only while no read is pending (a pending read writes where it was told to): compacts the
+  // unprocessed bytes to the front and grows the buffer for the frame being read.
+  void make_room_to_read();
   void process_frames();
   FrameOutcome handle_frame(std::span<const uint8_t> frame);
   FrameOutcome dispatch(IngressBatch* batch);
@@ -79,8 +82,9 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   uint64_t token_ = 0;
 
   std::vector<uint8_t> read_buffer_;
-  size_t read_begin_ = 0;  // first unprocessed byte
-  size_t read_end_ = 0;    // one past the last byte read
+  size_t read_begin_ = 0;           // first unprocessed byte
+  size_t read_end_ = 0;             // one past the last byte read
+  size_t frame_bytes_awaited_ = 0;  // the partial frame at read_begin_ needs this many bytes
   std::vector<uint8_t> write_buffer_;
   flatbuffers::FlatBufferBuilder builder_{256};
   std::vector<uint8_t> framed_;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "net/client/client.h"
@@ -190,6 +191,41 @@ TEST_F(TallydTest, PipelinedRequestsAreAllAnsweredByRequestId) {
   EXPECT_EQ(answered, sent);  // one connection, one logic thread: answers come in order
   EXPECT_EQ(client.in_flight(), 0u);
   EXPECT_EQ(client.execute(BatchBuilder().withdraw("a", 1)).results[0].balance, 999);
+}
+
+// The open-loop pattern of tally-load: send, poll without waiting, send again. Reads stay
+// pending while earlier answers are decoded; none may be lost or read twice.
+TEST_F(TallydTest, InterleavedSendsAndPollsLoseNoAnswer) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+  constexpr int kRequests = 20000;
+  BatchBuilder deposits;
+  for (int command = 0; command < 64; ++command) {
+    deposits.deposit("a", 1);
+  }
+  std::set<uint64_t> sent;
+  std::set<uint64_t> answered;
+  const auto take = [&](const client::Reply& reply) {
+    ASSERT_TRUE(std::holds_alternative<BatchResult>(reply.body));
+    EXPECT_TRUE(sent.contains(reply.request_id.low));
+    EXPECT_TRUE(answered.insert(reply.request_id.low).second) << "answered twice";
+  };
+  for (int index = 0; index < kRequests; ++index) {
+    sent.insert(client.send(deposits).low);
+    while (const std::optional<client::Reply> reply =
+               client.receive(std::chrono::microseconds(0))) {
+      take(*reply);
+    }
+  }
+  while (client.in_flight() > 0) {
+    const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
+    ASSERT_TRUE(reply.has_value()) << client.in_flight() << " requests unanswered";
+    take(*reply);
+  }
+  EXPECT_EQ(answered, sent);
+  EXPECT_EQ(client.execute(BatchBuilder().withdraw("a", 1)).results[0].balance, 64 * kRequests - 1);
 }
 
 TEST_F(TallydTest, StatsCountCommandsRejectionsAndConnections) {

@@ -147,7 +147,7 @@ void LoadWorker::account_for(const client::Reply& reply) {
   in_flight_.erase(found);
 }
 
-void LoadWorker::receive_one(std::chrono::milliseconds timeout) {
+void LoadWorker::receive_one(std::chrono::microseconds timeout) {
   if (const std::optional<client::Reply> reply = client_.receive(timeout)) {
     account_for(*reply);
   }
@@ -179,8 +179,9 @@ void LoadWorker::run(Clock::time_point start, Clock::time_point end) {
         send_one(next_due);
         next_due += interval;
       }
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_due - now);
-      receive_one(std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(50)));
+      const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(next_due - now);
+      receive_one(
+          std::clamp(wait, std::chrono::microseconds(0), std::chrono::microseconds(50'000)));
     }
     const Clock::time_point drain_end = Clock::now() + std::chrono::seconds(30);
     while (!in_flight_.empty() && Clock::now() < drain_end) {

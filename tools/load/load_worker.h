@@ -69,7 +69,7 @@ class LoadWorker {
   };
 
   void send_one(Clock::time_point due);
-  void receive_one(std::chrono::milliseconds timeout);
+  void receive_one(std::chrono::microseconds timeout);
   void account_for(const client::Reply& reply);
   const std::string& pick_account();
   Kind pick_kind();

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: starts tallyd on a fresh data directory, runs tally-load against it,
+# stops tallyd (SIGTERM) and removes the directory. Every figure in docs/performance.md's
+# end-to-end section comes from this script.
+#   bench/tallyd_load.sh [--build DIR] [--server "tallyd flags"] -- [tally-load flags]
+# Example: bench/tallyd_load.sh --server "--sync group" -- --duration 10 --batch 64
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build="build"
+server_flags=""
+while [[ $# -gt 0 && "$1" != "--" ]]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --server) server_flags="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[[ "${1:-}" == "--" ]] && shift
+
+data="$(mktemp -d "${TMPDIR:-/tmp}/tallyd-bench-XXXXXX")"
+log="$data.log"
+# shellcheck disable=SC2086
+"$build/net/tallyd" --data-dir "$data" --port 0 $server_flags 2>"$log" &
+server=$!
+cleanup() {
+  kill -TERM "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$data" "$log"
+}
+trap cleanup EXIT
+port=""
+for _ in $(seq 1 300); do
+  port="$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$log")"
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
+"$build/tools/load/tally-load" --port "$port" "$@"
