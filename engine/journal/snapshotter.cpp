@@ -101,7 +101,9 @@ Status Snapshotter::take_snapshot_if_due() {
   const auto now = std::chrono::steady_clock::now();
   const bool time_is_up = config_.every_seconds != 0 && events_since_snapshot_ > 0 &&
                           now - last_snapshot_ >= std::chrono::seconds(config_.every_seconds);
-  const bool due = events_since_snapshot_ >= config_.every_events || time_is_up;
+  const bool count_is_up =
+      config_.every_events != 0 && events_since_snapshot_ >= config_.every_events;
+  const bool due = count_is_up || time_is_up;
   if (!due || mirror_->replay_in_progress()) {
     return Status::ok();
   }

@@ -79,5 +79,44 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
   std::system(("rm -rf " + data).c_str());
 }
 
+TEST(SnapshotterTest, ZeroEventsAndZeroSecondsTakeNoSnapshot) {
+  char pattern[] = "/tmp/tally-snapshotter-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string data = pattern;
+  ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
+  PosixStorage storage;
+  JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 1 << 16});
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Journaler journaler(writer, SyncPolicy::kEveryBatch);
+  Snapshotter snapshotter(storage,
+                          {.journal_directory = data + "/journal",
+                           .snapshot_directory = data + "/snapshots",
+                           .every_events = 0,
+                           .every_seconds = 0,
+                           .keep = 2},
+                          journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
+  {
+    Pipeline pipeline(PipelineConfig{});
+    pipeline.add_consumer("journal", journaler);
+    pipeline.start();
+    snapshotter.start();
+    const Command opens[] = {tally::testing::open_command("a", "EUR", 1000)};
+    ASSERT_EQ(tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1),
+              ResultCode::Ok);
+    for (uint64_t request = 0; request < 100; ++request) {
+      const Command deposit[] = {tally::testing::deposit_command("a", 1)};
+      ASSERT_EQ(tally::testing::submit(pipeline.ingress(),
+                                       tally::testing::frame_of(deposit, request + 10), 1),
+                ResultCode::Ok);
+    }
+    pipeline.stop();
+  }
+  snapshotter.stop();
+  EXPECT_EQ(snapshotter.mirrored_sequence(), 101u);
+  EXPECT_EQ(snapshotter.snapshots_written(), 0u);
+  std::system(("rm -rf " + data).c_str());
+}
+
 }  // namespace
 }  // namespace tally::journal
