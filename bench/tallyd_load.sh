@@ -20,6 +20,7 @@ done
 
 data="$(mktemp -d "${TMPDIR:-/tmp}/tallyd-bench-XXXXXX")"
 log="$data.log"
+: >"$log"
 # shellcheck disable=SC2086
 "$build/net/tallyd" --data-dir "$data" --port 0 $server_flags 2>"$log" &
 server=$!

@@ -82,6 +82,27 @@ struct Client::Connection {
   bool reading = false;
   bool broken = false;
   std::string problem;
+  // Waits end on a timer rather than on epoll's timeout, which counts whole milliseconds: an
+  // open-loop sender must wake when its next request is due, not up to a millisecond later.
+  asio::steady_timer deadline_timer{io};
+  uint64_t deadline_generation = 0;  // expirations of earlier deadlines are ignored
+  bool deadline_passed = false;
+
+  void arm_deadline(Clock::time_point deadline) {
+    deadline_passed = false;
+    deadline_timer.expires_at(deadline);
+    deadline_timer.async_wait(
+        [this, generation = ++deadline_generation](boost::system::error_code error) {
+          if (!error && generation == deadline_generation) {
+            deadline_passed = true;
+          }
+        });
+  }
+
+  void disarm_deadline() {
+    ++deadline_generation;
+    deadline_timer.cancel();
+  }
 
   void start_io() {
     if (broken) {
@@ -325,6 +346,9 @@ bool Client::pump(Clock::time_point deadline) {
   Connection& connection = *connection_;
   const size_t before = ready_.size();
   connection.decode(ready_);
+  if (ready_.size() == before && !connection.broken && Clock::now() < deadline) {
+    connection.arm_deadline(deadline);
+  }
   while (ready_.size() == before && !connection.broken) {
     connection.start_io();
     if (connection.io.stopped()) {
@@ -332,13 +356,15 @@ bool Client::pump(Clock::time_point deadline) {
     }
     // Past the deadline, still one non-blocking round, so that writes queued since the last
     // call go out even when the caller never waits (an open-loop sender).
-    const bool expired = Clock::now() >= deadline;
-    const size_t handled = expired ? connection.io.poll() : connection.io.run_one_until(deadline);
-    connection.decode(ready_);
-    if (expired || (handled == 0 && Clock::now() >= deadline)) {
+    if (connection.deadline_passed || Clock::now() >= deadline) {
+      connection.io.poll();
+      connection.decode(ready_);
       break;
     }
+    connection.io.run_one();  // an I/O completion, or the deadline timer
+    connection.decode(ready_);
   }
+  connection.disarm_deadline();
   return ready_.size() > before;
 }
 
