@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/client/client.h"
+#include "support/program_run.h"
 #include "support/tallyd_process.h"
 
 namespace tally {
@@ -307,16 +308,38 @@ TEST_F(TallydTest, SigtermFinishesThePipelineAndExitsZero) {
   EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, 201);
 }
 
+TEST_F(TallydTest, AConfigFileSetsOptionsAndFlagsWin) {
+  const std::string config = data_ + ".toml";
+  std::FILE* file = std::fopen(config.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs("max-in-flight = 33\nmax-batch = 100\n", file);
+  std::fclose(file);
+  TallydProcess& server = start({"--config", config, "--max-batch", "200"});
+  Client client(server.client_options());
+  client.connect();
+  EXPECT_EQ(client.server().limits.max_requests_in_flight, 33u);
+  EXPECT_EQ(client.server().limits.max_batch_commands, 200u);
+}
+
+TEST_F(TallydTest, AMisspeltConfigKeyIsAnError) {
+  const std::string config = data_ + ".toml";
+  std::FILE* file = std::fopen(config.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs("max-in-flite = 33\n", file);
+  std::fclose(file);
+  const testing::ProgramRun run =
+      testing::run_program(std::string(TALLY_TALLYD_PATH) + " --config " + config,
+                           testing::Capture::kStandardOutputAndError);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("max-in-flite"), std::string::npos) << run.output;
+}
+
 TEST_F(TallydTest, BadFlagsExitTwoWithAReason) {
-  const std::string command = std::string(TALLY_TALLYD_PATH) + " --ring-capacity 1000 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  char buffer[512] = {};
-  const size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, pipe);
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 2);
-  EXPECT_NE(std::string(buffer, read).find("ring_capacity must be a power of two"),
-            std::string::npos);
+  const testing::ProgramRun run =
+      testing::run_program(std::string(TALLY_TALLYD_PATH) + " --ring-capacity 1000",
+                           testing::Capture::kStandardOutputAndError);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.output.find("ring_capacity must be a power of two"), std::string::npos);
 }
 
 }  // namespace
