@@ -59,35 +59,6 @@ void check_batch_size(const BatchPlanner& planner, const net::ServerLimits& limi
   }
 }
 
-// The answer to `request_id`, the only request in flight. Through send() and receive() rather
-// than execute(): a refusal of a frame the server could not read (too large, say) carries no
-// request id, and execute() waits for its own id until the timeout (spinning meanwhile), where
-// receive() hands it over. With one request in flight, such an error can only be about it.
-client::BatchResult await_results(client::Client& client, const Id128& request_id,
-                                  std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    std::optional<client::Reply> reply =
-        left.count() > 0 ? client.receive(left) : std::optional<client::Reply>();
-    if (!reply) {
-      throw ClientError(ClientError::Kind::kTimeout,
-                        "no answer within " + std::to_string(timeout.count()) + " ms");
-    }
-    if (reply->request_id != request_id && !reply->request_id.is_zero()) {
-      continue;  // not ours: nothing else was sent, so a stray; keep waiting
-    }
-    if (auto* error = std::get_if<client::ErrorReply>(&reply->body)) {
-      throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
-    }
-    if (auto* results = std::get_if<client::BatchResult>(&reply->body)) {
-      return std::move(*results);
-    }
-    throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a command batch");
-  }
-}
-
 ExitCode print_outcome(const BatchPlanner& planner, const client::BatchResult& results, bool json) {
   if (results.results.size() != planner.commands().size()) {
     std::fprintf(stderr, "tally: the server answered %zu results for %zu commands\n",
@@ -116,8 +87,7 @@ ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& plann
     client.connect();
     check_batch_size(planner, client.server().limits);
     sent = request_id.value_or(client.next_request_id());
-    client.send(planner.batch(), *sent);
-    const client::BatchResult results = await_results(client, *sent, settings.timeout);
+    const client::BatchResult results = client.execute(planner.batch(), *sent);
     return print_outcome(planner, results, settings.json);
   } catch (const ClientError& error) {
     return report(error, sent);
