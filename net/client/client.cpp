@@ -182,7 +182,9 @@ struct Client::Connection {
       aligned.assign(message, message + length);
       read_begin += net::kFrameHeaderBytes + length;
       const protocol::Response* response = net::verify_response(aligned);
-      if (response == nullptr) {
+      // The verifier accepts a union whose type is set but whose table is absent.
+      if (response == nullptr ||
+          (response->body_type() != protocol::ResponseBody::NONE && response->body() == nullptr)) {
         fail("the server sent a malformed response");
         return;
       }
@@ -217,14 +219,14 @@ void Client::disconnect() {
 }
 
 void Client::connect() {
-  open_connection();
+  open_connection(Clock::now() + options_.connect_timeout);
   resend_unanswered();
 }
 
-void Client::open_connection() {
+void Client::open_connection(Clock::time_point deadline) {
+  deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
   connection_ = std::make_unique<Connection>();
   Connection& connection = *connection_;
-  const auto deadline = Clock::now() + options_.connect_timeout;
   boost::system::error_code resolve_error;
   asio::ip::tcp::resolver resolver(connection.io);
   const auto endpoints =
@@ -249,28 +251,33 @@ void Client::open_connection() {
   }
   connection.socket.set_option(asio::ip::tcp::no_delay(true));
   connection.io.restart();
-  hello();
+  hello(deadline);
 }
 
-void Client::hello() {
+void Client::hello(Clock::time_point deadline) {
   Connection& connection = *connection_;
   thread_local flatbuffers::FlatBufferBuilder builder(256);
   const Id128 hello_id = next_request_id();
   net::encode_hello(builder, hello_id, options_.client_name);
   net::append_frame(connection.outgoing, net::finished_bytes(builder));
-  const auto deadline = Clock::now() + options_.connect_timeout;
+  // Replies decoded before this connection (answers from the one that dropped) stay for the
+  // caller; only what arrives now can answer the Hello.
+  const size_t earlier = ready_.size();
   while (!connection.broken && Clock::now() < deadline) {
     pump(deadline);
-    for (auto reply = ready_.begin(); reply != ready_.end(); ++reply) {
-      if (auto* hello = std::get_if<net::ServerHello>(&reply->body)) {
+    for (size_t index = earlier; index < ready_.size(); ++index) {
+      Reply& reply = ready_[index];
+      const auto* hello = std::get_if<net::ServerHello>(&reply.body);
+      if (hello != nullptr && reply.request_id == hello_id) {
         server_ = *hello;
-        ready_.erase(reply);
+        ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(index));
         return;
       }
       // An Error answers the Hello when the server refuses the connection (too many).
-      if (auto* error = std::get_if<ErrorReply>(&reply->body)) {
+      const auto* error = std::get_if<ErrorReply>(&reply.body);
+      if (error != nullptr && (reply.request_id == hello_id || reply.request_id.is_zero())) {
         const ErrorReply refused = *error;
-        ready_.erase(reply);
+        ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(index));
         connection_.reset();
         throw ClientError(ClientError::Kind::kRefused, "the server refused: " + refused.message,
                           refused.code);
@@ -292,21 +299,25 @@ void Client::resend_unanswered() {
   }
 }
 
-void Client::ensure_connected() {
+void Client::ensure_connected(Clock::time_point deadline) {
   if (connected()) {
     return;
   }
   const bool was_connected = connection_ != nullptr;
+  if (was_connected && options_.reconnect_attempts == 0) {
+    throw ClientError(ClientError::Kind::kConnect,
+                      "connection lost (reconnecting is off): " + connection_->problem);
+  }
   std::string last_problem = was_connected ? connection_->problem : "not connected";
   auto backoff = options_.reconnect_backoff;
   const uint32_t attempts = std::max<uint32_t>(options_.reconnect_attempts, 1);
-  for (uint32_t attempt = 0; attempt < attempts; ++attempt) {
+  for (uint32_t attempt = 0; attempt < attempts && Clock::now() < deadline; ++attempt) {
     if (attempt > 0) {
-      std::this_thread::sleep_for(backoff);
+      std::this_thread::sleep_for(std::min<Clock::duration>(backoff, deadline - Clock::now()));
       backoff *= 2;
     }
     try {
-      open_connection();
+      open_connection(deadline);
       ++reconnects_;
       resend_unanswered();
       return;
@@ -322,6 +333,16 @@ void Client::ensure_connected() {
 }
 
 void Client::queue_frame(const Id128& request_id, std::vector<uint8_t> frame) {
+  // A frame the server would refuse, and close the connection over: refused here instead, so
+  // it is never resent and never holds up the requests behind it.
+  const uint32_t max_frame_bytes = server_.limits.max_frame_bytes;
+  if (max_frame_bytes != 0 && frame.size() - net::kFrameHeaderBytes > max_frame_bytes) {
+    throw ClientError(ClientError::Kind::kRefused,
+                      "the request takes " + std::to_string(frame.size()) +
+                          " bytes; the server's max-frame-bytes is " +
+                          std::to_string(max_frame_bytes),
+                      ResultCode::LimitExceeded);
+  }
   if (connected()) {
     connection_->outgoing.insert(connection_->outgoing.end(), frame.begin(), frame.end());
   }
@@ -390,7 +411,7 @@ std::optional<Reply> Client::receive(std::chrono::microseconds timeout) {
     if (std::optional<Reply> reply = take_decoded()) {
       return reply;
     }
-    ensure_connected();
+    ensure_connected(deadline);
     if (!pump(deadline) && !connection_->broken) {
       return take_decoded();
     }
@@ -411,6 +432,7 @@ std::optional<Reply> Client::take_answer(const Id128& request_id) {
     if (unreadable && unanswered_.size() > 1) {
       const std::string message = error->message;
       ready_.erase(reply);
+      forget(request_id);  // its fate is unknown: the caller decides whether to retry
       throw ClientError(ClientError::Kind::kProtocol,
                         "the server could not read one of the requests in flight: " + message);
     }
@@ -436,7 +458,7 @@ Reply Client::wait_for(const Id128& request_id) {
       forget(request_id);
       throw ClientError(ClientError::Kind::kTimeout, "no answer within the request timeout");
     }
-    ensure_connected();
+    ensure_connected(deadline);
     pump(deadline);
   }
 }
@@ -446,7 +468,7 @@ BatchResult Client::execute(const BatchBuilder& batch) {
 }
 
 BatchResult Client::execute(const BatchBuilder& batch, const Id128& request_id) {
-  ensure_connected();
+  ensure_connected(Clock::now() + options_.request_timeout);
   send(batch, request_id);
   Reply reply = wait_for(request_id);
   if (auto* error = std::get_if<ErrorReply>(&reply.body)) {
@@ -459,7 +481,7 @@ BatchResult Client::execute(const BatchBuilder& batch, const Id128& request_id) 
 }
 
 net::ServerStats Client::stats() {
-  ensure_connected();
+  ensure_connected(Clock::now() + options_.request_timeout);
   thread_local flatbuffers::FlatBufferBuilder builder(128);
   const Id128 request_id = next_request_id();
   net::encode_stats_query(builder, request_id);

@@ -35,8 +35,8 @@ struct ClientOptions {
   std::string client_name = "tally-client";
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{10'000};  // execute() and stats()
-  uint32_t reconnect_attempts = 5;                    // per lost connection; 0: never reconnect
-  std::chrono::milliseconds reconnect_backoff{100};   // doubled after each failed attempt
+  uint32_t reconnect_attempts = 5;  // per lost connection, within the call's timeout; 0: never
+  std::chrono::milliseconds reconnect_backoff{100};  // doubled after each failed attempt
 };
 
 // The outcome of one command, as the server recorded it.
@@ -119,9 +119,10 @@ class Client {
   Reply wait_for(const Id128& request_id);
   std::optional<Reply> take_answer(const Id128& request_id);
   void forget(const Id128& request_id);
-  void ensure_connected();
-  void open_connection();
-  void hello();
+  void ensure_connected(std::chrono::steady_clock::time_point deadline =
+                            std::chrono::steady_clock::time_point::max());
+  void open_connection(std::chrono::steady_clock::time_point deadline);
+  void hello(std::chrono::steady_clock::time_point deadline);
   void resend_unanswered();
   // Runs I/O until a new reply is decoded, the connection breaks or the deadline passes; true
   // if a new reply was decoded.

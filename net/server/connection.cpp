@@ -49,29 +49,39 @@ Connection::Connection(asio::ip::tcp::socket socket, ConnectionContext& context)
       read_buffer_(kInitialReadBufferBytes) {}
 
 void Connection::start() {
+  // Called from the acceptor's strand: everything else happens on this connection's own.
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->begin(); });
+}
+
+void Connection::begin() {
   const std::optional<uint64_t> token = context_.router.attach(shared_from_this());
   if (!token) {
-    context_.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("event=connection_refused peer={} reason=max_connections limit={}", peer_,
-                 context_.config.max_connections);
-    encode_error(builder_, nullptr, ResultCode::LimitExceeded,
-                 "too many connections: the server's max-connections is reached");
-    write_buffer_.clear();
-    append_frame(write_buffer_, finished_bytes(builder_));
-    closing_ = true;
-    asio::async_write(
-        socket_, asio::buffer(write_buffer_),
-        [self = shared_from_this()](boost::system::error_code, size_t) { self->close_now(); });
+    refuse_connection();
     return;
   }
   context_.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   token_ = *token;
-  socket_.set_option(asio::ip::tcp::no_delay(true));
+  boost::system::error_code ignored;  // without it, only small answers are slower
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   waiting_since_ = Clock::now();
   waiting_for_client_ = true;
   spdlog::debug("event=connection_open peer={}", peer_);
   arm_watchdog();
   read_more();
+}
+
+void Connection::refuse_connection() {
+  context_.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+  spdlog::warn("event=connection_refused peer={} reason=max_connections limit={}", peer_,
+               context_.config.max_connections);
+  encode_error(builder_, nullptr, ResultCode::LimitExceeded,
+               "too many connections: the server's max-connections is reached");
+  write_buffer_.clear();
+  append_frame(write_buffer_, finished_bytes(builder_));
+  closing_ = true;
+  asio::async_write(
+      socket_, asio::buffer(write_buffer_),
+      [self = shared_from_this()](boost::system::error_code, size_t) { self->close_now(); });
 }
 
 void Connection::on_responses_ready() {

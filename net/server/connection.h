@@ -45,7 +45,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
  public:
   Connection(boost::asio::ip::tcp::socket socket, ConnectionContext& context);
 
-  // Takes a router slot, or answers with an error and closes if the server is full.
+  // From any thread: takes a router slot, or answers with an error and closes if the server
+  // is full.
   void start();
   void on_responses_ready() override;
 
@@ -53,6 +54,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   using Clock = std::chrono::steady_clock;
   enum class FrameOutcome { kDone, kRetryLater, kClose };
 
+  void begin();
+  void refuse_connection();
   void read_more();
   // Only while no read is pending (a pending read writes where it was told to): compacts the
   // unprocessed bytes to the front and grows the buffer for the frame being read.

@@ -25,8 +25,9 @@ ServerHello hello_of(const ServerConfig& config) {
 Server::Server(const ServerConfig& config)
     : config_(config),
       router_(config.max_connections, config.max_outbox_bytes),
-      acceptor_(io_context_),
-      accept_retry_(io_context_) {}
+      accept_strand_(asio::make_strand(io_context_)),
+      acceptor_(accept_strand_),
+      accept_retry_(accept_strand_) {}
 
 Server::~Server() {
   stop();
@@ -79,7 +80,7 @@ void Server::accept() {
 }
 
 void Server::stop_accepting() {
-  asio::post(io_context_, [this] {
+  asio::post(accept_strand_, [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     accept_retry_.cancel();

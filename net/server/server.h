@@ -53,6 +53,9 @@ class Server {
   ServerCounters counters_;
   ResponseRouter router_;
   boost::asio::io_context io_context_;
+  // The acceptor, its retry timer and stop_accepting's close run on one strand: with several
+  // network threads they would otherwise race.
+  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   std::unique_ptr<ConnectionContext> context_;

@@ -17,10 +17,10 @@ struct ServerConfig {
   std::string data_directory = "./tally-data";
 
   journal::SyncPolicy sync_policy = journal::SyncPolicy::kEveryBatch;
-  uint32_t sync_interval_us = 0;               // kInterval only
-  uint64_t segment_bytes = 64ULL << 20;        // journal segment file size
+  uint32_t sync_interval_us = 0;                // kInterval only
+  uint64_t segment_bytes = 64ULL << 20;         // journal segment file size
   uint64_t snapshot_every_events = 10'000'000;  // 0: never by count (docs/performance.md)
-  uint32_t snapshot_every_seconds = 300;       // 0: never by time
+  uint32_t snapshot_every_seconds = 300;        // 0: never by time
   uint32_t snapshots_kept = 2;
 
   uint32_t io_threads = 1;
