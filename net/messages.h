@@ -48,8 +48,8 @@ struct ServerStats {
   uint64_t journal_lag = 0;
   uint64_t durable_sequence = 0;
   uint64_t snapshots_written = 0;
-  int64_t money_in = 0;
-  int64_t money_out = 0;
+  uint64_t money_in = 0;
+  uint64_t money_out = 0;
 };
 
 // The finished buffer of `builder`, as the bytes to frame.

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "engine/journal/recovery.h"
@@ -136,10 +137,13 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   if (pipeline_ == nullptr) {
     return;
   }
+  // Consumers first: a cursor read after `published` could have passed it.
+  const int64_t journaled = journal_consumer_->cursor().get();
+  const int64_t answered = replier_consumer_->cursor().get();
   const int64_t published = pipeline_->ring().published();
   stats.ingress_depth = static_cast<uint32_t>(pipeline_->ingress().depth());
-  stats.journal_lag = static_cast<uint64_t>(published - journal_consumer_->cursor().get());
-  stats.ring_backlog = static_cast<uint64_t>(published - replier_consumer_->cursor().get());
+  stats.journal_lag = static_cast<uint64_t>(std::max<int64_t>(published - journaled, 0));
+  stats.ring_backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.durable_sequence = journaler_->durable_sequence();
   stats.snapshots_written = snapshotter_->snapshots_written();
 }

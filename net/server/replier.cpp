@@ -45,10 +45,10 @@ void Replier::count(const Event& event) {
     }
     case EventType::AccountOpened:
     case EventType::Deposited:
-      money_in_ += event.amount;
+      money_in_ += static_cast<uint64_t>(event.amount);
       break;
     case EventType::Withdrawn:
-      money_out_ += event.amount;
+      money_out_ += static_cast<uint64_t>(event.amount);
       break;
     default:
       break;

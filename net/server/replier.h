@@ -44,8 +44,8 @@ class Replier : public EventHandler {
   uint64_t rejections_ = 0;
   std::array<uint64_t, kResultCodeSlots> rejections_by_reason_{};
   uint64_t replayed_answers_ = 0;
-  int64_t money_in_ = 0;
-  int64_t money_out_ = 0;
+  uint64_t money_in_ = 0;
+  uint64_t money_out_ = 0;
 };
 
 }  // namespace tally::net

@@ -20,8 +20,8 @@ struct ServerCounters {
   std::atomic<uint64_t> rejections{0};
   std::array<std::atomic<uint64_t>, kResultCodeSlots> rejections_by_reason{};
   std::atomic<uint64_t> replayed_answers{0};
-  std::atomic<int64_t> money_in{0};
-  std::atomic<int64_t> money_out{0};
+  std::atomic<uint64_t> money_in{0};
+  std::atomic<uint64_t> money_out{0};
 
   // Network threads.
   std::atomic<uint64_t> requests_refused{0};

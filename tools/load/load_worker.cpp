@@ -136,9 +136,9 @@ void LoadWorker::account_for(const client::Reply& reply) {
         continue;
       }
       if (sent[index].kind == Kind::kWithdraw) {
-        tally_.money_out += sent[index].amount;
+        tally_.money_out += static_cast<uint64_t>(sent[index].amount);
       } else if (sent[index].kind != Kind::kTransfer) {
-        tally_.money_in += sent[index].amount;
+        tally_.money_in += static_cast<uint64_t>(sent[index].amount);
       }
     }
     tally_.commands += batch->results.size();

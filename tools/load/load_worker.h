@@ -37,8 +37,8 @@ struct WorkerTally {
   uint64_t commands = 0;
   std::array<uint64_t, net::kResultCodeSlots> results_by_code{};
   uint64_t refused_requests = 0;  // answered with an Error (nothing applied)
-  int64_t money_in = 0;           // acknowledged deposits and initial deposits
-  int64_t money_out = 0;          // acknowledged withdrawals
+  uint64_t money_in = 0;          // acknowledged deposits and initial deposits
+  uint64_t money_out = 0;         // acknowledged withdrawals
   uint64_t reconnects = 0;
   uint64_t late_sends = 0;  // open loop: sends that went out after they were due
   std::string failure;      // the connection could not be kept; the run is invalid
