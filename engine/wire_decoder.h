@@ -20,7 +20,8 @@ inline constexpr uint32_t kVerifierMaxDepth = 8;
 struct RequestVerdict {
   ResultCode code = ResultCode::Ok;
   std::string_view problem;  // empty when Ok; static text
-  // The request, once its buffer verified (also when a later check failed), else null.
+  // verify_request: the request once its buffer verified (also when the version or the id was
+  // wrong), else null. check_command_batch leaves it null.
   const protocol::Request* request = nullptr;
   bool ok() const { return code == ResultCode::Ok; }
 };

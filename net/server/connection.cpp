@@ -123,6 +123,12 @@ void Connection::make_room_to_read() {
   }
   if (read_buffer_.size() < room_needed) {
     read_buffer_.resize(room_needed);
+  } else if (read_buffer_.size() > kInitialReadBufferBytes && read_end_ == 0 &&
+             frame_bytes_awaited_ <= kInitialReadBufferBytes) {
+    // A large frame is done and nothing is buffered: give its memory back rather than keep it
+    // per connection.
+    read_buffer_.resize(kInitialReadBufferBytes);
+    read_buffer_.shrink_to_fit();
   }
 }
 

@@ -2,9 +2,10 @@
 // and stats itself, hands command batches to the engine's ingress, and writes the responses
 // the ResponseRouter collects for it.
 //
-// Every limit is enforced here, per connection, so a misbehaving client only ever hurts
-// itself: a frame over max_frame_bytes gets an error and a close; a malformed or unknown
-// request gets an error response; at max_requests_in_flight unanswered requests (or when the
+// Every limit is enforced here, per connection, so a misbehaving client is cut off without
+// touching the others: a frame over max_frame_bytes gets an error and a close; a malformed or
+// unknown request gets an error response (and a close if it is the first); at
+// max_requests_in_flight unanswered requests (or when the
 // ingress is full) the connection stops reading its socket until answers go out (TCP
 // back-pressure: nothing is dropped); a partial frame or a missing Hello older than
 // frame_timeout, a response write stuck for write_timeout, or unwritten responses over

@@ -9,7 +9,8 @@
 // answered) and stops the snapshotter.
 //
 // Threads: start/stop from one control thread; ingress() from network threads while running;
-// stats() and failure() from any thread.
+// fill_stats() and failed() from any thread; journal_failure() and snapshot_failure() after
+// stop().
 #pragma once
 
 #include <chrono>

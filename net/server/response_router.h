@@ -54,8 +54,8 @@ class ResponseRouter {
   // False if that connection has gone or overflowed.
   bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered);
 
-  // Swaps the outbox of `token` into `out` (cleared first). `written_bytes`: what the last
-  // take handed out and is now written. When nothing is waiting, the next deliver wakes the
+  // Swaps the outbox of `token` into `out` (cleared first). Calling it says that what the
+  // previous take handed out is written. When nothing is waiting, the next deliver wakes the
   // sink again.
   TakenResponses take(uint64_t token, std::vector<uint8_t>& out);
 
