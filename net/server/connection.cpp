@@ -295,7 +295,7 @@ void Connection::flush() {
   const TakenResponses taken = context_.router.take(token_, write_buffer_);
   in_flight_ -= std::min<uint64_t>(in_flight_, taken.answered);
   if (taken.overflowed) {
-    drop("unread responses passed max-outbox-bytes: the client does not read");
+    drop("unread responses passed max-outbox-bytes");
     return;
   }
   if (!write_buffer_.empty()) {

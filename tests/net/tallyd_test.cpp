@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "net/client/client.h"
 #include "support/program_run.h"
@@ -271,41 +272,80 @@ TEST_F(TallydTest, AnAcknowledgedCommandSurvivesKillNine) {
 TEST_F(TallydTest, ARetryAfterADroppedConnectionAppliesOnce) {
   TallydProcess& server = start();
   Client client(server.client_options());
+  Client observer(server.client_options("observer"));
   client.connect();
+  observer.connect();
   client.execute(BatchBuilder().open_account("a", "A", "EUR"));
-  // Sent, then the connection drops before the answer is read: the client cannot know
-  // whether it applied. It reconnects and sends the same request id again.
+  // Sent and applied, then the connection drops before the answer is read: the client cannot
+  // know whether it applied. It reconnects and sends the same request id again.
   const Id128 request_id = client.send(BatchBuilder().deposit("a", 10));
-  const std::optional<client::Reply> ignored = client.receive(std::chrono::milliseconds(0));
-  (void)ignored;
+  (void)client.receive(std::chrono::microseconds(0));  // one round of I/O: the frame goes out
+  for (int wait = 0; wait < 500 && observer.stats().commands < 2; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(observer.stats().commands, 2u) << "the deposit never reached the server";
   client.disconnect();
   const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->request_id, request_id);
+  const auto* result = std::get_if<BatchResult>(&reply->body);
+  ASSERT_NE(result, nullptr);
+  EXPECT_TRUE(result->results[0].replayed);  // answered from the window, not applied again
+  EXPECT_EQ(result->results[0].balance, 10);
   EXPECT_EQ(client.reconnects(), 1u);
   EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, 11);
-  EXPECT_EQ(client.stats().commands, 3u);  // open, the deposit once, the last deposit
+  const net::ServerStats stats = observer.stats();
+  EXPECT_EQ(stats.commands, 3u);  // open, the deposit once, the last deposit
+  EXPECT_EQ(stats.replayed_answers, 1u);
 }
 
 TEST_F(TallydTest, SigtermFinishesThePipelineAndExitsZero) {
-  TallydProcess& server = start();
+  constexpr int kRequests = 2000;
+  std::vector<Id128> request_ids;
+  uint64_t answered = 0;
   {
+    TallydProcess& server = start();
     Client client(server.client_options());
     client.connect();
     client.execute(BatchBuilder().open_account("a", "A", "EUR"));
-    for (int index = 0; index < 200; ++index) {
-      client.send(BatchBuilder().deposit("a", 1));
+    for (int index = 0; index < kRequests; ++index) {
+      request_ids.push_back(client.send(BatchBuilder().deposit("a", 1)));
     }
+    (void)client.receive(std::chrono::microseconds(0));  // let the requests go out
+    // Stopped while requests are in flight: what it accepted it applies, syncs and answers.
+    EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+    EXPECT_NE(server.log().find("event=stopped"), std::string::npos);
     while (client.in_flight() > 0) {
-      ASSERT_TRUE(client.receive(std::chrono::seconds(10)).has_value());
+      try {
+        const std::optional<client::Reply> reply = client.receive(std::chrono::milliseconds(200));
+        if (!reply) {
+          break;
+        }
+        if (std::holds_alternative<BatchResult>(reply->body)) {
+          ++answered;
+        } else {  // refused while stopping: nothing applied
+          EXPECT_EQ(std::get<client::ErrorReply>(reply->body).code, ResultCode::Unavailable);
+        }
+      } catch (const ClientError&) {
+        break;  // gone, as it should be
+      }
     }
   }
-  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
-  EXPECT_NE(server.log().find("event=stopped"), std::string::npos);
   TallydProcess& restarted = start();
   Client client(restarted.client_options());
   client.connect();
-  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, 201);
+  const int64_t applied = client.execute(BatchBuilder().deposit("a", 1)).results[0].balance - 1;
+  EXPECT_GE(applied, static_cast<int64_t>(answered));  // every answer was durable
+  // Retrying every request with its id applies each exactly once, whatever the stop did.
+  int64_t replayed = 0;
+  for (const Id128& request_id : request_ids) {
+    const auto outcome = client.execute(BatchBuilder().deposit("a", 1), request_id).results[0];
+    EXPECT_EQ(outcome.code, ResultCode::Ok);
+    replayed += outcome.replayed ? 1 : 0;
+  }
+  EXPECT_EQ(replayed, applied) << "answered before the stop: " << answered;
+  // The probe deposit, the retries, and this one.
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("a", 1)).results[0].balance, kRequests + 2);
 }
 
 TEST_F(TallydTest, AConfigFileSetsOptionsAndFlagsWin) {

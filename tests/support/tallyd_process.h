@@ -24,7 +24,7 @@ class TallydProcess {
   explicit TallydProcess(std::string data_directory, std::vector<std::string> arguments = {});
   TallydProcess(const TallydProcess&) = delete;
   TallydProcess& operator=(const TallydProcess&) = delete;
-  ~TallydProcess();  // SIGKILL if still running
+  ~TallydProcess();  // SIGTERM if still running (SIGKILL after 10 s)
 
   uint16_t port() const { return port_; }
   client::ClientOptions client_options(const std::string& name = "test") const;
