@@ -59,9 +59,6 @@ class Ingress {
   // check_command_batch (the network layer verifies once, to dispatch on the body type).
   ResultCode submit_verified(IngressBatch* batch);
 
-  // Producer: batches in the pool, free to acquire (approximate).
-  size_t available() const { return free_batches_.size_approx(); }
-
   // Any thread: refuse every later submit. Submits already past their check still complete.
   void close() { closed_.store(true, std::memory_order_seq_cst); }
 

@@ -22,11 +22,8 @@ std::string LoadOptions::validate() const {
       hot_selection_rate > 1) {
     return "--hot-account-ratio must be in (0, 1] and --hot-selection-rate in [0, 1]";
   }
-  if (deposit_weight + withdraw_weight + transfer_weight + read_weight + open_weight == 0) {
+  if (deposit_weight + withdraw_weight + transfer_weight + open_weight == 0) {
     return "at least one command weight must be positive";
-  }
-  if (read_weight != 0) {
-    return "--read-weight: this server has no queries yet (they arrive with the read side)";
   }
   if (batch < 1 || pipeline < 1) {
     return "--batch and --pipeline must be at least 1";

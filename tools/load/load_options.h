@@ -20,7 +20,6 @@ struct LoadOptions {
   uint32_t deposit_weight = 40;
   uint32_t withdraw_weight = 30;
   uint32_t transfer_weight = 25;
-  uint32_t read_weight = 0;
   uint32_t open_weight = 5;
   uint32_t batch = 64;    // commands per request
   uint32_t pipeline = 8;  // requests in flight per connection (closed loop)

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/protocol.h"
+#include "tools/common/json.h"
 
 namespace tally::load {
 namespace {
@@ -29,23 +30,6 @@ std::string grouped(uint64_t value) {
     result.push_back(digits[index]);
   }
   return result;
-}
-
-std::string json_string(const std::string& text) {
-  std::string quoted = "\"";
-  for (const char character : text) {
-    if (character == '"' || character == '\\') {
-      quoted += '\\';
-      quoted += character;
-    } else if (static_cast<unsigned char>(character) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", character);
-      quoted += escaped;
-    } else {
-      quoted += character;
-    }
-  }
-  return quoted + "\"";
 }
 
 }  // namespace
@@ -156,8 +140,8 @@ void print_json(const LoadReport& report) {
   std::printf(
       "\"check\":%s,\"check_detail\":%s,\"failure\":%s}\n",
       !report.check.performed ? "null" : (report.check.passed ? "\"passed\"" : "\"failed\""),
-      json_string(report.check.detail).c_str(),
-      tally.failure.empty() ? "null" : json_string(tally.failure).c_str());
+      tools::json_string(report.check.detail).c_str(),
+      tally.failure.empty() ? "null" : tools::json_string(tally.failure).c_str());
 }
 
 }  // namespace tally::load

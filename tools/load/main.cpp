@@ -54,8 +54,6 @@ void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--deposit-weight", options.deposit_weight)->capture_default_str();
   app.add_option("--withdraw-weight", options.withdraw_weight)->capture_default_str();
   app.add_option("--transfer-weight", options.transfer_weight)->capture_default_str();
-  app.add_option("--read-weight", options.read_weight, "Queries; needs a server with the read side")
-      ->capture_default_str();
   app.add_option("--open-weight", options.open_weight, "New accounts opened during the run")
       ->capture_default_str();
   app.add_option("--batch", options.batch, "Commands per request")->capture_default_str();

@@ -12,6 +12,7 @@
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_reader.h"
 #include "engine/journal/posix_storage.h"
+#include "tools/common/json.h"
 #include "engine/journal/snapshot.h"
 #include "engine/ledger.h"
 
@@ -42,18 +43,7 @@ class Progress {
 };
 
 void print_json_string(std::string_view text) {
-  std::putchar('"');
-  for (const char character : text) {
-    const auto byte = static_cast<unsigned char>(character);
-    if (character == '"' || character == '\\') {
-      std::printf("\\%c", character);
-    } else if (byte < 0x20) {
-      std::printf("\\u%04x", byte);
-    } else {
-      std::putchar(character);
-    }
-  }
-  std::putchar('"');
+  std::fputs(tools::json_string(text).c_str(), stdout);
 }
 
 void print_event(const Event& event) {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "tools/tally/amount.h"
-#include "tools/tally/json.h"
+#include "tools/common/json.h"
 #include "tools/tally/result_code_name.h"
 #include "tools/tally/text_table.h"
 
@@ -22,7 +22,7 @@ void print_json(const std::vector<PlannedCommand>& commands, const client::Batch
   for (size_t index = 0; index < results.results.size(); ++index) {
     const PlannedCommand& command = commands[index];
     const client::CommandOutcome& outcome = results.results[index];
-    JsonObject object;
+    tools::JsonObject object;
     object.add_text("command", command_kind_name(command.kind))
         .add_unsigned("code", static_cast<uint64_t>(outcome.code))
         .add_text("result", result_code_name(outcome.code))

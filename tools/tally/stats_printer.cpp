@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "tools/tally/json.h"
+#include "tools/common/json.h"
 #include "tools/tally/result_code_name.h"
 #include "tools/tally/text_table.h"
 
@@ -35,7 +35,7 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
 }
 
 std::string limits_json(const net::ServerLimits& limits) {
-  return JsonObject()
+  return tools::JsonObject()
       .add_unsigned("max_frame_bytes", limits.max_frame_bytes)
       .add_unsigned("max_batch_commands", limits.max_batch_commands)
       .add_unsigned("max_requests_in_flight", limits.max_requests_in_flight)
@@ -45,7 +45,7 @@ std::string limits_json(const net::ServerLimits& limits) {
 }
 
 void print_json(const net::ServerStats& stats, const net::ServerHello& server) {
-  JsonObject object;
+  tools::JsonObject object;
   for (const auto& [name, value] : counters_of(stats)) {
     object.add_raw(name, value);  // every counter is a plain integer
   }
@@ -54,7 +54,7 @@ void print_json(const net::ServerStats& stats, const net::ServerHello& server) {
     if (reasons.size() > 1) {
       reasons += ',';
     }
-    reasons += JsonObject()
+    reasons += tools::JsonObject()
                    .add_unsigned("code", static_cast<uint64_t>(code))
                    .add_text("result", result_code_name(code))
                    .add_unsigned("count", count)
@@ -62,7 +62,7 @@ void print_json(const net::ServerStats& stats, const net::ServerHello& server) {
   }
   reasons += ']';
   object.add_raw("rejections_by_reason", reasons);
-  object.add_raw("server", JsonObject()
+  object.add_raw("server", tools::JsonObject()
                                .add_text("name", server.server_name)
                                .add_text("version", server.server_version)
                                .add_unsigned("protocol_version", server.protocol_version)

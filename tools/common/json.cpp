@@ -1,10 +1,10 @@
-#include "tools/tally/json.h"
+#include "tools/common/json.h"
 
 #include <cstdio>
 
 #include "engine/text_validation.h"
 
-namespace tally::cli {
+namespace tally::tools {
 namespace {
 
 std::string unicode_escape(unsigned char byte) {
@@ -79,4 +79,4 @@ JsonObject& JsonObject::add_raw(std::string_view name, std::string_view json) {
   return *this;
 }
 
-}  // namespace tally::cli
+}  // namespace tally::tools

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace tally::cli {
+namespace tally::tools {
 
 // `text` as a JSON string literal, quotes included. Control characters are escaped; bytes that
 // are not valid UTF-8 are escaped one by one as \u00XX, so the output is always valid JSON.
@@ -29,4 +29,4 @@ class JsonObject {
   std::string fields_;
 };
 
-}  // namespace tally::cli
+}  // namespace tally::tools
