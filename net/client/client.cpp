@@ -8,6 +8,7 @@
 
 #include "engine/wire_decoder.h"
 #include "net/frame.h"
+#include "net/frame_reader.h"
 
 namespace tally::client {
 namespace {
@@ -72,13 +73,10 @@ std::optional<Reply> reply_of(const protocol::Response& response) {
 struct Client::Connection {
   asio::io_context io;
   asio::ip::tcp::socket socket{io};
-  std::vector<uint8_t> read_buffer = std::vector<uint8_t>(64 * 1024);
-  size_t read_begin = 0;
-  size_t read_end = 0;
-  size_t frame_bytes_awaited = 0;  // the partial frame at read_begin needs this many bytes
-  std::vector<uint8_t> outgoing;   // queued, not yet handed to a write
-  std::vector<uint8_t> writing;    // handed to the write in progress
-  std::vector<uint8_t> aligned;    // the message being decoded, copied to an aligned buffer
+  net::FrameReader reader;
+  std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
+  std::vector<uint8_t> writing;   // handed to the write in progress
+  std::vector<uint8_t> aligned;   // the message being decoded, copied to an aligned buffer
   bool reading = false;
   bool broken = false;
   std::string problem;
@@ -121,38 +119,18 @@ struct Client::Connection {
                         });
     }
     if (!reading) {
-      make_room_to_read();
+      const std::span<uint8_t> room = reader.prepare();
       reading = true;
-      socket.async_read_some(
-          asio::buffer(read_buffer.data() + read_end, read_buffer.size() - read_end),
-          [this](boost::system::error_code error, size_t bytes) {
-            reading = false;
-            if (error) {
-              fail(error == asio::error::eof ? "the server closed the connection"
-                                             : "read: " + error.message());
-              return;
-            }
-            read_end += bytes;
-          });
-    }
-  }
-
-  // Only while no read is pending: a pending read writes at the offset it was given, so the
-  // buffer must not move or shift under it.
-  void make_room_to_read() {
-    if (read_begin == read_end) {
-      read_begin = read_end = 0;
-    }
-    const size_t room_needed = std::max(frame_bytes_awaited, read_end - read_begin + 1);
-    if (read_buffer.size() - read_begin < room_needed || read_end == read_buffer.size()) {
-      std::memmove(read_buffer.data(), read_buffer.data() + read_begin, read_end - read_begin);
-      read_end -= read_begin;
-      read_begin = 0;
-    }
-    if (read_buffer.size() < room_needed) {
-      read_buffer.resize(room_needed);
-    } else if (read_end == read_buffer.size()) {
-      read_buffer.resize(read_buffer.size() * 2);
+      socket.async_read_some(asio::buffer(room.data(), room.size()),
+                             [this](boost::system::error_code error, size_t bytes) {
+                               reading = false;
+                               if (error) {
+                                 fail(error == asio::error::eof ? "the server closed the connection"
+                                                                : "read: " + error.message());
+                                 return;
+                               }
+                               reader.commit(bytes);
+                             });
     }
   }
 
@@ -166,21 +144,18 @@ struct Client::Connection {
   // Decodes every complete frame into `replies`; marks the connection broken if the stream is
   // garbage.
   void decode(std::deque<Reply>& replies) {
-    while (read_end - read_begin >= net::kFrameHeaderBytes) {
-      const uint32_t length = net::read_frame_length(read_buffer.data() + read_begin);
-      if (length > kResponseMaxBytes) {
-        fail("the server sent a frame of " + std::to_string(length) + " bytes");
+    while (const std::optional<uint32_t> length = reader.peek_length()) {
+      if (*length > kResponseMaxBytes) {
+        fail("the server sent a frame of " + std::to_string(*length) + " bytes");
         return;
       }
-      if (read_end - read_begin < net::kFrameHeaderBytes + length) {
-        frame_bytes_awaited = net::kFrameHeaderBytes + length;  // make_room_to_read sees to it
-        return;
+      const std::optional<std::span<const uint8_t>> message = reader.frame(*length);
+      if (!message) {
+        return;  // the rest comes with a later read
       }
-      frame_bytes_awaited = 0;
       // FlatBuffers reads the message in place and needs it aligned; in the stream it is not.
-      const uint8_t* message = read_buffer.data() + read_begin + net::kFrameHeaderBytes;
-      aligned.assign(message, message + length);
-      read_begin += net::kFrameHeaderBytes + length;
+      aligned.assign(message->begin(), message->end());
+      reader.consume(*length);
       const protocol::Response* response = net::verify_response(aligned);
       // The verifier accepts a union whose type is set but whose table is absent.
       if (response == nullptr ||

@@ -46,7 +46,7 @@ Connection::Connection(asio::ip::tcp::socket socket, ConnectionContext& context)
       watchdog_(socket_.get_executor()),
       retry_timer_(socket_.get_executor()),
       peer_(peer_of(socket_)),
-      read_buffer_(kInitialReadBufferBytes) {}
+      reader_(kInitialReadBufferBytes) {}
 
 void Connection::start() {
   // Called from the acceptor's strand: everything else happens on this connection's own.
@@ -92,10 +92,10 @@ void Connection::read_more() {
   if (reading_ || paused_ || retry_pending_ || closing_ || closed_) {
     return;
   }
-  make_room_to_read();
+  const std::span<uint8_t> room = reader_.prepare();
   reading_ = true;
   socket_.async_read_some(
-      asio::buffer(read_buffer_.data() + read_end_, read_buffer_.size() - read_end_),
+      asio::buffer(room.data(), room.size()),
       [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
         self->reading_ = false;
         if (self->closed_) {
@@ -106,60 +106,35 @@ void Connection::read_more() {
           self->close_now();
           return;
         }
-        self->read_end_ += bytes;
+        self->reader_.commit(bytes);
         self->process_frames();
       });
-}
-
-void Connection::make_room_to_read() {
-  if (read_begin_ == read_end_) {
-    read_begin_ = read_end_ = 0;
-  }
-  const size_t room_needed = std::max(frame_bytes_awaited_, read_end_ - read_begin_ + 1);
-  if (read_buffer_.size() - read_begin_ < room_needed || read_end_ == read_buffer_.size()) {
-    std::memmove(read_buffer_.data(), read_buffer_.data() + read_begin_, read_end_ - read_begin_);
-    read_end_ -= read_begin_;
-    read_begin_ = 0;
-  }
-  if (read_buffer_.size() < room_needed) {
-    read_buffer_.resize(room_needed);
-  } else if (read_buffer_.size() > kInitialReadBufferBytes && read_end_ == 0 &&
-             frame_bytes_awaited_ <= kInitialReadBufferBytes) {
-    // A large frame is done and nothing is buffered: give its memory back rather than keep it
-    // per connection.
-    read_buffer_.resize(kInitialReadBufferBytes);
-    read_buffer_.shrink_to_fit();
-  }
 }
 
 void Connection::process_frames() {
   const ServerConfig& config = context_.config;
   while (!closing_ && !closed_) {
-    const size_t available = read_end_ - read_begin_;
-    if (available < kFrameHeaderBytes) {
+    const std::optional<uint32_t> length = reader_.peek_length();
+    if (!length) {
       break;
     }
-    const uint32_t length = read_frame_length(read_buffer_.data() + read_begin_);
-    if (length > config.pipeline.ingress.max_frame_bytes) {
+    if (*length > config.pipeline.ingress.max_frame_bytes) {
       context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
       refuse(nullptr, ResultCode::LimitExceeded,
              "the frame is larger than the server's max-frame-bytes; closing the connection");
       close_after_flush("oversized frame");
       return;
     }
-    const size_t frame_bytes = kFrameHeaderBytes + length;
-    if (available < frame_bytes) {
-      frame_bytes_awaited_ = frame_bytes;  // read_more makes room for it
-      break;
+    const std::optional<std::span<const uint8_t>> frame = reader_.frame(*length);
+    if (!frame) {
+      break;  // read_more makes room for the rest of it
     }
-    frame_bytes_awaited_ = 0;
     if (in_flight_ >= config.max_requests_in_flight) {
       paused_ = true;  // flush() resumes once answers go out
       waiting_for_client_ = false;
       return;
     }
-    const FrameOutcome outcome =
-        handle_frame({read_buffer_.data() + read_begin_ + kFrameHeaderBytes, length});
+    const FrameOutcome outcome = handle_frame(*frame);
     if (outcome == FrameOutcome::kRetryLater) {
       retry_pending_ = true;
       waiting_for_client_ = false;
@@ -172,13 +147,13 @@ void Connection::process_frames() {
       });
       return;
     }
-    read_begin_ += frame_bytes;
+    reader_.consume(*length);
     waiting_for_client_ = false;  // a new frame starts its own clock
     if (outcome == FrameOutcome::kClose) {
       return;
     }
   }
-  const bool waiting = read_end_ > read_begin_ || !handshaken_;
+  const bool waiting = reader_.buffered() > 0 || !handshaken_;
   if (waiting && !waiting_for_client_) {
     waiting_since_ = Clock::now();
   }

@@ -25,6 +25,7 @@
 #include <boost/asio.hpp>
 
 #include "engine/ingress.h"
+#include "net/frame_reader.h"
 #include "net/messages.h"
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
@@ -58,9 +59,6 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   void begin();
   void refuse_connection();
   void read_more();
-  // Only while no read is pending (a pending read writes where it was told to): compacts the
-  // unprocessed bytes to the front and grows the buffer for the frame being read.
-  void make_room_to_read();
   void process_frames();
   FrameOutcome handle_frame(std::span<const uint8_t> frame);
   FrameOutcome dispatch(IngressBatch* batch);
@@ -85,10 +83,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   std::string client_name_;
   uint64_t token_ = 0;
 
-  std::vector<uint8_t> read_buffer_;
-  size_t read_begin_ = 0;           // first unprocessed byte
-  size_t read_end_ = 0;             // one past the last byte read
-  size_t frame_bytes_awaited_ = 0;  // the partial frame at read_begin_ needs this many bytes
+  FrameReader reader_;
   std::vector<uint8_t> write_buffer_;
   flatbuffers::FlatBufferBuilder builder_{256};
   std::vector<uint8_t> framed_;
