@@ -23,27 +23,46 @@ namespace {
 
 using tally::testing::image_of;
 
-TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
-  char pattern[] = "/tmp/tally-snapshotter-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(pattern), nullptr);
-  const std::string data = pattern;
-  ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
-  ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
+// A data directory with a journal being written and a snapshotter tailing it.
+class SnapshotterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tally-snapshotter-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    data = pattern;
+    ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
+    ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
+    writer = std::make_unique<JournalWriter>(
+        storage, JournalWriterConfig{.directory = data + "/journal", .segment_bytes = 1 << 16});
+    ASSERT_TRUE(writer->open({}, 0).is_ok());
+    journaler = std::make_unique<Journaler>(*writer, SyncPolicy::kEveryBatch);
+  }
+  void TearDown() override { std::system(("rm -rf " + data).c_str()); }
+
+  std::unique_ptr<Snapshotter> make_snapshotter(uint64_t every_events) {
+    return std::make_unique<Snapshotter>(
+        storage,
+        SnapshotterConfig{.journal_directory = data + "/journal",
+                          .snapshot_directory = data + "/snapshots",
+                          .every_events = every_events,
+                          .every_seconds = 0,
+                          .keep = 2},
+        *journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
+  }
+
+  std::string data;
   PosixStorage storage;
-  JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 1 << 16});
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  Journaler journaler(writer, SyncPolicy::kEveryBatch);
-  Snapshotter snapshotter(storage,
-                          {.journal_directory = data + "/journal",
-                           .snapshot_directory = data + "/snapshots",
-                           .every_events = 1000,
-                           .every_seconds = 0,
-                           .keep = 2},
-                          journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
+  std::unique_ptr<JournalWriter> writer;
+  std::unique_ptr<Journaler> journaler;
+};
+
+TEST_F(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
+  const std::unique_ptr<Snapshotter> owned_snapshotter = make_snapshotter(1000);
+  Snapshotter& snapshotter = *owned_snapshotter;
   std::vector<tally::testing::AccountImage> before;
   {
     Pipeline pipeline(PipelineConfig{});
-    pipeline.add_consumer("journal", journaler);
+    pipeline.add_consumer("journal", *journaler);
     pipeline.start();
     snapshotter.start();
     const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
@@ -76,29 +95,14 @@ TEST(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
       recover(storage, data + "/journal", *load.ledger, {.after_sequence = load.sequence});
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(image_of(*load.ledger), before);
-  std::system(("rm -rf " + data).c_str());
 }
 
-TEST(SnapshotterTest, ZeroEventsAndZeroSecondsTakeNoSnapshot) {
-  char pattern[] = "/tmp/tally-snapshotter-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(pattern), nullptr);
-  const std::string data = pattern;
-  ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
-  ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
-  PosixStorage storage;
-  JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 1 << 16});
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  Journaler journaler(writer, SyncPolicy::kEveryBatch);
-  Snapshotter snapshotter(storage,
-                          {.journal_directory = data + "/journal",
-                           .snapshot_directory = data + "/snapshots",
-                           .every_events = 0,
-                           .every_seconds = 0,
-                           .keep = 2},
-                          journaler, std::make_unique<Ledger>(LedgerLimits{}), AppendPosition{});
+TEST_F(SnapshotterTest, ZeroEventsAndZeroSecondsTakeNoSnapshot) {
+  const std::unique_ptr<Snapshotter> owned_snapshotter = make_snapshotter(0);
+  Snapshotter& snapshotter = *owned_snapshotter;
   {
     Pipeline pipeline(PipelineConfig{});
-    pipeline.add_consumer("journal", journaler);
+    pipeline.add_consumer("journal", *journaler);
     pipeline.start();
     snapshotter.start();
     const Command opens[] = {tally::testing::open_command("a", "EUR", 1000)};
@@ -115,7 +119,6 @@ TEST(SnapshotterTest, ZeroEventsAndZeroSecondsTakeNoSnapshot) {
   snapshotter.stop();
   EXPECT_EQ(snapshotter.mirrored_sequence(), 101u);
   EXPECT_EQ(snapshotter.snapshots_written(), 0u);
-  std::system(("rm -rf " + data).c_str());
 }
 
 }  // namespace
