@@ -27,7 +27,7 @@ struct SnapshotterConfig {
   std::string journal_directory;
   std::string snapshot_directory;
   uint64_t every_events = 10'000'000;  // a snapshot after this many events (0: never)...
-  uint32_t every_seconds = 300;       // ...or this long, if any event came (0: events only)
+  uint32_t every_seconds = 300;        // ...or this long, if any event came (0: events only)
   uint32_t keep = 2;
 };
 

@@ -12,9 +12,9 @@
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_reader.h"
 #include "engine/journal/posix_storage.h"
-#include "tools/common/json.h"
 #include "engine/journal/snapshot.h"
 #include "engine/ledger.h"
+#include "tools/common/json.h"
 
 namespace tally::replay {
 namespace {

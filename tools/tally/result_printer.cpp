@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string>
 
-#include "tools/tally/amount.h"
 #include "tools/common/json.h"
+#include "tools/tally/amount.h"
 #include "tools/tally/result_code_name.h"
 #include "tools/tally/text_table.h"
 
