@@ -403,6 +403,9 @@ TEST_F(TallyCliTest, ARetryWithTheSameRequestIdAnswersTheSameAndAppliesOnce) {
   EXPECT_EQ(stats.commands, 2u);  // the open and the deposit, once
   EXPECT_EQ(stats.money_in, 420);
 
+  const TallyRun again = tally(request_id + "--json deposit alice 4.20");
+  EXPECT_NE(again.output.find("\"replayed\":true"), std::string::npos) << again.output;
+
   const TallyRun other = tally(request_id + "deposit alice 5");
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_EQ(table_rows(other.output).at(0).at(0), "RequestIdReused");

@@ -30,7 +30,8 @@ void print_json(const std::vector<PlannedCommand>& commands, const client::Batch
         .add_signed("balance_minor", outcome.balance)
         .add_text("balance", format_amount(outcome.balance, command.decimal_places))
         .add_unsigned("version", outcome.version)
-        .add_text("account_id", account_of(command, outcome));
+        .add_text("account_id", account_of(command, outcome))
+        .add_raw("replayed", outcome.replayed ? "true" : "false");
     std::printf("%s\n", object.str().c_str());
   }
 }
