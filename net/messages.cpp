@@ -79,6 +79,7 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_snapshots_written(stats.snapshots_written);
   result.add_money_in(stats.money_in);
   result.add_money_out(stats.money_out);
+  result.add_read_pauses(stats.read_pauses);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
 }
@@ -138,7 +139,8 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .durable_sequence = stats.durable_sequence(),
                      .snapshots_written = stats.snapshots_written(),
                      .money_in = stats.money_in(),
-                     .money_out = stats.money_out()};
+                     .money_out = stats.money_out(),
+                     .read_pauses = stats.read_pauses()};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {
       result.rejections_by_reason.emplace_back(reason->code(), reason->count());

@@ -50,6 +50,7 @@ struct ServerStats {
   uint64_t snapshots_written = 0;
   uint64_t money_in = 0;
   uint64_t money_out = 0;
+  uint64_t read_pauses = 0;
 };
 
 // The finished buffer of `builder`, as the bytes to frame.

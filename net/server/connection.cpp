@@ -130,12 +130,14 @@ void Connection::process_frames() {
       break;  // read_more makes room for the rest of it
     }
     if (in_flight_ >= config.max_requests_in_flight) {
+      context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
       paused_ = true;  // flush() resumes once answers go out
       waiting_for_client_ = false;
       return;
     }
     const FrameOutcome outcome = handle_frame(*frame);
     if (outcome == FrameOutcome::kRetryLater) {
+      context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
       retry_pending_ = true;
       waiting_for_client_ = false;
       retry_timer_.expires_after(kIngressRetryDelay);

@@ -134,6 +134,7 @@ ServerStats Server::stats() const {
   stats.connections_dropped = counters_.connections_dropped.load(kRelaxed);
   stats.money_in = counters_.money_in.load(kRelaxed);
   stats.money_out = counters_.money_out.load(kRelaxed);
+  stats.read_pauses = counters_.read_pauses.load(kRelaxed);
   if (engine_stats_) {
     engine_stats_(stats);
   }

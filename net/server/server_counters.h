@@ -28,6 +28,7 @@ struct ServerCounters {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> connections_dropped{0};
+  std::atomic<uint64_t> read_pauses{0};
 };
 
 }  // namespace tally::net

@@ -31,7 +31,8 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
           {"durable_sequence", number(stats.durable_sequence)},
           {"snapshots_written", number(stats.snapshots_written)},
           {"money_in", number(stats.money_in)},
-          {"money_out", number(stats.money_out)}};
+          {"money_out", number(stats.money_out)},
+          {"read_pauses", number(stats.read_pauses)}};
 }
 
 std::string limits_json(const net::ServerLimits& limits) {

@@ -298,6 +298,7 @@ TEST_F(ConnectionTest, AtTheInFlightLimitTheServerStopsReadingAndDropsNothing) {
   }
   EXPECT_EQ(answered, 300u);
   EXPECT_EQ(good_->execute(BatchBuilder().deposit("good", 1)).results[0].balance, 301);
+  EXPECT_GT(good_->stats().read_pauses, 0u);  // it did stop reading on the way
 }
 
 }  // namespace
