@@ -240,7 +240,7 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
        {"uptime_ms", "requests", "commands", "rejections", "replayed_answers", "requests_refused",
         "connections_open", "connections_accepted", "connections_refused", "connections_dropped",
         "ingress_depth", "ring_backlog", "journal_lag", "durable_sequence", "snapshots_written",
-        "money_in", "money_out"}) {
+        "money_in", "money_out", "read_pauses"}) {
     EXPECT_NE(text.output.find(std::string("\n") + counter + " "), std::string::npos) << counter;
   }
   const std::vector<Row> rows = table_rows(text.output);
