@@ -5,8 +5,6 @@
 
 #include <chrono>
 
-#include "engine/journal/record_codec.h"
-#include "engine/journal/segment_names.h"
 #include "engine/journal/snapshot.h"
 
 namespace tally::journal {
@@ -17,8 +15,7 @@ Snapshotter::Snapshotter(Storage& storage, SnapshotterConfig config, const Journ
       config_(std::move(config)),
       journaler_(journaler),
       mirror_(std::move(mirror)),
-      segment_index_(from.fresh ? 0 : from.segment_index),
-      offset_(from.fresh ? sizeof(SegmentHeader) : from.offset) {}
+      tail_(storage, config_.journal_directory, from) {}
 
 Snapshotter::~Snapshotter() {
   stop();
@@ -33,13 +30,6 @@ void Snapshotter::stop() {
     stop_requested_.store(true, std::memory_order_release);
     thread_.join();
   }
-  if (!segment_.bytes.empty()) {
-    storage_.unmap_file(segment_);
-  }
-}
-
-std::string Snapshotter::segment_path(uint64_t index) const {
-  return config_.journal_directory + "/" + segment_name(index);
 }
 
 void Snapshotter::run() {
@@ -48,8 +38,13 @@ void Snapshotter::run() {
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNiceness);
   while (failure_.is_ok()) {
     // Acquire: the journaler synced these bytes before it published their sequence.
-    const uint64_t durable = journaler_.durable_sequence();
-    if (mirror_->next_sequence() > durable) {
+    Status status;
+    const std::optional<Event> event = tail_.next(journaler_.durable_sequence(), status);
+    if (!event) {
+      if (!status.is_ok()) {
+        failure_ = {status.code(), "snapshotter: " + status.message()};
+        return;
+      }
       if (stop_requested_.load(std::memory_order_acquire)) {
         return;
       }
@@ -57,44 +52,14 @@ void Snapshotter::run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
-    Status status;
-    if (!read_next(status) && status.is_ok()) {
-      // This segment holds no more: the next durable event is in the next one.
-      storage_.unmap_file(segment_);
-      ++segment_index_;
-      offset_ = sizeof(SegmentHeader);
+    if (std::string problem = mirror_->replay(*event); !problem.empty()) {
+      failure_ = {StatusCode::kCorruption, "snapshotter: " + problem};
+      return;
     }
-    if (status.is_ok()) {
-      status = take_snapshot_if_due();
-    }
-    failure_ = status;
+    ++events_since_snapshot_;
+    mirrored_sequence_.store(event->sequence, std::memory_order_relaxed);
+    failure_ = take_snapshot_if_due();
   }
-}
-
-bool Snapshotter::read_next(Status& status) {
-  if (segment_.bytes.empty()) {
-    status = storage_.map_file(segment_path(segment_index_), segment_);
-    if (!status.is_ok()) {
-      return false;
-    }
-  }
-  const ReadResult record = read_record(segment_.bytes.subspan(offset_));
-  if (record.outcome != ReadOutcome::kRecord) {
-    return false;
-  }
-  Event event;
-  if (!decode_record(record, event)) {
-    status = {StatusCode::kCorruption, "snapshotter: malformed event in " + segment_.path};
-    return false;
-  }
-  if (std::string problem = mirror_->replay(event); !problem.empty()) {
-    status = {StatusCode::kCorruption, "snapshotter: " + problem};
-    return false;
-  }
-  offset_ += record.record_bytes;
-  ++events_since_snapshot_;
-  mirrored_sequence_.store(event.sequence, std::memory_order_relaxed);
-  return true;
 }
 
 Status Snapshotter::take_snapshot_if_due() {

@@ -1,12 +1,11 @@
 // Snapshotter: takes snapshots while the engine runs, without ever holding up the ring.
 //
 // It is not a ring consumer: on its own thread it tails the journal's segment files up to the
-// journaler's durable sequence, replays what it reads into a mirror ledger (Ledger::replay),
-// and every `every_events` events or `every_seconds` seconds (whichever comes first, at a
-// request boundary), writes the mirror as a snapshot
-// (write_snapshot: temporary file, sync, rename, directory sync, keep the newest `keep`). A
-// slow disk delays snapshots, never commands. Owner: the thread that starts and stops it;
-// failure() and counters after stop().
+// journaler's durable sequence (JournalTail), replays what it reads into a mirror ledger
+// (Ledger::replay), and every `every_events` events or `every_seconds` seconds (whichever comes
+// first, at a request boundary), writes the mirror as a snapshot (write_snapshot: temporary file,
+// sync, rename, directory sync, keep the newest `keep`). A slow disk delays snapshots, never
+// commands. Owner: the thread that starts and stops it; failure() and counters after stop().
 #pragma once
 
 #include <atomic>
@@ -16,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/journaler.h"
 #include "engine/journal/storage.h"
@@ -54,18 +54,13 @@ class Snapshotter {
   static constexpr int kBackgroundNiceness = 10;
 
   void run();
-  // Reads and replays the next record; false when the segment has no more (move on).
-  bool read_next(Status& status);
   Status take_snapshot_if_due();
-  std::string segment_path(uint64_t index) const;
 
   Storage& storage_;
   SnapshotterConfig config_;
   const Journaler& journaler_;
   std::unique_ptr<Ledger> mirror_;
-  uint64_t segment_index_;
-  uint64_t offset_;
-  MappedFile segment_;
+  JournalTail tail_;
   uint64_t events_since_snapshot_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_ = std::chrono::steady_clock::now();
   Status failure_;

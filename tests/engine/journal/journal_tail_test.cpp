@@ -1,0 +1,65 @@
+// JournalTail: the journal's events in order, across segments, never past the durable sequence.
+#include "engine/journal/journal_tail.h"
+
+#include <gtest/gtest.h>
+
+#include "support/faulty_storage.h"
+#include "support/ledger_harness.h"
+
+namespace tally::journal {
+namespace {
+
+constexpr uint64_t kSmallSegment = 4096;  // a few dozen records: the tail must cross segments
+
+class JournalTailTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(writer.open({}, 0).is_ok()); }
+  void append(size_t first, size_t count) {
+    for (size_t index = first; index < first + count; ++index) {
+      ASSERT_TRUE(writer.append(events[index]).is_ok());
+    }
+    ASSERT_TRUE(writer.sync().is_ok());
+  }
+
+  tally::testing::FaultyStorage storage;
+  JournalWriter writer{storage, {.directory = "journal", .segment_bytes = kSmallSegment}};
+  std::vector<Event> events = tally::testing::make_deposit_events(300);
+};
+
+TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
+  JournalTail tail(storage, "journal", AppendPosition{});
+  Status status;
+  EXPECT_FALSE(tail.next(0, status).has_value());  // nothing durable yet
+  EXPECT_TRUE(status.is_ok());
+  append(0, 120);
+  ASSERT_GT(writer.segment_index(), 1u);
+  for (uint64_t sequence = 1; sequence <= 100; ++sequence) {
+    const std::optional<Event> event = tail.next(100, status);
+    ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
+    EXPECT_EQ(event->sequence, sequence);
+    EXPECT_EQ(event->amount, events[sequence - 1].amount);
+  }
+  EXPECT_FALSE(tail.next(100, status).has_value());  // 101 is written, but not said durable
+  EXPECT_TRUE(status.is_ok());
+  append(120, 180);
+  for (uint64_t sequence = 101; sequence <= 300; ++sequence) {
+    const std::optional<Event> event = tail.next(writer.durable_sequence(), status);
+    ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
+    EXPECT_EQ(event->sequence, sequence);
+  }
+  EXPECT_EQ(tail.next_sequence(), 301u);
+}
+
+TEST_F(JournalTailTest, ADurableSequenceTheSegmentsDoNotHoldIsReported) {
+  append(0, 10);
+  JournalTail tail(storage, "journal", AppendPosition{});
+  Status status;
+  for (int index = 0; index < 10; ++index) {
+    ASSERT_TRUE(tail.next(10, status).has_value());
+  }
+  EXPECT_FALSE(tail.next(11, status).has_value());  // claimed durable, never written
+  EXPECT_FALSE(status.is_ok());
+}
+
+}  // namespace
+}  // namespace tally::journal
