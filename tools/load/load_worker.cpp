@@ -123,10 +123,9 @@ void LoadWorker::account_for(const client::Reply& reply) {
           .count()));
   ++tally_.requests;
   live_.requests.fetch_add(1, std::memory_order_relaxed);
-  if (const auto* error = std::get_if<client::ErrorReply>(&reply.body)) {
+  if (std::holds_alternative<client::ErrorReply>(reply.body)) {
     ++tally_.refused_requests;
     live_.refused.fetch_add(1, std::memory_order_relaxed);
-    (void)error;
   } else if (const auto* batch = std::get_if<client::BatchResult>(&reply.body)) {
     const std::vector<SentCommand>& sent = found->second.commands;
     for (size_t index = 0; index < batch->results.size() && index < sent.size(); ++index) {
