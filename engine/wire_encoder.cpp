@@ -91,4 +91,46 @@ void encode_command_request(const CommandBatch& batch, FlatBufferBuilder& builde
   protocol::FinishRequestBuffer(builder, request);
 }
 
+flatbuffers::Offset<protocol::Event> encode_event(const Event& event,
+                                                  flatbuffers::FlatBufferBuilder& builder) {
+  const auto account_id = string_of(builder, event.account_id.view());
+  const auto counterparty_id = string_of(builder, event.counterparty_id.view());
+  // Event::text is the owner of an opening and the reason of a freeze, tried or done.
+  const bool text_is_owner = event.command_type == CommandType::OpenAccount;
+  const auto owner = text_is_owner ? string_of(builder, event.text.view())
+                                   : flatbuffers::Offset<flatbuffers::String>();
+  const auto text = text_is_owner ? flatbuffers::Offset<flatbuffers::String>()
+                                  : string_of(builder, event.text.view());
+  const auto currency = event.currency.is_set() ? builder.CreateString(event.currency.to_string())
+                                                : flatbuffers::Offset<flatbuffers::String>();
+  const protocol::Uint128 request_id = to_wire(event.request_id);
+  const protocol::Uint128 transaction_id = to_wire(event.transaction_id);
+  protocol::EventBuilder wire(builder);
+  wire.add_sequence(event.sequence);
+  wire.add_timestamp_ns(event.timestamp_ns);
+  wire.add_type(event.type);
+  wire.add_request_id(&request_id);
+  wire.add_command_index(event.command_index);
+  wire.add_command_type(event.command_type);
+  if (event.type == EventType::CommandRejected) {
+    wire.add_reason(event.code);
+  }
+  wire.add_account_id(account_id);
+  wire.add_counterparty_id(counterparty_id);
+  wire.add_amount(event.amount);
+  wire.add_balance(event.balance);
+  wire.add_version(event.version);
+  wire.add_counterparty_balance(event.counterparty_balance);
+  wire.add_counterparty_version(event.counterparty_version);
+  if ((event.flags & kHasTransactionId) != 0) {
+    wire.add_transaction_id(&transaction_id);
+  }
+  wire.add_owner(owner);
+  wire.add_account_type(event.account_type);
+  wire.add_currency(currency);
+  wire.add_overdraft_limit(event.overdraft_limit);
+  wire.add_text(text);
+  return wire.Finish();
+}
+
 }  // namespace tally

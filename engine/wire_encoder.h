@@ -1,4 +1,5 @@
-// Wire encoding: Command views to a FlatBuffers Request frame, the inverse of wire_decoder.h.
+// Wire encoding: Command views to a FlatBuffers Request frame, the inverse of wire_decoder.h,
+// and events to their wire form.
 // Used by the client library, the load tool, tests and benchmarks. Reuses the caller's
 // builder; each call allocates one small vector of entry offsets (not a hot path of the engine).
 #pragma once
@@ -7,6 +8,7 @@
 #include <span>
 
 #include "engine/command.h"
+#include "engine/event.h"
 #include "engine/protocol.h"
 
 namespace tally {
@@ -16,5 +18,9 @@ namespace tally {
 void encode_command_request(const CommandBatch& batch, flatbuffers::FlatBufferBuilder& builder);
 
 protocol::Uint128 to_wire(const Id128& id);
+
+// An event as clients see it (event trails, searches), built into `builder`.
+flatbuffers::Offset<protocol::Event> encode_event(const Event& event,
+                                                  flatbuffers::FlatBufferBuilder& builder);
 
 }  // namespace tally

@@ -43,6 +43,7 @@ std::optional<Event> JournalTail::next(uint64_t durable_sequence, Status& status
         status = {StatusCode::kCorruption, "malformed event in " + segment_.path};
         return std::nullopt;
       }
+      last_position_ = {static_cast<uint32_t>(segment_index_), static_cast<uint32_t>(offset_)};
       offset_ += record.record_bytes;
       next_sequence_ = event.sequence + 1;
       return event;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/event.h"
+#include "engine/journal/journal_position.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
 
@@ -32,6 +33,9 @@ class JournalTail {
   std::optional<Event> next(uint64_t durable_sequence, Status& status);
 
   uint64_t next_sequence() const { return next_sequence_; }
+  // Where the event next() returned last was read from (for read models that index the
+  // journal rather than copy it).
+  JournalPosition last_position() const { return last_position_; }
 
  private:
   std::string segment_path(uint64_t index) const;
@@ -41,6 +45,7 @@ class JournalTail {
   uint64_t segment_index_;
   uint64_t offset_;
   uint64_t next_sequence_;
+  JournalPosition last_position_;
   MappedFile segment_;
 };
 

@@ -13,6 +13,7 @@ namespace tally::journal {
 JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
     : storage_(storage), config_(std::move(config)) {
   TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordMaxBytes);
+  TALLY_ASSERT(config_.segment_bytes <= UINT32_MAX);  // JournalPosition keeps 32-bit offsets
 }
 
 JournalWriter::~JournalWriter() {

@@ -27,8 +27,8 @@ std::string ServerConfig::validate() const {
   if (frame_timeout_ms < 10 || write_timeout_ms < 10) {
     return "frame-timeout-ms and write-timeout-ms must be at least 10";
   }
-  if (segment_bytes < (1ULL << 20)) {
-    return "segment-bytes must be at least 1 MiB";
+  if (segment_bytes < (1ULL << 20) || segment_bytes > (1ULL << 31)) {
+    return "segment-bytes must be between 1 MiB and 2 GiB";
   }
   if (snapshots_kept < 1) {
     return "snapshots-kept must be at least 1";

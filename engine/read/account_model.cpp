@@ -1,0 +1,394 @@
+#include "engine/read/account_model.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "engine/read/query_support.h"
+
+namespace tally::read {
+
+using protocol::RequestBody;
+using protocol::ResponseBody;
+
+bool AccountModel::answers(RequestBody type) const {
+  switch (type) {
+    case RequestBody::AccountQuery:
+    case RequestBody::BalanceQuery:
+    case RequestBody::AccountListQuery:
+    case RequestBody::ReserveQuery:
+    case RequestBody::TopAccountsQuery:
+    case RequestBody::AccountSummaryQuery:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void AccountModel::reset() {
+  accounts_.clear();
+  balances_.clear();
+  by_id_.clear();
+  by_owner_.clear();
+  currencies_.clear();
+}
+
+uint32_t AccountModel::index_of(std::string_view account_id) const {
+  const auto found = by_id_.find(account_id);
+  return found == by_id_.end() ? kNotFound : found->second;
+}
+
+const AccountView* AccountModel::find(std::string_view account_id) const {
+  const uint32_t index = index_of(account_id);
+  return index == kNotFound ? nullptr : &accounts_[index];
+}
+
+uint32_t AccountModel::currency_index(CurrencyCode currency) {
+  for (uint32_t index = 0; index < currencies_.size(); ++index) {
+    if (currencies_[index].currency == currency) {
+      return index;
+    }
+  }
+  CurrencyTotals totals;
+  totals.currency = currency;
+  currencies_.push_back(std::move(totals));
+  return static_cast<uint32_t>(currencies_.size() - 1);
+}
+
+void AccountModel::touch(AccountView& account, int64_t timestamp_ns) {
+  account.updated_ns = timestamp_ns;
+  if (account.first_activity_ns == 0) {
+    account.first_activity_ns = timestamp_ns;
+  }
+  account.last_activity_ns = timestamp_ns;
+}
+
+void AccountModel::open(const Event& event) {
+  const auto index = static_cast<uint32_t>(accounts_.size());
+  AccountView account;
+  account.account_id = std::string(event.account_id.view());
+  account.owner = std::string(event.text.view());
+  account.account_type = event.account_type;
+  account.currency = event.currency;
+  account.currency_index = currency_index(event.currency);
+  account.overdraft_limit = event.overdraft_limit;
+  account.version = event.version;
+  account.opened_sequence = event.sequence;
+  account.created_ns = event.timestamp_ns;
+  if (event.amount > 0) {
+    account.deposited = event.amount;
+    account.deposits = 1;
+  }
+  touch(account, event.timestamp_ns);
+  CurrencyTotals& totals = currencies_[account.currency_index];
+  totals.total_balance += event.balance;
+  ++totals.accounts;
+  totals.members.push_back(index);
+  by_id_.emplace(account.account_id, index);
+  by_owner_[account.owner].push_back(index);
+  accounts_.push_back(std::move(account));
+  balances_.push_back(event.balance);
+}
+
+void AccountModel::set_balance(uint32_t index, int64_t balance, uint64_t version,
+                               int64_t timestamp_ns) {
+  AccountView& account = accounts_[index];
+  currencies_[account.currency_index].total_balance +=
+      static_cast<WideSum>(balance) - balances_[index];
+  balances_[index] = balance;
+  account.version = version;
+  touch(account, timestamp_ns);
+}
+
+void AccountModel::set_status(uint32_t index, AccountStatus status, uint64_t version,
+                              int64_t timestamp_ns) {
+  AccountView& account = accounts_[index];
+  CurrencyTotals& totals = currencies_[account.currency_index];
+  totals.frozen -= account.status == AccountStatus::Frozen ? 1 : 0;
+  totals.closed -= account.status == AccountStatus::Closed ? 1 : 0;
+  account.status = status;
+  totals.frozen += status == AccountStatus::Frozen ? 1 : 0;
+  totals.closed += status == AccountStatus::Closed ? 1 : 0;
+  account.version = version;
+  touch(account, timestamp_ns);
+}
+
+void AccountModel::apply(const Event& event, journal::JournalPosition /*position*/) {
+  if (event.type == EventType::AccountOpened) {
+    open(event);
+    return;
+  }
+  const uint32_t index = index_of(event.account_id.view());
+  if (index == kNotFound) {
+    return;  // a rejection naming an account that does not exist
+  }
+  AccountView& account = accounts_[index];
+  switch (event.type) {
+    case EventType::Deposited:
+      account.deposited += event.amount;
+      ++account.deposits;
+      set_balance(index, event.balance, event.version, event.timestamp_ns);
+      break;
+    case EventType::Withdrawn:
+      account.withdrawn += event.amount;
+      ++account.withdrawals;
+      set_balance(index, event.balance, event.version, event.timestamp_ns);
+      break;
+    case EventType::Transferred: {
+      account.transferred_out += event.amount;
+      ++account.transfers_out;
+      set_balance(index, event.balance, event.version, event.timestamp_ns);
+      const uint32_t destination = index_of(event.counterparty_id.view());
+      if (destination != kNotFound) {
+        accounts_[destination].transferred_in += event.amount;
+        ++accounts_[destination].transfers_in;
+        set_balance(destination, event.counterparty_balance, event.counterparty_version,
+                    event.timestamp_ns);
+      }
+      break;
+    }
+    case EventType::AccountFrozen:
+      account.freeze_reason = std::string(event.text.view());
+      set_status(index, AccountStatus::Frozen, event.version, event.timestamp_ns);
+      break;
+    case EventType::AccountUnfrozen:
+      account.freeze_reason.clear();
+      set_status(index, AccountStatus::Active, event.version, event.timestamp_ns);
+      break;
+    case EventType::AccountClosed:
+      set_status(index, AccountStatus::Closed, event.version, event.timestamp_ns);
+      break;
+    case EventType::CommandRejected: {
+      ++account.rejections;
+      const int64_t updated_ns = account.updated_ns;  // a rejection changes only the activity
+      touch(account, event.timestamp_ns);
+      account.updated_ns = updated_ns;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+QueryAnswer AccountModel::answer(const protocol::Request& request,
+                                 flatbuffers::FlatBufferBuilder& builder) {
+  switch (request.body_type()) {
+    case RequestBody::AccountQuery:
+      return account(*request.body_as_AccountQuery(), builder);
+    case RequestBody::BalanceQuery:
+      return balance(*request.body_as_BalanceQuery(), builder);
+    case RequestBody::AccountListQuery:
+      return list(*request.body_as_AccountListQuery(), builder);
+    case RequestBody::ReserveQuery:
+      return reserve(*request.body_as_ReserveQuery(), builder);
+    case RequestBody::TopAccountsQuery:
+      return top(*request.body_as_TopAccountsQuery(), builder);
+    case RequestBody::AccountSummaryQuery:
+      return summary(*request.body_as_AccountSummaryQuery(), builder);
+    default:
+      return QueryAnswer::error(ResultCode::InvalidArgument, "not an accounts query");
+  }
+}
+
+flatbuffers::Offset<protocol::AccountDetails> AccountModel::details(
+    uint32_t index, flatbuffers::FlatBufferBuilder& builder) {
+  const AccountView& account = accounts_[index];
+  const auto account_id = builder.CreateString(account.account_id);
+  const auto owner = builder.CreateString(account.owner);
+  const auto currency = builder.CreateString(account.currency.to_string());
+  const auto reason =
+      account.freeze_reason.empty() ? 0 : builder.CreateString(account.freeze_reason);
+  protocol::AccountDetailsBuilder details(builder);
+  details.add_account_id(account_id);
+  details.add_owner(owner);
+  details.add_account_type(account.account_type);
+  details.add_currency(currency);
+  details.add_status(account.status);
+  details.add_balance(balances_[index]);
+  details.add_overdraft_limit(account.overdraft_limit);
+  details.add_version(account.version);
+  details.add_created_ns(account.created_ns);
+  details.add_updated_ns(account.updated_ns);
+  details.add_opened_sequence(account.opened_sequence);
+  if (!reason.IsNull()) {
+    details.add_freeze_reason(reason);
+  }
+  return details.Finish();
+}
+
+QueryAnswer AccountModel::account(const protocol::AccountQuery& query,
+                                  flatbuffers::FlatBufferBuilder& builder) {
+  const std::string_view account_id = view_of(query.account_id());
+  if (account_id.empty()) {
+    return missing_account_id();
+  }
+  const uint32_t index = index_of(account_id);
+  if (index == kNotFound) {
+    return unknown_account(account_id);
+  }
+  const auto account = details(index, builder);
+  return QueryAnswer::of(ResponseBody::AccountResult,
+                         protocol::CreateAccountResult(builder, account));
+}
+
+QueryAnswer AccountModel::balance(const protocol::BalanceQuery& query,
+                                  flatbuffers::FlatBufferBuilder& builder) {
+  const std::string_view account_id = view_of(query.account_id());
+  if (account_id.empty()) {
+    return missing_account_id();
+  }
+  const uint32_t index = index_of(account_id);
+  if (index == kNotFound) {
+    return unknown_account(account_id);
+  }
+  const AccountView& account = accounts_[index];
+  return QueryAnswer::of(
+      ResponseBody::BalanceResult,
+      protocol::CreateBalanceResult(builder, builder.CreateString(account.account_id),
+                                    builder.CreateString(account.currency.to_string()),
+                                    balances_[index], account.version, account.status));
+}
+
+QueryAnswer AccountModel::list(const protocol::AccountListQuery& query,
+                               flatbuffers::FlatBufferBuilder& builder) {
+  if (auto refused = check_limit(query.limit(), kMaxPageEntries)) {
+    return *refused;
+  }
+  const std::string_view owner = view_of(query.owner());
+  const std::vector<uint32_t>* owned = nullptr;
+  if (!owner.empty()) {
+    const auto found = by_owner_.find(owner);
+    static const std::vector<uint32_t> kNone;
+    owned = found == by_owner_.end() ? &kNone : &found->second;
+  }
+  const uint64_t total = owned != nullptr ? owned->size() : accounts_.size();
+  const uint64_t begin = std::min<uint64_t>(query.cursor(), total);
+  const uint64_t end = std::min<uint64_t>(begin + query.limit(), total);
+  std::vector<flatbuffers::Offset<protocol::AccountDetails>> page;
+  page.reserve(end - begin);
+  for (uint64_t position = begin; position < end; ++position) {
+    page.push_back(
+        details(owned != nullptr ? (*owned)[position] : static_cast<uint32_t>(position), builder));
+  }
+  const auto accounts = builder.CreateVector(page);
+  return QueryAnswer::of(
+      ResponseBody::AccountListResult,
+      protocol::CreateAccountListResult(builder, accounts, end < total ? end : 0, total));
+}
+
+QueryAnswer AccountModel::reserve(const protocol::ReserveQuery& query,
+                                  flatbuffers::FlatBufferBuilder& builder) {
+  const std::string_view wanted = view_of(query.currency());
+  std::optional<CurrencyCode> only;
+  if (!wanted.empty()) {
+    only = CurrencyCode::parse(wanted);
+    if (!only) {
+      return QueryAnswer::error(ResultCode::InvalidArgument,
+                                "currency must be three letters A-Z, like EUR");
+    }
+  }
+  std::vector<const CurrencyTotals*> chosen;
+  for (const CurrencyTotals& totals : currencies_) {
+    if (!only || totals.currency == *only) {
+      chosen.push_back(&totals);
+    }
+  }
+  std::sort(chosen.begin(), chosen.end(),
+            [](const CurrencyTotals* left, const CurrencyTotals* right) {
+              return left->currency.to_string() < right->currency.to_string();
+            });
+  std::vector<flatbuffers::Offset<protocol::CurrencyReserve>> reserves;
+  for (const CurrencyTotals* totals : chosen) {
+    const protocol::Int128 total = to_wire_int128(totals->total_balance);
+    reserves.push_back(protocol::CreateCurrencyReserve(
+        builder, builder.CreateString(totals->currency.to_string()), &total, totals->accounts,
+        totals->accounts - totals->frozen - totals->closed, totals->frozen, totals->closed));
+  }
+  const auto currencies = builder.CreateVector(reserves);
+  return QueryAnswer::of(ResponseBody::ReserveResult,
+                         protocol::CreateReserveResult(builder, currencies));
+}
+
+QueryAnswer AccountModel::top(const protocol::TopAccountsQuery& query,
+                              flatbuffers::FlatBufferBuilder& builder) {
+  if (auto refused = check_limit(query.limit(), kMaxTopAccounts)) {
+    return *refused;
+  }
+  const std::optional<CurrencyCode> currency = CurrencyCode::parse(view_of(query.currency()));
+  if (!currency) {
+    return QueryAnswer::error(ResultCode::InvalidArgument,
+                              "currency is required: three letters A-Z, like EUR");
+  }
+  // Ranks higher: the larger balance; on a tie, the account opened first.
+  const auto ranks_higher = [this](uint32_t left, uint32_t right) {
+    return balances_[left] != balances_[right] ? balances_[left] > balances_[right] : left < right;
+  };
+  // A heap of the best `limit` so far, the weakest of them on top.
+  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(ranks_higher)> best(ranks_higher);
+  for (const CurrencyTotals& totals : currencies_) {
+    if (totals.currency != *currency) {
+      continue;
+    }
+    for (const uint32_t index : totals.members) {
+      if (accounts_[index].status == AccountStatus::Closed) {
+        continue;
+      }
+      if (best.size() < query.limit()) {
+        best.push(index);
+      } else if (ranks_higher(index, best.top())) {
+        best.pop();
+        best.push(index);
+      }
+    }
+  }
+  std::vector<uint32_t> ranked;
+  for (; !best.empty(); best.pop()) {
+    ranked.push_back(best.top());
+  }
+  std::reverse(ranked.begin(), ranked.end());
+  std::vector<flatbuffers::Offset<protocol::AccountBalance>> entries;
+  for (const uint32_t index : ranked) {
+    entries.push_back(protocol::CreateAccountBalance(
+        builder, builder.CreateString(accounts_[index].account_id),
+        builder.CreateString(accounts_[index].owner), balances_[index]));
+  }
+  const auto accounts = builder.CreateVector(entries);
+  return QueryAnswer::of(ResponseBody::TopAccountsResult,
+                         protocol::CreateTopAccountsResult(
+                             builder, builder.CreateString(currency->to_string()), accounts));
+}
+
+QueryAnswer AccountModel::summary(const protocol::AccountSummaryQuery& query,
+                                  flatbuffers::FlatBufferBuilder& builder) {
+  const std::string_view account_id = view_of(query.account_id());
+  if (account_id.empty()) {
+    return missing_account_id();
+  }
+  const uint32_t index = index_of(account_id);
+  if (index == kNotFound) {
+    return unknown_account(account_id);
+  }
+  const AccountView& account = accounts_[index];
+  const protocol::Int128 deposited = to_wire_int128(account.deposited);
+  const protocol::Int128 withdrawn = to_wire_int128(account.withdrawn);
+  const protocol::Int128 transferred_in = to_wire_int128(account.transferred_in);
+  const protocol::Int128 transferred_out = to_wire_int128(account.transferred_out);
+  const auto id = builder.CreateString(account.account_id);
+  const auto currency = builder.CreateString(account.currency.to_string());
+  protocol::AccountSummaryResultBuilder result(builder);
+  result.add_account_id(id);
+  result.add_currency(currency);
+  result.add_deposited(&deposited);
+  result.add_deposits(account.deposits);
+  result.add_withdrawn(&withdrawn);
+  result.add_withdrawals(account.withdrawals);
+  result.add_transferred_in(&transferred_in);
+  result.add_transfers_in(account.transfers_in);
+  result.add_transferred_out(&transferred_out);
+  result.add_transfers_out(account.transfers_out);
+  result.add_rejections(account.rejections);
+  result.add_first_activity_ns(account.first_activity_ns);
+  result.add_last_activity_ns(account.last_activity_ns);
+  return QueryAnswer::of(ResponseBody::AccountSummaryResult, result.Finish());
+}
+
+}  // namespace tally::read

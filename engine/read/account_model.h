@@ -1,0 +1,100 @@
+// AccountModel: the read model of accounts as they are now: details, balances, owners,
+// reserve per currency, top balances and each account's activity summary.
+//
+// Answers AccountQuery, BalanceQuery, AccountListQuery, ReserveQuery, TopAccountsQuery and
+// AccountSummaryQuery. Applying an event is a hash lookup or two and a few additions: the
+// per-currency reserve is kept as it changes; top accounts are found when asked, by one pass
+// over the currency's balances (kept dense, apart from the rest of an account's details).
+// Memory per account: its details (about 200 bytes plus id, owner and freeze reason) and 12
+// bytes of index. One thread (see read_model.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/currency.h"
+#include "engine/read/read_model.h"
+#include "engine/read/string_key_map.h"
+#include "engine/read/wide_sum.h"
+
+namespace tally::read {
+
+struct AccountView {
+  std::string account_id;
+  std::string owner;
+  std::string freeze_reason;
+  AccountType account_type = AccountType::Checking;
+  AccountStatus status = AccountStatus::Active;
+  CurrencyCode currency;
+  uint32_t currency_index = 0;
+  int64_t overdraft_limit = 0;
+  uint64_t version = 0;
+  uint64_t opened_sequence = 0;
+  int64_t created_ns = 0;
+  int64_t updated_ns = 0;
+  // Activity, for the summary.
+  WideSum deposited = 0;
+  WideSum withdrawn = 0;
+  WideSum transferred_in = 0;
+  WideSum transferred_out = 0;
+  uint64_t deposits = 0;
+  uint64_t withdrawals = 0;
+  uint64_t transfers_in = 0;
+  uint64_t transfers_out = 0;
+  uint64_t rejections = 0;
+  int64_t first_activity_ns = 0;
+  int64_t last_activity_ns = 0;
+};
+
+struct CurrencyTotals {
+  CurrencyCode currency;
+  WideSum total_balance = 0;
+  uint64_t accounts = 0;
+  uint64_t frozen = 0;
+  uint64_t closed = 0;
+  std::vector<uint32_t> members;  // account indexes, in opening order
+};
+
+class AccountModel final : public ReadModel {
+ public:
+  std::string_view name() const override { return "accounts"; }
+  bool answers(protocol::RequestBody type) const override;
+  void apply(const Event& event, journal::JournalPosition position) override;
+  void reset() override;
+  QueryAnswer answer(const protocol::Request& request,
+                     flatbuffers::FlatBufferBuilder& builder) override;
+
+  // For tests and the rebuild check: the account, or nullptr.
+  const AccountView* find(std::string_view account_id) const;
+  size_t account_count() const { return accounts_.size(); }
+
+ private:
+  static constexpr uint32_t kNotFound = UINT32_MAX;
+
+  uint32_t index_of(std::string_view account_id) const;
+  uint32_t currency_index(CurrencyCode currency);
+  void open(const Event& event);
+  void set_balance(uint32_t index, int64_t balance, uint64_t version, int64_t timestamp_ns);
+  void set_status(uint32_t index, AccountStatus status, uint64_t version, int64_t timestamp_ns);
+  void touch(AccountView& account, int64_t timestamp_ns);
+
+  QueryAnswer account(const protocol::AccountQuery& query, flatbuffers::FlatBufferBuilder& builder);
+  QueryAnswer balance(const protocol::BalanceQuery& query, flatbuffers::FlatBufferBuilder& builder);
+  QueryAnswer list(const protocol::AccountListQuery& query,
+                   flatbuffers::FlatBufferBuilder& builder);
+  QueryAnswer reserve(const protocol::ReserveQuery& query, flatbuffers::FlatBufferBuilder& builder);
+  QueryAnswer top(const protocol::TopAccountsQuery& query, flatbuffers::FlatBufferBuilder& builder);
+  QueryAnswer summary(const protocol::AccountSummaryQuery& query,
+                      flatbuffers::FlatBufferBuilder& builder);
+  flatbuffers::Offset<protocol::AccountDetails> details(uint32_t index,
+                                                        flatbuffers::FlatBufferBuilder& builder);
+
+  std::vector<AccountView> accounts_;  // in opening order
+  std::vector<int64_t> balances_;      // by account index: dense for top-accounts scans
+  StringKeyMap<uint32_t> by_id_;
+  StringKeyMap<std::vector<uint32_t>> by_owner_;
+  std::vector<CurrencyTotals> currencies_;  // in order of first use
+};
+
+}  // namespace tally::read

@@ -1,0 +1,205 @@
+#include "engine/read/projector.h"
+
+#include <algorithm>
+
+#include "engine/wire_encoder.h"
+
+namespace tally::read {
+
+namespace {
+
+// How long an idle projector sleeps before looking at the journal again: short while queries
+// wait for a sequence, longer otherwise (a query arriving wakes it at once either way).
+constexpr auto kIdleWait = std::chrono::milliseconds(1);
+constexpr auto kWaitingWait = std::chrono::microseconds(50);
+
+const protocol::Request& request_of(const QueryJob& job) {
+  return *protocol::GetRequest(job.frame.data());
+}
+
+}  // namespace
+
+Projector::Projector(journal::Storage& storage, std::string journal_directory,
+                     std::function<uint64_t()> durable_sequence, std::unique_ptr<ReadModel> model,
+                     AnswerSink& sink)
+    : storage_(storage),
+      journal_directory_(std::move(journal_directory)),
+      durable_sequence_(std::move(durable_sequence)),
+      model_(std::move(model)),
+      sink_(sink) {}
+
+Projector::~Projector() {
+  stop();
+}
+
+void Projector::start() {
+  tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
+                                                 journal::AppendPosition{});
+  thread_ = std::thread([this] { run(); });
+}
+
+void Projector::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  stop_requested_.store(true, std::memory_order_release);
+  queue_.enqueue(nullptr);  // wakes the thread
+  thread_.join();
+}
+
+void Projector::submit(std::unique_ptr<QueryJob> job) {
+  queue_.enqueue(std::move(job));
+}
+
+ProjectorStatus Projector::status() const {
+  return ProjectorStatus{.name = std::string(model_->name()),
+                         .applied_sequence = applied(),
+                         .events_applied = events_applied_.load(std::memory_order_relaxed),
+                         .queries_answered = queries_answered_.load(std::memory_order_relaxed),
+                         .queries_waiting = queries_waiting_.load(std::memory_order_relaxed),
+                         .queries_timed_out = queries_timed_out_.load(std::memory_order_relaxed),
+                         .rebuilds = rebuilds_.load(std::memory_order_relaxed),
+                         .failed = failed_.load(std::memory_order_acquire)};
+}
+
+void Projector::run() {
+  while (true) {
+    if (rebuild_requested_.exchange(false, std::memory_order_acq_rel)) {
+      rebuild();
+    }
+    const bool stopping = stop_requested_.load(std::memory_order_acquire);
+    bool progressed = apply_available();
+    const Clock::time_point now = Clock::now();
+    progressed = take_queries(now) || progressed;
+    answer_waiting(now, stopping && !progressed);
+    if (stopping && !progressed) {
+      return;
+    }
+    if (!progressed) {
+      std::unique_ptr<QueryJob> job;
+      const auto wait = waiting_.empty() ? std::chrono::microseconds(kIdleWait) : kWaitingWait;
+      if (queue_.wait_dequeue_timed(job, wait) && job != nullptr) {
+        handle(std::move(job), Clock::now());
+      }
+    }
+  }
+}
+
+void Projector::rebuild() {
+  model_->reset();
+  tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
+                                                 journal::AppendPosition{});
+  applied_sequence_.store(0, std::memory_order_relaxed);
+  events_applied_.store(0, std::memory_order_relaxed);
+  rebuilds_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Projector::apply_available() {
+  if (failed_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  const uint64_t durable = durable_sequence_();
+  uint32_t applied_now = 0;
+  uint64_t last = applied();
+  for (; applied_now < kApplyChunk; ++applied_now) {
+    std::optional<Event> event = tail_->next(durable, failure_);
+    if (!event) {
+      break;
+    }
+    model_->apply(*event, tail_->last_position());
+    last = event->sequence;
+  }
+  if (!failure_.is_ok()) {
+    failed_.store(true, std::memory_order_release);
+  }
+  if (applied_now > 0) {
+    events_applied_.fetch_add(applied_now, std::memory_order_relaxed);
+    applied_sequence_.store(last, std::memory_order_release);
+  }
+  return applied_now > 0;
+}
+
+bool Projector::take_queries(Clock::time_point now) {
+  bool took = false;
+  std::unique_ptr<QueryJob> job;
+  // Bounded, so that a flood of queries cannot keep the journal from being followed.
+  for (uint32_t taken = 0; taken < kApplyChunk && queue_.try_dequeue(job); ++taken) {
+    if (job != nullptr) {
+      handle(std::move(job), now);
+      took = true;
+    }
+  }
+  return took;
+}
+
+void Projector::handle(std::unique_ptr<QueryJob> job, Clock::time_point now) {
+  if (failed_.load(std::memory_order_relaxed)) {
+    refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
+  } else if (request_of(*job).min_sequence() <= applied()) {
+    answer(*job);
+  } else if (now >= job->deadline) {
+    queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
+    refuse(*job, ResultCode::Timeout, "the read model did not reach min_sequence in time");
+  } else {
+    waiting_.push_back(std::move(job));
+    queries_waiting_.store(waiting_.size(), std::memory_order_relaxed);
+  }
+}
+
+void Projector::answer_waiting(Clock::time_point now, bool stopping) {
+  if (waiting_.empty()) {
+    return;
+  }
+  const uint64_t reached = applied();
+  std::erase_if(waiting_, [&](const std::unique_ptr<QueryJob>& job) {
+    if (request_of(*job).min_sequence() <= reached) {
+      answer(*job);
+    } else if (failed_.load(std::memory_order_relaxed)) {
+      refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
+    } else if (now >= job->deadline) {
+      queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
+      refuse(*job, ResultCode::Timeout,
+             "the read model did not reach min_sequence " +
+                 std::to_string(request_of(*job).min_sequence()) + " in time (it is at " +
+                 std::to_string(reached) + ")");
+    } else if (stopping) {
+      refuse(*job, ResultCode::Unavailable, "the server is shutting down");
+    } else {
+      return false;
+    }
+    return true;
+  });
+  queries_waiting_.store(waiting_.size(), std::memory_order_relaxed);
+}
+
+void Projector::answer(const QueryJob& job) {
+  const protocol::Request& request = request_of(job);
+  builder_.Clear();
+  QueryAnswer answer = model_->answer(request, builder_);
+  if (answer.code != ResultCode::Ok) {
+    builder_.Clear();
+    refuse(job, answer.code, answer.message);
+    return;
+  }
+  const protocol::Uint128 request_id = *request.request_id();
+  builder_.Finish(
+      protocol::CreateResponse(builder_, &request_id, answer.body_type, answer.body, applied()));
+  send(job);
+}
+
+void Projector::refuse(const QueryJob& job, ResultCode code, std::string_view message) {
+  const protocol::Request& request = request_of(job);
+  builder_.Clear();
+  const auto error = protocol::CreateError(builder_, code, builder_.CreateString(message));
+  const protocol::Uint128 request_id = *request.request_id();
+  builder_.Finish(protocol::CreateResponse(builder_, &request_id, protocol::ResponseBody::Error,
+                                           error.Union(), applied()));
+  send(job);
+}
+
+void Projector::send(const QueryJob& job) {
+  queries_answered_.fetch_add(1, std::memory_order_relaxed);
+  sink_.deliver(job.origin, builder_.GetBufferSpan());
+}
+
+}  // namespace tally::read

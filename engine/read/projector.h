@@ -1,0 +1,125 @@
+// Projector: one thread that keeps one read model up to date and answers its queries.
+//
+// It follows the durable journal (JournalTail, up to the journaler's durable sequence), never
+// the ring, so a read model never shows what a crash could take back, and a slow projector
+// never holds up commands: it falls behind in the journal and catches up from it (its lag is
+// in status()). Start-up and rebuild() are the same path: the model is emptied and the
+// journal is read again from its first event.
+//
+// Queries arrive verified (QueryJob) on a lock-free queue from the network threads. A query
+// whose min_sequence the model has not reached waits (read your own writes) until it has, or
+// until its deadline, when it gets a Timeout error. Answers are finished Response messages
+// handed to the AnswerSink with the query's origin. Between two looks at its queue the
+// projector applies at most kApplyChunk events, which bounds how long a query waits behind a
+// catch-up.
+//
+// Threads: start/stop/request_rebuild from a control thread; submit() and status() from any
+// thread; the model only from the projector's thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include "engine/journal/journal_tail.h"
+#include "engine/journal/storage.h"
+#include "engine/read/read_model.h"
+
+namespace tally::read {
+
+// A verified query on its way to a projector.
+struct QueryJob {
+  uint64_t origin = 0;  // who asked (a connection's token): where the answer goes
+  std::chrono::steady_clock::time_point deadline;  // for min_sequence waits
+  std::vector<uint8_t> frame;                      // a verified protocol::Request
+};
+
+class AnswerSink {
+ public:
+  virtual ~AnswerSink() = default;
+  // `response`: a finished protocol::Response (not framed). Called on the projector's thread.
+  virtual void deliver(uint64_t origin, std::span<const uint8_t> response) = 0;
+};
+
+struct ProjectorStatus {
+  std::string name;
+  uint64_t applied_sequence = 0;
+  uint64_t events_applied = 0;
+  uint64_t queries_answered = 0;
+  uint64_t queries_waiting = 0;
+  uint64_t queries_timed_out = 0;
+  uint64_t rebuilds = 0;
+  bool failed = false;
+};
+
+class Projector {
+ public:
+  static constexpr uint32_t kApplyChunk = 4096;
+
+  // `durable_sequence`: the last event the journal holds durably (callable from this thread).
+  Projector(journal::Storage& storage, std::string journal_directory,
+            std::function<uint64_t()> durable_sequence, std::unique_ptr<ReadModel> model,
+            AnswerSink& sink);
+  Projector(const Projector&) = delete;
+  Projector& operator=(const Projector&) = delete;
+  ~Projector();
+
+  void start();
+  // Applies what is durable now, answers what it can, refuses the rest (Unavailable), stops.
+  void stop();
+
+  bool answers(protocol::RequestBody type) const { return model_->answers(type); }
+  void submit(std::unique_ptr<QueryJob> job);
+  // Empties the model and reads the journal again from its start (on the projector's thread).
+  void request_rebuild() { rebuild_requested_.store(true, std::memory_order_release); }
+
+  ProjectorStatus status() const;
+  // After stop(), or once status().failed: why the journal could not be followed.
+  const Status& failure() const { return failure_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void run();
+  void rebuild();
+  bool apply_available();
+  bool take_queries(Clock::time_point now);
+  void handle(std::unique_ptr<QueryJob> job, Clock::time_point now);
+  void answer_waiting(Clock::time_point now, bool stopping);
+  void answer(const QueryJob& job);
+  void refuse(const QueryJob& job, ResultCode code, std::string_view message);
+  void send(const QueryJob& job);
+  uint64_t applied() const { return applied_sequence_.load(std::memory_order_relaxed); }
+
+  journal::Storage& storage_;
+  std::string journal_directory_;
+  std::function<uint64_t()> durable_sequence_;
+  std::unique_ptr<ReadModel> model_;
+  AnswerSink& sink_;
+  std::unique_ptr<journal::JournalTail> tail_;
+  moodycamel::BlockingConcurrentQueue<std::unique_ptr<QueryJob>> queue_;
+  std::vector<std::unique_ptr<QueryJob>> waiting_;  // for min_sequence, oldest first
+  flatbuffers::FlatBufferBuilder builder_{1024};
+  Status failure_;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> rebuild_requested_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> applied_sequence_{0};
+  std::atomic<uint64_t> events_applied_{0};
+  std::atomic<uint64_t> queries_answered_{0};
+  std::atomic<uint64_t> queries_waiting_{0};
+  std::atomic<uint64_t> queries_timed_out_{0};
+  std::atomic<uint64_t> rebuilds_{0};
+  std::thread thread_;
+};
+
+}  // namespace tally::read
