@@ -84,6 +84,22 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
 }
 
+void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                              const ProjectionReport& report) {
+  builder.Clear();
+  std::vector<flatbuffers::Offset<protocol::ProjectorStatus>> projectors;
+  for (const ProjectorReport& projector : report.projectors) {
+    projectors.push_back(protocol::CreateProjectorStatus(
+        builder, builder.CreateString(projector.name), projector.applied_sequence, projector.lag,
+        projector.events_applied, projector.queries_answered, projector.queries_waiting,
+        projector.queries_timed_out, projector.rebuilds, projector.failed));
+  }
+  const auto list = builder.CreateVector(projectors);
+  const auto result = protocol::CreateProjectionStatusResult(builder, report.durable_sequence, list);
+  finish_response(builder, &request_id, protocol::ResponseBody::ProjectionStatusResult,
+                  result.Union());
+}
+
 void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                   std::string_view client_name) {
   builder.Clear();
@@ -147,6 +163,25 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
     }
   }
   return result;
+}
+
+ProjectionReport decode_projection_status(const protocol::ProjectionStatusResult& status) {
+  ProjectionReport report{.durable_sequence = status.durable_sequence(), .projectors = {}};
+  if (const auto* projectors = status.projectors()) {
+    for (const protocol::ProjectorStatus* projector : *projectors) {
+      report.projectors.push_back(
+          {.name = projector->name() == nullptr ? std::string() : projector->name()->str(),
+           .applied_sequence = projector->applied_sequence(),
+           .lag = projector->lag(),
+           .events_applied = projector->events_applied(),
+           .queries_answered = projector->queries_answered(),
+           .queries_waiting = projector->queries_waiting(),
+           .queries_timed_out = projector->queries_timed_out(),
+           .rebuilds = projector->rebuilds(),
+           .failed = projector->failed()});
+    }
+  }
+  return report;
 }
 
 }  // namespace tally::net

@@ -1,5 +1,5 @@
-// Session messages both sides of the wire share: the handshake's answer, the stats counters
-// and errors, as plain C++ values, with their FlatBuffers encoding (server) and decoding
+// Session messages both sides of the wire share: the handshake's answer, the stats counters,
+// the projection status and errors, as plain C++ values, with their FlatBuffers encoding (server) and decoding
 // (client) in one place so the two can never disagree.
 #pragma once
 
@@ -53,6 +53,25 @@ struct ServerStats {
   uint64_t read_pauses = 0;
 };
 
+// Mirrors table ProjectorStatus.
+struct ProjectorReport {
+  std::string name;
+  uint64_t applied_sequence = 0;
+  uint64_t lag = 0;
+  uint64_t events_applied = 0;
+  uint64_t queries_answered = 0;
+  uint64_t queries_waiting = 0;
+  uint64_t queries_timed_out = 0;
+  uint64_t rebuilds = 0;
+  bool failed = false;
+};
+
+// Mirrors table ProjectionStatusResult.
+struct ProjectionReport {
+  uint64_t durable_sequence = 0;
+  std::vector<ProjectorReport> projectors;
+};
+
 // The finished buffer of `builder`, as the bytes to frame.
 inline std::span<const uint8_t> finished_bytes(const flatbuffers::FlatBufferBuilder& builder) {
   return {builder.GetBufferPointer(), builder.GetSize()};
@@ -66,6 +85,8 @@ void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
                          const ServerHello& hello);
 void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                          const ServerStats& stats);
+void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                              const ProjectionReport& report);
 
 // Client side: the Hello and StatsQuery requests.
 void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
@@ -76,5 +97,6 @@ void encode_stats_query(flatbuffers::FlatBufferBuilder& builder, const Id128& re
 const protocol::Response* verify_response(std::span<const uint8_t> message);
 ServerHello decode_hello(const protocol::HelloResult& hello);
 ServerStats decode_stats(const protocol::StatsResult& stats);
+ProjectionReport decode_projection_status(const protocol::ProjectionStatusResult& status);
 
 }  // namespace tally::net

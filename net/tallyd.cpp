@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    server.listen(engine.ingress(), [&engine](ServerStats& stats) { engine.fill_stats(stats); });
+    server.listen(engine.ingress(), engine.read_side(),
+                  [&engine](ServerStats& stats) { engine.fill_stats(stats); });
   } catch (const boost::system::system_error& error) {
     spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host, config.port,
                      error.what());

@@ -35,7 +35,9 @@ CommandOutcome outcome_of(const protocol::CommandResult* result) {
       .account_id = result->account_id() == nullptr ? std::string() : result->account_id()->str()};
 }
 
-std::optional<Reply> reply_of(const protocol::Response& response) {
+// `message`: the bytes `response` was read from (a query's reply keeps them).
+std::optional<Reply> reply_of(const protocol::Response& response,
+                              std::span<const uint8_t> message) {
   Reply reply{.request_id = to_id128(response.request_id()), .body = BatchResult{}};
   switch (response.body_type()) {
     case protocol::ResponseBody::CommandBatchResult: {
@@ -62,8 +64,14 @@ std::optional<Reply> reply_of(const protocol::Response& response) {
     case protocol::ResponseBody::HelloResult:
       reply.body = net::decode_hello(*response.body_as_HelloResult());
       return reply;
+    case protocol::ResponseBody::NONE:
+      return std::nullopt;
     default:
-      return std::nullopt;  // a newer server's body this client does not know
+      if (response.body_type() > protocol::ResponseBody::MAX) {
+        return std::nullopt;  // a newer server's body this client does not know
+      }
+      reply.body = QueryReply{.message = {message.begin(), message.end()}};
+      return reply;
   }
 }
 
@@ -163,7 +171,7 @@ struct Client::Connection {
         fail("the server sent a malformed response");
         return;
       }
-      if (std::optional<Reply> reply = reply_of(*response)) {
+      if (std::optional<Reply> reply = reply_of(*response, aligned)) {
         replies.push_back(std::move(*reply));
       }
     }
@@ -338,6 +346,14 @@ void Client::send(const BatchBuilder& batch, const Id128& request_id) {
   queue_frame(request_id, std::move(frame));
 }
 
+Id128 Client::send(const Query& query) {
+  const Id128 request_id = next_request_id();
+  std::vector<uint8_t> frame;
+  query.encode(request_id, frame);
+  queue_frame(request_id, std::move(frame));
+  return request_id;
+}
+
 bool Client::pump(Clock::time_point deadline) {
   Connection& connection = *connection_;
   const size_t before = ready_.size();
@@ -471,6 +487,34 @@ net::ServerStats Client::stats() {
     throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
   }
   throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a stats query");
+}
+
+QueryReply Client::query(const Query& query) {
+  return this->query(query, next_request_id());
+}
+
+QueryReply Client::query(const Query& query, const Id128& request_id) {
+  ensure_connected(Clock::now() + options_.request_timeout);
+  std::vector<uint8_t> frame;
+  query.encode(request_id, frame);
+  queue_frame(request_id, std::move(frame));
+  Reply reply = wait_for(request_id);
+  if (auto* error = std::get_if<ErrorReply>(&reply.body)) {
+    throw ClientError(ClientError::Kind::kRefused, error->message, error->code);
+  }
+  if (auto* answer = std::get_if<QueryReply>(&reply.body)) {
+    return std::move(*answer);
+  }
+  throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a query");
+}
+
+net::ProjectionReport Client::projection_status() {
+  const QueryReply reply = query(Query::projection_status());
+  const auto* status = reply.body<protocol::ProjectionStatusResult>();
+  if (status == nullptr) {
+    throw ClientError(ClientError::Kind::kProtocol, "unexpected answer to a projection status");
+  }
+  return net::decode_projection_status(*status);
 }
 
 }  // namespace tally::client

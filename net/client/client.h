@@ -25,6 +25,7 @@
 #include "engine/identifiers.h"
 #include "engine/protocol.h"
 #include "net/client/batch_builder.h"
+#include "net/client/query.h"
 #include "net/messages.h"
 
 namespace tally::client {
@@ -62,7 +63,7 @@ struct ErrorReply {
 
 struct Reply {
   Id128 request_id;
-  std::variant<BatchResult, ErrorReply, net::ServerStats, net::ServerHello> body;
+  std::variant<BatchResult, ErrorReply, net::ServerStats, net::ServerHello, QueryReply> body;
 };
 
 class ClientError : public std::runtime_error {
@@ -98,10 +99,16 @@ class Client {
   BatchResult execute(const BatchBuilder& batch);
   BatchResult execute(const BatchBuilder& batch, const Id128& request_id);
   net::ServerStats stats();
+  // Synchronous: a read-side query. Throws ClientError as execute() does; kRefused carries
+  // the server's code (AccountNotFound, InvalidArgument, LimitExceeded, Timeout...).
+  QueryReply query(const Query& query);
+  QueryReply query(const Query& query, const Id128& request_id);
+  net::ProjectionReport projection_status();
 
   // Pipelined: queues `batch` and returns its request id without waiting.
   Id128 send(const BatchBuilder& batch);
   void send(const BatchBuilder& batch, const Id128& request_id);
+  Id128 send(const Query& query);
   // The next reply, or nullopt if none came within `timeout` (zero: only what has arrived
   // already, after one non-blocking round of I/O). Reconnects and resends what is
   // unanswered if the connection dropped; throws ClientError(kConnect) if it cannot.

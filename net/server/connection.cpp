@@ -198,6 +198,11 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
   } else if (verdict.request->body_type() == protocol::RequestBody::StatsQuery) {
     encode_stats_result(builder_, to_id128(verdict.request->request_id()), context_.stats());
     send(finished_bytes(builder_));
+  } else if (verdict.request->body_type() == protocol::RequestBody::ProjectionStatusQuery ||
+             verdict.request->body_type() == protocol::RequestBody::RebuildProjections) {
+    handle_projection_request(*verdict.request);
+  } else if (context_.read_side.answers(verdict.request->body_type())) {
+    handle_query(*verdict.request, batch->frame);
   } else {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(verdict.request, ResultCode::InvalidArgument, "unknown request type");
@@ -247,6 +252,30 @@ Connection::FrameOutcome Connection::handle_batch(const protocol::Request& reque
                                            : "the request was refused");
   ingress.release(batch);
   return FrameOutcome::kDone;
+}
+
+void Connection::handle_query(const protocol::Request& request, std::span<const uint8_t> frame) {
+  // The verifier accepts a union whose type is set but whose table is absent.
+  if (request.body() == nullptr) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::InvalidArgument, "the query has no body");
+    return;
+  }
+  if (!context_.read_side.submit(request.body_type(), token_, frame)) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::Unavailable, "the server is shutting down");
+    return;
+  }
+  ++in_flight_;  // the projector's answer comes back through the router
+}
+
+void Connection::handle_projection_request(const protocol::Request& request) {
+  if (request.body_type() == protocol::RequestBody::RebuildProjections) {
+    spdlog::info("event=projections_rebuild peer={}", peer_);
+    context_.read_side.rebuild();
+  }
+  encode_projection_status(builder_, to_id128(request.request_id()), context_.read_side.report());
+  send(finished_bytes(builder_));
 }
 
 void Connection::refuse(const protocol::Request* request, ResultCode code,

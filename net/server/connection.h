@@ -1,6 +1,7 @@
-// Connection: one client's TCP session on the server. It reads frames, answers the handshake
-// and stats itself, hands command batches to the engine's ingress, and writes the responses
-// the ResponseRouter collects for it.
+// Connection: one client's TCP session on the server. It reads frames, answers the handshake,
+// stats and projection status itself, hands command batches to the engine's ingress and
+// queries to the read side's projectors, and writes the responses the ResponseRouter collects
+// for it (queries count against max_requests_in_flight like command batches).
 //
 // Every limit is enforced here, per connection, so a misbehaving client is cut off without
 // touching the others: a frame over max_frame_bytes gets an error and a close; a malformed or
@@ -27,6 +28,7 @@
 #include "engine/ingress.h"
 #include "net/frame_reader.h"
 #include "net/messages.h"
+#include "net/server/read_side.h"
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
 #include "net/server/server_counters.h"
@@ -38,6 +40,7 @@ struct ConnectionContext {
   const ServerConfig& config;
   ResponseRouter& router;
   Ingress& ingress;
+  ReadSide& read_side;
   ServerCounters& counters;
   ServerHello hello;
   std::function<ServerStats()> stats;
@@ -64,6 +67,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   FrameOutcome dispatch(IngressBatch* batch);
   FrameOutcome handle_hello(const protocol::Request& request);
   FrameOutcome handle_batch(const protocol::Request& request, IngressBatch* batch);
+  void handle_query(const protocol::Request& request, std::span<const uint8_t> frame);
+  void handle_projection_request(const protocol::Request& request);
   void refuse(const protocol::Request* request, ResultCode code, std::string_view message);
   void send(std::span<const uint8_t> message);
   void flush();

@@ -36,7 +36,9 @@ int64_t wall_clock_ns() {
 
 DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
                              ServerCounters& counters)
-    : config_(config), replier_(router, counters) {}
+    : config_(config),
+      replier_(router, counters),
+      read_side_(router, std::chrono::milliseconds(config.read_wait_ms)) {}
 
 DurableEngine::~DurableEngine() {
   stop();
@@ -111,6 +113,8 @@ Status DurableEngine::start(StartupReport& report) {
   replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});
   pipeline_->start();
   snapshotter_->start();
+  read_side_.start(storage_, config_.journal_directory(),
+                   [journaler = journaler_.get()] { return journaler->durable_sequence(); });
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();
@@ -123,6 +127,7 @@ void DurableEngine::stop() {
   running_ = false;
   pipeline_->stop();
   snapshotter_->stop();
+  read_side_.stop();
 }
 
 Status DurableEngine::journal_failure() const {

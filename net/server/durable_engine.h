@@ -4,9 +4,9 @@
 //
 //   logic thread → journaler (append, group sync) → replier (answers clients)
 //
-// plus the snapshotter on its own thread, tailing the durable journal. stop() closes the
-// ingress, drains the pipeline (every accepted request is applied, journaled, synced and
-// answered) and stops the snapshotter.
+// plus the snapshotter and the read side's projectors on their own threads, tailing the durable
+// journal. stop() closes the ingress, drains the pipeline (every accepted request is applied,
+// journaled, synced and answered) and stops the snapshotter and the projectors.
 //
 // Threads: start/stop from one control thread; ingress() from network threads while running;
 // fill_stats() and failed() from any thread; journal_failure() and snapshot_failure() after
@@ -23,6 +23,7 @@
 #include "engine/journal/snapshotter.h"
 #include "engine/pipeline.h"
 #include "net/messages.h"
+#include "net/server/read_side.h"
 #include "net/server/replier.h"
 #include "net/server/server_config.h"
 
@@ -60,6 +61,7 @@ class DurableEngine {
   Status snapshot_failure() const;
 
   Ingress& ingress() { return pipeline_->ingress(); }
+  ReadSide& read_side() { return read_side_; }
   // The engine's part of the stats: queue depths, lag, durable sequence, snapshots.
   void fill_stats(ServerStats& stats) const;
 
@@ -71,6 +73,7 @@ class DurableEngine {
   const ServerConfig& config_;
   journal::PosixStorage storage_;
   Replier replier_;
+  ReadSide read_side_;
   std::unique_ptr<journal::JournalWriter> writer_;
   std::unique_ptr<journal::Journaler> journaler_;
   std::unique_ptr<journal::Snapshotter> snapshotter_;

@@ -33,12 +33,14 @@ Server::~Server() {
   stop();
 }
 
-void Server::listen(Ingress& ingress, std::function<void(ServerStats&)> engine_stats) {
+void Server::listen(Ingress& ingress, ReadSide& read_side,
+                    std::function<void(ServerStats&)> engine_stats) {
   engine_stats_ = std::move(engine_stats);
   context_ =
       std::make_unique<ConnectionContext>(ConnectionContext{.config = config_,
                                                             .router = router_,
                                                             .ingress = ingress,
+                                                            .read_side = read_side,
                                                             .counters = counters_,
                                                             .hello = hello_of(config_),
                                                             .stats = [this] { return stats(); }});

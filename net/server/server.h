@@ -32,8 +32,10 @@ class Server {
   ServerCounters& counters() { return counters_; }
 
   // Binds and listens; throws boost::system::system_error if the address is taken.
-  // `ingress`: where command batches go; `engine_stats`: the engine's part of the stats.
-  void listen(Ingress& ingress, std::function<void(ServerStats&)> engine_stats);
+  // `ingress`: where command batches go; `read_side`: where queries go; `engine_stats`: the
+  // engine's part of the stats.
+  void listen(Ingress& ingress, ReadSide& read_side,
+              std::function<void(ServerStats&)> engine_stats);
   uint16_t port() const { return port_; }
   // Starts the network threads.
   void run();

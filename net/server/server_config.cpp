@@ -30,6 +30,9 @@ std::string ServerConfig::validate() const {
   if (segment_bytes < (1ULL << 20) || segment_bytes > (1ULL << 31)) {
     return "segment-bytes must be between 1 MiB and 2 GiB";
   }
+  if (read_wait_ms > 600'000) {
+    return "read-wait-ms must be at most 600000 (ten minutes)";
+  }
   if (snapshots_kept < 1) {
     return "snapshots-kept must be at least 1";
   }

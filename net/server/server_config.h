@@ -30,6 +30,7 @@ struct ServerConfig {
   uint32_t frame_timeout_ms = 10'000;       // a started frame (or the Hello) must complete
   uint32_t write_timeout_ms = 10'000;       // a response write may wait this long
   uint32_t shutdown_grace_ms = 2'000;       // to flush answers to clients on stop
+  uint32_t read_wait_ms = 5'000;  // a query's wait for its min_sequence before a Timeout
 
   PipelineConfig pipeline;  // ledger limits, ingress (frame and batch limits), ring, waiting
 

@@ -51,6 +51,9 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--shutdown-grace-ms", config.shutdown_grace_ms,
                  "On SIGINT/SIGTERM, how long to keep writing answers to clients")
       ->capture_default_str();
+  app.add_option("--read-wait-ms", config.read_wait_ms,
+                 "How long a query waits for its min_sequence before a Timeout error")
+      ->capture_default_str();
 }
 
 void add_engine_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {

@@ -1,0 +1,105 @@
+#include "net/server/read_side.h"
+
+#include <algorithm>
+
+#include "engine/read/account_model.h"
+#include "engine/read/history_model.h"
+#include "net/frame.h"
+
+namespace tally::net {
+
+void ReadSide::RouterSink::deliver(uint64_t origin, std::span<const uint8_t> response) {
+  framed_.clear();
+  append_frame(framed_, response);
+  router_.deliver(origin, framed_, 1);
+}
+
+ReadSide::ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait)
+    : router_(router), read_wait_(read_wait) {}
+
+ReadSide::~ReadSide() { stop(); }
+
+void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
+                     std::function<uint64_t()> durable_sequence) {
+  durable_sequence_ = durable_sequence;
+  std::vector<std::unique_ptr<read::ReadModel>> models;
+  models.push_back(std::make_unique<read::AccountModel>());
+  models.push_back(std::make_unique<read::HistoryModel>(storage, journal_directory));
+  for (std::unique_ptr<read::ReadModel>& model : models) {
+    sinks_.push_back(std::make_unique<RouterSink>(router_));
+    projectors_.push_back(std::make_unique<read::Projector>(
+        storage, journal_directory, durable_sequence, std::move(model), *sinks_.back()));
+    projectors_.back()->start();
+  }
+  const std::unique_lock lock(running_mutex_);
+  running_ = true;
+}
+
+void ReadSide::stop() {
+  {
+    const std::unique_lock lock(running_mutex_);
+    running_ = false;
+  }
+  for (std::unique_ptr<read::Projector>& projector : projectors_) {
+    projector->stop();
+  }
+}
+
+bool ReadSide::answers(protocol::RequestBody type) const {
+  for (const std::unique_ptr<read::Projector>& projector : projectors_) {
+    if (projector->answers(type)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ReadSide::submit(protocol::RequestBody type, uint64_t origin,
+                      std::span<const uint8_t> frame) {
+  const std::shared_lock lock(running_mutex_);
+  if (!running_) {
+    return false;
+  }
+  for (std::unique_ptr<read::Projector>& projector : projectors_) {
+    if (projector->answers(type)) {
+      auto job = std::make_unique<read::QueryJob>();
+      job->origin = origin;
+      job->deadline = std::chrono::steady_clock::now() + read_wait_;
+      job->frame.assign(frame.begin(), frame.end());
+      projector->submit(std::move(job));
+      return true;
+    }
+  }
+  return false;
+}
+
+ProjectionReport ReadSide::report() const {
+  ProjectionReport report;
+  // Projectors first: a durable sequence read after them is never below what they applied.
+  for (const std::unique_ptr<read::Projector>& projector : projectors_) {
+    const read::ProjectorStatus status = projector->status();
+    report.projectors.push_back({.name = status.name,
+                                 .applied_sequence = status.applied_sequence,
+                                 .lag = 0,
+                                 .events_applied = status.events_applied,
+                                 .queries_answered = status.queries_answered,
+                                 .queries_waiting = status.queries_waiting,
+                                 .queries_timed_out = status.queries_timed_out,
+                                 .rebuilds = status.rebuilds,
+                                 .failed = status.failed});
+  }
+  report.durable_sequence = durable_sequence_ ? durable_sequence_() : 0;
+  for (ProjectorReport& projector : report.projectors) {
+    projector.lag = report.durable_sequence - std::min(projector.applied_sequence,
+                                                       report.durable_sequence);
+  }
+  return report;
+}
+
+void ReadSide::rebuild() {
+  for (std::unique_ptr<read::Projector>& projector : projectors_) {
+    projector->request_rebuild();
+  }
+}
+
+}  // namespace tally::net

@@ -1,0 +1,70 @@
+// ReadSide: tallyd's projectors and how queries reach them and answers leave them.
+//
+// Two projectors, each a thread with its own read model (engine/read/projector.h):
+//   "accounts": details, balances, lists, reserve, top accounts, summaries (AccountModel);
+//   "history":  statements, event trails, daily balances, search, balance as of (HistoryModel).
+// Both follow the durable journal from its first event, so they rebuild at every start-up
+// while commands are already being served (a query's min_sequence waits for the rebuild).
+// Answers are framed and delivered through the ResponseRouter, like the replier's.
+//
+// Threads: start/stop from the control thread; the rest from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <vector>
+
+#include "engine/journal/storage.h"
+#include "engine/read/projector.h"
+#include "net/messages.h"
+#include "net/server/response_router.h"
+
+namespace tally::net {
+
+class ReadSide {
+ public:
+  ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait);
+  ReadSide(const ReadSide&) = delete;
+  ReadSide& operator=(const ReadSide&) = delete;
+  ~ReadSide();
+
+  void start(journal::Storage& storage, const std::string& journal_directory,
+             std::function<uint64_t()> durable_sequence);
+  void stop();
+
+  // True if `type` is a query a projector answers.
+  bool answers(protocol::RequestBody type) const;
+  // Hands a verified query (`frame`, a protocol::Request) to its projector, which answers
+  // `origin` through the router. False (nothing taken) if no projector answers it or the read
+  // side is not running.
+  bool submit(protocol::RequestBody type, uint64_t origin, std::span<const uint8_t> frame);
+
+  ProjectionReport report() const;
+  void rebuild();
+
+ private:
+  // Frames a projector's answers into the router; one per projector (its own buffer).
+  class RouterSink final : public read::AnswerSink {
+   public:
+    explicit RouterSink(ResponseRouter& router) : router_(router) {}
+    void deliver(uint64_t origin, std::span<const uint8_t> response) override;
+
+   private:
+    ResponseRouter& router_;
+    std::vector<uint8_t> framed_;
+  };
+
+  ResponseRouter& router_;
+  std::chrono::milliseconds read_wait_;
+  std::function<uint64_t()> durable_sequence_;
+  std::vector<std::unique_ptr<RouterSink>> sinks_;
+  std::vector<std::unique_ptr<read::Projector>> projectors_;
+  // Held shared by submit(), exclusively by stop(): a query is either refused or in a queue
+  // the stopping projector still answers.
+  mutable std::shared_mutex running_mutex_;
+  bool running_ = false;
+};
+
+}  // namespace tally::net
