@@ -95,7 +95,8 @@ void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id1
         projector.queries_timed_out, projector.rebuilds, projector.failed));
   }
   const auto list = builder.CreateVector(projectors);
-  const auto result = protocol::CreateProjectionStatusResult(builder, report.durable_sequence, list);
+  const auto result =
+      protocol::CreateProjectionStatusResult(builder, report.durable_sequence, list);
   finish_response(builder, &request_id, protocol::ResponseBody::ProjectionStatusResult,
                   result.Union());
 }

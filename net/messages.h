@@ -1,6 +1,6 @@
 // Session messages both sides of the wire share: the handshake's answer, the stats counters,
-// the projection status and errors, as plain C++ values, with their FlatBuffers encoding (server) and decoding
-// (client) in one place so the two can never disagree.
+// the projection status and errors, as plain C++ values, with their FlatBuffers encoding (server)
+// and decoding (client) in one place so the two can never disagree.
 #pragma once
 
 #include <cstdint>

@@ -28,7 +28,10 @@ class Journaler final : public EventHandler {
  public:
   Journaler(JournalWriter& writer, SyncPolicy policy,
             std::chrono::microseconds interval = std::chrono::microseconds(0))
-      : writer_(writer), policy_(policy), interval_(interval) {}
+      : writer_(writer), policy_(policy), interval_(interval) {
+    // What the writer opened on (recovered events) is durable already.
+    durable_sequence_.store(writer_.durable_sequence(), std::memory_order_relaxed);
+  }
 
   void on_event(const Event& event, int64_t position, bool end_of_batch) override;
   void on_shutdown() override;

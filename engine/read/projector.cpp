@@ -183,7 +183,8 @@ void Projector::answer(const QueryJob& job) {
   }
   const protocol::Uint128 request_id = *request.request_id();
   builder_.Finish(
-      protocol::CreateResponse(builder_, &request_id, answer.body_type, answer.body, applied()));
+      protocol::CreateResponse(builder_, &request_id, answer.body_type, answer.body, applied()),
+      protocol::RequestIdentifier());  // every message of the schema carries it
   send(job);
 }
 
@@ -193,7 +194,8 @@ void Projector::refuse(const QueryJob& job, ResultCode code, std::string_view me
   const auto error = protocol::CreateError(builder_, code, builder_.CreateString(message));
   const protocol::Uint128 request_id = *request.request_id();
   builder_.Finish(protocol::CreateResponse(builder_, &request_id, protocol::ResponseBody::Error,
-                                           error.Union(), applied()));
+                                           error.Union(), applied()),
+                  protocol::RequestIdentifier());
   send(job);
 }
 

@@ -46,11 +46,10 @@ Query Query::history(std::string account_id, HistoryOptions options) {
 }
 
 Query Query::event_trail(std::string account_id, uint64_t cursor, uint32_t limit) {
-  return {RequestBody::EventTrailQuery,
-          [id = std::move(account_id), cursor, limit](Builder& builder) {
-            return protocol::CreateEventTrailQuery(builder, text(builder, id), cursor, limit)
-                .Union();
-          }};
+  return {
+      RequestBody::EventTrailQuery, [id = std::move(account_id), cursor, limit](Builder& builder) {
+        return protocol::CreateEventTrailQuery(builder, text(builder, id), cursor, limit).Union();
+      }};
 }
 
 Query Query::reserve(std::string currency) {
@@ -60,10 +59,10 @@ Query Query::reserve(std::string currency) {
 }
 
 Query Query::top_accounts(std::string currency, uint32_t limit) {
-  return {RequestBody::TopAccountsQuery, [currency = std::move(currency), limit](Builder& builder) {
-            return protocol::CreateTopAccountsQuery(builder, text(builder, currency), limit)
-                .Union();
-          }};
+  return {
+      RequestBody::TopAccountsQuery, [currency = std::move(currency), limit](Builder& builder) {
+        return protocol::CreateTopAccountsQuery(builder, text(builder, currency), limit).Union();
+      }};
 }
 
 Query Query::summary(std::string account_id) {
@@ -83,9 +82,9 @@ Query Query::daily_balances(std::string account_id, int32_t from_day, int32_t to
 Query Query::search(SearchOptions options) {
   return {RequestBody::TransactionSearchQuery, [options = std::move(options)](Builder& builder) {
             return protocol::CreateTransactionSearchQuery(
-                       builder, text(builder, options.account_id), options.type,
-                       options.min_amount, options.max_amount, options.from_ns, options.to_ns,
-                       options.limit, options.cursor)
+                       builder, text(builder, options.account_id), options.type, options.min_amount,
+                       options.max_amount, options.from_ns, options.to_ns, options.limit,
+                       options.cursor)
                 .Union();
           }};
 }
@@ -97,23 +96,20 @@ Query Query::balance_at_time(std::string account_id, int64_t at_ns) {
 }
 
 Query Query::balance_at_sequence(std::string account_id, uint64_t at_sequence) {
-  return {RequestBody::BalanceAsOfQuery,
-          [id = std::move(account_id), at_sequence](Builder& builder) {
-            return protocol::CreateBalanceAsOfQuery(builder, text(builder, id), 0, at_sequence)
-                .Union();
-          }};
+  return {
+      RequestBody::BalanceAsOfQuery, [id = std::move(account_id), at_sequence](Builder& builder) {
+        return protocol::CreateBalanceAsOfQuery(builder, text(builder, id), 0, at_sequence).Union();
+      }};
 }
 
 Query Query::projection_status() {
-  return {RequestBody::ProjectionStatusQuery, [](Builder& builder) {
-            return protocol::CreateProjectionStatusQuery(builder).Union();
-          }};
+  return {RequestBody::ProjectionStatusQuery,
+          [](Builder& builder) { return protocol::CreateProjectionStatusQuery(builder).Union(); }};
 }
 
 Query Query::rebuild_projections() {
-  return {RequestBody::RebuildProjections, [](Builder& builder) {
-            return protocol::CreateRebuildProjections(builder).Union();
-          }};
+  return {RequestBody::RebuildProjections,
+          [](Builder& builder) { return protocol::CreateRebuildProjections(builder).Union(); }};
 }
 
 void Query::encode(const Id128& request_id, std::vector<uint8_t>& frame) const {

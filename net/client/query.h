@@ -75,7 +75,9 @@ class Query {
 struct QueryReply {
   std::vector<uint8_t> message;  // the Response, verified; vector storage is aligned for it
 
-  const protocol::Response& response() const { return *flatbuffers::GetRoot<protocol::Response>(message.data()); }
+  const protocol::Response& response() const {
+    return *flatbuffers::GetRoot<protocol::Response>(message.data());
+  }
   // How far the answering read model had got.
   uint64_t read_sequence() const { return response().read_sequence(); }
   protocol::ResponseBody type() const { return response().body_type(); }

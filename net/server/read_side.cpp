@@ -17,7 +17,9 @@ void ReadSide::RouterSink::deliver(uint64_t origin, std::span<const uint8_t> res
 ReadSide::ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait)
     : router_(router), read_wait_(read_wait) {}
 
-ReadSide::~ReadSide() { stop(); }
+ReadSide::~ReadSide() {
+  stop();
+}
 
 void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
                      std::function<uint64_t()> durable_sequence) {
@@ -54,8 +56,7 @@ bool ReadSide::answers(protocol::RequestBody type) const {
   return false;
 }
 
-bool ReadSide::submit(protocol::RequestBody type, uint64_t origin,
-                      std::span<const uint8_t> frame) {
+bool ReadSide::submit(protocol::RequestBody type, uint64_t origin, std::span<const uint8_t> frame) {
   const std::shared_lock lock(running_mutex_);
   if (!running_) {
     return false;
@@ -90,8 +91,8 @@ ProjectionReport ReadSide::report() const {
   }
   report.durable_sequence = durable_sequence_ ? durable_sequence_() : 0;
   for (ProjectorReport& projector : report.projectors) {
-    projector.lag = report.durable_sequence - std::min(projector.applied_sequence,
-                                                       report.durable_sequence);
+    projector.lag =
+        report.durable_sequence - std::min(projector.applied_sequence, report.durable_sequence);
   }
   return report;
 }
