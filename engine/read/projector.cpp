@@ -135,8 +135,9 @@ bool Projector::take_queries(Clock::time_point now) {
 void Projector::handle(std::unique_ptr<QueryJob> job, Clock::time_point now) {
   if (failed_.load(std::memory_order_relaxed)) {
     refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
-  } else if (request_of(*job).min_sequence() <= applied()) {
-    answer(*job);
+  } else if (request_of(*job).min_sequence() <= applied() &&
+             !rebuild_requested_.load(std::memory_order_acquire)) {
+    answer(*job);  // (a query arriving after a rebuild request waits for the rebuilt model)
   } else if (now >= job->deadline) {
     queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
     refuse(*job, ResultCode::Timeout, "the read model did not reach min_sequence in time");

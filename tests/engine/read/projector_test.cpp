@@ -1,0 +1,365 @@
+// Projectors in a running engine: they follow the durable journal on their own threads, a
+// stalled one never holds up commands (it catches up from the journal afterwards), queries
+// wait for their min_sequence, and a model rebuilt from the journal answers exactly as the
+// live one does.
+#include "engine/read/projector.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/journal/journaler.h"
+#include "engine/journal/posix_storage.h"
+#include "engine/pipeline.h"
+#include "engine/read/account_model.h"
+#include "engine/read/history_model.h"
+#include "engine/wire_encoder.h"
+#include "support/ledger_harness.h"
+#include "support/pipeline_harness.h"
+
+namespace tally::read {
+namespace {
+
+using namespace std::chrono_literals;
+using tally::testing::deposit_command;
+using tally::testing::open_command;
+using tally::testing::submit;
+using tally::testing::transfer_command;
+using tally::testing::withdraw_command;
+
+// Keeps every answer, by origin, and lets a test wait for one.
+class CapturingSink final : public AnswerSink {
+ public:
+  void deliver(uint64_t origin, std::span<const uint8_t> response) override {
+    const std::lock_guard lock(mutex_);
+    answers_[origin].assign(response.begin(), response.end());
+    arrived_.notify_all();
+  }
+  // The answer for `origin`, or an empty vector if none came within `timeout`.
+  std::vector<uint8_t> wait_for(uint64_t origin, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    arrived_.wait_for(lock, timeout, [&] { return answers_.contains(origin); });
+    const auto found = answers_.find(origin);
+    if (found == answers_.end()) {
+      return {};
+    }
+    std::vector<uint8_t> answer = std::move(found->second);
+    answers_.erase(found);
+    return answer;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::map<uint64_t, std::vector<uint8_t>> answers_;
+};
+
+// A read model whose apply() waits while the gate is closed: a projector that has fallen
+// behind as far as a test likes.
+class GatedModel final : public ReadModel {
+ public:
+  GatedModel(std::unique_ptr<ReadModel> inner, std::atomic<bool>& open)
+      : inner_(std::move(inner)), open_(open) {}
+  std::string_view name() const override { return inner_->name(); }
+  bool answers(protocol::RequestBody type) const override { return inner_->answers(type); }
+  void apply(const Event& event, journal::JournalPosition position) override {
+    while (!open_.load()) {
+      std::this_thread::sleep_for(1ms);
+    }
+    inner_->apply(event, position);
+  }
+  void reset() override { inner_->reset(); }
+  QueryAnswer answer(const protocol::Request& request,
+                     flatbuffers::FlatBufferBuilder& builder) override {
+    return inner_->answer(request, builder);
+  }
+
+ private:
+  std::unique_ptr<ReadModel> inner_;
+  std::atomic<bool>& open_;
+};
+
+// A verified-looking query frame (the projector trusts the network layer's verification).
+template <typename MakeBody>
+std::unique_ptr<QueryJob> query_job(uint64_t origin, uint64_t min_sequence,
+                                    protocol::RequestBody type, MakeBody make_body) {
+  flatbuffers::FlatBufferBuilder builder;
+  const auto body = make_body(builder);
+  const protocol::Uint128 request_id(origin, 7);
+  protocol::FinishRequestBuffer(
+      builder, protocol::CreateRequest(builder, 1, &request_id, min_sequence, type, body.Union()));
+  auto job = std::make_unique<QueryJob>();
+  job->origin = origin;
+  job->deadline = std::chrono::steady_clock::now() + 10s;
+  job->frame.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
+  return job;
+}
+
+std::unique_ptr<QueryJob> balance_job(uint64_t origin, std::string_view account,
+                                      uint64_t min_sequence = 0) {
+  return query_job(origin, min_sequence, protocol::RequestBody::BalanceQuery, [&](auto& builder) {
+    return protocol::CreateBalanceQuery(builder, builder.CreateString(account));
+  });
+}
+
+const protocol::Response* response_of(const std::vector<uint8_t>& answer) {
+  return answer.empty() ? nullptr : flatbuffers::GetRoot<protocol::Response>(answer.data());
+}
+
+class ProjectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tally-projector-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    data = pattern;
+    journal_directory = data + "/journal";
+    ASSERT_EQ(::mkdir(journal_directory.c_str(), 0755), 0);
+    // Small segments: the projectors must cross many of them.
+    writer = std::make_unique<journal::JournalWriter>(
+        storage,
+        journal::JournalWriterConfig{.directory = journal_directory, .segment_bytes = 1 << 16});
+    ASSERT_TRUE(writer->open({}, 0).is_ok());
+    journaler = std::make_unique<journal::Journaler>(*writer, journal::SyncPolicy::kEveryBatch);
+  }
+  void TearDown() override { std::system(("rm -rf " + data).c_str()); }
+
+  std::unique_ptr<Projector> make_projector(std::unique_ptr<ReadModel> model, AnswerSink& sink) {
+    return std::make_unique<Projector>(
+        storage, journal_directory, [this] { return journaler->durable_sequence(); },
+        std::move(model), sink);
+  }
+  std::unique_ptr<ReadModel> history_model() {
+    return std::make_unique<HistoryModel>(storage, journal_directory);
+  }
+  static bool wait_until_applied(const Projector& projector, uint64_t sequence) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (projector.status().applied_sequence < sequence) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return true;
+  }
+
+  std::string data;
+  std::string journal_directory;
+  journal::PosixStorage storage;
+  std::unique_ptr<journal::JournalWriter> writer;
+  std::unique_ptr<journal::Journaler> journaler;
+};
+
+// The ring holds 1,024 entries; the stalled projector is 25,000 events behind. Commands are
+// never held up because projectors do not read the ring: they catch up from the journal.
+TEST_F(ProjectorTest, AStalledProjectorNeverHoldsUpCommands) {
+  std::atomic<bool> gate_open{false};
+  CapturingSink sink;
+  const std::unique_ptr<Projector> projector = make_projector(
+      std::make_unique<GatedModel>(std::make_unique<AccountModel>(), gate_open), sink);
+  projector->start();
+
+  PipelineConfig config;
+  config.ring_capacity = 1024;
+  config.ledger.max_batch_commands = 64;
+  config.ingress.max_batch_commands = 64;
+  tally::testing::AcknowledgementRecorder acknowledged;
+  Pipeline pipeline(config);
+  const EventConsumer& journal_consumer = pipeline.add_consumer("journal", *journaler);
+  pipeline.add_consumer("acknowledge", acknowledged, {&journal_consumer});
+  pipeline.start();
+  const Command opens[] = {open_command("a", "EUR", 1000), open_command("b", "EUR", 0)};
+  ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1), ResultCode::Ok);
+  constexpr uint64_t kRequests = 500;
+  std::vector<Command> commands;
+  for (int index = 0; index < 25; ++index) {
+    commands.push_back(deposit_command("a", 2));
+    commands.push_back(transfer_command("a", "b", 1));
+  }
+  for (uint64_t request = 0; request < kRequests; ++request) {
+    ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(commands, request + 10), 1),
+              ResultCode::Ok);
+  }
+  pipeline.stop();
+  const uint64_t last = 2 + kRequests * commands.size();
+  EXPECT_EQ(acknowledged.highest_acknowledged, last);   // every command answered...
+  EXPECT_EQ(projector->status().applied_sequence, 0u);  // ...while the projector applied none
+
+  // A query that must see everything is not answered early.
+  projector->submit(balance_job(1, "b", last));
+  EXPECT_TRUE(sink.wait_for(1, 20ms).empty());
+
+  gate_open.store(true);
+  ASSERT_TRUE(wait_until_applied(*projector, last));
+  const std::vector<uint8_t> answer = sink.wait_for(1);
+  const protocol::Response* response = response_of(answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::BalanceResult);
+  EXPECT_EQ(response->body_as_BalanceResult()->balance(), static_cast<int64_t>(kRequests * 25));
+  EXPECT_GE(response->read_sequence(), last);
+  EXPECT_EQ(projector->status().events_applied, last);
+  projector->stop();
+}
+
+TEST_F(ProjectorTest, AQueryTimesOutIfItsSequenceNeverComes) {
+  CapturingSink sink;
+  const std::unique_ptr<Projector> projector =
+      make_projector(std::make_unique<AccountModel>(), sink);
+  projector->start();
+  std::unique_ptr<QueryJob> job = balance_job(3, "a", 1'000);
+  job->deadline = std::chrono::steady_clock::now() + 50ms;
+  projector->submit(std::move(job));
+  const std::vector<uint8_t> answer = sink.wait_for(3);
+  const protocol::Response* response = response_of(answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::Error);
+  EXPECT_EQ(response->body_as_Error()->code(), ResultCode::Timeout);
+  EXPECT_EQ(projector->status().queries_timed_out, 1u);
+}
+
+// Queries whose answers cover every read model, for every account of the workload.
+std::vector<std::unique_ptr<QueryJob>> every_query(const std::vector<std::string>& accounts,
+                                                   uint64_t min_sequence) {
+  std::vector<std::unique_ptr<QueryJob>> jobs;
+  uint64_t origin = 1000;
+  const auto add = [&](protocol::RequestBody type, auto make_body) {
+    jobs.push_back(query_job(origin++, min_sequence, type, make_body));
+  };
+  for (const std::string& account : accounts) {
+    add(protocol::RequestBody::AccountQuery, [&](auto& builder) {
+      return protocol::CreateAccountQuery(builder, builder.CreateString(account));
+    });
+    add(protocol::RequestBody::AccountSummaryQuery, [&](auto& builder) {
+      return protocol::CreateAccountSummaryQuery(builder, builder.CreateString(account));
+    });
+    add(protocol::RequestBody::HistoryQuery, [&](auto& builder) {
+      return protocol::CreateHistoryQuery(builder, builder.CreateString(account),
+                                          protocol::Order::OldestFirst, 0, 0, 1000);
+    });
+    add(protocol::RequestBody::EventTrailQuery, [&](auto& builder) {
+      return protocol::CreateEventTrailQuery(builder, builder.CreateString(account), 0, 1000);
+    });
+    add(protocol::RequestBody::BalanceAsOfQuery, [&](auto& builder) {
+      return protocol::CreateBalanceAsOfQuery(builder, builder.CreateString(account), 0,
+                                              min_sequence / 2);
+    });
+  }
+  add(protocol::RequestBody::ReserveQuery,
+      [](auto& builder) { return protocol::CreateReserveQuery(builder); });
+  add(protocol::RequestBody::TopAccountsQuery, [](auto& builder) {
+    return protocol::CreateTopAccountsQuery(builder, builder.CreateString("EUR"), 100);
+  });
+  add(protocol::RequestBody::AccountListQuery,
+      [](auto& builder) { return protocol::CreateAccountListQuery(builder, 0, 0, 1000); });
+  add(protocol::RequestBody::TransactionSearchQuery, [](auto& builder) {
+    return protocol::CreateTransactionSearchQuery(builder, 0, EventType::Unknown, 5, 0, 0, 0, 1000);
+  });
+  return jobs;
+}
+
+// Asks each query of the projector that answers it; returns the answers in order.
+std::vector<std::vector<uint8_t>> ask_all(std::vector<std::unique_ptr<QueryJob>> jobs,
+                                          Projector& accounts, Projector& history,
+                                          CapturingSink& sink) {
+  std::vector<std::vector<uint8_t>> answers;
+  for (std::unique_ptr<QueryJob>& job : jobs) {
+    const uint64_t origin = job->origin;
+    const auto type = protocol::GetRequest(job->frame.data())->body_type();
+    (accounts.answers(type) ? accounts : history).submit(std::move(job));
+    answers.push_back(sink.wait_for(origin));
+    EXPECT_FALSE(answers.back().empty()) << "no answer for origin " << origin;
+  }
+  return answers;
+}
+
+// Random commands (many rejected) with the projectors following live; then a second pair built
+// afterwards from the finished journal, and the first pair rebuilt: all answer alike.
+TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
+  CapturingSink live_sink;
+  const std::unique_ptr<Projector> live_accounts =
+      make_projector(std::make_unique<AccountModel>(), live_sink);
+  const std::unique_ptr<Projector> live_history = make_projector(history_model(), live_sink);
+  live_accounts->start();
+  live_history->start();
+
+  std::vector<std::string> accounts;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", *journaler);
+  pipeline.start();
+  std::vector<Command> opens;
+  for (int index = 0; index < 12; ++index) {
+    accounts.push_back("account-" + std::to_string(index));
+  }
+  for (const std::string& account : accounts) {
+    opens.push_back(open_command(account, "EUR", 100));
+  }
+  ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1), ResultCode::Ok);
+  std::mt19937_64 random(20261123);
+  uint64_t last = opens.size();
+  for (uint64_t request = 0; request < 600; ++request) {
+    std::vector<Command> commands;
+    for (int index = 0; index < 8; ++index) {
+      const std::string& one = accounts[random() % accounts.size()];
+      const std::string& other = accounts[random() % accounts.size()];
+      const auto amount = static_cast<int64_t>(random() % 60 + 1);
+      switch (random() % 6) {
+        case 0:
+          commands.push_back(withdraw_command(one, amount));
+          break;
+        case 1:
+        case 2:
+          commands.push_back(transfer_command(one, other, amount));
+          break;
+        case 3:
+          commands.push_back(random() % 4 == 0 ? tally::testing::freeze_command(one)
+                                               : tally::testing::unfreeze_command(one));
+          break;
+        default:
+          commands.push_back(deposit_command(one, amount));
+      }
+    }
+    ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(commands, request + 10), 1),
+              ResultCode::Ok);
+    last += commands.size();
+  }
+  pipeline.stop();
+  ASSERT_EQ(journaler->durable_sequence(), last);
+  ASSERT_GT(writer->segment_index(), 3u) << "the journal should span several segments";
+
+  const std::vector<std::vector<uint8_t>> live =
+      ask_all(every_query(accounts, last), *live_accounts, *live_history, live_sink);
+
+  CapturingSink later_sink;
+  const std::unique_ptr<Projector> later_accounts =
+      make_projector(std::make_unique<AccountModel>(), later_sink);
+  const std::unique_ptr<Projector> later_history = make_projector(history_model(), later_sink);
+  later_accounts->start();
+  later_history->start();
+  const std::vector<std::vector<uint8_t>> later =
+      ask_all(every_query(accounts, last), *later_accounts, *later_history, later_sink);
+  ASSERT_EQ(later.size(), live.size());
+  for (size_t index = 0; index < live.size(); ++index) {
+    EXPECT_EQ(later[index], live[index]) << "query " << index;
+  }
+
+  live_accounts->request_rebuild();
+  live_history->request_rebuild();
+  const std::vector<std::vector<uint8_t>> rebuilt =
+      ask_all(every_query(accounts, last), *live_accounts, *live_history, live_sink);
+  for (size_t index = 0; index < live.size(); ++index) {
+    EXPECT_EQ(rebuilt[index], live[index]) << "query " << index;
+  }
+  EXPECT_EQ(live_accounts->status().rebuilds, 1u);
+  EXPECT_EQ(live_history->status().events_applied, last);
+}
+
+}  // namespace
+}  // namespace tally::read
