@@ -25,13 +25,6 @@ uint64_t commands_per_run(uint32_t batch_size) {
   return batch_size == 1 ? 1 << 20 : 1 << 22;
 }
 
-void check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "tally-bench: %s\n", what);
-    std::abort();
-  }
-}
-
 // Stands in for the journaler: touches every event and accumulates what it would write.
 class JournalLikeHandler : public EventHandler {
  public:

@@ -14,13 +14,6 @@ constexpr uint32_t kOpeningBatchSize = 1024;
 constexpr std::string_view kOwner = "Benchmark Owner";
 constexpr std::string_view kCurrency = "EUR";
 
-void check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "tally-bench: %s\n", what);
-    std::abort();
-  }
-}
-
 // SplitMix64: small, fast and the same on every platform, so the workload is reproducible.
 class Random {
  public:
@@ -165,6 +158,13 @@ LedgerLimits benchmark_ledger_limits(const Workload& workload, uint32_t idempote
   limits.initial_account_capacity = workload.config().account_count;
   limits.idempotency_window = idempotency_window;
   return limits;
+}
+
+void check(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "tally-bench: %s\n", what);
+    std::abort();
+  }
 }
 
 void open_accounts(Ledger& ledger, const Workload& workload) {

@@ -73,6 +73,10 @@ LedgerLimits benchmark_ledger_limits(const Workload& workload, uint32_t idempote
 inline constexpr uint64_t kOpeningRequestIdHigh = 1;
 inline constexpr uint64_t kTrafficRequestIdHigh = 2;
 
+// A benchmark's precondition: if it does not hold, says what went wrong and aborts (a figure
+// from a broken run is worse than none).
+void check(bool condition, const char* what);
+
 // Opens every account of `workload` in `ledger` (batches of 1024); not meant to be timed.
 void open_accounts(Ledger& ledger, const Workload& workload);
 
