@@ -22,8 +22,11 @@ std::string LoadOptions::validate() const {
       hot_selection_rate > 1) {
     return "--hot-account-ratio must be in (0, 1] and --hot-selection-rate in [0, 1]";
   }
-  if (deposit_weight + withdraw_weight + transfer_weight + open_weight == 0) {
-    return "at least one command weight must be positive";
+  if (!(read_weight >= 0 && read_weight <= 1)) {
+    return "--read-weight must be between 0 and 1";
+  }
+  if (read_weight < 1 && deposit_weight + withdraw_weight + transfer_weight + open_weight == 0) {
+    return "at least one command weight must be positive (or --read-weight 1)";
   }
   if (batch < 1 || pipeline < 1) {
     return "--batch and --pipeline must be at least 1";

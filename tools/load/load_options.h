@@ -21,9 +21,16 @@ struct LoadOptions {
   uint32_t withdraw_weight = 30;
   uint32_t transfer_weight = 25;
   uint32_t open_weight = 5;
+  // This fraction of the requests (0..1) are queries instead of command batches: half an
+  // account's details, half a page of its 50 latest statement entries, on the accounts opened
+  // before the run. 1: a read-only run (it still opens its accounts first).
+  double read_weight = 0;
   uint32_t batch = 64;    // commands per request
   uint32_t pipeline = 8;  // requests in flight per connection (closed loop)
-  double rate = 0;        // commands/s over all connections; 0: closed loop, as fast as answered
+  // Open loop: commands/s over all connections if every request were a batch; it sets the
+  // schedule of requests (rate / batch a second), and with read_weight each scheduled request
+  // is a query with that probability. 0: closed loop, as fast as answered.
+  double rate = 0;
   std::string currency = "EUR";
   std::string account_prefix;  // empty: a random one, so runs never collide
   uint64_t seed = 0;           // 0: random

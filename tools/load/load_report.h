@@ -8,6 +8,7 @@
 #include "net/messages.h"
 #include "tools/load/load_options.h"
 #include "tools/load/load_worker.h"
+#include "tools/load/reserve_check.h"
 
 namespace tally::load {
 
@@ -22,6 +23,7 @@ struct LoadReport {
   double seconds = 0;  // measured run time, drain included
   WorkerTally tally;
   TotalsCheck check;
+  ReserveCheck reserve;
   std::optional<LatencyHistogram> echo;  // --echo-baseline: bare TCP echo round trips
 };
 

@@ -18,7 +18,26 @@ client::ClientOptions client_options(const LoadOptions& options, uint32_t index)
 // load tool queue without bound.
 constexpr size_t kOpenLoopInFlightMax = 1 << 16;
 
+// The history page each history query asks for.
+constexpr uint32_t kHistoryPageEntries = 50;
+
+bool same_text(const flatbuffers::String* text, const std::string& expected) {
+  return text != nullptr && text->string_view() == expected;
+}
+
 }  // namespace
+
+void QueryTally::merge(const QueryTally& other) {
+  latency.merge(other.latency);
+  answered += other.answered;
+  account_queries += other.account_queries;
+  history_queries += other.history_queries;
+  for (size_t code = 0; code < errors_by_code.size(); ++code) {
+    errors_by_code[code] += other.errors_by_code[code];
+  }
+  errors += other.errors;
+  unexpected_answers += other.unexpected_answers;
+}
 
 void WorkerTally::merge(const WorkerTally& other) {
   latency.merge(other.latency);
@@ -30,18 +49,22 @@ void WorkerTally::merge(const WorkerTally& other) {
   refused_requests += other.refused_requests;
   money_in += other.money_in;
   money_out += other.money_out;
+  last_sequence = std::max(last_sequence, other.last_sequence);
   reconnects += other.reconnects;
   late_sends += other.late_sends;
   if (failure.empty()) {
     failure = other.failure;
   }
+  queries.merge(other.queries);
 }
 
 LoadWorker::LoadWorker(const LoadOptions& options, uint32_t index,
-                       const std::vector<std::string>& accounts, LiveCounters& live)
+                       const std::vector<std::string>& accounts, uint64_t accounts_sequence,
+                       LiveCounters& live)
     : options_(options),
       index_(index),
       accounts_(accounts),
+      accounts_sequence_(accounts_sequence),
       live_(live),
       client_(client_options(options, index)),
       random_(options.seed * 7919 + index),
@@ -77,8 +100,37 @@ int64_t LoadWorker::pick_amount() {
 }
 
 void LoadWorker::send_one(Clock::time_point due) {
+  // uniform_real_distribution draws from [0, 1): a weight of 1 always reads, 0 never does.
+  if (options_.read_weight > 0 &&
+      std::uniform_real_distribution<double>(0, 1)(random_) < options_.read_weight) {
+    send_query(due);
+  } else {
+    send_batch(due);
+  }
+}
+
+void LoadWorker::send_query(Clock::time_point due) {
+  const std::string& account = pick_account();
+  const bool history = (random_() & 1) != 0;
+  client::Query query =
+      history ? client::Query::history(account,
+                                       client::HistoryOptions{.order = protocol::Order::NewestFirst,
+                                                              .from_ns = 0,
+                                                              .to_ns = 0,
+                                                              .limit = kHistoryPageEntries,
+                                                              .cursor = 0})
+              : client::Query::account(account);
+  query.min_sequence(accounts_sequence_);
+  in_flight_.emplace(client_.send(query),
+                     InFlight{.due = due,
+                              .request = history ? Request::kHistoryQuery : Request::kAccountQuery,
+                              .commands = {},
+                              .account = &account});
+}
+
+void LoadWorker::send_batch(Clock::time_point due) {
   batch_.clear();
-  InFlight sent{.due = due, .commands = {}};
+  InFlight sent{.due = due, .request = Request::kBatch, .commands = {}, .account = nullptr};
   sent.commands.reserve(options_.batch);
   for (uint32_t command = 0; command < options_.batch; ++command) {
     const Kind kind = pick_kind();
@@ -118,8 +170,17 @@ void LoadWorker::account_for(const client::Reply& reply) {
   if (found == in_flight_.end()) {
     return;  // an error about a frame the server could not read: not one of ours
   }
+  if (found->second.request == Request::kBatch) {
+    account_for_batch(reply, found->second);
+  } else {
+    account_for_query(reply, found->second);
+  }
+  in_flight_.erase(found);
+}
+
+void LoadWorker::account_for_batch(const client::Reply& reply, const InFlight& sent_request) {
   tally_.latency.record(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - found->second.due)
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent_request.due)
           .count()));
   ++tally_.requests;
   live_.requests.fetch_add(1, std::memory_order_relaxed);
@@ -127,9 +188,10 @@ void LoadWorker::account_for(const client::Reply& reply) {
     ++tally_.refused_requests;
     live_.refused.fetch_add(1, std::memory_order_relaxed);
   } else if (const auto* batch = std::get_if<client::BatchResult>(&reply.body)) {
-    const std::vector<SentCommand>& sent = found->second.commands;
+    const std::vector<SentCommand>& sent = sent_request.commands;
     for (size_t index = 0; index < batch->results.size() && index < sent.size(); ++index) {
       const ResultCode code = batch->results[index].code;
+      tally_.last_sequence = std::max(tally_.last_sequence, batch->results[index].sequence);
       ++tally_.results_by_code[static_cast<size_t>(code) % net::kResultCodeSlots];
       if (code != ResultCode::Ok) {
         continue;
@@ -143,7 +205,35 @@ void LoadWorker::account_for(const client::Reply& reply) {
     tally_.commands += batch->results.size();
     live_.commands.fetch_add(batch->results.size(), std::memory_order_relaxed);
   }
-  in_flight_.erase(found);
+}
+
+void LoadWorker::account_for_query(const client::Reply& reply, const InFlight& sent) {
+  QueryTally& queries = tally_.queries;
+  queries.latency.record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sent.due).count()));
+  ++queries.answered;
+  live_.queries.fetch_add(1, std::memory_order_relaxed);
+  const bool history = sent.request == Request::kHistoryQuery;
+  ++(history ? queries.history_queries : queries.account_queries);
+  if (const auto* error = std::get_if<client::ErrorReply>(&reply.body)) {
+    ++queries.errors;
+    ++queries.errors_by_code[static_cast<size_t>(error->code) % net::kResultCodeSlots];
+    return;
+  }
+  const auto* answer = std::get_if<client::QueryReply>(&reply.body);
+  bool expected = false;
+  if (answer != nullptr && history) {
+    const auto* page = answer->body<protocol::HistoryResult>();
+    expected = page != nullptr && same_text(page->account_id(), *sent.account) &&
+               (page->entries() == nullptr || page->entries()->size() <= kHistoryPageEntries);
+  } else if (answer != nullptr) {
+    const auto* details = answer->body<protocol::AccountResult>();
+    expected = details != nullptr && details->account() != nullptr &&
+               same_text(details->account()->account_id(), *sent.account);
+  }
+  if (!expected) {
+    ++queries.unexpected_answers;
+  }
 }
 
 void LoadWorker::receive_one(std::chrono::microseconds timeout) {

@@ -1,16 +1,20 @@
 // tally-load: a workload generator for tallyd. Opens --accounts accounts, then drives a mix of
 // deposits, withdrawals, transfers and openings over --connections connections for
-// --duration seconds, closed loop (--pipeline requests in flight each) or open loop (--rate).
-// Prints a progress line every second, then throughput, latency percentiles, results by code
-// and a check that the server's totals match what the acknowledged commands imply.
-// Exit codes: 0 done and consistent; 1 the check failed or a connection was lost for good;
+// --duration seconds, closed loop (--pipeline requests in flight each) or open loop (--rate),
+// and with --read-weight, queries on those accounts among the batches (or only queries).
+// Prints a progress line every second, then throughput, latency percentiles, results by code,
+// the queries' figures, a check that the server's totals match what the acknowledged commands
+// imply and a check that its reserve (the read side) moved by the money they put in.
+// Exit codes: 0 done and consistent; 1 a check failed or a connection was lost for good;
 // 2 bad options; 4 cannot reach the server.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -23,6 +27,7 @@
 #include "tools/load/load_options.h"
 #include "tools/load/load_report.h"
 #include "tools/load/load_worker.h"
+#include "tools/load/reserve_check.h"
 
 namespace {
 
@@ -56,12 +61,22 @@ void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--transfer-weight", options.transfer_weight)->capture_default_str();
   app.add_option("--open-weight", options.open_weight, "New accounts opened during the run")
       ->capture_default_str();
+  app.add_option("--read-weight", options.read_weight,
+                 "Fraction of requests (0..1) that are queries instead of command batches: half "
+                 "an account's details, half a 50-entry history page, on the accounts opened "
+                 "before the run; they count as requests in flight like batches. 1: read only "
+                 "(the accounts are still opened first)")
+      ->capture_default_str();
   app.add_option("--batch", options.batch, "Commands per request")->capture_default_str();
-  app.add_option("--pipeline", options.pipeline, "Requests in flight per connection")
+  app.add_option("--pipeline", options.pipeline,
+                 "Closed loop: requests in flight per connection, batches and queries alike")
       ->capture_default_str();
   app.add_option("--rate", options.rate,
                  "Open loop: commands/s over all connections, sent on schedule whatever the "
-                 "answers do; latency counts from when a request was due (0: closed loop)")
+                 "answers do; latency counts from when a request was due (0: closed loop). The "
+                 "schedule is of requests, rate / batch a second; with --read-weight W each "
+                 "scheduled request is a query with probability W, so reads take their slots "
+                 "from batches: commands/s = rate * (1 - W), queries/s = W * rate / batch")
       ->capture_default_str();
   app.add_option("--currency", options.currency)->capture_default_str();
   app.add_option("--account-prefix", options.account_prefix,
@@ -89,9 +104,15 @@ void show_progress(const LoadOptions& options, const char* phase, uint64_t done,
   }
 }
 
+struct OpenedAccounts {
+  std::vector<std::string> ids;
+  uint64_t last_sequence = 0;  // of the last opening acknowledged
+};
+
 // Opens every account with its initial deposit, a full batch per request, a few in flight.
-std::vector<std::string> open_accounts(const LoadOptions& options, client::Client& client) {
-  std::vector<std::string> accounts;
+OpenedAccounts open_accounts(const LoadOptions& options, client::Client& client) {
+  OpenedAccounts opened_accounts;
+  std::vector<std::string>& accounts = opened_accounts.ids;
   accounts.reserve(options.accounts);
   for (uint32_t index = 0; index < options.accounts; ++index) {
     accounts.push_back(options.account_prefix + std::to_string(index));
@@ -125,6 +146,7 @@ std::vector<std::string> open_accounts(const LoadOptions& options, client::Clien
             "opening an account failed with code " + std::to_string(static_cast<int>(outcome.code)),
             outcome.code);
       }
+      opened_accounts.last_sequence = std::max(opened_accounts.last_sequence, outcome.sequence);
     }
     opened += result->results.size();
     show_progress(options, "opening accounts", opened, accounts.size());
@@ -132,13 +154,14 @@ std::vector<std::string> open_accounts(const LoadOptions& options, client::Clien
   if (options.progress) {
     std::fprintf(stderr, "\n");
   }
-  return accounts;
+  return opened_accounts;
 }
 
 // One line a second until the workers finish.
 void report_progress(const LoadOptions& options, const LiveCounters& live,
                      const std::atomic<bool>& finished, Clock::time_point start) {
   uint64_t last_commands = 0;
+  uint64_t last_queries = 0;
   Clock::time_point last = start;
   while (!finished.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -148,12 +171,19 @@ void report_progress(const LoadOptions& options, const LiveCounters& live,
     }
     const uint64_t commands = live.commands.load(std::memory_order_relaxed);
     const double seconds = std::chrono::duration<double>(now - last).count();
-    std::fprintf(stderr, "[%5.1fs] %10.0f commands/s  %12llu commands  %llu refused\n",
+    const uint64_t queries = live.queries.load(std::memory_order_relaxed);
+    std::fprintf(stderr, "[%5.1fs] %10.0f commands/s  %12llu commands  %llu refused",
                  std::chrono::duration<double>(now - start).count(),
                  static_cast<double>(commands - last_commands) / seconds,
                  static_cast<unsigned long long>(commands),
                  static_cast<unsigned long long>(live.refused.load(std::memory_order_relaxed)));
+    if (options.read_weight > 0) {
+      std::fprintf(stderr, "  %8.0f queries/s",
+                   static_cast<double>(queries - last_queries) / seconds);
+    }
+    std::fprintf(stderr, "\n");
     last_commands = commands;
+    last_queries = queries;
     last = now;
   }
 }
@@ -176,13 +206,28 @@ int run(LoadOptions& options) {
   }
   client::Client setup(setup_client_options(options));
   setup.connect();
-  const std::vector<std::string> accounts = open_accounts(options, setup);
+  // The reserve before anything of this run, for the reserve check at the end.
+  const net::ServerStats initial = setup.stats();
+  std::optional<ReserveTotal> reserve_before;
+  std::string reserve_unread;
+  try {
+    reserve_before = query_reserve_total(setup, initial.durable_sequence);
+  } catch (const client::ClientError& error) {
+    if (error.kind() != client::ClientError::Kind::kRefused &&
+        error.kind() != client::ClientError::Kind::kTimeout) {
+      throw;
+    }
+    reserve_unread = error.what();
+  }
+  const OpenedAccounts opened = open_accounts(options, setup);
+  const std::vector<std::string>& accounts = opened.ids;
   const net::ServerStats before = setup.stats();
 
   LiveCounters live;
   std::vector<std::unique_ptr<LoadWorker>> workers;
   for (uint32_t index = 0; index < options.connections; ++index) {
-    workers.push_back(std::make_unique<LoadWorker>(options, index, accounts, live));
+    workers.push_back(
+        std::make_unique<LoadWorker>(options, index, accounts, opened.last_sequence, live));
   }
   const Clock::time_point start = Clock::now();
   const Clock::time_point end =
@@ -202,15 +247,52 @@ int run(LoadOptions& options) {
   finished.store(true);
   progress.join();
 
-  LoadReport report{.options = options, .seconds = seconds, .tally = {}, .check = {}, .echo = echo};
+  LoadReport report{.options = options,
+                    .seconds = seconds,
+                    .tally = {},
+                    .check = {},
+                    .reserve = {},
+                    .echo = echo};
   for (const auto& worker : workers) {
     report.tally.merge(worker->tally());
   }
   if (report.tally.failure.empty()) {
-    report.check = check_totals(before, setup.stats(), report.tally);
+    const WorkerTally& tally = report.tally;
+    // The reserve first, then the stats, so that what another client did before the reserve
+    // was read shows in the stats' count of commands (which counts a command once answered).
+    std::optional<ReserveTotal> reserve_after;
+    if (reserve_before) {
+      try {
+        reserve_after =
+            query_reserve_total(setup, std::max(opened.last_sequence, tally.last_sequence));
+      } catch (const client::ClientError& error) {
+        if (error.kind() != client::ClientError::Kind::kRefused &&
+            error.kind() != client::ClientError::Kind::kTimeout) {
+          throw;
+        }
+        report.reserve = ReserveCheck::failed(std::string("the reserve could not be read after "
+                                                          "the run: ") +
+                                              error.what());
+      }
+    } else {
+      report.reserve =
+          ReserveCheck::skipped("the reserve could not be read before the run: " + reserve_unread);
+    }
+    const net::ServerStats after = setup.stats();
+    report.check = check_totals(before, after, tally);
+    if (reserve_after && after.commands < initial.commands) {
+      report.reserve = ReserveCheck::skipped("the server's counters went back (a restart?)");
+    } else if (reserve_after) {
+      const uint64_t run_commands = accounts.size() + tally.commands;
+      const WideSum net_money_in = static_cast<WideSum>(accounts.size()) * options.initial_deposit +
+                                   static_cast<WideSum>(tally.money_in) -
+                                   static_cast<WideSum>(tally.money_out);
+      report.reserve = check_reserve(*reserve_before, *reserve_after,
+                                     after.commands - initial.commands, run_commands, net_money_in);
+    }
   }
   options.json ? print_json(report) : print_text(report);
-  return report.tally.failure.empty() && report.check.passed ? 0 : 1;
+  return report.tally.failure.empty() && report.check.passed && !report.reserve.failed() ? 0 : 1;
 }
 
 }  // namespace
@@ -223,8 +305,8 @@ int main(int argc, char** argv) {
       "tally-load");
   add_options(app, options);
   app.footer(
-      "Exit codes: 0 done and consistent, 1 check failed or connection lost, 2 bad "
-      "options, 4 cannot reach the server.");
+      "Exit codes: 0 done and consistent, 1 a check failed (server totals or reserve) or a "
+      "connection was lost, 2 bad options, 4 cannot reach the server.");
   CLI11_PARSE(app, argc, argv);
   if (const std::string problem = options.validate(); !problem.empty()) {
     std::fprintf(stderr, "tally-load: %s\n", problem.c_str());

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Queries under command load: what a second client that only reads costs the writers, and what
+# the reads get. Each phase starts tallyd on a fresh temporary data directory and stops it after:
+#   (a) baseline: one tally-load, commands only, open loop at --rate for --duration seconds;
+#   (b) the same command run, with a second tally-load alongside that only reads
+#       (--read-weight 1, closed loop, --readers connections of --reader-pipeline queries in
+#       flight each). The reader opens its own accounts first and only then does the command run
+#       start (its totals check would count the reader's openings otherwise); the reader runs
+#       for as long as phase (a) took in all, plus a second, so it covers the whole command run
+#       including its openings, and its figures are over that whole time.
+# Prints commands/s in (a) and (b), the drop in percent, and the reader's queries/s and latency.
+# With --keep DIR every tally-load report and tallyd log is kept in DIR; a failed run is printed.
+#
+#   bench/read_load.sh [options] [-- extra tally-load flags for the command runs]
+#
+# Options:
+#   --build DIR            build directory (default: build)
+#   --server "FLAGS"       extra tallyd flags (default: none: group sync, the defaults)
+#   --rate N               commands/s of the open-loop command runs (default: 540000)
+#   --duration S           seconds of each command run (default: 10)
+#   --accounts N           accounts the command runs open first (default: 100000)
+#   --batch N              commands per request of the command runs (default: 256)
+#   --connections N        connections of the command runs (default: 4)
+#   --readers N            connections of the reader (default: 2)
+#   --reader-pipeline N    queries in flight per reader connection (default: 4)
+#   --reader-accounts N    accounts the reader opens and reads (default: 10000)
+#   --keep DIR             keep every tally-load report in DIR
+#
+# Example: bench/read_load.sh --duration 15 --rate 540000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  exit "${1:-2}"
+}
+
+build="build"
+server_flags=""
+rate=540000
+duration=10
+accounts=100000
+batch=256
+connections=4
+readers=2
+reader_pipeline=4
+reader_accounts=10000
+keep=""
+while [[ $# -gt 0 && "$1" != "--" ]]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --server) server_flags="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --accounts) accounts="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --readers) readers="$2"; shift 2 ;;
+    --reader-pipeline) reader_pipeline="$2"; shift 2 ;;
+    --reader-accounts) reader_accounts="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) echo "read_load.sh: unknown option $1" >&2; usage 2 ;;
+  esac
+done
+[[ "${1:-}" == "--" ]] && shift
+extra=("$@")
+
+load="$build/tools/load/tally-load"
+tallyd="$build/net/tallyd"
+for program in "$load" "$tallyd"; do
+  [[ -x "$program" ]] || { echo "read_load.sh: $program is missing; build it first" >&2; exit 2; }
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/read-load-XXXXXX")"
+server=""
+reader=""
+stop_server() {
+  if [[ -n "$server" ]]; then
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=""
+  fi
+  rm -rf "$work/data"
+}
+cleanup() {
+  if [[ -n "$reader" ]]; then
+    kill -TERM "$reader" 2>/dev/null || true
+    wait "$reader" 2>/dev/null || true
+  fi
+  stop_server
+  if [[ -n "$keep" ]]; then
+    mkdir -p "$keep"
+    cp "$work"/*.txt "$work"/*.log "$keep"/ 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts tallyd on a fresh data directory; sets $server and $port.
+start_server() {
+  local log="$work/tallyd-$1.log"
+  : >"$log"
+  # shellcheck disable=SC2086
+  "$tallyd" --data-dir "$work/data" --port 0 $server_flags 2>"$log" &
+  server=$!
+  port=""
+  for _ in $(seq 1 300); do
+    port="$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$log")"
+    [[ -n "$port" ]] && return 0
+    sleep 0.1
+  done
+  cat "$log" >&2
+  exit 1
+}
+
+# The number after "key": in a one-line JSON report (a key that occurs once).
+json_field() {
+  sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" "$1"
+}
+
+# The command requests' p99 latency in milliseconds, from a JSON report.
+command_p99_ms() {
+  sed -n 's/.*"latency_ns":{[^}]*"p99":\([0-9]*\).*/\1/p' "$1" | awk '{ printf "%.2f", $1 / 1e6 }'
+}
+
+command_flags=(--duration "$duration" --accounts "$accounts" --batch "$batch"
+               --connections "$connections" --rate "$rate" --json "${extra[@]}")
+
+# A command run's report must have passed both checks; prints it and fails otherwise.
+check_command_run() {
+  local report="$1" status="$2"
+  if [[ "$status" != 0 ]] || ! grep -q '"check":"passed"' "$report"; then
+    echo "read_load.sh: the command run $report failed (exit $status):" >&2
+    cat "$report" >&2
+    exit 1
+  fi
+}
+
+echo "read_load.sh: tallyd ${server_flags:-(defaults)}; commands: ${command_flags[*]}"
+echo "read_load.sh: reader: --read-weight 1 --connections $readers --pipeline $reader_pipeline" \
+     "--accounts $reader_accounts (closed loop)"
+
+# (a) the baseline.
+start_server a
+started=$(date +%s.%N)
+status=0
+"$load" --port "$port" "${command_flags[@]}" >"$work/a-commands.txt" 2>/dev/null || status=$?
+finished=$(date +%s.%N)
+check_command_run "$work/a-commands.txt" "$status"
+stop_server
+baseline="$(json_field "$work/a-commands.txt" commands_per_second)"
+# The reader covers the whole command run of (b): openings, load and drain, and a second more.
+reader_duration="$(awk -v from="$started" -v to="$finished" 'BEGIN { printf "%.1f", to - from + 1 }')"
+
+# (b) the same command run with the reader alongside.
+start_server b
+"$load" --port "$port" --read-weight 1 --connections "$readers" --pipeline "$reader_pipeline" \
+  --accounts "$reader_accounts" --duration "$reader_duration" \
+  >"$work/b-reader.txt" 2>"$work/b-reader-progress.txt" &
+reader=$!
+# Its openings done, it only reads: now the command run may count the server's commands.
+for _ in $(seq 1 600); do
+  grep -q "opening accounts: $reader_accounts / $reader_accounts" "$work/b-reader-progress.txt" &&
+    break
+  kill -0 "$reader" 2>/dev/null || break
+  sleep 0.05
+done
+grep -q "opening accounts: $reader_accounts / $reader_accounts" "$work/b-reader-progress.txt" || {
+  echo "read_load.sh: the reader did not open its accounts:" >&2
+  cat "$work/b-reader.txt" "$work/b-reader-progress.txt" >&2
+  exit 1
+}
+status=0
+"$load" --port "$port" "${command_flags[@]}" >"$work/b-commands.txt" 2>/dev/null || status=$?
+reader_status=0
+wait "$reader" || reader_status=$?
+reader=""
+check_command_run "$work/b-commands.txt" "$status"
+stop_server
+# The reader's own totals check cannot pass (the command run wrote meanwhile: exit 1), but it
+# must have kept its connections and had every query answered.
+if [[ "$reader_status" -gt 1 ]] || grep -q '^failure:' "$work/b-reader.txt" ||
+   ! grep -q '^query errors: 0; unexpected answers 0' "$work/b-reader.txt"; then
+  echo "read_load.sh: the reader failed (exit $reader_status):" >&2
+  cat "$work/b-reader.txt" >&2
+  exit 1
+fi
+loaded="$(json_field "$work/b-commands.txt" commands_per_second)"
+
+queries_line="$(grep '^queries:' "$work/b-reader.txt")"
+latency_line="$(grep '^latency per query' "$work/b-reader.txt")"
+printf '(a) commands only:            %s commands/s (p99 %s ms)\n' "$baseline" \
+  "$(command_p99_ms "$work/a-commands.txt")"
+printf '(b) commands with the reader: %s commands/s (p99 %s ms)\n' "$loaded" \
+  "$(command_p99_ms "$work/b-commands.txt")"
+printf 'drop: %s%%\n' \
+  "$(awk -v a="$baseline" -v b="$loaded" 'BEGIN { printf "%.1f", 100 * (a - b) / a }')"
+printf 'reader (%s s): %s\n' "$reader_duration" "${queries_line#queries: }"
+printf 'reader %s\n' "$latency_line"
