@@ -25,7 +25,8 @@ bool AccountModel::answers(RequestBody type) const {
 }
 
 void AccountModel::reset() {
-  accounts_.clear();
+  activity_.clear();
+  profiles_.clear();
   balances_.clear();
   by_id_.clear();
   by_owner_.clear();
@@ -35,11 +36,6 @@ void AccountModel::reset() {
 uint32_t AccountModel::index_of(std::string_view account_id) const {
   const auto found = by_id_.find(account_id);
   return found == by_id_.end() ? kNotFound : found->second;
-}
-
-const AccountView* AccountModel::find(std::string_view account_id) const {
-  const uint32_t index = index_of(account_id);
-  return index == kNotFound ? nullptr : &accounts_[index];
 }
 
 uint32_t AccountModel::currency_index(CurrencyCode currency) {
@@ -54,7 +50,7 @@ uint32_t AccountModel::currency_index(CurrencyCode currency) {
   return static_cast<uint32_t>(currencies_.size() - 1);
 }
 
-void AccountModel::touch(AccountView& account, int64_t timestamp_ns) {
+void AccountModel::touch(AccountActivity& account, int64_t timestamp_ns) {
   account.updated_ns = timestamp_ns;
   if (account.first_activity_ns == 0) {
     account.first_activity_ns = timestamp_ns;
@@ -63,17 +59,19 @@ void AccountModel::touch(AccountView& account, int64_t timestamp_ns) {
 }
 
 void AccountModel::open(const Event& event) {
-  const auto index = static_cast<uint32_t>(accounts_.size());
-  AccountView account;
-  account.account_id = std::string(event.account_id.view());
-  account.owner = std::string(event.text.view());
-  account.account_type = event.account_type;
-  account.currency = event.currency;
-  account.currency_index = currency_index(event.currency);
-  account.overdraft_limit = event.overdraft_limit;
+  const auto index = static_cast<uint32_t>(profiles_.size());
+  AccountProfile profile;
+  profile.account_id = std::string(event.account_id.view());
+  profile.owner = std::string(event.text.view());
+  profile.account_type = event.account_type;
+  profile.currency = event.currency;
+  profile.overdraft_limit = event.overdraft_limit;
+  profile.opened_sequence = event.sequence;
+  profile.created_ns = event.timestamp_ns;
+  AccountActivity& account = activity_.emplace_back();
+  account.balance = event.balance;
   account.version = event.version;
-  account.opened_sequence = event.sequence;
-  account.created_ns = event.timestamp_ns;
+  account.currency_index = currency_index(event.currency);
   if (event.amount > 0) {
     account.deposited = event.amount;
     account.deposits = 1;
@@ -83,25 +81,26 @@ void AccountModel::open(const Event& event) {
   totals.total_balance += event.balance;
   ++totals.accounts;
   totals.members.push_back(index);
-  by_id_.emplace(account.account_id, index);
-  by_owner_[account.owner].push_back(index);
-  accounts_.push_back(std::move(account));
+  by_id_.emplace(profile.account_id, index);
+  by_owner_[profile.owner].push_back(index);
+  profiles_.push_back(std::move(profile));
   balances_.push_back(event.balance);
 }
 
 void AccountModel::set_balance(uint32_t index, int64_t balance, uint64_t version,
                                int64_t timestamp_ns) {
-  AccountView& account = accounts_[index];
+  AccountActivity& account = activity_[index];
   currencies_[account.currency_index].total_balance +=
-      static_cast<WideSum>(balance) - balances_[index];
-  balances_[index] = balance;
+      static_cast<WideSum>(balance) - account.balance;
+  account.balance = balance;
+  balances_[index] = balance;  // a store only: the apply path never reads it
   account.version = version;
   touch(account, timestamp_ns);
 }
 
 void AccountModel::set_status(uint32_t index, AccountStatus status, uint64_t version,
                               int64_t timestamp_ns) {
-  AccountView& account = accounts_[index];
+  AccountActivity& account = activity_[index];
   CurrencyTotals& totals = currencies_[account.currency_index];
   totals.frozen -= account.status == AccountStatus::Frozen ? 1 : 0;
   totals.closed -= account.status == AccountStatus::Closed ? 1 : 0;
@@ -121,7 +120,7 @@ void AccountModel::apply(const Event& event, journal::JournalPosition /*position
   if (index == kNotFound) {
     return;  // a rejection naming an account that does not exist
   }
-  AccountView& account = accounts_[index];
+  AccountActivity& account = activity_[index];
   switch (event.type) {
     case EventType::Deposited:
       account.deposited += event.amount;
@@ -139,19 +138,19 @@ void AccountModel::apply(const Event& event, journal::JournalPosition /*position
       set_balance(index, event.balance, event.version, event.timestamp_ns);
       const uint32_t destination = index_of(event.counterparty_id.view());
       if (destination != kNotFound) {
-        accounts_[destination].transferred_in += event.amount;
-        ++accounts_[destination].transfers_in;
+        activity_[destination].transferred_in += event.amount;
+        ++activity_[destination].transfers_in;
         set_balance(destination, event.counterparty_balance, event.counterparty_version,
                     event.timestamp_ns);
       }
       break;
     }
     case EventType::AccountFrozen:
-      account.freeze_reason = std::string(event.text.view());
+      profiles_[index].freeze_reason = std::string(event.text.view());
       set_status(index, AccountStatus::Frozen, event.version, event.timestamp_ns);
       break;
     case EventType::AccountUnfrozen:
-      account.freeze_reason.clear();
+      profiles_[index].freeze_reason.clear();
       set_status(index, AccountStatus::Active, event.version, event.timestamp_ns);
       break;
     case EventType::AccountClosed:
@@ -191,24 +190,25 @@ QueryAnswer AccountModel::answer(const protocol::Request& request,
 
 flatbuffers::Offset<protocol::AccountDetails> AccountModel::details(
     uint32_t index, flatbuffers::FlatBufferBuilder& builder) {
-  const AccountView& account = accounts_[index];
-  const auto account_id = builder.CreateString(account.account_id);
-  const auto owner = builder.CreateString(account.owner);
-  const auto currency = builder.CreateString(account.currency.to_string());
+  const AccountProfile& profile = profiles_[index];
+  const AccountActivity& account = activity_[index];
+  const auto account_id = builder.CreateString(profile.account_id);
+  const auto owner = builder.CreateString(profile.owner);
+  const auto currency = builder.CreateString(profile.currency.to_string());
   const auto reason =
-      account.freeze_reason.empty() ? 0 : builder.CreateString(account.freeze_reason);
+      profile.freeze_reason.empty() ? 0 : builder.CreateString(profile.freeze_reason);
   protocol::AccountDetailsBuilder details(builder);
   details.add_account_id(account_id);
   details.add_owner(owner);
-  details.add_account_type(account.account_type);
+  details.add_account_type(profile.account_type);
   details.add_currency(currency);
   details.add_status(account.status);
-  details.add_balance(balances_[index]);
-  details.add_overdraft_limit(account.overdraft_limit);
+  details.add_balance(account.balance);
+  details.add_overdraft_limit(profile.overdraft_limit);
   details.add_version(account.version);
-  details.add_created_ns(account.created_ns);
+  details.add_created_ns(profile.created_ns);
   details.add_updated_ns(account.updated_ns);
-  details.add_opened_sequence(account.opened_sequence);
+  details.add_opened_sequence(profile.opened_sequence);
   if (!reason.IsNull()) {
     details.add_freeze_reason(reason);
   }
@@ -240,12 +240,12 @@ QueryAnswer AccountModel::balance(const protocol::BalanceQuery& query,
   if (index == kNotFound) {
     return unknown_account(account_id);
   }
-  const AccountView& account = accounts_[index];
+  const AccountActivity& account = activity_[index];
   return QueryAnswer::of(
       ResponseBody::BalanceResult,
-      protocol::CreateBalanceResult(builder, builder.CreateString(account.account_id),
-                                    builder.CreateString(account.currency.to_string()),
-                                    balances_[index], account.version, account.status));
+      protocol::CreateBalanceResult(builder, builder.CreateString(profiles_[index].account_id),
+                                    builder.CreateString(profiles_[index].currency.to_string()),
+                                    account.balance, account.version, account.status));
 }
 
 QueryAnswer AccountModel::list(const protocol::AccountListQuery& query,
@@ -260,7 +260,7 @@ QueryAnswer AccountModel::list(const protocol::AccountListQuery& query,
     static const std::vector<uint32_t> kNone;
     owned = found == by_owner_.end() ? &kNone : &found->second;
   }
-  const uint64_t total = owned != nullptr ? owned->size() : accounts_.size();
+  const uint64_t total = owned != nullptr ? owned->size() : profiles_.size();
   const uint64_t begin = std::min<uint64_t>(query.cursor(), total);
   const uint64_t end = std::min<uint64_t>(begin + query.limit(), total);
   std::vector<flatbuffers::Offset<protocol::AccountDetails>> page;
@@ -329,7 +329,7 @@ QueryAnswer AccountModel::top(const protocol::TopAccountsQuery& query,
       continue;
     }
     for (const uint32_t index : totals.members) {
-      if (accounts_[index].status == AccountStatus::Closed) {
+      if (activity_[index].status == AccountStatus::Closed) {
         continue;
       }
       if (best.size() < query.limit()) {
@@ -348,8 +348,8 @@ QueryAnswer AccountModel::top(const protocol::TopAccountsQuery& query,
   std::vector<flatbuffers::Offset<protocol::AccountBalance>> entries;
   for (const uint32_t index : ranked) {
     entries.push_back(protocol::CreateAccountBalance(
-        builder, builder.CreateString(accounts_[index].account_id),
-        builder.CreateString(accounts_[index].owner), balances_[index]));
+        builder, builder.CreateString(profiles_[index].account_id),
+        builder.CreateString(profiles_[index].owner), balances_[index]));
   }
   const auto accounts = builder.CreateVector(entries);
   return QueryAnswer::of(ResponseBody::TopAccountsResult,
@@ -367,13 +367,13 @@ QueryAnswer AccountModel::summary(const protocol::AccountSummaryQuery& query,
   if (index == kNotFound) {
     return unknown_account(account_id);
   }
-  const AccountView& account = accounts_[index];
+  const AccountActivity& account = activity_[index];
   const protocol::Int128 deposited = to_wire_int128(account.deposited);
   const protocol::Int128 withdrawn = to_wire_int128(account.withdrawn);
   const protocol::Int128 transferred_in = to_wire_int128(account.transferred_in);
   const protocol::Int128 transferred_out = to_wire_int128(account.transferred_out);
-  const auto id = builder.CreateString(account.account_id);
-  const auto currency = builder.CreateString(account.currency.to_string());
+  const auto id = builder.CreateString(profiles_[index].account_id);
+  const auto currency = builder.CreateString(profiles_[index].currency.to_string());
   protocol::AccountSummaryResultBuilder result(builder);
   result.add_account_id(id);
   result.add_currency(currency);

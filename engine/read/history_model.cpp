@@ -48,7 +48,6 @@ bool HistoryModel::answers(RequestBody type) const {
 
 void HistoryModel::reset() {
   reader_.close();
-  by_id_.clear();
   accounts_.clear();
   checkpoints_.clear();
   events_applied_ = 0;
@@ -56,13 +55,13 @@ void HistoryModel::reset() {
 }
 
 const AccountHistory* HistoryModel::find(std::string_view account_id) const {
-  const auto found = by_id_.find(account_id);
-  return found == by_id_.end() ? nullptr : &accounts_[found->second];
+  const auto found = accounts_.find(account_id);
+  return found == accounts_.end() ? nullptr : &found->second;
 }
 
 AccountHistory* HistoryModel::history_of(std::string_view account_id) {
-  const auto found = by_id_.find(account_id);
-  return found == by_id_.end() ? nullptr : &accounts_[found->second];
+  const auto found = accounts_.find(account_id);
+  return found == accounts_.end() ? nullptr : &found->second;
 }
 
 bool HistoryModel::moves_money(const Event& event) {
@@ -86,50 +85,28 @@ HistoryModel::Entry HistoryModel::entry_for(const Event& event, std::string_view
   }
 }
 
-void HistoryModel::add_statement_entry(AccountHistory& history, JournalPosition position,
-                                       const Event& event, int64_t balance) {
-  history.statement.push_back(position);
-  const int32_t day = day_of(event.timestamp_ns);
-  if (history.closes.empty() || history.closes.back().day != day) {
-    history.closes.push_back({day, balance});
-  } else {
-    history.closes.back().balance = balance;
-  }
-}
-
 void HistoryModel::apply(const Event& event, JournalPosition position) {
   if (events_applied_ % kCheckpointEvery == 0) {
     checkpoints_.push_back({event.sequence, event.timestamp_ns, position});
   }
   ++events_applied_;
   last_sequence_ = event.sequence;
-  AccountHistory* history = nullptr;
   if (event.type == EventType::AccountOpened) {
-    by_id_.emplace(std::string(event.account_id.view()), static_cast<uint32_t>(accounts_.size()));
-    accounts_.emplace_back();
-    accounts_.back().currency = event.currency;
-    history = &accounts_.back();
-    history->trail.push_back(position);
-    add_statement_entry(*history, position, event, event.balance);  // the opening line
+    AccountHistory& history = accounts_[std::string(event.account_id.view())];
+    history.currency = event.currency;
+    history.entries.reserve(kInitialEntries);
+    history.entries.emplace_back(position, event.timestamp_ns, true);  // the opening line
     return;
   }
-  history = history_of(event.account_id.view());
-  AccountHistory* counterparty =
-      event.counterparty_id.size() == 0 ? nullptr : history_of(event.counterparty_id.view());
-  if (history != nullptr) {
-    history->trail.push_back(position);
+  const bool in_statement = moves_money(event);
+  if (AccountHistory* history = history_of(event.account_id.view())) {
+    history->entries.emplace_back(position, event.timestamp_ns, in_statement);
   }
-  if (counterparty != nullptr && counterparty != history) {
-    counterparty->trail.push_back(position);
-  }
-  if (!moves_money(event)) {
-    return;
-  }
-  if (history != nullptr) {
-    add_statement_entry(*history, position, event, event.balance);
-  }
-  if (event.type == EventType::Transferred && counterparty != nullptr) {
-    add_statement_entry(*counterparty, position, event, event.counterparty_balance);
+  if (event.counterparty_id.size() != 0 &&
+      event.counterparty_id.view() != event.account_id.view()) {
+    if (AccountHistory* counterparty = history_of(event.counterparty_id.view())) {
+      counterparty->entries.emplace_back(position, event.timestamp_ns, in_statement);
+    }
   }
 }
 
@@ -156,19 +133,46 @@ QueryAnswer HistoryModel::unreadable(const Status& status) {
                             "the journal could not be read: " + status.message());
 }
 
-template <typename Before>
-std::optional<size_t> HistoryModel::count_before(const std::vector<JournalPosition>& positions,
-                                                 Before before, Status& status) {
+size_t HistoryModel::first_at_or_after(const std::vector<HistoryEntry>& entries,
+                                       int64_t timestamp_ns) {
+  return static_cast<size_t>(std::partition_point(entries.begin(), entries.end(),
+                                                  [timestamp_ns](const HistoryEntry& entry) {
+                                                    return entry.timestamp_ns() < timestamp_ns;
+                                                  }) -
+                             entries.begin());
+}
+
+size_t HistoryModel::next_statement(const std::vector<HistoryEntry>& entries, size_t from,
+                                    size_t end) {
+  while (from < end && !entries[from].in_statement()) {
+    ++from;
+  }
+  return from;
+}
+
+std::optional<size_t> HistoryModel::previous_statement(const std::vector<HistoryEntry>& entries,
+                                                       size_t before, size_t begin) {
+  while (before > begin) {
+    --before;
+    if (entries[before].in_statement()) {
+      return before;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> HistoryModel::count_up_to_sequence(const std::vector<HistoryEntry>& entries,
+                                                         uint64_t sequence, Status& status) {
   size_t low = 0;
-  size_t high = positions.size();
+  size_t high = entries.size();
   while (low < high) {
     const size_t middle = low + (high - low) / 2;
     const std::optional<journal::RecordHeader> header =
-        reader_.read_header(positions[middle], status);
+        reader_.read_header(entries[middle].position(), status);
     if (!header) {
       return std::nullopt;
     }
-    if (before(*header)) {
+    if (header->sequence <= sequence) {
       low = middle + 1;
     } else {
       high = middle;
@@ -177,17 +181,15 @@ std::optional<size_t> HistoryModel::count_before(const std::vector<JournalPositi
   return low;
 }
 
-std::optional<size_t> HistoryModel::first_at_or_after(const std::vector<JournalPosition>& positions,
-                                                      int64_t timestamp_ns, Status& status) {
-  if (timestamp_ns == 0) {
-    return size_t{0};
+std::optional<HistoryModel::Entry> HistoryModel::entry_at(const HistoryEntry& entry,
+                                                          std::string_view account_id, Event& event,
+                                                          Status& status) {
+  std::optional<journal::JournalRecord> record = reader_.read(entry.position(), status);
+  if (!record) {
+    return std::nullopt;
   }
-  return count_before(
-      positions,
-      [timestamp_ns](const journal::RecordHeader& header) {
-        return header.timestamp_ns < timestamp_ns;
-      },
-      status);
+  event = record->event;
+  return entry_for(event, account_id);
 }
 
 QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
@@ -206,62 +208,60 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
   if (account == nullptr) {
     return unknown_account(account_id);
   }
-  const std::vector<JournalPosition>& statement = account->statement;
-  Status status;
-  const std::optional<size_t> low = first_at_or_after(statement, query.from_ns(), status);
-  const std::optional<size_t> high =
-      query.to_ns() == 0 ? statement.size() : first_at_or_after(statement, query.to_ns(), status);
-  if (!low || !high) {
-    return unreadable(status);
-  }
-  // The indexes to read, in the order asked for; the cursor is where the last page stopped.
+  const std::vector<HistoryEntry>& entries = account->entries;
+  const size_t low = first_at_or_after(entries, query.from_ns());
+  const size_t high =
+      query.to_ns() == 0 ? entries.size() : first_at_or_after(entries, query.to_ns());
+  // The entries to read, in the order asked for; the cursor is where the last page stopped.
   std::vector<size_t> indexes;
   uint64_t next_cursor = 0;
   if (query.order() == protocol::Order::OldestFirst) {
-    const size_t begin = std::max<size_t>(*low, query.cursor());
-    for (size_t index = begin; index < *high && indexes.size() < query.limit(); ++index) {
+    size_t index = next_statement(entries, std::max<size_t>(low, query.cursor()), high);
+    for (; index < high && indexes.size() < query.limit();
+         index = next_statement(entries, index + 1, high)) {
       indexes.push_back(index);
     }
-    const size_t end = indexes.empty() ? begin : indexes.back() + 1;
-    next_cursor = end < *high ? end : 0;
+    next_cursor = index < high ? index : 0;
   } else {
-    const size_t end = query.cursor() == 0 ? *high : std::min<size_t>(query.cursor(), *high);
-    for (size_t index = end; index > *low && indexes.size() < query.limit(); --index) {
-      indexes.push_back(index - 1);
+    const size_t end = query.cursor() == 0 ? high : std::min<size_t>(query.cursor(), high);
+    std::optional<size_t> index = previous_statement(entries, end, low);
+    for (; index && indexes.size() < query.limit();
+         index = previous_statement(entries, *index, low)) {
+      indexes.push_back(*index);
     }
-    next_cursor = !indexes.empty() && indexes.back() > *low ? indexes.back() : 0;
+    next_cursor = index ? indexes.back() : 0;  // the next page: entries before the last one
   }
-  std::vector<flatbuffers::Offset<protocol::StatementEntry>> entries;
-  entries.reserve(indexes.size());
+  std::vector<flatbuffers::Offset<protocol::StatementEntry>> lines;
+  lines.reserve(indexes.size());
+  Status status;
+  Event event;
   for (const size_t index : indexes) {
-    const std::optional<journal::JournalRecord> record = reader_.read(statement[index], status);
-    if (!record) {
+    const std::optional<Entry> entry = entry_at(entries[index], account_id, event, status);
+    if (!entry) {
       return unreadable(status);
     }
-    const Event& event = record->event;
-    const Entry entry = entry_for(event, account_id);
     const auto counterparty =
-        entry.counterparty_id.empty() ? 0 : builder.CreateString(entry.counterparty_id);
+        entry->counterparty_id.empty() ? 0 : builder.CreateString(entry->counterparty_id);
     const protocol::Uint128 transaction = to_wire(event.transaction_id);
     protocol::StatementEntryBuilder line(builder);
     line.add_sequence(event.sequence);
     line.add_timestamp_ns(event.timestamp_ns);
     line.add_type(event.type);
-    line.add_amount(entry.amount);
-    line.add_balance(entry.balance);
+    line.add_amount(entry->amount);
+    line.add_balance(entry->balance);
     if (!counterparty.IsNull()) {
       line.add_counterparty_id(counterparty);
     }
     if ((event.flags & kHasTransactionId) != 0) {
       line.add_transaction_id(&transaction);
     }
-    entries.push_back(line.Finish());
+    lines.push_back(line.Finish());
   }
-  const auto lines = builder.CreateVector(entries);
+  const auto list = builder.CreateVector(lines);
   const auto id = builder.CreateString(account_id);
   const auto currency = builder.CreateString(account->currency.to_string());
   return QueryAnswer::of(ResponseBody::HistoryResult,
-                         protocol::CreateHistoryResult(builder, id, currency, lines, next_cursor));
+                         protocol::CreateHistoryResult(builder, id, currency, list, next_cursor));
 }
 
 QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
@@ -277,14 +277,15 @@ QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
   if (account == nullptr) {
     return unknown_account(account_id);
   }
-  const size_t begin = std::min<size_t>(query.cursor(), account->trail.size());
-  const size_t end = std::min<size_t>(begin + query.limit(), account->trail.size());
+  const std::vector<HistoryEntry>& entries = account->entries;
+  const size_t begin = std::min<size_t>(query.cursor(), entries.size());
+  const size_t end = std::min<size_t>(begin + query.limit(), entries.size());
   std::vector<flatbuffers::Offset<protocol::Event>> events;
   events.reserve(end - begin);
   Status status;
   for (size_t index = begin; index < end; ++index) {
     const std::optional<journal::JournalRecord> record =
-        reader_.read(account->trail[index], status);
+        reader_.read(entries[index].position(), status);
     if (!record) {
       return unreadable(status);
     }
@@ -293,7 +294,7 @@ QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
   const auto list = builder.CreateVector(events);
   return QueryAnswer::of(
       ResponseBody::EventTrailResult,
-      protocol::CreateEventTrailResult(builder, list, end < account->trail.size() ? end : 0));
+      protocol::CreateEventTrailResult(builder, list, end < entries.size() ? end : 0));
 }
 
 QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& query,
@@ -314,21 +315,37 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   if (account == nullptr) {
     return unknown_account(account_id);
   }
-  const std::vector<DailyClose>& closes = account->closes;
-  // The close in force on a day is the last one on or before it.
-  auto next_close =
-      std::upper_bound(closes.begin(), closes.end(), query.from_day(),
-                       [](int32_t day, const DailyClose& close) { return day < close.day; });
+  constexpr int64_t kNanosecondsPerDay = 86'400'000'000'000;
+  const std::vector<HistoryEntry>& entries = account->entries;
+  // The balance at the end of a day is the one after the day's last statement entry, or the
+  // last one before it: walk the days and the entries together.
+  size_t next = first_at_or_after(entries, int64_t{query.from_day()} * kNanosecondsPerDay);
+  std::optional<size_t> in_force = previous_statement(entries, next, 0);
+  std::optional<size_t> read_for;  // the statement entry `balance` was read from
+  int64_t balance = 0;
+  Status status;
+  Event event;
   std::vector<protocol::DailyBalance> days;  // structs in a vector: CreateVectorOfStructs
   const int32_t last_day = std::min(query.to_day(), today());
   for (int32_t day = query.from_day(); day <= last_day; ++day) {
-    while (next_close != closes.end() && next_close->day <= day) {
-      ++next_close;
+    const int64_t day_end_ns = (int64_t{day} + 1) * kNanosecondsPerDay;
+    for (; next < entries.size() && entries[next].timestamp_ns() < day_end_ns; ++next) {
+      if (entries[next].in_statement()) {
+        in_force = next;
+      }
     }
-    if (next_close == closes.begin()) {
+    if (!in_force) {
       continue;  // not opened yet
     }
-    days.push_back(protocol::DailyBalance(day, std::prev(next_close)->balance));
+    if (read_for != in_force) {
+      const std::optional<Entry> entry = entry_at(entries[*in_force], account_id, event, status);
+      if (!entry) {
+        return unreadable(status);
+      }
+      balance = entry->balance;
+      read_for = in_force;
+    }
+    days.push_back(protocol::DailyBalance(day, balance));
   }
   const auto series = builder.CreateVectorOfStructs(days);
   const auto id = builder.CreateString(account_id);
@@ -372,19 +389,18 @@ QueryAnswer HistoryModel::search(const protocol::TransactionSearchQuery& query,
 QueryAnswer HistoryModel::search_account(const protocol::TransactionSearchQuery& query,
                                          const AccountHistory& account,
                                          flatbuffers::FlatBufferBuilder& builder) {
-  const std::vector<JournalPosition>& statement = account.statement;
-  Status status;
-  const std::optional<size_t> low = first_at_or_after(statement, query.from_ns(), status);
-  const std::optional<size_t> high =
-      query.to_ns() == 0 ? statement.size() : first_at_or_after(statement, query.to_ns(), status);
-  if (!low || !high) {
-    return unreadable(status);
-  }
+  const std::vector<HistoryEntry>& entries = account.entries;
+  const size_t high =
+      query.to_ns() == 0 ? entries.size() : first_at_or_after(entries, query.to_ns());
   std::vector<flatbuffers::Offset<protocol::Event>> found;
   uint64_t scanned = 0;
-  size_t index = std::max<size_t>(*low, query.cursor());
-  for (; index < *high && found.size() < query.limit() && scanned < kSearchScanLimit; ++index) {
-    const std::optional<journal::JournalRecord> record = reader_.read(statement[index], status);
+  Status status;
+  size_t index = next_statement(
+      entries, std::max<size_t>(first_at_or_after(entries, query.from_ns()), query.cursor()), high);
+  for (; index < high && found.size() < query.limit() && scanned < kSearchScanLimit;
+       index = next_statement(entries, index + 1, high)) {
+    const std::optional<journal::JournalRecord> record =
+        reader_.read(entries[index].position(), status);
     if (!record) {
       return unreadable(status);
     }
@@ -396,7 +412,7 @@ QueryAnswer HistoryModel::search_account(const protocol::TransactionSearchQuery&
   const auto events = builder.CreateVector(found);
   return QueryAnswer::of(
       ResponseBody::TransactionSearchResult,
-      protocol::CreateTransactionSearchResult(builder, events, index < *high ? index : 0, scanned));
+      protocol::CreateTransactionSearchResult(builder, events, index < high ? index : 0, scanned));
 }
 
 QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery& query,
@@ -473,32 +489,30 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
   if (account == nullptr) {
     return unknown_account(account_id);
   }
+  const std::vector<HistoryEntry>& entries = account->entries;
   Status status;
-  const std::optional<size_t> count = count_before(
-      account->statement,
-      [&query](const journal::RecordHeader& header) {
-        return query.at_sequence() != 0 ? header.sequence <= query.at_sequence()
-                                        : header.timestamp_ns <= query.at_ns();
-      },
-      status);
+  const std::optional<size_t> count =
+      query.at_sequence() != 0
+          ? count_up_to_sequence(entries, query.at_sequence(), status)
+          : std::optional<size_t>(first_at_or_after(entries, query.at_ns() + 1));
   if (!count) {
     return unreadable(status);
   }
   const auto id = builder.CreateString(account_id);
-  if (*count == 0) {
+  const std::optional<size_t> in_force = previous_statement(entries, *count, 0);
+  if (!in_force) {
     return QueryAnswer::of(ResponseBody::BalanceAsOfResult,
                            protocol::CreateBalanceAsOfResult(builder, id, false));
   }
-  const std::optional<journal::JournalRecord> record =
-      reader_.read(account->statement[*count - 1], status);
-  if (!record) {
+  Event event;
+  const std::optional<Entry> entry = entry_at(entries[*in_force], account_id, event, status);
+  if (!entry) {
     return unreadable(status);
   }
-  const Entry entry = entry_for(record->event, account_id);
   return QueryAnswer::of(
       ResponseBody::BalanceAsOfResult,
-      protocol::CreateBalanceAsOfResult(builder, id, true, entry.balance, entry.version,
-                                        record->event.sequence, record->event.timestamp_ns));
+      protocol::CreateBalanceAsOfResult(builder, id, true, entry->balance, entry->version,
+                                        event.sequence, event.timestamp_ns));
 }
 
 }  // namespace tally::read

@@ -3,15 +3,17 @@
 // balances as of a past time or sequence.
 //
 // Answers HistoryQuery, EventTrailQuery, DailyBalancesQuery, TransactionSearchQuery and
-// BalanceAsOfQuery. It copies no events: per account it keeps the journal positions of its
-// statement entries and of its trail (8 bytes each), and one closing balance per day with
-// activity; queries read the events back from the journal (JournalRecordReader). Every event
-// already carries the balance after it, so a running balance is read, never summed. Times are
-// found by binary search over the positions (event times never go backwards). A sparse index
-// (one position every kCheckpointEvery events) lets a search over every account start near a
-// time or cursor instead of at the journal's beginning.
-// Memory per event: 8 bytes per account it names (16 for a statement entry). One thread (see
-// read_model.h).
+// BalanceAsOfQuery. It copies no events: per account it keeps one 16-byte entry per event that
+// names the account, the event's journal position and time, flagged when the event is a
+// statement entry (it moved the account's money); queries read the events back from the
+// journal (JournalRecordReader). Every event already carries the balance after it, so a
+// running balance (and an end-of-day balance) is read, never summed. Times are found by binary
+// search over the entries (event times never go backwards). A sparse index (one position
+// every kCheckpointEvery events) lets a search over every account start near a time or cursor
+// instead of at the journal's beginning.
+// Memory: 16 bytes per event per account it names, plus about 100 per account. Applying an
+// event touches the account's index slot (which holds its vector) and the vector's end. One
+// thread (see read_model.h).
 #pragma once
 
 #include <cstdint>
@@ -26,21 +28,35 @@
 
 namespace tally::read {
 
-struct DailyClose {
-  int32_t day = 0;  // days since 1970-01-01, UTC
-  int64_t balance = 0;
+// One event naming an account. Record offsets are 8-byte aligned, so the offset's lowest bit
+// is free to say whether the event is one of the account's statement entries.
+class HistoryEntry {
+ public:
+  HistoryEntry(journal::JournalPosition position, int64_t timestamp_ns, bool in_statement)
+      : position_{position.segment_index, position.offset | (in_statement ? 1u : 0u)},
+        timestamp_ns_(timestamp_ns) {}
+  journal::JournalPosition position() const {
+    return {position_.segment_index, position_.offset & ~1u};
+  }
+  int64_t timestamp_ns() const { return timestamp_ns_; }
+  bool in_statement() const { return (position_.offset & 1u) != 0; }
+
+ private:
+  journal::JournalPosition position_;
+  int64_t timestamp_ns_;
 };
+static_assert(sizeof(HistoryEntry) == 16);
 
 struct AccountHistory {
   CurrencyCode currency;
-  std::vector<journal::JournalPosition> statement;  // money moved, oldest first
-  std::vector<journal::JournalPosition> trail;      // every event naming the account
-  std::vector<DailyClose> closes;                   // one per day with a statement entry
+  std::vector<HistoryEntry> entries;  // oldest first: the trail; flagged ones the statement
 };
 
 class HistoryModel final : public ReadModel {
  public:
   static constexpr uint64_t kCheckpointEvery = 1024;
+  // Entries an account starts with room for: most accounts never need to grow.
+  static constexpr size_t kInitialEntries = 4;
 
   HistoryModel(journal::Storage& storage, std::string journal_directory);
 
@@ -71,15 +87,19 @@ class HistoryModel final : public ReadModel {
   static bool moves_money(const Event& event);
 
   AccountHistory* history_of(std::string_view account_id);
-  void add_statement_entry(AccountHistory& history, journal::JournalPosition position,
-                           const Event& event, int64_t balance);
-  // The first index of `positions` whose event is at or after `timestamp_ns` (0: none before).
-  std::optional<size_t> first_at_or_after(const std::vector<journal::JournalPosition>& positions,
-                                          int64_t timestamp_ns, Status& status);
-  // The number of leading entries of `positions` whose event satisfies `before`.
-  template <typename Before>
-  std::optional<size_t> count_before(const std::vector<journal::JournalPosition>& positions,
-                                     Before before, Status& status);
+  // The index of the first entry at or after `timestamp_ns` (0: the first entry).
+  static size_t first_at_or_after(const std::vector<HistoryEntry>& entries, int64_t timestamp_ns);
+  // The index of the first statement entry in [from, end), or `end`.
+  static size_t next_statement(const std::vector<HistoryEntry>& entries, size_t from, size_t end);
+  // The index of the last statement entry in [begin, before), or nullopt.
+  static std::optional<size_t> previous_statement(const std::vector<HistoryEntry>& entries,
+                                                  size_t before, size_t begin);
+  // The number of leading entries whose record's sequence is at most `sequence`.
+  std::optional<size_t> count_up_to_sequence(const std::vector<HistoryEntry>& entries,
+                                             uint64_t sequence, Status& status);
+  // The balance after the statement entry `index` of `account_id`.
+  std::optional<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id,
+                                Event& event, Status& status);
 
   QueryAnswer history(const protocol::HistoryQuery& query, flatbuffers::FlatBufferBuilder& builder);
   QueryAnswer trail(const protocol::EventTrailQuery& query,
@@ -98,8 +118,8 @@ class HistoryModel final : public ReadModel {
   static QueryAnswer unreadable(const Status& status);
 
   journal::JournalRecordReader reader_;
-  StringKeyMap<uint32_t> by_id_;
-  std::vector<AccountHistory> accounts_;
+  // The history lives in the index itself: finding an account brings its vector header along.
+  StringKeyMap<AccountHistory> accounts_;
   std::vector<Checkpoint> checkpoints_;
   uint64_t events_applied_ = 0;
   uint64_t last_sequence_ = 0;
