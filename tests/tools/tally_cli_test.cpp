@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -15,6 +18,7 @@
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON: a real parser for the --json output
 
+#include "engine/read/query_support.h"
 #include "net/client/client.h"
 #include "support/program_run.h"
 #include "support/tallyd_process.h"
@@ -76,6 +80,57 @@ std::string text_of(const boost::json::object& object, const char* field) {
   return std::string(object.at(field).as_string());
 }
 
+// Every line of a query's text output, each split into its words (the header too).
+std::vector<Row> rows_of(const std::string& output) {
+  std::vector<Row> rows;
+  for (const std::string& line : lines_of(output)) {
+    std::istringstream words(line);
+    Row row;
+    for (std::string word; words >> word;) {
+      row.push_back(word);
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// `rows` without the cells at `column` (the times, which the tests cannot know in advance);
+// the header row included, and rows too short to have one left as they are.
+std::vector<Row> without_column(std::vector<Row> rows, size_t column) {
+  for (Row& row : rows) {
+    if (row.size() > column) {
+      row.erase(row.begin() + static_cast<std::ptrdiff_t>(column));
+    }
+  }
+  return rows;
+}
+
+// A "name  value" listing (tally account, summary, balance-at) as name -> the value's words
+// joined by single spaces.
+std::map<std::string, std::string> listing_of(const std::string& output) {
+  std::map<std::string, std::string> listing;
+  for (const Row& row : rows_of(output)) {
+    std::string value;
+    for (size_t index = 1; index < row.size(); ++index) {
+      value += (index > 1 ? " " : "") + row[index];
+    }
+    if (!row.empty()) {
+      listing[row.front()] = value;
+    }
+  }
+  return listing;
+}
+
+// YYYY-MM-DD of a Unix time in nanoseconds, worked out apart from tally's own code.
+std::string date_of(int64_t timestamp_ns) {
+  const std::chrono::year_month_day date{
+      std::chrono::sys_days{std::chrono::days{read::day_of(timestamp_ns)}}};
+  char text[16];
+  std::snprintf(text, sizeof(text), "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
 class TallyCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,6 +179,50 @@ class TallyCliTest : public ::testing::Test {
     const TallyRun opened = tally("open " + account + " --owner Someone --currency EUR " +
                                   "--initial-deposit " + initial_deposit);
     ASSERT_EQ(opened.exit_code, 0) << opened.output << opened.errors;
+  }
+
+  // The story the query tests read back, told through tally itself: 11 events, two of them
+  // rejections. Queries then pass --min-sequence 11 to see all of it.
+  void tell_the_story() {
+    const std::vector<std::pair<std::string, int>> commands = {
+        {"open alice --owner Alice --currency EUR --initial-deposit 10 --overdraft 5", 0},  // 1
+        {"open bob --owner Bob --currency EUR --type savings", 0},                          // 2
+        {"open yen --owner Alice --currency JPY --initial-deposit 1000", 0},                // 3
+        {"deposit alice 2.50", 0},                                                          // 4
+        {"withdraw alice 1", 0},                                                            // 5
+        {"transfer alice bob 4 --transaction-id 1f", 0},                                    // 6
+        {"withdraw bob 100", 1},                     // 7: InsufficientFunds
+        {"freeze bob --reason 'routine audit'", 0},  // 8
+        {"deposit bob 1", 1},                        // 9: AccountFrozen
+        {"unfreeze bob", 0},                         // 10
+        {"open dinar --owner D --currency KWD --initial-deposit 1.005", 0}};  // 11
+    for (const auto& [command, exit_code] : commands) {
+      const TallyRun run = tally(command);
+      ASSERT_EQ(run.exit_code, exit_code) << command << ": " << run.output << run.errors;
+    }
+  }
+
+  // `tally <arguments> --min-sequence 11`: a query that sees the whole story (or later, if the
+  // arguments name a --min-sequence of their own).
+  TallyRun query(const std::string& arguments) {
+    const bool own = arguments.find("--min-sequence") != std::string::npos;
+    return tally(own ? arguments : arguments + " --min-sequence 11");
+  }
+
+  // A query that must be answered: its output.
+  std::string answered(const std::string& arguments) {
+    const TallyRun run = query(arguments);
+    EXPECT_EQ(run.exit_code, 0) << arguments << ": " << run.errors;
+    EXPECT_EQ(run.errors, "") << arguments;
+    return run.output;
+  }
+
+  // A --json query that must be answered: its one object.
+  boost::json::object answered_json(const std::string& arguments) {
+    const std::string output = answered("--json " + arguments);
+    const std::vector<std::string> lines = lines_of(output);
+    EXPECT_EQ(lines.size(), 1u) << arguments << ": " << output;
+    return lines.empty() ? boost::json::object() : boost::json::parse(lines[0]).as_object();
   }
 
   std::string directory_;
@@ -433,6 +532,429 @@ TEST_F(TallyCliTest, RequestsTheServerWouldRefuseExitTwoOrThree) {
   client::Client client(strict.client_options());
   client.connect();
   EXPECT_EQ(client.stats().commands, 0u);
+}
+
+// ---- Queries ------------------------------------------------------------------------------
+
+TEST_F(TallyCliTest, AccountBalanceAndAccountsQueries) {
+  tell_the_story();
+  const std::map<std::string, std::string> alice = listing_of(answered("account alice"));
+  EXPECT_EQ(alice.at("account"), "alice");
+  EXPECT_EQ(alice.at("owner"), "Alice");
+  EXPECT_EQ(alice.at("type"), "Checking");
+  EXPECT_EQ(alice.at("currency"), "EUR");
+  EXPECT_EQ(alice.at("status"), "Active");
+  EXPECT_EQ(alice.at("balance"), "7.50");  // 10 + 2.50 - 1 - 4
+  EXPECT_EQ(alice.at("overdraft_limit"), "5.00");
+  EXPECT_EQ(alice.at("version"), "4");
+  EXPECT_EQ(alice.at("opened_sequence"), "1");
+  EXPECT_EQ(alice.count("freeze_reason"), 0u);  // only while frozen
+
+  const boost::json::object bob = answered_json("account bob").at("account").as_object();
+  EXPECT_EQ(text_of(bob, "type"), "Savings");
+  EXPECT_EQ(bob.at("balance_minor").as_int64(), 400);
+  EXPECT_EQ(text_of(bob, "balance"), "4.00");
+  EXPECT_EQ(bob.at("version").as_int64(), 4);  // opened, transfer in, freeze, unfreeze
+  EXPECT_GT(bob.at("created_ns").as_int64(), 0);
+  EXPECT_EQ(text_of(bob, "created").substr(0, 10), date_of(bob.at("created_ns").as_int64()));
+
+  EXPECT_EQ(rows_of(answered("balance dinar")),
+            (std::vector<Row>{{"account", "balance", "currency", "version", "status"},
+                              {"dinar", "1.005", "KWD", "1", "Active"}}));
+  const boost::json::object yen = answered_json("balance yen");
+  EXPECT_EQ(text_of(yen, "query"), "balance");
+  EXPECT_GE(yen.at("read_sequence").as_int64(), 11);
+  EXPECT_EQ(text_of(yen, "balance"), "1000");  // JPY: no decimals
+  EXPECT_EQ(text_of(yen, "currency"), "JPY");
+
+  // Two a page: the first page names the cursor of the second, which is the last.
+  const std::vector<Row> first = rows_of(answered("accounts --limit 2"));
+  EXPECT_EQ(first, (std::vector<Row>{
+                       {"account", "owner", "type", "currency", "status", "balance", "version"},
+                       {"alice", "Alice", "Checking", "EUR", "Active", "7.50", "4"},
+                       {"bob", "Bob", "Savings", "EUR", "Active", "4.00", "4"},
+                       {"total:", "4"},
+                       {"next:", "--cursor", "2"}}));
+  const std::vector<Row> second = rows_of(answered("accounts --limit 2 --cursor 2"));
+  EXPECT_EQ(second, (std::vector<Row>{
+                        {"account", "owner", "type", "currency", "status", "balance", "version"},
+                        {"yen", "Alice", "Checking", "JPY", "Active", "1000", "1"},
+                        {"dinar", "D", "Checking", "KWD", "Active", "1.005", "1"},
+                        {"total:", "4"}}));
+  const boost::json::object owned = answered_json("accounts --owner Alice");
+  ASSERT_EQ(owned.at("accounts").as_array().size(), 2u);
+  EXPECT_EQ(text_of(owned.at("accounts").as_array()[1].as_object(), "account_id"), "yen");
+  EXPECT_EQ(owned.at("total").as_int64(), 2);
+  EXPECT_EQ(owned.at("next_cursor").as_int64(), 0);
+
+  // While frozen, an account says why.
+  ASSERT_EQ(tally("freeze yen --reason 'a KYC check'").exit_code, 0);  // 12
+  const std::map<std::string, std::string> frozen =
+      listing_of(answered("account yen --min-sequence 12"));
+  EXPECT_EQ(frozen.at("status"), "Frozen");
+  EXPECT_EQ(frozen.at("freeze_reason"), "a KYC check");
+  EXPECT_EQ(rows_of(answered("reserve JPY --min-sequence 12")).at(1),
+            (Row{"JPY", "1000", "1", "0", "1", "0"}));
+}
+
+TEST_F(TallyCliTest, HistoryIsAStatementWithTheRunningBalance) {
+  tell_the_story();
+  const std::vector<Row> newest = without_column(rows_of(answered("history alice")), 1);
+  EXPECT_EQ(newest, (std::vector<Row>{
+                        {"sequence", "type", "amount", "balance", "counterparty", "transaction"},
+                        {"6", "Transferred", "-4.00", "7.50", "bob", "1f"},
+                        {"5", "Withdrawn", "-1.00", "11.50"},
+                        {"4", "Deposited", "2.50", "12.50"},
+                        {"1", "AccountOpened", "10.00", "10.00"}}));
+  // The receiving side of the transfer.
+  EXPECT_EQ(without_column(rows_of(answered("history bob")), 1),
+            (std::vector<Row>{
+                {"sequence", "type", "amount", "balance", "counterparty", "transaction"},
+                {"6", "Transferred", "4.00", "4.00", "alice", "1f"},
+                {"2", "AccountOpened", "0.00", "0.00"}}));  // an opening is a line, if empty
+
+  // Oldest first, two a page, then the rest from the cursor it printed.
+  const std::vector<Row> page = rows_of(answered("history alice --oldest-first --limit 2"));
+  ASSERT_EQ(page.size(), 4u) << answered("history alice --oldest-first --limit 2");
+  EXPECT_EQ(page[1].at(0), "1");
+  EXPECT_EQ(page[2].at(0), "4");
+  ASSERT_EQ(page[3], (Row{"next:", "--cursor", "2"}));
+  const std::vector<Row> rest =
+      without_column(rows_of(answered("history alice --oldest-first --limit 2 --cursor 2")), 1);
+  EXPECT_EQ(rest, (std::vector<Row>{
+                      {"sequence", "type", "amount", "balance", "counterparty", "transaction"},
+                      {"5", "Withdrawn", "-1.00", "11.50"},
+                      {"6", "Transferred", "-4.00", "7.50", "bob", "1f"}}));
+
+  const boost::json::object history = answered_json("history alice --limit 1");
+  EXPECT_EQ(text_of(history, "account_id"), "alice");
+  EXPECT_EQ(text_of(history, "currency"), "EUR");
+  EXPECT_NE(history.at("next_cursor").as_int64(), 0);
+  const boost::json::object transfer = history.at("entries").as_array().at(0).as_object();
+  EXPECT_EQ(transfer.at("sequence").as_int64(), 6);
+  EXPECT_EQ(text_of(transfer, "type"), "Transferred");
+  EXPECT_EQ(transfer.at("amount_minor").as_int64(), -400);
+  EXPECT_EQ(text_of(transfer, "amount"), "-4.00");
+  EXPECT_EQ(transfer.at("balance_minor").as_int64(), 750);
+  EXPECT_EQ(text_of(transfer, "counterparty_id"), "bob");
+  EXPECT_EQ(text_of(transfer, "transaction_id"), "1f");
+
+  // A time window holding only the deposit: from its printed time (RFC 3339) up to the
+  // withdrawal's, given as Unix nanoseconds.
+  const boost::json::array all = answered_json("history alice").at("entries").as_array();
+  const boost::json::object& deposit = all.at(2).as_object();
+  const boost::json::object& withdrawal = all.at(1).as_object();
+  ASSERT_EQ(deposit.at("sequence").as_int64(), 4);
+  EXPECT_EQ(text_of(deposit, "timestamp").substr(0, 10),
+            date_of(deposit.at("timestamp_ns").as_int64()));
+  if (withdrawal.at("timestamp_ns").as_int64() > deposit.at("timestamp_ns").as_int64()) {
+    const std::string window = "history alice --from " + text_of(deposit, "timestamp") + " --to " +
+                               std::to_string(withdrawal.at("timestamp_ns").as_int64());
+    const std::vector<Row> rows = rows_of(answered(window));
+    ASSERT_EQ(rows.size(), 2u) << window;
+    EXPECT_EQ(rows[1].at(0), "4");
+    EXPECT_EQ(rows[1].at(1), text_of(deposit, "timestamp"));
+  }
+}
+
+TEST_F(TallyCliTest, TrailShowsEveryEventWithTheReasonsOfRejections) {
+  tell_the_story();
+  EXPECT_EQ(
+      without_column(rows_of(answered("trail bob")), 1),
+      (std::vector<Row>{
+          {"sequence", "event", "command", "result", "account", "counterparty", "amount", "balance",
+           "version", "detail"},
+          {"2", "AccountOpened", "OpenAccount", "Ok", "bob", "0.00", "1", "Savings", "EUR,",
+           "overdraft", "0.00,", "owner", "Bob"},
+          {"6", "Transferred", "Transfer", "Ok", "alice", "bob", "4.00", "4.00", "2"},
+          {"7", "CommandRejected", "Withdraw", "InsufficientFunds", "bob", "100.00", "4.00", "2"},
+          {"8", "AccountFrozen", "FreezeAccount", "Ok", "bob", "4.00", "3", "routine", "audit"},
+          {"9", "CommandRejected", "Deposit", "AccountFrozen", "bob", "1.00", "4.00", "3"},
+          {"10", "AccountUnfrozen", "UnfreezeAccount", "Ok", "bob", "4.00", "4"}}));
+
+  const boost::json::object page = answered_json("trail bob --cursor 2 --limit 2");
+  EXPECT_EQ(text_of(page, "currency"), "EUR");
+  const boost::json::array& events = page.at("events").as_array();
+  ASSERT_EQ(events.size(), 2u);
+  const boost::json::object& rejected = events[0].as_object();
+  EXPECT_EQ(rejected.at("sequence").as_int64(), 7);
+  EXPECT_EQ(text_of(rejected, "type"), "CommandRejected");
+  EXPECT_EQ(text_of(rejected, "command"), "Withdraw");
+  EXPECT_EQ(text_of(rejected, "result"), "InsufficientFunds");
+  EXPECT_EQ(rejected.at("code").as_int64(), 104);
+  EXPECT_EQ(rejected.at("amount_minor").as_int64(), 10000);
+  EXPECT_EQ(text_of(rejected, "amount"), "100.00");
+  EXPECT_EQ(text_of(rejected, "request_id").size(), 32u);
+  EXPECT_EQ(text_of(events[1].as_object(), "text"), "routine audit");
+  EXPECT_EQ(page.at("next_cursor").as_int64(), 4);
+  const std::vector<Row> first = rows_of(answered("trail bob --limit 3"));
+  ASSERT_EQ(first.size(), 5u);  // the header, three events, the cursor
+  EXPECT_EQ(first.back(), (Row{"next:", "--cursor", "3"}));
+  const std::vector<Row> rest = rows_of(answered("trail bob --cursor 3"));
+  ASSERT_EQ(rest.size(), 4u);  // the header and the last three: no cursor
+  EXPECT_EQ(rest[1].at(0), "8");
+  EXPECT_EQ(rest[3].at(0), "10");
+}
+
+TEST_F(TallyCliTest, ReserveTopSummaryAndDailyBalances) {
+  tell_the_story();
+  EXPECT_EQ(
+      rows_of(answered("reserve")),
+      (std::vector<Row>{{"currency", "total_balance", "accounts", "active", "frozen", "closed"},
+                        {"EUR", "11.50", "2", "2", "0", "0"},  // 7.50 + 4.00
+                        {"JPY", "1000", "1", "1", "0", "0"},
+                        {"KWD", "1.005", "1", "1", "0", "0"}}));
+  const boost::json::object euro = answered_json("reserve EUR");
+  ASSERT_EQ(euro.at("currencies").as_array().size(), 1u);
+  EXPECT_EQ(euro.at("currencies").as_array()[0].at("total_balance_minor").as_int64(), 1150);
+  EXPECT_EQ(text_of(euro.at("currencies").as_array()[0].as_object(), "total_balance"), "11.50");
+
+  EXPECT_EQ(rows_of(answered("top EUR")), (std::vector<Row>{{"rank", "account", "owner", "balance"},
+                                                            {"1", "alice", "Alice", "7.50"},
+                                                            {"2", "bob", "Bob", "4.00"}}));
+  const boost::json::object top = answered_json("top EUR --limit 1");
+  ASSERT_EQ(top.at("accounts").as_array().size(), 1u);
+  EXPECT_EQ(text_of(top.at("accounts").as_array()[0].as_object(), "account_id"), "alice");
+
+  const std::map<std::string, std::string> alice = listing_of(answered("summary alice"));
+  EXPECT_EQ(alice.at("currency"), "EUR");
+  EXPECT_EQ(alice.at("deposited"), "12.50");  // the opening 10 and 2.50
+  EXPECT_EQ(alice.at("deposits"), "2");
+  EXPECT_EQ(alice.at("withdrawn"), "1.00");
+  EXPECT_EQ(alice.at("withdrawals"), "1");
+  EXPECT_EQ(alice.at("transferred_in"), "0.00");
+  EXPECT_EQ(alice.at("transfers_in"), "0");
+  EXPECT_EQ(alice.at("transferred_out"), "4.00");
+  EXPECT_EQ(alice.at("transfers_out"), "1");
+  EXPECT_EQ(alice.at("rejections"), "0");
+  const boost::json::object bob = answered_json("summary bob");
+  EXPECT_EQ(bob.at("transferred_in_minor").as_int64(), 400);
+  EXPECT_EQ(text_of(bob, "transferred_in"), "4.00");
+  EXPECT_EQ(bob.at("transfers_in").as_int64(), 1);
+  EXPECT_EQ(bob.at("rejections").as_int64(), 2);
+  EXPECT_LE(bob.at("first_activity_ns").as_int64(), bob.at("last_activity_ns").as_int64());
+
+  // The story happened today (UTC): a window around today has one day, alice's balance at its
+  // end; the days to come are not known yet. (Alice's last event is the transfer, 6.)
+  const int64_t last_ns =
+      answered_json("balance-at alice --sequence 11").at("timestamp_ns").as_int64();
+  const int64_t day_ns = 86'400'000'000'000;
+  const std::string yesterday = date_of(last_ns - day_ns);
+  const std::string today = date_of(last_ns);
+  const std::string tomorrow = date_of(last_ns + day_ns);
+  EXPECT_EQ(rows_of(answered("daily alice " + yesterday + " " + tomorrow)),
+            (std::vector<Row>{{"date", "balance"}, {today, "7.50"}}));
+  const int64_t opened_ns =
+      answered_json("balance-at dinar --sequence 11").at("timestamp_ns").as_int64();
+  const std::string opened = date_of(opened_ns);
+  const boost::json::object daily = answered_json("daily dinar " + opened + " " + opened);
+  ASSERT_EQ(daily.at("days").as_array().size(), 1u);
+  EXPECT_EQ(text_of(daily.at("days").as_array()[0].as_object(), "date"), opened);
+  EXPECT_EQ(daily.at("days").as_array()[0].at("day").as_int64(), read::day_of(opened_ns));
+  EXPECT_EQ(text_of(daily.at("days").as_array()[0].as_object(), "balance"), "1.005");
+  EXPECT_EQ(rows_of(answered("daily alice 2020-01-01 2020-01-31")).size(), 1u);  // before it
+}
+
+TEST_F(TallyCliTest, SearchAndBalanceAt) {
+  tell_the_story();
+  // Without --account the amounts are minor units: 300 is 3.00 EUR, and 300 yen, 0.300 KWD.
+  EXPECT_EQ(without_column(rows_of(answered("search --min 300")), 1),
+            (std::vector<Row>{
+                {"sequence", "type", "account", "counterparty", "amount", "balance", "transaction"},
+                {"1", "AccountOpened", "alice", "10.00", "10.00"},
+                {"3", "AccountOpened", "yen", "1000", "1000"},
+                {"6", "Transferred", "alice", "bob", "4.00", "7.50", "1f"},
+                {"11", "AccountOpened", "dinar", "1.005", "1.005"}}));
+  // With --account they are decimals in its currency.
+  EXPECT_EQ(without_column(rows_of(answered("search --account alice --min 3 --max 5")), 1),
+            (std::vector<Row>{
+                {"sequence", "type", "account", "counterparty", "amount", "balance", "transaction"},
+                {"6", "Transferred", "alice", "bob", "4.00", "7.50", "1f"}}));
+  const boost::json::object withdrawals = answered_json("search --type withdrawn");
+  const boost::json::array& found = withdrawals.at("events").as_array();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].at("sequence").as_int64(), 5);
+  EXPECT_EQ(text_of(found[0].as_object(), "amount"), "1.00");
+  EXPECT_EQ(text_of(found[0].as_object(), "currency"), "EUR");  // looked up: not on the wire
+  EXPECT_EQ(withdrawals.at("next_cursor").as_int64(), 0);
+
+  const std::vector<Row> first = rows_of(answered("search --type opened --limit 1"));
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[1].at(0), "1");
+  ASSERT_EQ(first[2].at(0), "next:");
+  const std::vector<Row> next =
+      rows_of(answered("search --type opened --limit 5 --cursor " + first[2].at(2)));
+  ASSERT_EQ(next.size(), 3u);  // yen and dinar; bob opened with nothing: no money moved
+  EXPECT_EQ(next[1].at(0), "3");
+  EXPECT_EQ(next[2].at(0), "11");
+
+  const std::map<std::string, std::string> at_five =
+      listing_of(answered("balance-at alice --sequence 5"));
+  EXPECT_EQ(at_five.at("currency"), "EUR");
+  EXPECT_EQ(at_five.at("existed"), "yes");
+  EXPECT_EQ(at_five.at("balance"), "11.50");
+  EXPECT_EQ(at_five.at("version"), "3");
+  EXPECT_EQ(at_five.at("sequence"), "5");
+  const boost::json::object before = answered_json("balance-at bob --sequence 1");
+  EXPECT_FALSE(before.at("existed").as_bool());
+  EXPECT_EQ(text_of(before, "balance"), "0.00");
+  EXPECT_FALSE(answered_json("balance-at bob --time 1970-01-01T00:00:01Z").at("existed").as_bool());
+  // At the transfer's own time (as printed), bob has received it.
+  const boost::json::object transfer = answered_json("balance-at alice --sequence 6");
+  const boost::json::object received =
+      answered_json("balance-at bob --time " + text_of(transfer, "timestamp"));
+  EXPECT_EQ(received.at("balance_minor").as_int64(), 400);
+  EXPECT_EQ(received.at("sequence").as_int64(), 6);
+  // The same instant written in a zone an hour ahead of UTC; and a nanosecond before it, as
+  // Unix nanoseconds, when bob still had what he opened with.
+  const int64_t transfer_ns = transfer.at("timestamp_ns").as_int64();
+  const int64_t local_ns = transfer_ns + 3'600'000'000'000;
+  const int64_t second_of_day = local_ns / 1'000'000'000 % 86'400;
+  char local[64];
+  std::snprintf(
+      local, sizeof(local), "%sT%02lld:%02lld:%02lld.%09lld+01:00", date_of(local_ns).c_str(),
+      static_cast<long long>(second_of_day / 3600), static_cast<long long>(second_of_day / 60 % 60),
+      static_cast<long long>(second_of_day % 60), static_cast<long long>(local_ns % 1'000'000'000));
+  EXPECT_EQ(answered_json(std::string("balance-at bob --time ") + local).at("sequence").as_int64(),
+            6)
+      << local;
+  const boost::json::object earlier =
+      answered_json("balance-at bob --time " + std::to_string(transfer_ns - 1));
+  EXPECT_TRUE(earlier.at("existed").as_bool());
+  EXPECT_EQ(text_of(earlier, "balance"), "0.00");
+  EXPECT_EQ(earlier.at("sequence").as_int64(), 2);
+}
+
+TEST_F(TallyCliTest, RefusedQueriesExitThreeWithTheServersMessage) {
+  tell_the_story();
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"account nobody", "refused the request: AccountNotFound: no account 'nobody'"},
+      {"trail nobody", "AccountNotFound"},
+      {"search --account nobody --min 1", "AccountNotFound"},
+      {"history alice --limit 5000", "LimitExceeded: limit 5000 is over the maximum of 1000"},
+      {"top EUR --limit 101", "LimitExceeded"},
+      {"history alice --from 2026-11-24T00:00:00Z --to 2026-11-23T00:00:00Z", "InvalidArgument"},
+      {"daily alice 2026-03-02 2026-03-01", "InvalidArgument"},
+      {"daily alice 2000-01-01 2026-03-01", "LimitExceeded"},
+      {"search --min 10 --max 5", "InvalidArgument"},
+      {"balance-at alice --sequence 999", "InvalidArgument"}};
+  for (const auto& [arguments, message] : refused) {
+    const TallyRun run = query(arguments);
+    EXPECT_EQ(run.exit_code, 3) << arguments;
+    EXPECT_EQ(run.output, "") << arguments;
+    EXPECT_NE(run.errors.find(message), std::string::npos) << arguments << ": " << run.errors;
+  }
+
+  // What tally cannot read is a usage error, and nothing is sent.
+  const std::vector<std::pair<std::string, std::string>> unusable = {
+      {"daily alice 2026-02-30 2026-03-01", "from-date \"2026-02-30\" is not a date"},
+      {"daily alice 2026-03-01 tomorrow", "to-date \"tomorrow\" is not a date"},
+      {"history alice --from yesterday", "--from \"yesterday\" is not a time"},
+      {"history alice --to 1969-12-31T23:59:59Z", "is before 1970-01-01T00:00:00Z"},
+      {"search --min 1.50", "--min \"1.50\" is not a whole number of minor units"},
+      {"search --account alice --min 1.234", "has too many decimal places: EUR has 2"},
+      {"search --max 0", "--max must be above 0"},
+      {"search --type frozen", "--type"},
+      {"balance-at alice", "one of --time TIME and --sequence N"},
+      {"balance-at alice --time 2026-11-23T10:00:00Z --sequence 3", "excludes"},
+      {"--request-id 0123456789abcdef0123456789abcdef balance alice",
+       "--request-id is for commands; balance is a query"},
+      {"history", "account is required"}};
+  for (const auto& [arguments, message] : unusable) {
+    const TallyRun run = query(arguments);
+    EXPECT_EQ(run.exit_code, 2) << arguments;
+    EXPECT_EQ(run.output, "") << arguments;
+    EXPECT_NE(run.errors.find(message), std::string::npos) << arguments << ": " << run.errors;
+  }
+}
+
+TEST_F(TallyCliTest, MinSequenceReadsYourOwnWritesOrTimesOut) {
+  TallydProcess impatient(directory_ + "/impatient", {"--read-wait-ms", "200"});
+  const std::string port = "--port " + std::to_string(impatient.port()) + " ";
+  ASSERT_EQ(run_tally(port + "open alice --owner A --currency EUR").exit_code, 0);
+  const TallyRun deposit = run_tally(port + "--json deposit alice 12.50");
+  ASSERT_EQ(deposit.exit_code, 0) << deposit.errors;
+  const int64_t sequence = json_lines(deposit.output).at(0).at("sequence").as_int64();
+  const TallyRun read =
+      run_tally(port + "balance alice --json --min-sequence " + std::to_string(sequence));
+  ASSERT_EQ(read.exit_code, 0) << read.errors;
+  EXPECT_EQ(json_lines(read.output).at(0).at("balance_minor").as_int64(), 1250);
+  EXPECT_GE(json_lines(read.output).at(0).at("read_sequence").as_int64(), sequence);
+
+  const auto started = std::chrono::steady_clock::now();
+  const TallyRun future = run_tally(port + "balance alice --min-sequence 1000000");
+  EXPECT_EQ(future.exit_code, 3);
+  EXPECT_EQ(future.output, "");
+  EXPECT_NE(future.errors.find("the server refused the request: Timeout: "), std::string::npos)
+      << future.errors;
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(200));
+  const TallyRun history = run_tally(port + "history alice --min-sequence 1000000");
+  EXPECT_EQ(history.exit_code, 3);
+  EXPECT_NE(history.errors.find("Timeout"), std::string::npos) << history.errors;
+
+  const TallyRun status = run_tally(port + "projections --json");
+  ASSERT_EQ(status.exit_code, 0) << status.errors;
+  const boost::json::object report = json_lines(status.output).at(0);
+  const boost::json::array& projectors = report.at("projectors").as_array();
+  ASSERT_EQ(projectors.size(), 2u);
+  EXPECT_EQ(text_of(projectors[0].as_object(), "name"), "accounts");
+  EXPECT_EQ(projectors[0].at("queries_timed_out").as_int64(), 1);
+  EXPECT_EQ(text_of(projectors[1].as_object(), "name"), "history");
+  EXPECT_EQ(projectors[1].at("queries_timed_out").as_int64(), 1);
+}
+
+TEST_F(TallyCliTest, ProjectionsShowTheirProgressAndRebuild) {
+  tell_the_story();
+  // The status is answered at once, not by the projectors: a query to each of them first
+  // waits until it has applied the story.
+  answered("balance alice");
+  answered("history alice");
+  const std::vector<Row> status = rows_of(answered("projections"));
+  ASSERT_EQ(status.size(), 4u) << answered("projections");
+  EXPECT_EQ(status[0], (Row{"durable_sequence", "11"}));
+  EXPECT_EQ(status[1], (Row{"projector", "applied", "lag", "events", "answered", "waiting",
+                            "timed_out", "rebuilds", "state"}));
+  EXPECT_EQ(status[2].at(0), "accounts");
+  EXPECT_EQ(status[3].at(0), "history");
+  for (const Row& row : {status[2], status[3]}) {
+    EXPECT_EQ(row.at(1), "11") << row.at(0);  // applied
+    EXPECT_EQ(row.at(2), "0") << row.at(0);   // lag
+    EXPECT_EQ(row.at(3), "11") << row.at(0);  // events
+    EXPECT_EQ(row.at(6), "0") << row.at(0);   // timed out
+    EXPECT_EQ(row.at(7), "0") << row.at(0);   // rebuilds
+    EXPECT_EQ(row.at(8), "ok") << row.at(0);
+  }
+
+  const TallyRun rebuild = tally("projections rebuild");
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.errors;
+  EXPECT_EQ(rebuild.output.find("rebuild started"), 0u) << rebuild.output;
+  // Once rebuilt, each projector counts one rebuild and has applied the story again.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  boost::json::object report;
+  for (;;) {
+    report = answered_json("projections");
+    const boost::json::array& projectors = report.at("projectors").as_array();
+    const bool done = std::all_of(projectors.begin(), projectors.end(), [](const auto& projector) {
+      return projector.at("rebuilds").as_int64() == 1 &&
+             projector.at("applied_sequence").as_int64() == 11;
+    });
+    if (done || std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(report.at("durable_sequence").as_int64(), 11);
+  for (const boost::json::value& projector : report.at("projectors").as_array()) {
+    EXPECT_EQ(projector.at("rebuilds").as_int64(), 1) << boost::json::serialize(projector);
+    EXPECT_EQ(projector.at("events_applied").as_int64(), 11) << boost::json::serialize(projector);
+    EXPECT_FALSE(projector.at("failed").as_bool());
+  }
+  // The rebuilt read models answer as before.
+  EXPECT_EQ(listing_of(answered("account alice")).at("balance"), "7.50");
+  EXPECT_EQ(rows_of(answered("history bob")).size(), 3u);  // the header, transfer, opening
+  const boost::json::object json_rebuild = answered_json("projections rebuild");
+  EXPECT_EQ(text_of(json_rebuild, "query"), "projections rebuild");
+  EXPECT_TRUE(json_rebuild.at("rebuild_started").as_bool());
 }
 
 }  // namespace

@@ -14,6 +14,35 @@ bool is_digits(std::string_view text) {
                                       [](char digit) { return digit >= '0' && digit <= '9'; });
 }
 
+__extension__ typedef unsigned __int128 WideMagnitude;
+
+// The decimal digits of `magnitude`.
+std::string digits_of(WideMagnitude magnitude) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  return digits;
+}
+
+// `magnitude` with a decimal point `decimal_places` from the right, and the sign.
+std::string with_point(WideMagnitude magnitude, bool negative, size_t decimal_places) {
+  std::string digits = digits_of(magnitude);
+  if (decimal_places > 0) {
+    if (digits.size() <= decimal_places) {
+      digits.insert(0, decimal_places + 1 - digits.size(), '0');
+    }
+    digits.insert(digits.size() - decimal_places, 1, '.');
+  }
+  return negative ? "-" + digits : digits;
+}
+
+// The magnitude of `value`, through unsigned arithmetic: that of the minimum does not fit.
+WideMagnitude magnitude_of(read::WideSum value) {
+  return value < 0 ? 0 - static_cast<WideMagnitude>(value) : static_cast<WideMagnitude>(value);
+}
+
 // value * 10 + digit, or nothing once it no longer fits.
 std::optional<int64_t> append_digit(std::optional<int64_t> value, char digit) {
   int64_t next = 0;
@@ -76,18 +105,34 @@ int64_t parse_amount(std::string_view text, const AmountFormat& format, std::str
 }
 
 std::string format_amount(int64_t minor_units, size_t decimal_places) {
-  // Through uint64: the magnitude of INT64_MIN does not fit in int64.
-  const bool negative = minor_units < 0;
-  const uint64_t magnitude =
-      negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
-  std::string digits = std::to_string(magnitude);
-  if (decimal_places > 0) {
-    if (digits.size() <= decimal_places) {
-      digits.insert(0, decimal_places + 1 - digits.size(), '0');
-    }
-    digits.insert(digits.size() - decimal_places, 1, '.');
+  return format_wide_amount(minor_units, decimal_places);
+}
+
+std::string format_wide_amount(read::WideSum minor_units, size_t decimal_places) {
+  return with_point(magnitude_of(minor_units), minor_units < 0, decimal_places);
+}
+
+std::string wide_to_string(read::WideSum value) {
+  return with_point(magnitude_of(value), value < 0, 0);
+}
+
+int64_t parse_minor_units(std::string_view text, std::string_view what) {
+  const std::string named = std::string(what) + " \"" + std::string(text) + "\"";
+  if (!text.empty() && text.front() == '-') {
+    throw UsageError(named + " is negative: amounts are positive");
   }
-  return negative ? "-" + digits : digits;
+  if (!is_digits(text)) {
+    throw UsageError(named + " is not a whole number of minor units like 1250 (12.50 in EUR)");
+  }
+  std::optional<int64_t> minor_units = 0;
+  for (const char digit : text) {
+    minor_units = append_digit(minor_units, digit);
+  }
+  if (!minor_units) {
+    throw UsageError(named + " is too large: at most " +
+                     std::to_string(std::numeric_limits<int64_t>::max()));
+  }
+  return *minor_units;
 }
 
 }  // namespace tally::cli

@@ -67,4 +67,10 @@ std::string to_hex(const Id128& id) {
   return text;
 }
 
+std::string to_short_hex(const Id128& id) {
+  const std::string digits = to_hex(id);
+  const size_t first = digits.find_first_not_of('0');
+  return first == std::string::npos ? "0" : digits.substr(first);
+}
+
 }  // namespace tally::cli

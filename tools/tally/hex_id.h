@@ -18,5 +18,8 @@ Id128 parse_transaction_id(std::string_view text);
 
 // 32 lower-case hex digits.
 std::string to_hex(const Id128& id);
+// Lower-case hex digits without the leading zeros ("1f"; zero is "0"), as a transaction id is
+// usually written and as --transaction-id takes it.
+std::string to_short_hex(const Id128& id);
 
 }  // namespace tally::cli

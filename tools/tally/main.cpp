@@ -1,6 +1,7 @@
 // tally: the command-line client of tallyd. One ledger command per run (open, deposit,
 // withdraw, transfer, freeze, unfreeze, close), a batch of them read from a file or standard
-// input and sent as one request, or the server's counters. See README.md for the exit codes.
+// input and sent as one request, a read-side query (account, history, search, ...), or the
+// server's counters. See README.md for the exit codes.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +17,8 @@
 #include "tools/tally/command_syntax.h"
 #include "tools/tally/exit_code.h"
 #include "tools/tally/hex_id.h"
+#include "tools/tally/query_session.h"
+#include "tools/tally/query_syntax.h"
 #include "tools/tally/session.h"
 
 namespace {
@@ -28,11 +31,19 @@ as integer minor units. open knows the currency; the other commands take --curre
 to know how many decimal places it has (JPY 0, EUR 2, KWD 3, ...) and assume 2 without it
 (in a batch, an account opened earlier in the same batch lends its currency).
 
+Queries print amounts in each account's currency. Times are RFC 3339 (2026-11-23T10:00:00Z)
+or Unix nanoseconds; days are YYYY-MM-DD. --min-sequence N (a command's result sequence)
+makes a query wait until the read models have applied it: read your own writes. A page that
+stops before the end prints "next: --cursor N". search --min/--max are decimals in the
+account's currency with --account; without it the currency is not known: whole minor units.
+
 Exit codes:
-  0  every command was applied
+  0  every command was applied; a query was answered
   1  at least one command was rejected by the ledger (the reason is printed)
-  2  usage error: bad flags, amounts or batch lines (nothing was sent)
-  3  the server refused the request (malformed, over a limit, unavailable)
+  2  usage error: bad flags, amounts, times, dates or batch lines (nothing was sent)
+  3  the server refused the request (malformed, over a limit, unavailable; a query: an
+     unknown account, a bad range, a limit over the maximum, Timeout: --min-sequence not
+     reached in time)
   4  cannot connect, no answer within --timeout-ms, or a protocol error)";
 
 struct GlobalOptions {
@@ -54,7 +65,8 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--json", options.session.json,
-               "print one JSON object per command result (or the stats object)");
+               "print one JSON object per command result (or the stats object, or the query's "
+               "answer)");
   app.add_option("--request-id", options.request_id,
                  "32 hex digits: the request's idempotency key. Running a command again with "
                  "the same id retries it: it is applied at most once and answers with the "
@@ -101,6 +113,7 @@ int main(int argc, char** argv) {
   GlobalOptions options;
   add_global_options(app, options);
   CommandSyntax syntax(app);
+  QuerySyntax queries(app);
   BatchOptions batch_options;
   CLI::App* batch = add_batch(app, batch_options);
   CLI::App* stats = app.add_subcommand("stats", "print the server's counters");
@@ -118,6 +131,13 @@ int main(int argc, char** argv) {
         throw UsageError("--request-id is for commands; stats is not one");
       }
       return static_cast<int>(run_stats(options.session));
+    }
+    if (const std::optional<QueryRequest> query = queries.parsed()) {
+      if (!options.request_id.empty()) {
+        throw UsageError("--request-id is for commands; " +
+                         std::string(query_kind_name(query->kind)) + " is a query");
+      }
+      return static_cast<int>(run_query(options.session, *query));
     }
     BatchPlanner planner;
     if (batch->parsed()) {

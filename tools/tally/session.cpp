@@ -17,16 +17,6 @@ namespace {
 
 using client::ClientError;
 
-client::ClientOptions client_options(const SessionSettings& settings) {
-  client::ClientOptions options;
-  options.host = settings.host;
-  options.port = settings.port;
-  options.client_name = "tally-cli";
-  options.connect_timeout = settings.timeout;
-  options.request_timeout = settings.timeout;
-  return options;
-}
-
 // How to retry a request whose fate is unknown, or nothing if it was never sent.
 std::string retry_advice(const std::optional<Id128>& sent) {
   if (!sent) {
@@ -36,17 +26,6 @@ std::string retry_advice(const std::optional<Id128>& sent) {
   return "\ntally: the request may or may not have been applied; to retry it safely, run the "
          "same command again with --request-id " +
          id;
-}
-
-ExitCode report(const ClientError& error, const std::optional<Id128>& sent) {
-  if (error.kind() == ClientError::Kind::kRefused) {
-    // Refused whole: nothing was applied, so any retry is safe.
-    std::fprintf(stderr, "tally: the server refused the request: %s: %s\n",
-                 result_code_name(error.code()).c_str(), error.what());
-    return ExitCode::kRefused;
-  }
-  std::fprintf(stderr, "tally: %s%s\n", error.what(), retry_advice(sent).c_str());
-  return ExitCode::kUnreachable;
 }
 
 // Nothing is sent if the server would refuse the batch for its size.
@@ -79,6 +58,27 @@ ExitCode print_outcome(const BatchPlanner& planner, const client::BatchResult& r
 
 }  // namespace
 
+client::ClientOptions client_options(const SessionSettings& settings) {
+  client::ClientOptions options;
+  options.host = settings.host;
+  options.port = settings.port;
+  options.client_name = "tally-cli";
+  options.connect_timeout = settings.timeout;
+  options.request_timeout = settings.timeout;
+  return options;
+}
+
+ExitCode report_client_error(const ClientError& error, const std::optional<Id128>& sent) {
+  if (error.kind() == ClientError::Kind::kRefused) {
+    // Refused whole: nothing was applied, so any retry is safe.
+    std::fprintf(stderr, "tally: the server refused the request: %s: %s\n",
+                 result_code_name(error.code()).c_str(), error.what());
+    return ExitCode::kRefused;
+  }
+  std::fprintf(stderr, "tally: %s%s\n", error.what(), retry_advice(sent).c_str());
+  return ExitCode::kUnreachable;
+}
+
 ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& planner,
                       const std::optional<Id128>& request_id) {
   client::Client client(client_options(settings));
@@ -90,7 +90,7 @@ ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& plann
     const client::BatchResult results = client.execute(planner.batch(), *sent);
     return print_outcome(planner, results, settings.json);
   } catch (const ClientError& error) {
-    return report(error, sent);
+    return report_client_error(error, sent);
   }
 }
 
@@ -102,7 +102,7 @@ ExitCode run_stats(const SessionSettings& settings) {
     print_stats(stats, client.server(), settings.json);
     return ExitCode::kOk;
   } catch (const ClientError& error) {
-    return report(error, std::nullopt);
+    return report_client_error(error, std::nullopt);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/identifiers.h"
+#include "net/client/client.h"
 #include "tools/tally/batch_planner.h"
 #include "tools/tally/exit_code.h"
 
@@ -32,5 +33,12 @@ ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& plann
 
 // Prints the server's counters.
 ExitCode run_stats(const SessionSettings& settings);
+
+// The client's options for `settings`.
+client::ClientOptions client_options(const SessionSettings& settings);
+// Prints `error` on standard error and returns its exit code: kRefused for a request the
+// server refused (with its code and message), else kUnreachable, with how to retry `sent`
+// safely if a request was sent and its fate is unknown.
+ExitCode report_client_error(const client::ClientError& error, const std::optional<Id128>& sent);
 
 }  // namespace tally::cli

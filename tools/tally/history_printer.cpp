@@ -1,0 +1,269 @@
+#include "tools/tally/history_printer.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/wire_decoder.h"
+#include "tools/common/json.h"
+#include "tools/tally/amount.h"
+#include "tools/tally/currency_minor_units.h"
+#include "tools/tally/hex_id.h"
+#include "tools/tally/result_code_name.h"
+#include "tools/tally/text_table.h"
+#include "tools/tally/time_text.h"
+
+namespace tally::cli {
+namespace {
+
+using Align = TextTable::Align;
+
+// The currency of `event`'s amounts: an opening names it; otherwise that of its account, or
+// of the other side of a transfer (the same currency). Empty if not known.
+std::string currency_for(const protocol::Event& event, const AccountCurrencies& currencies) {
+  const std::string own = text_of(event.currency());
+  if (event.type() == EventType::AccountOpened && !own.empty()) {
+    return own;
+  }
+  const std::string account = text_of(event.account_id());
+  if (currencies.knows(account)) {
+    return currencies.currency_of(account);
+  }
+  return currencies.currency_of(text_of(event.counterparty_id()));
+}
+
+bool moves_money(EventType type) {
+  return type == EventType::Deposited || type == EventType::Withdrawn ||
+         type == EventType::Transferred;
+}
+
+// Every field of `event`, its amounts in `currency`, which is also its "currency" field (an
+// opening's own; for other events the event does not carry it).
+std::string event_json(const protocol::Event& event, const std::string& currency) {
+  const size_t places = currency_minor_units(currency);
+  tools::JsonObject object;
+  object.add_unsigned("sequence", event.sequence());
+  add_time(object, "timestamp", event.timestamp_ns());
+  object.add_text("type", event_type_name(event.type()))
+      .add_text("command", command_type_name(event.command_type()))
+      .add_unsigned("command_index", event.command_index())
+      .add_unsigned("code", static_cast<uint64_t>(event.reason()))
+      .add_text("result", result_code_name(event.reason()))
+      .add_text("request_id", to_hex(to_id128(event.request_id())))
+      .add_text("account_id", text_of(event.account_id()))
+      .add_text("counterparty_id", text_of(event.counterparty_id()));
+  add_amount(object, "amount", event.amount(), places);
+  add_amount(object, "balance", event.balance(), places);
+  object.add_unsigned("version", event.version());
+  add_amount(object, "counterparty_balance", event.counterparty_balance(), places);
+  object.add_unsigned("counterparty_version", event.counterparty_version())
+      .add_text("transaction_id", transaction_id_text(event.transaction_id()))
+      .add_text("owner", text_of(event.owner()))
+      .add_text("account_type", account_type_name(event.account_type()))
+      .add_text("currency", currency);
+  add_amount(object, "overdraft_limit", event.overdraft_limit(), places);
+  object.add_text("text", text_of(event.text()));
+  return object.str();
+}
+
+// What the trail's text adds after the numbers: who opened it and how, why it was frozen.
+std::string event_detail(const protocol::Event& event, size_t places) {
+  switch (event.type()) {
+    case EventType::AccountOpened:
+      return account_type_name(event.account_type()) + " " + text_of(event.currency()) +
+             ", overdraft " + format_amount(event.overdraft_limit(), places) + ", owner " +
+             text_of(event.owner());
+    case EventType::AccountFrozen:
+      return text_of(event.text());
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+bool currency_known_for(const protocol::Event& event, const AccountCurrencies& currencies) {
+  return (event.type() == EventType::AccountOpened && event.currency() != nullptr &&
+          event.currency()->size() > 0) ||
+         currencies.knows(text_of(event.account_id())) ||
+         currencies.knows(text_of(event.counterparty_id()));
+}
+
+void print_history(const protocol::HistoryResult& result, uint64_t read_sequence, bool json) {
+  const std::string currency = text_of(result.currency());
+  const size_t places = currency_minor_units(currency);
+  const auto* entries = result.entries();
+  if (json) {
+    std::vector<std::string> objects;
+    if (entries != nullptr) {
+      for (const protocol::StatementEntry* entry : *entries) {
+        tools::JsonObject object;
+        object.add_unsigned("sequence", entry->sequence());
+        add_time(object, "timestamp", entry->timestamp_ns());
+        object.add_text("type", event_type_name(entry->type()));
+        add_amount(object, "amount", entry->amount(), places);
+        add_amount(object, "balance", entry->balance(), places);
+        object.add_text("counterparty_id", text_of(entry->counterparty_id()))
+            .add_text("transaction_id", transaction_id_text(entry->transaction_id()));
+        objects.push_back(object.str());
+      }
+    }
+    print_json_line(answer_object("history", read_sequence)
+                        .add_text("account_id", text_of(result.account_id()))
+                        .add_text("currency", currency)
+                        .add_raw("entries", json_array(objects))
+                        .add_unsigned("next_cursor", result.next_cursor()));
+    return;
+  }
+  TextTable table({Align::kRight, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                   Align::kLeft, Align::kLeft});
+  table.add_row({"sequence", "time", "type", "amount", "balance", "counterparty", "transaction"});
+  if (entries != nullptr) {
+    for (const protocol::StatementEntry* entry : *entries) {
+      table.add_row({std::to_string(entry->sequence()), time_text(entry->timestamp_ns()),
+                     event_type_name(entry->type()), format_amount(entry->amount(), places),
+                     format_amount(entry->balance(), places), text_of(entry->counterparty_id()),
+                     transaction_id_text(entry->transaction_id())});
+    }
+  }
+  table.print(stdout);
+  print_next_cursor(result.next_cursor());
+}
+
+void print_trail(const protocol::EventTrailResult& result, std::string_view account_id,
+                 const AccountCurrencies& currencies, uint64_t read_sequence, bool json) {
+  const size_t places = currencies.decimal_places_of(account_id);
+  const auto* events = result.events();
+  if (json) {
+    std::vector<std::string> objects;
+    if (events != nullptr) {
+      for (const protocol::Event* event : *events) {
+        objects.push_back(event_json(*event, currencies.currency_of(account_id)));
+      }
+    }
+    print_json_line(answer_object("trail", read_sequence)
+                        .add_text("account_id", account_id)
+                        .add_text("currency", currencies.currency_of(account_id))
+                        .add_raw("events", json_array(objects))
+                        .add_unsigned("next_cursor", result.next_cursor()));
+    return;
+  }
+  TextTable table({Align::kRight, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
+                   Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kLeft});
+  table.add_row({"sequence", "time", "event", "command", "result", "account", "counterparty",
+                 "amount", "balance", "version", "detail"});
+  if (events != nullptr) {
+    for (const protocol::Event* event : *events) {
+      // The trail's account may be the other side of a transfer: show its own balance.
+      const bool other_side = text_of(event->account_id()) != account_id &&
+                              text_of(event->counterparty_id()) == account_id;
+      const int64_t balance = other_side ? event->counterparty_balance() : event->balance();
+      const uint64_t version = other_side ? event->counterparty_version() : event->version();
+      const bool has_amount = moves_money(event->type()) || event->amount() != 0;
+      table.add_row({std::to_string(event->sequence()), time_text(event->timestamp_ns()),
+                     event_type_name(event->type()), command_type_name(event->command_type()),
+                     result_code_name(event->reason()), text_of(event->account_id()),
+                     text_of(event->counterparty_id()),
+                     has_amount ? format_amount(event->amount(), places) : "",
+                     format_amount(balance, places), std::to_string(version),
+                     event_detail(*event, places)});
+    }
+  }
+  table.print(stdout);
+  print_next_cursor(result.next_cursor());
+}
+
+void print_search(const protocol::TransactionSearchResult& result,
+                  const AccountCurrencies& currencies, uint64_t read_sequence, bool json) {
+  const auto* events = result.events();
+  if (json) {
+    std::vector<std::string> objects;
+    if (events != nullptr) {
+      for (const protocol::Event* event : *events) {
+        objects.push_back(event_json(*event, currency_for(*event, currencies)));
+      }
+    }
+    print_json_line(answer_object("search", read_sequence)
+                        .add_raw("events", json_array(objects))
+                        .add_unsigned("scanned", result.scanned())
+                        .add_unsigned("next_cursor", result.next_cursor()));
+    return;
+  }
+  TextTable table({Align::kRight, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
+                   Align::kRight, Align::kRight, Align::kLeft});
+  table.add_row(
+      {"sequence", "time", "type", "account", "counterparty", "amount", "balance", "transaction"});
+  if (events != nullptr) {
+    for (const protocol::Event* event : *events) {
+      const size_t places = currency_minor_units(currency_for(*event, currencies));
+      table.add_row({std::to_string(event->sequence()), time_text(event->timestamp_ns()),
+                     event_type_name(event->type()), text_of(event->account_id()),
+                     text_of(event->counterparty_id()), format_amount(event->amount(), places),
+                     format_amount(event->balance(), places),
+                     transaction_id_text(event->transaction_id())});
+    }
+  }
+  table.print(stdout);
+  print_next_cursor(result.next_cursor());
+}
+
+void print_daily(const protocol::DailyBalancesResult& result, uint64_t read_sequence, bool json) {
+  const std::string currency = text_of(result.currency());
+  const size_t places = currency_minor_units(currency);
+  const auto* days = result.days();
+  if (json) {
+    std::vector<std::string> objects;
+    if (days != nullptr) {
+      for (const protocol::DailyBalance* day : *days) {
+        tools::JsonObject object;
+        object.add_text("date", format_date(day->day())).add_signed("day", day->day());
+        add_amount(object, "balance", day->balance(), places);
+        objects.push_back(object.str());
+      }
+    }
+    print_json_line(answer_object("daily", read_sequence)
+                        .add_text("account_id", text_of(result.account_id()))
+                        .add_text("currency", currency)
+                        .add_raw("days", json_array(objects)));
+    return;
+  }
+  TextTable table({Align::kLeft, Align::kRight});
+  table.add_row({"date", "balance"});
+  if (days != nullptr) {
+    for (const protocol::DailyBalance* day : *days) {
+      table.add_row({format_date(day->day()), format_amount(day->balance(), places)});
+    }
+  }
+  table.print(stdout);
+}
+
+void print_balance_at(const protocol::BalanceAsOfResult& result,
+                      const AccountCurrencies& currencies, uint64_t read_sequence, bool json) {
+  const std::string account_id = text_of(result.account_id());
+  const std::string currency = currencies.currency_of(account_id);
+  const size_t places = currencies.decimal_places_of(account_id);
+  if (json) {
+    tools::JsonObject object = answer_object("balance-at", read_sequence);
+    object.add_text("account_id", account_id).add_text("currency", currency);
+    add_bool(object, "existed", result.existed());
+    add_amount(object, "balance", result.balance(), places);
+    object.add_unsigned("version", result.version()).add_unsigned("sequence", result.sequence());
+    add_time(object, "timestamp", result.timestamp_ns());
+    print_json_line(object);
+    return;
+  }
+  TextTable table({Align::kLeft, Align::kLeft});
+  table.add_row({"account", account_id});
+  table.add_row({"currency", currency});
+  table.add_row({"existed", result.existed() ? "yes" : "no (not open yet then)"});
+  table.add_row({"balance", format_amount(result.balance(), places)});
+  if (result.existed()) {
+    table.add_row({"version", std::to_string(result.version())});
+    table.add_row({"sequence", std::to_string(result.sequence())});
+    table.add_row({"time", time_text(result.timestamp_ns())});
+  }
+  table.print(stdout);
+}
+
+}  // namespace tally::cli
