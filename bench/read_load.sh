@@ -5,9 +5,11 @@
 #   (b) the same command run, with a second tally-load alongside that only reads
 #       (--read-weight 1, closed loop, --readers connections of --reader-pipeline queries in
 #       flight each). The reader opens its own accounts first and only then does the command run
-#       start (its totals check would count the reader's openings otherwise); the reader runs
-#       for as long as phase (a) took in all, plus a second, so it covers the whole command run
-#       including its openings, and its figures are over that whole time.
+#       start (its checks would count the reader's openings otherwise). The reader then reads
+#       for --duration seconds plus what the command run spent outside its load in (a)
+#       (openings, checks) less half a second: its figures are all taken while the command run
+#       opens its accounts or sends its load, and it stops just before the load ends;
+#   (c) with --reader-alone, the reader alone on a fresh tallyd, for comparison.
 # Prints commands/s in (a) and (b), the drop in percent, and the reader's queries/s and latency.
 # With --keep DIR every tally-load report and tallyd log is kept in DIR; a failed run is printed.
 #
@@ -16,7 +18,8 @@
 # Options:
 #   --build DIR            build directory (default: build)
 #   --server "FLAGS"       extra tallyd flags (default: none: group sync, the defaults)
-#   --rate N               commands/s of the open-loop command runs (default: 540000)
+#   --rate N               commands/s of the open-loop command runs (default: 540000); 0: closed
+#                          loop (tally-load --pipeline requests in flight), the capacity left
 #   --duration S           seconds of each command run (default: 10)
 #   --accounts N           accounts the command runs open first (default: 100000)
 #   --batch N              commands per request of the command runs (default: 256)
@@ -24,7 +27,8 @@
 #   --readers N            connections of the reader (default: 2)
 #   --reader-pipeline N    queries in flight per reader connection (default: 4)
 #   --reader-accounts N    accounts the reader opens and reads (default: 10000)
-#   --keep DIR             keep every tally-load report in DIR
+#   --reader-alone         (c): then the reader alone on a fresh tallyd for --duration seconds
+#   --keep DIR             keep every tally-load report and tallyd log in DIR
 #
 # Example: bench/read_load.sh --duration 15 --rate 540000
 set -euo pipefail
@@ -46,6 +50,7 @@ readers=2
 reader_pipeline=4
 reader_accounts=10000
 keep=""
+reader_alone=0
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
@@ -59,6 +64,7 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do
     --reader-pipeline) reader_pipeline="$2"; shift 2 ;;
     --reader-accounts) reader_accounts="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
+    --reader-alone) reader_alone=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "read_load.sh: unknown option $1" >&2; usage 2 ;;
   esac
@@ -119,9 +125,11 @@ json_field() {
   sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" "$1"
 }
 
-# The command requests' p99 latency in milliseconds, from a JSON report.
-command_p99_ms() {
-  sed -n 's/.*"latency_ns":{[^}]*"p99":\([0-9]*\).*/\1/p' "$1" | awk '{ printf "%.2f", $1 / 1e6 }'
+# A percentile ($2: p50, p99...) of the command requests' latency in milliseconds, from a JSON
+# report.
+command_latency_ms() {
+  sed -n "s/.*\"latency_ns\":{[^}]*\"$2\":\([0-9]*\).*/\1/p" "$1" |
+    awk '{ printf "%.2f", $1 / 1e6 }'
 }
 
 command_flags=(--duration "$duration" --accounts "$accounts" --batch "$batch"
@@ -132,7 +140,7 @@ check_command_run() {
   local report="$1" status="$2"
   if [[ "$status" != 0 ]] || ! grep -q '"check":"passed"' "$report"; then
     echo "read_load.sh: the command run $report failed (exit $status):" >&2
-    cat "$report" >&2
+    cat "$report" "${report%.txt}.log" >&2
     exit 1
   fi
 }
@@ -145,56 +153,91 @@ echo "read_load.sh: reader: --read-weight 1 --connections $readers --pipeline $r
 start_server a
 started=$(date +%s.%N)
 status=0
-"$load" --port "$port" "${command_flags[@]}" >"$work/a-commands.txt" 2>/dev/null || status=$?
+"$load" --port "$port" "${command_flags[@]}" >"$work/a-commands.txt" 2>"$work/a-commands.log" ||
+  status=$?
 finished=$(date +%s.%N)
 check_command_run "$work/a-commands.txt" "$status"
 stop_server
 baseline="$(json_field "$work/a-commands.txt" commands_per_second)"
-# The reader covers the whole command run of (b): openings, load and drain, and a second more.
-reader_duration="$(awk -v from="$started" -v to="$finished" 'BEGIN { printf "%.1f", to - from + 1 }')"
+# What the command run takes besides its load (start, openings, final checks), from (a): the
+# reader reads through that too, less half a second, so that it stops a little before the
+# command load does rather than after (alone, it answers many times faster).
+setup_seconds="$(awk -v from="$started" -v to="$finished" \
+  -v load="$(json_field "$work/a-commands.txt" seconds)" \
+  'BEGIN { printf "%.1f", to - from - load }')"
+reader_duration="$(awk -v duration="$duration" -v setup="$setup_seconds" \
+  'BEGIN { extra = setup - 0.5; printf "%.1f", duration + (extra > 0 ? extra : 0) }')"
 
-# (b) the same command run with the reader alongside.
-start_server b
-"$load" --port "$port" --read-weight 1 --connections "$readers" --pipeline "$reader_pipeline" \
-  --accounts "$reader_accounts" --duration "$reader_duration" \
-  >"$work/b-reader.txt" 2>"$work/b-reader-progress.txt" &
-reader=$!
-# Its openings done, it only reads: now the command run may count the server's commands.
-for _ in $(seq 1 600); do
-  grep -q "opening accounts: $reader_accounts / $reader_accounts" "$work/b-reader-progress.txt" &&
-    break
-  kill -0 "$reader" 2>/dev/null || break
-  sleep 0.05
-done
-grep -q "opening accounts: $reader_accounts / $reader_accounts" "$work/b-reader-progress.txt" || {
+# Starts the reader in the background ($reader) and returns once it has opened its accounts and
+# only reads. Its report goes to $work/$1-reader.txt.
+start_reader() {
+  "$load" --port "$port" --read-weight 1 --connections "$readers" --pipeline "$reader_pipeline" \
+    --accounts "$reader_accounts" --duration "$2" >"$work/$1-reader.txt" 2>"$work/$1-reader.log" &
+  reader=$!
+  local opened="opening accounts: $reader_accounts / $reader_accounts"
+  for _ in $(seq 1 1200); do
+    grep -q "$opened" "$work/$1-reader.log" && return 0
+    kill -0 "$reader" 2>/dev/null || break
+    sleep 0.05
+  done
   echo "read_load.sh: the reader did not open its accounts:" >&2
-  cat "$work/b-reader.txt" "$work/b-reader-progress.txt" >&2
+  cat "$work/$1-reader.txt" "$work/$1-reader.log" >&2
   exit 1
 }
+
+# Waits for the reader. With a command run alongside, its own totals check cannot pass (the
+# command run wrote meanwhile: exit 1), but it must have kept its connections and had every
+# query answered.
+finish_reader() {
+  local reader_status=0
+  wait "$reader" || reader_status=$?
+  reader=""
+  if [[ "$reader_status" -gt 1 ]] || grep -q '^failure:' "$work/$1-reader.txt" ||
+     ! grep -q '^query errors: 0; unexpected answers 0' "$work/$1-reader.txt"; then
+    echo "read_load.sh: the reader failed (exit $reader_status):" >&2
+    cat "$work/$1-reader.txt" >&2
+    exit 1
+  fi
+}
+
+# "12,345 queries/s; ..." and "p50 ... max ..." of a reader's report.
+reader_figures() {
+  local queries latency
+  queries="$(sed -n 's/^queries: //p' "$work/$1-reader.txt")"
+  latency="$(sed -n 's/^latency per query (ms): //p' "$work/$1-reader.txt")"
+  printf '%s\n    latency (ms): %s\n' "$queries" "$latency"
+}
+
+# (b) the same command run with the reader alongside; the reader's openings come first, so the
+# command run's checks see only its own commands.
+start_server b
+start_reader b "$reader_duration"
 status=0
-"$load" --port "$port" "${command_flags[@]}" >"$work/b-commands.txt" 2>/dev/null || status=$?
-reader_status=0
-wait "$reader" || reader_status=$?
-reader=""
+"$load" --port "$port" "${command_flags[@]}" >"$work/b-commands.txt" 2>"$work/b-commands.log" ||
+  status=$?
+finish_reader b
 check_command_run "$work/b-commands.txt" "$status"
 stop_server
-# The reader's own totals check cannot pass (the command run wrote meanwhile: exit 1), but it
-# must have kept its connections and had every query answered.
-if [[ "$reader_status" -gt 1 ]] || grep -q '^failure:' "$work/b-reader.txt" ||
-   ! grep -q '^query errors: 0; unexpected answers 0' "$work/b-reader.txt"; then
-  echo "read_load.sh: the reader failed (exit $reader_status):" >&2
-  cat "$work/b-reader.txt" >&2
-  exit 1
-fi
 loaded="$(json_field "$work/b-commands.txt" commands_per_second)"
 
-queries_line="$(grep '^queries:' "$work/b-reader.txt")"
-latency_line="$(grep '^latency per query' "$work/b-reader.txt")"
-printf '(a) commands only:            %s commands/s (p99 %s ms)\n' "$baseline" \
-  "$(command_p99_ms "$work/a-commands.txt")"
-printf '(b) commands with the reader: %s commands/s (p99 %s ms)\n' "$loaded" \
-  "$(command_p99_ms "$work/b-commands.txt")"
+# (c) optional: the reader alone, for comparison.
+if [[ "$reader_alone" == 1 ]]; then
+  start_server c
+  start_reader c "$duration"
+  finish_reader c
+  stop_server
+fi
+
+command_figures() {
+  printf '%s commands/s (p50 %s ms, p99 %s ms)' "$(json_field "$1" commands_per_second)" \
+    "$(command_latency_ms "$1" p50)" "$(command_latency_ms "$1" p99)"
+}
+printf '(a) commands only:            %s\n' "$(command_figures "$work/a-commands.txt")"
+printf '(b) commands with the reader: %s\n' "$(command_figures "$work/b-commands.txt")"
 printf 'drop: %s%%\n' \
   "$(awk -v a="$baseline" -v b="$loaded" 'BEGIN { printf "%.1f", 100 * (a - b) / a }')"
-printf 'reader (%s s): %s\n' "$reader_duration" "${queries_line#queries: }"
-printf 'reader %s\n' "$latency_line"
+printf '(b) reader, %s s from the command run'"'"'s start (%s s of it openings): %s\n' \
+  "$reader_duration" "$setup_seconds" "$(reader_figures b)"
+if [[ "$reader_alone" == 1 ]]; then
+  printf '(c) reader alone, %s s: %s\n' "$duration" "$(reader_figures c)"
+fi
