@@ -6,9 +6,9 @@
 #       (--read-weight 1, closed loop, --readers connections of --reader-pipeline queries in
 #       flight each). The reader opens its own accounts first and only then does the command run
 #       start (its checks would count the reader's openings otherwise). The reader then reads
-#       for --duration seconds plus what the command run spent outside its load in (a)
-#       (openings, checks) less half a second: its figures are all taken while the command run
-#       opens its accounts or sends its load, and it stops just before the load ends;
+#       for --duration seconds plus as long as the command run took to open its accounts in
+#       (a), less 0.2 s: its figures are all taken while the command run opens its accounts or
+#       sends its load, and it stops just before the load ends;
 #   (c) with --reader-alone, the reader alone on a fresh tallyd, for comparison.
 # Prints commands/s in (a) and (b), the drop in percent, and the reader's queries/s and latency.
 # With --keep DIR every tally-load report and tallyd log is kept in DIR; a failed run is printed.
@@ -151,22 +151,19 @@ echo "read_load.sh: reader: --read-weight 1 --connections $readers --pipeline $r
 
 # (a) the baseline.
 start_server a
-started=$(date +%s.%N)
 status=0
 "$load" --port "$port" "${command_flags[@]}" >"$work/a-commands.txt" 2>"$work/a-commands.log" ||
   status=$?
-finished=$(date +%s.%N)
 check_command_run "$work/a-commands.txt" "$status"
 stop_server
 baseline="$(json_field "$work/a-commands.txt" commands_per_second)"
-# What the command run takes besides its load (start, openings, final checks), from (a): the
-# reader reads through that too, less half a second, so that it stops a little before the
-# command load does rather than after (alone, it answers many times faster).
-setup_seconds="$(awk -v from="$started" -v to="$finished" \
-  -v load="$(json_field "$work/a-commands.txt" seconds)" \
-  'BEGIN { printf "%.1f", to - from - load }')"
-reader_duration="$(awk -v duration="$duration" -v setup="$setup_seconds" \
-  'BEGIN { extra = setup - 0.5; printf "%.1f", duration + (extra > 0 ? extra : 0) }')"
+# The reader reads while the command run of (b) opens its accounts (as long as in (a)) and then
+# sends its load, and stops a fifth of a second before that load would end: it must not run on
+# alone (it answers many times faster then), and the command run's final checks wait for the
+# read model to catch up, which is not load.
+open_seconds="$(json_field "$work/a-commands.txt" open_seconds)"
+reader_duration="$(awk -v duration="$duration" -v open="$open_seconds" \
+  'BEGIN { printf "%.1f", duration + open - 0.2 }')"
 
 # Starts the reader in the background ($reader) and returns once it has opened its accounts and
 # only reads. Its report goes to $work/$1-reader.txt.
@@ -236,8 +233,8 @@ printf '(a) commands only:            %s\n' "$(command_figures "$work/a-commands
 printf '(b) commands with the reader: %s\n' "$(command_figures "$work/b-commands.txt")"
 printf 'drop: %s%%\n' \
   "$(awk -v a="$baseline" -v b="$loaded" 'BEGIN { printf "%.1f", 100 * (a - b) / a }')"
-printf '(b) reader, %s s from the command run'"'"'s start (%s s of it openings): %s\n' \
-  "$reader_duration" "$setup_seconds" "$(reader_figures b)"
+printf '(b) reader, %s s from the command run'"'"'s start (%s s of it openings in (a)): %s\n' \
+  "$reader_duration" "$open_seconds" "$(reader_figures b)"
 if [[ "$reader_alone" == 1 ]]; then
   printf '(c) reader alone, %s s: %s\n' "$duration" "$(reader_figures c)"
 fi

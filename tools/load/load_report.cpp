@@ -108,8 +108,9 @@ void print_text(const LoadReport& report) {
   const LoadOptions& options = report.options;
   const WorkerTally& tally = report.tally;
   const LatencyHistogram& latency = tally.latency;
-  std::printf("tally-load: %u connections, batch %u, %s, %.1f s\n", options.connections,
-              options.batch, describe_loop(options).c_str(), report.seconds);
+  std::printf("tally-load: %u connections, batch %u, %s, %.1f s (%s accounts opened in %.1f s)\n",
+              options.connections, options.batch, describe_loop(options).c_str(), report.seconds,
+              grouped(options.accounts).c_str(), report.open_seconds);
   std::printf(
       "throughput: %s commands/s acknowledged (%s requests/s); %s commands in all\n",
       grouped(static_cast<uint64_t>(static_cast<double>(tally.commands) / report.seconds)).c_str(),
@@ -175,9 +176,9 @@ void print_json(const LoadReport& report) {
   const LatencyHistogram& latency = tally.latency;
   std::printf(
       "{\"connections\":%u,\"batch\":%u,\"pipeline\":%u,\"rate\":%.0f,\"read_weight\":%.4g,"
-      "\"seconds\":%.3f,",
+      "\"seconds\":%.3f,\"open_seconds\":%.3f,",
       options.connections, options.batch, options.pipeline, options.rate, options.read_weight,
-      report.seconds);
+      report.seconds, report.open_seconds);
   std::printf("\"commands\":%llu,\"requests\":%llu,\"commands_per_second\":%.0f,",
               static_cast<unsigned long long>(tally.commands),
               static_cast<unsigned long long>(tally.requests),

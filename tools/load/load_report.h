@@ -20,7 +20,8 @@ struct TotalsCheck {
 
 struct LoadReport {
   const LoadOptions& options;
-  double seconds = 0;  // measured run time, drain included
+  double seconds = 0;       // measured run time, drain included
+  double open_seconds = 0;  // opening the accounts, before the run
   WorkerTally tally;
   TotalsCheck check;
   ReserveCheck reserve;

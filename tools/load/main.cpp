@@ -219,7 +219,9 @@ int run(LoadOptions& options) {
     }
     reserve_unread = error.what();
   }
+  const Clock::time_point opening = Clock::now();
   const OpenedAccounts opened = open_accounts(options, setup);
+  const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
   const std::vector<std::string>& accounts = opened.ids;
   const net::ServerStats before = setup.stats();
 
@@ -249,6 +251,7 @@ int run(LoadOptions& options) {
 
   LoadReport report{.options = options,
                     .seconds = seconds,
+                    .open_seconds = open_seconds,
                     .tally = {},
                     .check = {},
                     .reserve = {},
