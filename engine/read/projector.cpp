@@ -1,5 +1,8 @@
 #include "engine/read/projector.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/wire_encoder.h"
@@ -63,6 +66,10 @@ ProjectorStatus Projector::status() const {
 }
 
 void Projector::run() {
+  // Commands first: when the machine's cores are all busy, the pipeline's threads get them and
+  // the projector falls behind in the journal, to catch up when load eases (its lag says by how
+  // much). Linux applies a nice value to the calling thread alone; failure changes nothing.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNiceness);
   while (true) {
     if (rebuild_requested_.exchange(false, std::memory_order_acq_rel)) {
       rebuild();
