@@ -8,12 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <utility>
 
 namespace tally::journal {
 namespace {
 
-// Closes a descriptor when it leaves scope, unless released.
+// Closes a descriptor when it leaves scope.
 class Descriptor {
  public:
   explicit Descriptor(int descriptor) : descriptor_(descriptor) {}
@@ -25,7 +24,6 @@ class Descriptor {
     }
   }
   int get() const { return descriptor_; }
-  int release() { return std::exchange(descriptor_, -1); }
 
  private:
   int descriptor_;
@@ -77,9 +75,10 @@ Status PosixStorage::map_file(const std::string& path, MappedFile& file) {
   if (address == MAP_FAILED) {
     return Status::from_errno(errno, "mmap", path);
   }
+  // The mapping keeps the file open; the descriptor closes here, so a reader that keeps every
+  // segment of a long journal mapped holds no descriptor per segment.
   file.path = path;
   file.bytes = {static_cast<uint8_t*>(address), size};
-  file.descriptor = descriptor.release();
   return Status::ok();
 }
 
@@ -87,9 +86,6 @@ Status PosixStorage::unmap_file(MappedFile& file) {
   Status status;
   if (!file.bytes.empty() && ::munmap(file.bytes.data(), file.bytes.size()) != 0) {
     status = Status::from_errno(errno, "munmap", file.path);
-  }
-  if (file.descriptor >= 0) {
-    ::close(file.descriptor);
   }
   file = MappedFile{};
   return status;

@@ -20,7 +20,6 @@ namespace tally::journal {
 struct MappedFile {
   std::string path;
   std::span<uint8_t> bytes;  // the whole file
-  int descriptor = -1;       // PosixStorage's; other storages may use it as they like
 };
 
 class Storage {

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ class PosixStorageTest : public ::testing::Test {
     ::rmdir(directory.c_str());
   }
   std::string path(const std::string& name) const { return directory + "/" + name; }
+  static size_t open_descriptors() {
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
+      ++count;
+    }
+    return count;
+  }
 
   PosixStorage storage;
   std::string directory;
@@ -57,6 +66,28 @@ TEST_F(PosixStorageTest, ExistingAndMissingFilesAreNamedErrors) {
   EXPECT_NE(exists.message().find(path("a")), std::string::npos);
   MappedFile file;
   EXPECT_EQ(storage.map_file(path("missing"), file).code(), StatusCode::kNotFound);
+}
+
+// A reader keeps every segment of a long journal mapped (JournalRecordReader): the mappings
+// must not hold a descriptor each, or a few thousand segments would exhaust the process's.
+TEST_F(PosixStorageTest, AMappingHoldsNoDescriptor) {
+  constexpr int kFiles = 64;
+  std::vector<MappedFile> files(kFiles);
+  const size_t descriptors_before = open_descriptors();
+  for (int index = 0; index < kFiles; ++index) {
+    const std::string name = path("segment-" + std::to_string(index));
+    ASSERT_TRUE(storage.create_file(name, 4096).is_ok());
+    ASSERT_TRUE(storage.map_file(name, files[static_cast<size_t>(index)]).is_ok());
+  }
+  EXPECT_EQ(open_descriptors(), descriptors_before);
+  std::memcpy(files[kFiles - 1].bytes.data(), "tally", 5);  // still writable through the mapping
+  ASSERT_TRUE(storage.sync(files[kFiles - 1], 0, 5).is_ok());
+  for (MappedFile& file : files) {
+    ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  }
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file(path("segment-" + std::to_string(kFiles - 1)), bytes).is_ok());
+  EXPECT_EQ(std::memcmp(bytes.data(), "tally", 5), 0);
 }
 
 TEST_F(PosixStorageTest, WriteRenameListAndRemove) {
