@@ -142,6 +142,14 @@ size_t HistoryModel::first_at_or_after(const std::vector<HistoryEntry>& entries,
                              entries.begin());
 }
 
+size_t HistoryModel::first_after(const std::vector<HistoryEntry>& entries, int64_t timestamp_ns) {
+  return static_cast<size_t>(std::partition_point(entries.begin(), entries.end(),
+                                                  [timestamp_ns](const HistoryEntry& entry) {
+                                                    return entry.timestamp_ns() <= timestamp_ns;
+                                                  }) -
+                             entries.begin());
+}
+
 size_t HistoryModel::next_statement(const std::vector<HistoryEntry>& entries, size_t from,
                                     size_t end) {
   while (from < end && !entries[from].in_statement()) {
@@ -303,6 +311,11 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   if (account_id.empty()) {
     return missing_account_id();
   }
+  if (query.from_day() < 0) {
+    // Event times are never negative, so no day before 1970-01-01 has a balance; refusing
+    // them also keeps a day's bounds in nanoseconds within int64.
+    return QueryAnswer::error(ResultCode::InvalidArgument, "from_day is before 1970-01-01 (day 0)");
+  }
   if (query.to_day() < query.from_day()) {
     return QueryAnswer::error(ResultCode::InvalidArgument, "to_day is before from_day");
   }
@@ -317,16 +330,19 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   }
   constexpr int64_t kNanosecondsPerDay = 86'400'000'000'000;
   const std::vector<HistoryEntry>& entries = account->entries;
+  // Days still to come are left out; that also keeps each day's bounds (in nanoseconds) within
+  // int64, which ends in 2262.
+  const int32_t last_day = std::min(query.to_day(), today());
   // The balance at the end of a day is the one after the day's last statement entry, or the
   // last one before it: walk the days and the entries together.
-  size_t next = first_at_or_after(entries, int64_t{query.from_day()} * kNanosecondsPerDay);
+  size_t next = first_at_or_after(
+      entries, int64_t{std::min(query.from_day(), last_day)} * kNanosecondsPerDay);
   std::optional<size_t> in_force = previous_statement(entries, next, 0);
   std::optional<size_t> read_for;  // the statement entry `balance` was read from
   int64_t balance = 0;
   Status status;
   Event event;
   std::vector<protocol::DailyBalance> days;  // structs in a vector: CreateVectorOfStructs
-  const int32_t last_day = std::min(query.to_day(), today());
   for (int32_t day = query.from_day(); day <= last_day; ++day) {
     const int64_t day_end_ns = (int64_t{day} + 1) * kNanosecondsPerDay;
     for (; next < entries.size() && entries[next].timestamp_ns() < day_end_ns; ++next) {
@@ -492,9 +508,8 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
   const std::vector<HistoryEntry>& entries = account->entries;
   Status status;
   const std::optional<size_t> count =
-      query.at_sequence() != 0
-          ? count_up_to_sequence(entries, query.at_sequence(), status)
-          : std::optional<size_t>(first_at_or_after(entries, query.at_ns() + 1));
+      query.at_sequence() != 0 ? count_up_to_sequence(entries, query.at_sequence(), status)
+                               : std::optional<size_t>(first_after(entries, query.at_ns()));
   if (!count) {
     return unreadable(status);
   }

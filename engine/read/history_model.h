@@ -89,6 +89,8 @@ class HistoryModel final : public ReadModel {
   AccountHistory* history_of(std::string_view account_id);
   // The index of the first entry at or after `timestamp_ns` (0: the first entry).
   static size_t first_at_or_after(const std::vector<HistoryEntry>& entries, int64_t timestamp_ns);
+  // The index of the first entry after `timestamp_ns` (entries.size(): none).
+  static size_t first_after(const std::vector<HistoryEntry>& entries, int64_t timestamp_ns);
   // The index of the first statement entry in [from, end), or `end`.
   static size_t next_statement(const std::vector<HistoryEntry>& entries, size_t from, size_t end);
   // The index of the last statement entry in [begin, before), or nullopt.
