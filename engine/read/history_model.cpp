@@ -212,6 +212,11 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
   if (auto refused = check_time_range(query.from_ns(), query.to_ns())) {
     return *refused;
   }
+  if (query.order() != protocol::Order::NewestFirst &&
+      query.order() != protocol::Order::OldestFirst) {
+    return QueryAnswer::error(ResultCode::InvalidArgument,
+                              "order is neither NewestFirst nor OldestFirst");
+  }
   const AccountHistory* account = find(account_id);
   if (account == nullptr) {
     return unknown_account(account_id);
@@ -433,11 +438,14 @@ QueryAnswer HistoryModel::search_account(const protocol::TransactionSearchQuery&
 
 QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery& query,
                                          flatbuffers::FlatBufferBuilder& builder) {
-  // Start at the last checkpoint before the cursor (a sequence) or the start time.
+  // Start at the last checkpoint before both the cursor (a sequence) and the start time, so
+  // that what is read before the first event looked at stays under kCheckpointEvery events.
+  // Both conditions turn from false to true once along the checkpoints, so their conjunction
+  // does too (a partition).
   const uint64_t from_sequence = query.cursor();
   const auto starts_after = [&](const Checkpoint& checkpoint) {
-    return from_sequence != 0 ? checkpoint.sequence > from_sequence
-                              : checkpoint.timestamp_ns >= query.from_ns() && query.from_ns() != 0;
+    return checkpoint.sequence > from_sequence &&
+           (query.from_ns() == 0 || checkpoint.timestamp_ns >= query.from_ns());
   };
   auto start =
       std::partition_point(checkpoints_.begin(), checkpoints_.end(),
@@ -490,9 +498,12 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
   if (account_id.empty()) {
     return missing_account_id();
   }
-  if ((query.at_ns() != 0) == (query.at_sequence() != 0) || query.at_ns() < 0) {
+  if ((query.at_ns() != 0) == (query.at_sequence() != 0)) {
     return QueryAnswer::error(ResultCode::InvalidArgument,
                               "give exactly one of at_ns and at_sequence");
+  }
+  if (query.at_ns() < 0) {
+    return QueryAnswer::error(ResultCode::InvalidArgument, "at_ns is negative");
   }
   if (query.at_sequence() > last_sequence_) {
     return QueryAnswer::error(ResultCode::InvalidArgument,

@@ -475,6 +475,7 @@ TEST_F(HistoryModelTest, HistoryPagesThatEndOnTheLastEntrySayThereIsNoMore) {
   EXPECT_EQ(history("h", kOldest, 0).code, ResultCode::InvalidArgument);
   EXPECT_EQ(history("nobody", kNewest, 10).code, ResultCode::AccountNotFound);
   EXPECT_EQ(history("", kNewest, 10).code, ResultCode::InvalidArgument);
+  EXPECT_EQ(history("h", static_cast<protocol::Order>(2), 10).code, ResultCode::InvalidArgument);
 }
 
 TEST_F(HistoryModelTest, EventTrailKeepsRejectionsAndPagesToTheEnd) {
@@ -654,7 +655,9 @@ TEST_F(HistoryModelTest, BalanceAsOfATimeOrSequence) {
   EXPECT_EQ(balance_as_of("b", 0, 9).code, ResultCode::InvalidArgument);  // not applied yet
   EXPECT_EQ(balance_as_of("b", 0, 0).code, ResultCode::InvalidArgument);
   EXPECT_EQ(balance_as_of("b", at(kD0), 2).code, ResultCode::InvalidArgument);
-  EXPECT_EQ(balance_as_of("b", -1, 0).code, ResultCode::InvalidArgument);
+  const Reply negative = balance_as_of("b", -1, 0);
+  EXPECT_EQ(negative.code, ResultCode::InvalidArgument);
+  EXPECT_EQ(negative.message, "at_ns is negative");
   EXPECT_EQ(balance_as_of("nobody", 0, 1).code, ResultCode::AccountNotFound);
   EXPECT_EQ(balance_as_of("", 0, 1).code, ResultCode::InvalidArgument);
 }
@@ -751,6 +754,46 @@ TEST_F(HistoryModelTest, TransactionSearchOfTheWholeJournalSkipsRejections) {
   const Page three = search_page(SearchFilter().amounts(100, 500).page(2, two.next_cursor));
   EXPECT_EQ(three.lines, Lines{"10 Withdrawn 100 y"});
   EXPECT_EQ(three.next_cursor, 0u);
+}
+
+// Longer than a few checkpoints (one every 1024 events): the search over every account must
+// start at the journal's first event without a cursor or a start time, and near the later of
+// the two with both. Event s (after x's opening) deposits s at second s.
+TEST_F(HistoryModelTest, TransactionSearchOfALongJournalStartsWhereAsked) {
+  constexpr int64_t kEvents = 3000;
+  script.open(at(kD0, 1 * kSecond), "x", 1);
+  for (int64_t sequence = 2; sequence <= kEvents; ++sequence) {
+    script.deposit(at(kD0, sequence * kSecond), "x", sequence);
+  }
+  load();
+
+  uint64_t scanned = 0;
+  const Page first = search_page(SearchFilter().page(3), &scanned);
+  EXPECT_EQ(first.lines, (Lines{"1 AccountOpened 1 x", "2 Deposited 2 x", "3 Deposited 3 x"}));
+  EXPECT_EQ(first.next_cursor, 4u);
+  EXPECT_EQ(scanned, 3u);
+
+  // Events 50 to 99: before the first checkpoint after the journal's start.
+  const Page early =
+      search_page(SearchFilter().amounts(50, 0).between(0, at(kD0, 100 * kSecond)).page(1000));
+  ASSERT_EQ(early.lines.size(), 50u);
+  EXPECT_EQ(early.lines.front(), "50 Deposited 50 x");
+  EXPECT_EQ(early.lines.back(), "99 Deposited 99 x");
+  EXPECT_EQ(early.next_cursor, 0u);
+
+  // A cursor from the start with a start time far later: the start time wins.
+  const Page late =
+      search_page(SearchFilter().between(at(kD0, 2500 * kSecond), 0).page(2, 1), &scanned);
+  EXPECT_EQ(late.lines, (Lines{"2500 Deposited 2500 x", "2501 Deposited 2501 x"}));
+  EXPECT_EQ(late.next_cursor, 2502u);
+  EXPECT_EQ(scanned, 2u);
+
+  // From event 1500 to the end: the last two match, after 1501 events looked at.
+  const Page tail =
+      search_page(SearchFilter().amounts(2999, 0).between(at(kD0, 1500 * kSecond), 0), &scanned);
+  EXPECT_EQ(tail.lines, (Lines{"2999 Deposited 2999 x", "3000 Deposited 3000 x"}));
+  EXPECT_EQ(tail.next_cursor, 0u);
+  EXPECT_EQ(scanned, 1501u);
 }
 
 TEST_F(HistoryModelTest, TransactionSearchRefusesBadFilters) {
