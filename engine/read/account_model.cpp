@@ -215,16 +215,26 @@ flatbuffers::Offset<protocol::AccountDetails> AccountModel::details(
   return details.Finish();
 }
 
-QueryAnswer AccountModel::account(const protocol::AccountQuery& query,
-                                  flatbuffers::FlatBufferBuilder& builder) {
-  const std::string_view account_id = view_of(query.account_id());
-  if (account_id.empty()) {
+std::variant<uint32_t, QueryAnswer> AccountModel::locate(
+    const flatbuffers::String* account_id) const {
+  const std::string_view id = view_of(account_id);
+  if (id.empty()) {
     return missing_account_id();
   }
-  const uint32_t index = index_of(account_id);
+  const uint32_t index = index_of(id);
   if (index == kNotFound) {
-    return unknown_account(account_id);
+    return unknown_account(id);
   }
+  return index;
+}
+
+QueryAnswer AccountModel::account(const protocol::AccountQuery& query,
+                                  flatbuffers::FlatBufferBuilder& builder) {
+  const std::variant<uint32_t, QueryAnswer> located = locate(query.account_id());
+  if (const auto* refused = std::get_if<QueryAnswer>(&located)) {
+    return *refused;
+  }
+  const uint32_t index = std::get<uint32_t>(located);
   const auto account = details(index, builder);
   return QueryAnswer::of(ResponseBody::AccountResult,
                          protocol::CreateAccountResult(builder, account));
@@ -232,14 +242,11 @@ QueryAnswer AccountModel::account(const protocol::AccountQuery& query,
 
 QueryAnswer AccountModel::balance(const protocol::BalanceQuery& query,
                                   flatbuffers::FlatBufferBuilder& builder) {
-  const std::string_view account_id = view_of(query.account_id());
-  if (account_id.empty()) {
-    return missing_account_id();
+  const std::variant<uint32_t, QueryAnswer> located = locate(query.account_id());
+  if (const auto* refused = std::get_if<QueryAnswer>(&located)) {
+    return *refused;
   }
-  const uint32_t index = index_of(account_id);
-  if (index == kNotFound) {
-    return unknown_account(account_id);
-  }
+  const uint32_t index = std::get<uint32_t>(located);
   const AccountActivity& account = activity_[index];
   return QueryAnswer::of(
       ResponseBody::BalanceResult,
@@ -359,14 +366,11 @@ QueryAnswer AccountModel::top(const protocol::TopAccountsQuery& query,
 
 QueryAnswer AccountModel::summary(const protocol::AccountSummaryQuery& query,
                                   flatbuffers::FlatBufferBuilder& builder) {
-  const std::string_view account_id = view_of(query.account_id());
-  if (account_id.empty()) {
-    return missing_account_id();
+  const std::variant<uint32_t, QueryAnswer> located = locate(query.account_id());
+  if (const auto* refused = std::get_if<QueryAnswer>(&located)) {
+    return *refused;
   }
-  const uint32_t index = index_of(account_id);
-  if (index == kNotFound) {
-    return unknown_account(account_id);
-  }
+  const uint32_t index = std::get<uint32_t>(located);
   const AccountActivity& account = activity_[index];
   const protocol::Int128 deposited = to_wire_int128(account.deposited);
   const protocol::Int128 withdrawn = to_wire_int128(account.withdrawn);

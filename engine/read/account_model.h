@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/currency.h"
@@ -80,6 +81,8 @@ class AccountModel final : public ReadModel {
   static constexpr uint32_t kNotFound = UINT32_MAX;
 
   uint32_t index_of(std::string_view account_id) const;
+  // The index of the account a query names, or the error to answer it with.
+  std::variant<uint32_t, QueryAnswer> locate(const flatbuffers::String* account_id) const;
   uint32_t currency_index(CurrencyCode currency);
   void open(const Event& event);
   void set_balance(uint32_t index, int64_t balance, uint64_t version, int64_t timestamp_ns);

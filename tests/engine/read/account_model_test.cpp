@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/model_query.h"
+
 namespace tally::read {
 namespace {
 
@@ -118,51 +120,11 @@ class Script {
   std::map<std::string, std::pair<int64_t, uint64_t>> state_;  // balance, version
 };
 
-// A query's answer as a client gets it: the code, and when it is Ok a finished Response.
-struct Reply {
-  ResultCode code = ResultCode::Ok;
-  std::string message;
-  std::vector<uint8_t> bytes;
-
-  template <typename Result>
-  const Result* as() const {
-    if (code != ResultCode::Ok) {
-      ADD_FAILURE() << "an error, not a result: " << result_code_name(code) << ": " << message;
-      return nullptr;
-    }
-    const auto* result = flatbuffers::GetRoot<protocol::Response>(bytes.data())->body_as<Result>();
-    EXPECT_NE(result, nullptr) << "the answer is another result type";
-    return result;
-  }
-};
+using Reply = testing::ModelReply;
 
 template <typename MakeBody>
 Reply ask(AccountModel& model, protocol::RequestBody type, MakeBody make_body) {
-  flatbuffers::FlatBufferBuilder request_builder;
-  const auto body = make_body(request_builder);
-  const protocol::Uint128 request_id(1, 2);
-  protocol::FinishRequestBuffer(
-      request_builder,
-      protocol::CreateRequest(request_builder, 1, &request_id, 0, type, body.Union()));
-  flatbuffers::Verifier request_verifier(request_builder.GetBufferPointer(),
-                                         request_builder.GetSize());
-  EXPECT_TRUE(protocol::VerifyRequestBuffer(request_verifier));
-  EXPECT_TRUE(model.answers(type));
-
-  flatbuffers::FlatBufferBuilder builder;
-  const QueryAnswer answer =
-      model.answer(*protocol::GetRequest(request_builder.GetBufferPointer()), builder);
-  Reply reply;
-  reply.code = answer.code;
-  reply.message = answer.message;
-  if (answer.code == ResultCode::Ok) {
-    builder.Finish(protocol::CreateResponse(builder, &request_id, answer.body_type, answer.body, 0),
-                   protocol::RequestIdentifier());
-    reply.bytes.assign(builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize());
-    flatbuffers::Verifier verifier(reply.bytes.data(), reply.bytes.size());
-    EXPECT_TRUE(verifier.VerifyBuffer<protocol::Response>(protocol::RequestIdentifier()));
-  }
-  return reply;
+  return testing::ask_model(model, type, make_body);
 }
 
 Reply reserve(AccountModel& model, std::string_view currency = {}) {
