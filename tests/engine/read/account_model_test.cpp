@@ -7,13 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <map>
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "support/event_script.h"
 #include "support/model_query.h"
 
 namespace tally::read {
@@ -25,100 +24,14 @@ constexpr int64_t kT0 = 1'700'000'000'000'000'000;  // 2023-11-14T22:13:20Z
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kMax = INT64_MAX;
 
-// Events as the ledger would write them, applied to the model as they are made. It keeps each
-// account's balance and version so that every event carries the state after it.
-class Script {
- public:
-  explicit Script(AccountModel& model) : model_(model) {}
-
-  int64_t now_ns = kT0;
-
-  void open(std::string_view id, std::string_view currency, int64_t deposit,
-            std::string_view owner = "Ada Lovelace", int64_t overdraft_limit = 0) {
-    Event event = next(EventType::AccountOpened, CommandType::OpenAccount, id);
-    event.amount = deposit;
-    event.currency = *CurrencyCode::parse(currency);
-    event.overdraft_limit = overdraft_limit;
-    event.account_type = AccountType::Savings;
-    event.text.assign(owner);
-    state_[std::string(id)] = {deposit, 1};
-    emit(event, id);
-  }
-  void deposit(std::string_view id, int64_t amount) {
-    Event event = next(EventType::Deposited, CommandType::Deposit, id);
-    event.amount = amount;
-    state_.at(std::string(id)).first += amount;
-    change(event, id);
-  }
-  void withdraw(std::string_view id, int64_t amount) {
-    Event event = next(EventType::Withdrawn, CommandType::Withdraw, id);
-    event.amount = amount;
-    state_.at(std::string(id)).first -= amount;
-    change(event, id);
-  }
-  void transfer(std::string_view from, std::string_view to, int64_t amount) {
-    Event event = next(EventType::Transferred, CommandType::Transfer, from);
-    event.counterparty_id.assign(to);
-    event.amount = amount;
-    auto& destination = state_.at(std::string(to));
-    destination.first += amount;
-    ++destination.second;
-    event.counterparty_balance = destination.first;
-    event.counterparty_version = destination.second;
-    state_.at(std::string(from)).first -= amount;
-    change(event, from);
-  }
-  void freeze(std::string_view id, std::string_view reason = "audit") {
-    Event event = next(EventType::AccountFrozen, CommandType::FreezeAccount, id);
-    event.text.assign(reason);
-    change(event, id);
-  }
-  void unfreeze(std::string_view id) {
-    change(next(EventType::AccountUnfrozen, CommandType::UnfreezeAccount, id), id);
-  }
-  void close(std::string_view id) {
-    change(next(EventType::AccountClosed, CommandType::CloseAccount, id), id);
-  }
-  // A rejected command naming `id` (which may not exist): it changes no account.
-  void reject(std::string_view id, CommandType command, ResultCode reason, int64_t amount) {
-    Event event = next(EventType::CommandRejected, command, id);
-    event.code = reason;
-    event.amount = amount;
-    if (const auto found = state_.find(std::string(id)); found != state_.end()) {
-      event.balance = found->second.first;
-      event.version = found->second.second;
-    }
-    model_.apply(event, {});
-  }
-
-  uint64_t last_sequence() const { return sequence_; }
-
- private:
-  Event next(EventType type, CommandType command, std::string_view id) {
-    Event event;
-    event.sequence = ++sequence_;
-    event.timestamp_ns = now_ns;
-    event.request_id = {sequence_, 0};
-    event.type = type;
-    event.command_type = command;
-    event.flags = kLastInRequest;
-    event.account_id.assign(id);
-    return event;
-  }
-  void change(Event event, std::string_view id) {
-    ++state_.at(std::string(id)).second;
-    emit(event, id);
-  }
-  void emit(Event event, std::string_view id) {
-    event.balance = state_.at(std::string(id)).first;
-    event.version = state_.at(std::string(id)).second;
-    model_.apply(event, {});
-  }
-
-  AccountModel& model_;
-  uint64_t sequence_ = 0;
-  std::map<std::string, std::pair<int64_t, uint64_t>> state_;  // balance, version
-};
+// Events as the ledger would write them, each applied to the model as it is made: savings
+// accounts, the clock at kT0 until a test moves now_ns.
+testing::EventScript script_for(AccountModel& model) {
+  testing::EventScript script([&model](const Event& event) { model.apply(event, {}); });
+  script.now_ns = kT0;
+  script.account_type = AccountType::Savings;
+  return script;
+}
 
 using Reply = testing::ModelReply;
 
@@ -226,7 +139,7 @@ using Ids = std::vector<std::string>;
 
 TEST(AccountModelTest, ReserveTotalsPastTheInt64RangeAreExactOnTheWire) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   // USD first: the reserve is ordered by currency code, not by first use.
   script.open("usd-1", "USD", 0, "Ann", kMax);
   script.open("usd-2", "USD", 0, "Ann", kMax);
@@ -277,7 +190,7 @@ TEST(AccountModelTest, ReserveTotalsPastTheInt64RangeAreExactOnTheWire) {
 
 TEST(AccountModelTest, ReserveCountsFollowFreezeUnfreezeAndClose) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("a", "EUR", 100);
   script.open("b", "EUR", 0);
   script.open("c", "EUR", 50);
@@ -335,7 +248,7 @@ TEST(AccountModelTest, ReserveCountsFollowFreezeUnfreezeAndClose) {
 
 TEST(AccountModelTest, TopAccountsRankTiesByOpeningOrderAndLeaveClosedOnesOut) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("p", "EUR", 500, "Pat");
   script.open("q", "EUR", 700, "Quinn");
   script.open("r", "EUR", 500, "Rae");
@@ -389,7 +302,7 @@ TEST(AccountModelTest, AnEmptyLedgerListsNothing) {
 
 TEST(AccountModelTest, AccountListPagesEndExactlyAndCursorsPastTheEndAreEmpty) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("a1", "EUR", 0, "Ada");
   script.open("a2", "EUR", 0, "Bob");
   script.open("a3", "USD", 0, "Ada");
@@ -467,7 +380,7 @@ TEST(AccountModelTest, AccountListPagesEndExactlyAndCursorsPastTheEndAreEmpty) {
 
 TEST(AccountModelTest, AnUnknownAccountIsNotFound) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("known", "EUR", 10);
   // A rejected command naming an account that does not exist does not create it.
   script.reject("ghost", CommandType::Deposit, ResultCode::AccountNotFound, 5);
@@ -494,7 +407,7 @@ TEST(AccountModelTest, AnUnknownAccountIsNotFound) {
 
 TEST(AccountModelTest, SummaryCountsEverythingIncludingRejectionsAndActivityTimes) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("s", "EUR", 1000, "Sue");  // deposits 1, deposited 1000
   script.now_ns = kT0 + 10 * kSecond;
   script.open("o", "EUR", 0, "Oz");  // no opening deposit
@@ -561,7 +474,7 @@ TEST(AccountModelTest, SummaryCountsEverythingIncludingRejectionsAndActivityTime
 
 TEST(AccountModelTest, SummarySumsPastTheInt64RangeAreExact) {
   AccountModel model;
-  Script script(model);
+  testing::EventScript script = script_for(model);
   script.open("big", "EUR", 0, "Big", kMax);
   script.deposit("big", kMax);
   script.withdraw("big", kMax);

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +22,7 @@
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
+#include "support/event_script.h"
 #include "support/model_query.h"
 
 namespace tally::read {
@@ -40,93 +40,6 @@ constexpr uint64_t kTinySegment = 768;
 constexpr int64_t at(int32_t day, int64_t offset_ns = 0) {
   return int64_t{day} * kDay + offset_ns;
 }
-
-// Events as the ledger would write them, sequences from 1. It keeps each account's balance
-// and version so that every event carries the state after it.
-class Script {
- public:
-  std::vector<Event> events;
-
-  void open(int64_t now_ns, std::string_view id, int64_t deposit, std::string_view currency = "EUR",
-            int64_t overdraft_limit = 0) {
-    Event event = next(now_ns, EventType::AccountOpened, CommandType::OpenAccount, id);
-    event.amount = deposit;
-    event.currency = *CurrencyCode::parse(currency);
-    event.overdraft_limit = overdraft_limit;
-    event.text.assign("Ada Lovelace");
-    state_[std::string(id)] = {deposit, 1};
-    emit(event, id);
-  }
-  void deposit(int64_t now_ns, std::string_view id, int64_t amount, Id128 transaction_id = {}) {
-    Event event = next(now_ns, EventType::Deposited, CommandType::Deposit, id);
-    event.amount = amount;
-    if (!transaction_id.is_zero()) {
-      event.transaction_id = transaction_id;
-      event.flags |= kHasTransactionId;
-    }
-    state_.at(std::string(id)).first += amount;
-    change(event, id);
-  }
-  void withdraw(int64_t now_ns, std::string_view id, int64_t amount) {
-    Event event = next(now_ns, EventType::Withdrawn, CommandType::Withdraw, id);
-    event.amount = amount;
-    state_.at(std::string(id)).first -= amount;
-    change(event, id);
-  }
-  void transfer(int64_t now_ns, std::string_view from, std::string_view to, int64_t amount) {
-    Event event = next(now_ns, EventType::Transferred, CommandType::Transfer, from);
-    event.counterparty_id.assign(to);
-    event.amount = amount;
-    auto& destination = state_.at(std::string(to));
-    destination.first += amount;
-    ++destination.second;
-    event.counterparty_balance = destination.first;
-    event.counterparty_version = destination.second;
-    state_.at(std::string(from)).first -= amount;
-    change(event, from);
-  }
-  void freeze(int64_t now_ns, std::string_view id) {
-    Event event = next(now_ns, EventType::AccountFrozen, CommandType::FreezeAccount, id);
-    event.text.assign("audit");
-    change(event, id);
-  }
-  void unfreeze(int64_t now_ns, std::string_view id) {
-    change(next(now_ns, EventType::AccountUnfrozen, CommandType::UnfreezeAccount, id), id);
-  }
-  // A rejected command on `id`: it names the account, moves nothing, changes nothing.
-  void reject(int64_t now_ns, std::string_view id, CommandType command, int64_t amount) {
-    Event event = next(now_ns, EventType::CommandRejected, command, id);
-    event.code = ResultCode::InsufficientFunds;
-    event.amount = amount;
-    event.balance = state_.at(std::string(id)).first;
-    event.version = state_.at(std::string(id)).second;
-    events.push_back(event);
-  }
-
- private:
-  Event next(int64_t now_ns, EventType type, CommandType command, std::string_view id) {
-    Event event;
-    event.sequence = events.size() + 1;
-    event.timestamp_ns = now_ns;
-    event.request_id = {event.sequence, 0};
-    event.type = type;
-    event.command_type = command;
-    event.flags = kLastInRequest;
-    event.account_id.assign(id);
-    return event;
-  }
-  void change(Event event, std::string_view id) {
-    ++state_.at(std::string(id)).second;
-    emit(event, id);
-  }
-  void emit(Event event, std::string_view id) {
-    event.balance = state_.at(std::string(id)).first;
-    event.version = state_.at(std::string(id)).second;
-    events.push_back(event);
-  }
-
-  std::map<std::string, std::pair<int64_t, uint64_t>> state_;  // balance, version
-};
 
 using Reply = testing::ModelReply;
 
@@ -338,24 +251,25 @@ class HistoryModelTest : public ::testing::Test {
   journal::PosixStorage storage;
   std::unique_ptr<journal::JournalWriter> writer;
   std::unique_ptr<HistoryModel> model;
-  Script script;
+  testing::EventScript script;
 };
 
 constexpr auto kNewest = protocol::Order::NewestFirst;
 constexpr auto kOldest = protocol::Order::OldestFirst;
 
 // Account h: six statement entries among freezes and a rejection; k its transfer partner.
-void write_statement_story(Script& script) {
-  script.open(at(kD0, 1 * kHour), "h", 100);                            // 1
-  script.deposit(at(kD0, 2 * kHour), "h", 50, {77, 0});                 // 2: h 150
-  script.freeze(at(kD0, 3 * kHour), "h");                               // 3
-  script.unfreeze(at(kD0, 4 * kHour), "h");                             // 4
-  script.withdraw(at(kD0, 5 * kHour), "h", 30);                         // 5: h 120
-  script.reject(at(kD0, 6 * kHour), "h", CommandType::Withdraw, 1000);  // 6
-  script.open(at(kD0, 7 * kHour), "k", 0);                              // 7
-  script.transfer(at(kD0, 8 * kHour), "h", "k", 20);                    // 8: h 100, k 20
-  script.transfer(at(kD0, 9 * kHour), "k", "h", 5);                     // 9: k 15, h 105
-  script.deposit(at(kD0, 10 * kHour), "h", 45);                         // 10: h 150
+void write_statement_story(testing::EventScript& script) {
+  script.when(at(kD0, 1 * kHour)).open("h", "EUR", 100);      // 1
+  script.when(at(kD0, 2 * kHour)).deposit("h", 50, {77, 0});  // 2: h 150
+  script.when(at(kD0, 3 * kHour)).freeze("h");                // 3
+  script.when(at(kD0, 4 * kHour)).unfreeze("h");              // 4
+  script.when(at(kD0, 5 * kHour)).withdraw("h", 30);          // 5: h 120
+  script.when(at(kD0, 6 * kHour))
+      .reject("h", CommandType::Withdraw, ResultCode::InsufficientFunds, 1000);  // 6
+  script.when(at(kD0, 7 * kHour)).open("k", "EUR", 0);                           // 7
+  script.when(at(kD0, 8 * kHour)).transfer("h", "k", 20);                        // 8: h 100, k 20
+  script.when(at(kD0, 9 * kHour)).transfer("k", "h", 5);                         // 9: k 15, h 105
+  script.when(at(kD0, 10 * kHour)).deposit("h", 45);                             // 10: h 150
 }
 
 TEST_F(HistoryModelTest, HistoryPagesThatEndOnTheLastEntrySayThereIsNoMore) {
@@ -461,10 +375,10 @@ TEST_F(HistoryModelTest, EventTrailKeepsRejectionsAndPagesToTheEnd) {
 }
 
 TEST_F(HistoryModelTest, ATimeRangeWithoutEntriesGivesAnEmptyPage) {
-  script.open(at(kD0, 10 * kHour), "r", 100);        // 1
-  script.deposit(at(kD0 + 1, 10 * kHour), "r", 10);  // 2: 110
-  script.deposit(at(kD0 + 3, 10 * kHour), "r", 20);  // 3: 130
-  script.deposit(at(kD0 + 3, 12 * kHour), "r", 30);  // 4: 160
+  script.when(at(kD0, 10 * kHour)).open("r", "EUR", 100);  // 1
+  script.when(at(kD0 + 1, 10 * kHour)).deposit("r", 10);   // 2: 110
+  script.when(at(kD0 + 3, 10 * kHour)).deposit("r", 20);   // 3: 130
+  script.when(at(kD0 + 3, 12 * kHour)).deposit("r", 30);   // 4: 160
   load();
 
   // Between the second and third entries, after the last one, before the first one (to_ns is
@@ -503,15 +417,15 @@ TEST_F(HistoryModelTest, ATimeRangeWithoutEntriesGivesAnEmptyPage) {
 
 // Account d: two entries on D0, none on D0+1, one on D0+2, only a freeze on D0+3, one at the
 // first and one at the last nanosecond of D0+4, nothing after.
-void write_daily_story(Script& script) {
-  script.open(at(kD0, 10 * kHour), "d", 1000);        // 1: 1000
-  script.deposit(at(kD0, 15 * kHour), "d", 200);      // 2: 1200
-  script.open(at(kD0 + 1, 8 * kHour), "other", 500);  // 3
-  script.withdraw(at(kD0 + 2, 9 * kHour), "d", 500);  // 4: 700
-  script.freeze(at(kD0 + 3, 12 * kHour), "d");        // 5
-  script.unfreeze(at(kD0 + 3, 13 * kHour), "d");      // 6
-  script.deposit(at(kD0 + 4), "d", 99);               // 7: 799, at midnight: day D0+4
-  script.deposit(at(kD0 + 5) - 1, "d", 1);            // 8: 800, still day D0+4
+void write_daily_story(testing::EventScript& script) {
+  script.when(at(kD0, 10 * kHour)).open("d", "EUR", 1000);        // 1: 1000
+  script.when(at(kD0, 15 * kHour)).deposit("d", 200);             // 2: 1200
+  script.when(at(kD0 + 1, 8 * kHour)).open("other", "EUR", 500);  // 3
+  script.when(at(kD0 + 2, 9 * kHour)).withdraw("d", 500);         // 4: 700
+  script.when(at(kD0 + 3, 12 * kHour)).freeze("d");               // 5
+  script.when(at(kD0 + 3, 13 * kHour)).unfreeze("d");             // 6
+  script.when(at(kD0 + 4)).deposit("d", 99);                      // 7: 799, at midnight: day D0+4
+  script.when(at(kD0 + 5) - 1).deposit("d", 1);                   // 8: 800, still day D0+4
 }
 
 using Days = std::vector<std::pair<int32_t, int64_t>>;
@@ -568,15 +482,16 @@ TEST_F(HistoryModelTest, DailyBalancesBeyondTheRangeOfTimesAreRefusedOrLeftOut) 
 }
 
 // b opens between another account's events; a transfer in sets its balance at the end.
-void write_balance_story(Script& script) {
-  script.open(at(kD0, 1 * kHour), "first", 5);                          // 1
-  script.open(at(kD0, 2 * kHour), "b", 100);                            // 2: b 100 v1
-  script.deposit(at(kD0, 3 * kHour), "b", 50);                          // 3: b 150 v2
-  script.deposit(at(kD0, 4 * kHour), "first", 1);                       // 4: first 6
-  script.freeze(at(kD0, 5 * kHour), "b");                               // 5: b v3
-  script.unfreeze(at(kD0, 5 * kHour), "b");                             // 6: b v4
-  script.transfer(at(kD0, 6 * kHour), "first", "b", 6);                 // 7: b 156 v5
-  script.reject(at(kD0, 7 * kHour), "b", CommandType::Withdraw, 1000);  // 8
+void write_balance_story(testing::EventScript& script) {
+  script.when(at(kD0, 1 * kHour)).open("first", "EUR", 5);    // 1
+  script.when(at(kD0, 2 * kHour)).open("b", "EUR", 100);      // 2: b 100 v1
+  script.when(at(kD0, 3 * kHour)).deposit("b", 50);           // 3: b 150 v2
+  script.when(at(kD0, 4 * kHour)).deposit("first", 1);        // 4: first 6
+  script.when(at(kD0, 5 * kHour)).freeze("b");                // 5: b v3
+  script.when(at(kD0, 5 * kHour)).unfreeze("b");              // 6: b v4
+  script.when(at(kD0, 6 * kHour)).transfer("first", "b", 6);  // 7: b 156 v5
+  script.when(at(kD0, 7 * kHour))
+      .reject("b", CommandType::Withdraw, ResultCode::InsufficientFunds, 1000);  // 8
 }
 
 TEST_F(HistoryModelTest, BalanceAsOfATimeOrSequence) {
@@ -630,17 +545,18 @@ TEST_F(HistoryModelTest, BalanceAsOfTheLatestPossibleTimeIsTheBalanceNow) {
 }
 
 // x and y move money; a rejected withdrawal of x carries an amount every filter would take.
-void write_search_story(Script& script) {
-  script.open(at(kD0, 1 * kSecond), "x", 1000);                          // 1
-  script.open(at(kD0, 2 * kSecond), "y", 0);                             // 2
-  script.deposit(at(kD0, 3 * kSecond), "x", 50);                         // 3
-  script.deposit(at(kD0, 4 * kSecond), "x", 500);                        // 4
-  script.withdraw(at(kD0, 5 * kSecond), "x", 200);                       // 5
-  script.transfer(at(kD0, 6 * kSecond), "x", "y", 300);                  // 6
-  script.transfer(at(kD0, 7 * kSecond), "y", "x", 120);                  // 7
-  script.deposit(at(kD0, 8 * kSecond), "y", 700);                        // 8
-  script.reject(at(kD0, 9 * kSecond), "x", CommandType::Withdraw, 400);  // 9
-  script.withdraw(at(kD0, 10 * kSecond), "y", 100);                      // 10
+void write_search_story(testing::EventScript& script) {
+  script.when(at(kD0, 1 * kSecond)).open("x", "EUR", 1000);   // 1
+  script.when(at(kD0, 2 * kSecond)).open("y", "EUR", 0);      // 2
+  script.when(at(kD0, 3 * kSecond)).deposit("x", 50);         // 3
+  script.when(at(kD0, 4 * kSecond)).deposit("x", 500);        // 4
+  script.when(at(kD0, 5 * kSecond)).withdraw("x", 200);       // 5
+  script.when(at(kD0, 6 * kSecond)).transfer("x", "y", 300);  // 6
+  script.when(at(kD0, 7 * kSecond)).transfer("y", "x", 120);  // 7
+  script.when(at(kD0, 8 * kSecond)).deposit("y", 700);        // 8
+  script.when(at(kD0, 9 * kSecond))
+      .reject("x", CommandType::Withdraw, ResultCode::InsufficientFunds, 400);  // 9
+  script.when(at(kD0, 10 * kSecond)).withdraw("y", 100);                        // 10
 }
 
 TEST_F(HistoryModelTest, TransactionSearchOfOneAccountFiltersByAmountAndType) {
@@ -720,9 +636,9 @@ TEST_F(HistoryModelTest, TransactionSearchOfTheWholeJournalSkipsRejections) {
 // the two with both. Event s (after x's opening) deposits s at second s.
 TEST_F(HistoryModelTest, TransactionSearchOfALongJournalStartsWhereAsked) {
   constexpr int64_t kEvents = 3000;
-  script.open(at(kD0, 1 * kSecond), "x", 1);
+  script.when(at(kD0, 1 * kSecond)).open("x", "EUR", 1);
   for (int64_t sequence = 2; sequence <= kEvents; ++sequence) {
-    script.deposit(at(kD0, sequence * kSecond), "x", sequence);
+    script.when(at(kD0, sequence * kSecond)).deposit("x", sequence);
   }
   load();
 
