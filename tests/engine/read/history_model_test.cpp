@@ -75,10 +75,17 @@ class HistoryModelTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     data = pattern;
     journal_directory = data + "/journal";
+    start_journal(kTinySegment);
+  }
+  // An empty journal of `segment_bytes` segments, and a model reading it.
+  void start_journal(uint64_t segment_bytes) {
+    model.reset();
+    writer.reset();
+    std::filesystem::remove_all(journal_directory);
     ASSERT_EQ(::mkdir(journal_directory.c_str(), 0755), 0);
     writer = std::make_unique<journal::JournalWriter>(
         storage, journal::JournalWriterConfig{.directory = journal_directory,
-                                              .segment_bytes = kTinySegment});
+                                              .segment_bytes = segment_bytes});
     ASSERT_TRUE(writer->open({}, 0).is_ok());
     model = std::make_unique<HistoryModel>(storage, journal_directory);
   }
@@ -636,6 +643,7 @@ TEST_F(HistoryModelTest, TransactionSearchOfTheWholeJournalSkipsRejections) {
 // the two with both. Event s (after x's opening) deposits s at second s.
 TEST_F(HistoryModelTest, TransactionSearchOfALongJournalStartsWhereAsked) {
   constexpr int64_t kEvents = 3000;
+  start_journal(64 * 1024);  // a few segments: the tiny ones would be hundreds of files
   script.when(at(kD0, 1 * kSecond)).open("x", "EUR", 1);
   for (int64_t sequence = 2; sequence <= kEvents; ++sequence) {
     script.when(at(kD0, sequence * kSecond)).deposit("x", sequence);
