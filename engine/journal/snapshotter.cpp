@@ -1,10 +1,8 @@
 #include "engine/journal/snapshotter.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 
+#include "engine/background_thread.h"
 #include "engine/journal/snapshot.h"
 
 namespace tally::journal {
@@ -33,9 +31,7 @@ void Snapshotter::stop() {
 }
 
 void Snapshotter::run() {
-  // Background work: on a machine with few cores, let the pipeline's threads have the CPU
-  // first. Linux applies a nice value to the calling thread alone; failure changes nothing.
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kBackgroundNiceness);
+  become_background_thread("snapshotter");
   while (failure_.is_ok()) {
     // Acquire: the journaler synced these bytes before it published their sequence.
     Status status;

@@ -51,8 +51,6 @@ class Snapshotter {
   uint64_t mirrored_sequence() const { return mirrored_sequence_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr int kBackgroundNiceness = 10;
-
   void run();
   Status take_snapshot_if_due();
 

@@ -1,10 +1,8 @@
 #include "engine/read/projector.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 
+#include "engine/background_thread.h"
 #include "engine/wire_encoder.h"
 
 namespace tally::read {
@@ -68,8 +66,8 @@ ProjectorStatus Projector::status() const {
 void Projector::run() {
   // Commands first: when the machine's cores are all busy, the pipeline's threads get them and
   // the projector falls behind in the journal, to catch up when load eases (its lag says by how
-  // much). Linux applies a nice value to the calling thread alone; failure changes nothing.
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kNiceness);
+  // much).
+  become_background_thread("read-" + std::string(model_->name()));
   while (true) {
     if (rebuild_requested_.exchange(false, std::memory_order_acq_rel)) {
       rebuild();

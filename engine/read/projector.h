@@ -63,7 +63,6 @@ struct ProjectorStatus {
 class Projector {
  public:
   static constexpr uint32_t kApplyChunk = 4096;
-  static constexpr int kNiceness = 10;  // below the pipeline's threads, as the snapshotter
 
   // `durable_sequence`: the last event the journal holds durably (callable from this thread).
   Projector(journal::Storage& storage, std::string journal_directory,
