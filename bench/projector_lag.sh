@@ -12,6 +12,8 @@
 #   bench/projector_lag.sh -- --duration 10 --accounts 100000 --batch 256 --pipeline 16 --connections 4
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/tallyd_port.sh
+source bench/tallyd_port.sh
 
 build="build"
 every=0.5
@@ -39,13 +41,7 @@ cleanup() {
   rm -rf "$data" "$log" "$data.load"
 }
 trap cleanup EXIT
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$log")"
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
+port="$(tallyd_port "$log")" || exit 1
 
 "$build/tools/load/tally-load" --port "$port" "$@" >"$data.load" 2>&1 &
 load=$!

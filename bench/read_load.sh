@@ -33,6 +33,8 @@
 # Example: bench/read_load.sh --duration 15 --rate 540000
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/tallyd_port.sh
+source bench/tallyd_port.sh
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -110,14 +112,7 @@ start_server() {
   # shellcheck disable=SC2086
   "$tallyd" --data-dir "$work/data" --port 0 $server_flags 2>"$log" &
   server=$!
-  port=""
-  for _ in $(seq 1 300); do
-    port="$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$log")"
-    [[ -n "$port" ]] && return 0
-    sleep 0.1
-  done
-  cat "$log" >&2
-  exit 1
+  port="$(tallyd_port "$log")" || exit 1
 }
 
 # The number after "key": in a one-line JSON report (a key that occurs once).

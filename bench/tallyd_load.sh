@@ -6,6 +6,8 @@
 # Example: bench/tallyd_load.sh --server "--sync group" -- --duration 10 --batch 64
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/tallyd_port.sh
+source bench/tallyd_port.sh
 
 build="build"
 server_flags=""
@@ -30,11 +32,5 @@ cleanup() {
   rm -rf "$data" "$log"
 }
 trap cleanup EXIT
-port=""
-for _ in $(seq 1 300); do
-  port="$(sed -n 's/.*event=listening .* port=\([0-9]*\).*/\1/p' "$log")"
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
+port="$(tallyd_port "$log")" || exit 1
 "$build/tools/load/tally-load" --port "$port" "$@"
