@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -45,11 +46,16 @@ class TallyReplayTest : public ::testing::Test {
     data = pattern;
     ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
     ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
+    write_journal({testing::open_command("a", "EUR", 100), testing::open_command("b", "EUR", 0),
+                   testing::deposit_command("a", 50), testing::transfer_command("a", "b", 30),
+                   testing::withdraw_command("b", 500), testing::deposit_command("b", 5)});
+  }
+  void TearDown() override { std::system(("rm -rf " + data).c_str()); }
+
+  // Replaces the journal with the events of `commands`, each applied as a request of its own.
+  void write_journal(const std::vector<Command>& commands) {
+    std::system(("rm -rf " + data + "/journal/*").c_str());
     testing::LedgerHarness harness;
-    const std::vector<Command> commands = {
-        testing::open_command("a", "EUR", 100), testing::open_command("b", "EUR", 0),
-        testing::deposit_command("a", 50),      testing::transfer_command("a", "b", 30),
-        testing::withdraw_command("b", 500),    testing::deposit_command("b", 5)};
     journal::JournalWriter writer(storage,
                                   {.directory = data + "/journal", .segment_bytes = 1 << 16});
     ASSERT_TRUE(writer.open({}, 0).is_ok());
@@ -58,7 +64,6 @@ class TallyReplayTest : public ::testing::Test {
     }
     ASSERT_TRUE(writer.sync().is_ok());
   }
-  void TearDown() override { std::system(("rm -rf " + data).c_str()); }
 
   journal::PosixStorage storage;
   std::string data;
@@ -120,6 +125,66 @@ TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
   EXPECT_NE(verify.output.find(journal::segment_name(0) + " at offset 56"), std::string::npos)
       << verify.output;
   EXPECT_NE(verify.output.find("CORRUPT"), std::string::npos) << verify.output;
+}
+
+TEST_F(TallyReplayTest, StatsAndStateAddBalancesNearTheLimitWithoutWrapping) {
+  // Two balances of INT64_MAX: their sum needs 65 bits, which an int64 total wraps negative.
+  write_journal(
+      {testing::open_command("a", "EUR", INT64_MAX), testing::open_command("b", "EUR", INT64_MAX)});
+  const std::string exact_total = "total EUR: 18446744073709551614 minor units in 2 accounts";
+  const ProgramRun stats = run("stats " + data);
+  EXPECT_EQ(stats.exit_code, 0) << stats.output;
+  EXPECT_NE(stats.output.find(exact_total), std::string::npos) << stats.output;
+  const ProgramRun state = run("state " + data);
+  EXPECT_EQ(state.exit_code, 0) << state.output;
+  EXPECT_NE(state.output.find(exact_total), std::string::npos) << state.output;
+}
+
+TEST_F(TallyReplayTest, DumpShowsTransactionIdsAccountTypesAndOverdrafts) {
+  Command savings = testing::open_command("s", "EUR", 100, 2500);
+  savings.account_type = AccountType::Savings;
+  Command deposit = testing::deposit_command("s", 7);
+  deposit.transaction_id = Id128{.low = 0x1f, .high = 0};
+  Command transfer = testing::transfer_command("s", "c", 3);
+  transfer.transaction_id = Id128{.low = 2, .high = 0xab};
+  write_journal({savings, testing::open_command("c", "EUR"), deposit, transfer});
+  const ProgramRun dump = run("dump " + data);
+  EXPECT_EQ(dump.exit_code, 0) << dump.output;
+  EXPECT_NE(dump.output.find("\"type\":\"AccountOpened\""), std::string::npos) << dump.output;
+  EXPECT_NE(dump.output.find("\"account_type\":\"Savings\",\"overdraft_limit\":2500"),
+            std::string::npos)
+      << dump.output;
+  EXPECT_NE(dump.output.find("\"account_type\":\"Checking\",\"overdraft_limit\":0"),
+            std::string::npos)
+      << dump.output;
+  // As tally prints them and reads them back with --transaction-id: hex, no leading zeros.
+  EXPECT_NE(dump.output.find("\"transaction_id\":\"1f\""), std::string::npos) << dump.output;
+  EXPECT_NE(dump.output.find("\"transaction_id\":\"ab0000000000000002\""), std::string::npos)
+      << dump.output;
+  // The transfer's receiving side: its balance and its version after the event.
+  EXPECT_NE(dump.output.find("\"counterparty_balance\":3,\"counterparty_version\":2"),
+            std::string::npos)
+      << dump.output;
+  EXPECT_EQ(count_lines(dump.output, "\"transaction_id\""), 2u) << dump.output;
+}
+
+TEST_F(TallyReplayTest, DumpWithAnUnknownTypeIsAUsageError) {
+  const ProgramRun unknown = run("dump " + data + " --type Deposit");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_EQ(count_lines(unknown.output, "\"sequence\""), 0u) << unknown.output;
+  EXPECT_NE(unknown.output.find("Deposited"), std::string::npos) << unknown.output;  // the choices
+  // The names are matched whatever their case, as the other tools spell them.
+  const ProgramRun lower = run("dump " + data + " --type deposited");
+  EXPECT_EQ(lower.exit_code, 0) << lower.output;
+  EXPECT_EQ(count_lines(lower.output, "\"sequence\""), 2u) << lower.output;
+}
+
+TEST_F(TallyReplayTest, VersionPrintsTheProjectVersion) {
+  const ProgramRun version = run("--version");
+  EXPECT_EQ(version.exit_code, 0) << version.output;
+  EXPECT_TRUE(
+      std::regex_match(version.output, std::regex("tally-replay [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << version.output;
 }
 
 TEST_F(TallyReplayTest, BadUsageExitsTwo) {

@@ -1,12 +1,32 @@
 // tally-replay: verify, dump, rebuild state from, and count what is in a Tally data directory.
 // Works offline, on a directory no server holds (or a copy of one); never writes into it.
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
+#include "engine/protocol.h"
 #include "tools/replay/replay_commands.h"
+
+namespace {
+
+// The names --type accepts: every event type a journal can hold.
+std::vector<std::string> event_type_names() {
+  std::vector<std::string> names;
+  for (const tally::EventType type : tally::protocol::EnumValuesEventType()) {
+    if (type != tally::EventType::Unknown) {
+      names.emplace_back(tally::protocol::EnumNameEventType(type));
+    }
+  }
+  return names;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tally-replay: inspect and verify a Tally data directory offline"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "tally-replay " TALLY_VERSION, "print the version and exit");
   tally::replay::DataDirectory data;
   const auto add_data = [&](CLI::App* command) {
     command->add_option("data-directory", data.path, "the data directory (holds journal/)")
@@ -24,7 +44,10 @@ int main(int argc, char** argv) {
   CLI::App* dump = app.add_subcommand("dump", "print events as JSON lines");
   add_data(dump);
   dump->add_option("--account", filter.account_id, "only events of this account");
-  dump->add_option("--type", filter.event_type, "only this event type, e.g. Deposited");
+  // An unknown name would match nothing and look like an empty journal: a usage error instead.
+  // Any case is accepted and stored as the type's own name, which the filter compares.
+  dump->add_option("--type", filter.event_type, "only this event type, e.g. Deposited")
+      ->transform(CLI::IsMember(event_type_names(), CLI::ignore_case));
   dump->add_option("--from-seq", filter.from_sequence, "first sequence");
   dump->add_option("--to-seq", filter.to_sequence, "last sequence");
   dump->add_option("--from-time", filter.from_time_ns, "earliest timestamp, ns since 1970");

@@ -14,6 +14,7 @@
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/snapshot.h"
 #include "engine/ledger.h"
+#include "engine/read/wide_sum.h"
 #include "tools/common/json.h"
 
 namespace tally::replay {
@@ -46,6 +47,41 @@ void print_json_string(std::string_view text) {
   std::fputs(tools::json_string(text).c_str(), stdout);
 }
 
+// `id` in hex without leading zeros: "1f", as tally prints a transaction id and reads it back.
+std::string short_hex(const Id128& id) {
+  char text[33];
+  if (id.high != 0) {
+    std::snprintf(text, sizeof(text), "%llx%016llx", static_cast<unsigned long long>(id.high),
+                  static_cast<unsigned long long>(id.low));
+  } else {
+    std::snprintf(text, sizeof(text), "%llx", static_cast<unsigned long long>(id.low));
+  }
+  return text;
+}
+
+// The decimal digits of a 128-bit sum, sign included: printf has no conversion for it.
+std::string wide_text(read::WideSum value) {
+  __extension__ typedef unsigned __int128 Magnitude;
+  Magnitude magnitude =
+      value < 0 ? 0 - static_cast<Magnitude>(value) : static_cast<Magnitude>(value);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  return value < 0 ? "-" + digits : digits;
+}
+
+// The fields only an opening carries: who, which currency, which kind of account, how far
+// below zero it may go.
+void print_opening_fields(const Event& event) {
+  std::printf(",\"currency\":\"%s\",\"owner\":", event.currency.to_string().c_str());
+  print_json_string(event.text.view());
+  std::printf(",\"account_type\":\"%s\",\"overdraft_limit\":%lld",
+              protocol::EnumNameAccountType(event.account_type),
+              static_cast<long long>(event.overdraft_limit));
+}
+
 void print_event(const Event& event) {
   std::printf("{\"sequence\":%llu,\"timestamp_ns\":%lld,\"type\":\"%s\",\"code\":\"%s\"",
               static_cast<unsigned long long>(event.sequence),
@@ -57,15 +93,18 @@ void print_event(const Event& event) {
   if (!event.counterparty_id.empty()) {
     std::printf(",\"counterparty_id\":");
     print_json_string(event.counterparty_id.view());
-    std::printf(",\"counterparty_balance\":%lld",
-                static_cast<long long>(event.counterparty_balance));
+    std::printf(",\"counterparty_balance\":%lld,\"counterparty_version\":%llu",
+                static_cast<long long>(event.counterparty_balance),
+                static_cast<unsigned long long>(event.counterparty_version));
   }
   std::printf(",\"amount\":%lld,\"balance\":%lld,\"version\":%llu",
               static_cast<long long>(event.amount), static_cast<long long>(event.balance),
               static_cast<unsigned long long>(event.version));
+  if ((event.flags & kHasTransactionId) != 0) {
+    std::printf(",\"transaction_id\":\"%s\"", short_hex(event.transaction_id).c_str());
+  }
   if (event.type == EventType::AccountOpened) {
-    std::printf(",\"currency\":\"%s\",\"owner\":", event.currency.to_string().c_str());
-    print_json_string(event.text.view());
+    print_opening_fields(event);
   } else if (!event.text.empty()) {
     std::printf(",\"text\":");
     print_json_string(event.text.view());
@@ -124,17 +163,18 @@ int verify_snapshots(journal::Storage& storage, const DataDirectory& data) {
   return corrupt;
 }
 
-// Per currency: the sum of balances and the number of accounts (the reserve).
+// Per currency: the sum of balances and the number of accounts (the reserve). The sums are 128
+// bits wide, as the read side's reserve: two balances near the int64 limit already pass it.
 void print_totals(const Ledger& ledger) {
-  std::map<std::string, std::pair<int64_t, uint64_t>> totals;
+  std::map<std::string, std::pair<read::WideSum, uint64_t>> totals;
   ledger.accounts().for_each([&](std::string_view, const Account& account) {
     auto& [balance, accounts] = totals[account.currency.to_string()];
     balance += account.balance;
     ++accounts;
   });
   for (const auto& [currency, total] : totals) {
-    std::printf("total %s: %lld minor units in %llu accounts\n", currency.c_str(),
-                static_cast<long long>(total.first), static_cast<unsigned long long>(total.second));
+    std::printf("total %s: %s minor units in %llu accounts\n", currency.c_str(),
+                wide_text(total.first).c_str(), static_cast<unsigned long long>(total.second));
   }
   std::printf("next sequence: %llu\n", static_cast<unsigned long long>(ledger.next_sequence()));
 }
