@@ -59,9 +59,17 @@ Command decode_status_change(CommandType type, const StatusChange& change) {
   return command;
 }
 
+// A union's type and its table are separate fields, and the verifier accepts a type whose table
+// is absent: about 100 bytes from any client reached the reads below through a null pointer and
+// killed tallyd (issue 11). Such an entry is a command whose union member is missing, which
+// docs/protocol.md says is rejected like an unknown one: it is checked once, here, before any
+// command_as_*() is dereferenced.
 Command decode_entry(const protocol::CommandEntry* entry) {
   using protocol::Command;
-  switch (entry == nullptr ? Command::NONE : entry->command_type()) {
+  if (entry == nullptr || entry->command() == nullptr) {
+    return tally::Command{};  // unknown type: the ledger rejects it with InvalidArgument
+  }
+  switch (entry->command_type()) {
     case Command::OpenAccount:
       return decode_open(*entry->command_as_OpenAccount());
     case Command::Deposit:

@@ -41,7 +41,10 @@ RequestVerdict check_command_batch(const protocol::Request& request, uint32_t ma
 ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands);
 
 // Decodes a verified request's command batch; `commands` is cleared and refilled (its
-// capacity is reused). The views point into `frame`.
+// capacity is reused). The views point into `frame`. An entry without a command, or whose type
+// names a command whose table is absent (the verifier lets both through), or of a type this
+// build does not know, decodes as CommandType::Unknown, which the ledger rejects with
+// InvalidArgument. Never reads through a null table, whatever bytes verified.
 CommandBatch decode_command_request(std::span<const uint8_t> frame, std::vector<Command>& commands);
 
 Id128 to_id128(const protocol::Uint128* value);

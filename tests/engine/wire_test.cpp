@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
+#include "engine/fingerprint.h"
+#include "engine/ingress.h"
 #include "engine/wire_encoder.h"
 #include "support/ledger_harness.h"
 
@@ -128,6 +131,89 @@ TEST(WireTest, MissingCommandDecodesAsUnknownAndIsRejectedByTheLedger) {
   EXPECT_EQ(decoded.commands[0].type, CommandType::Unknown);
   testing::LedgerHarness harness;
   EXPECT_EQ(harness.apply_one(decoded.commands[0]).code, ResultCode::InvalidArgument);
+}
+
+// A CommandEntry whose union type names a command but whose table is absent. The FlatBuffers
+// verifier accepts it (a union's value is optional, whatever its type says), so this frame,
+// about 100 bytes that any client can send, used to reach the decoder, which read the absent
+// table through a null pointer and killed tallyd (issue 11). Every command type had the hole.
+std::vector<uint8_t> frame_with_a_tableless_command(protocol::Command type,
+                                                    bool with_a_deposit_first = false) {
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<flatbuffers::Offset<protocol::CommandEntry>> entries;
+  if (with_a_deposit_first) {
+    const auto deposit = protocol::CreateDepositDirect(builder, "a", 5);
+    entries.push_back(
+        protocol::CreateCommandEntry(builder, protocol::Command::Deposit, deposit.Union()));
+  }
+  entries.push_back(protocol::CreateCommandEntry(builder, type, /*command=*/0));
+  const auto batch = protocol::CreateCommandBatchDirect(builder, false, &entries);
+  const protocol::Uint128 request_id(11, 1);
+  protocol::FinishRequestBuffer(
+      builder, protocol::CreateRequest(builder, 1, &request_id, 0,
+                                       protocol::RequestBody::CommandBatch, batch.Union()));
+  const auto span = builder.GetBufferSpan();
+  return {span.begin(), span.end()};
+}
+
+class TablelessCommandTest : public ::testing::TestWithParam<protocol::Command> {};
+
+TEST_P(TablelessCommandTest, PassesTheVerifierAndDecodesAsUnknown) {
+  const std::vector<uint8_t> frame = frame_with_a_tableless_command(GetParam());
+  EXPECT_LE(frame.size(), 100u);  // the size of the frame that crashed tallyd
+  ASSERT_EQ(verify_command_request(frame, 8190), ResultCode::Ok);
+  std::vector<Command> commands;
+  const CommandBatch decoded = decode_command_request(frame, commands);
+  ASSERT_EQ(decoded.commands.size(), 1u);
+  EXPECT_EQ(decoded.commands[0].type, CommandType::Unknown);
+  EXPECT_TRUE(decoded.commands[0].account_id.empty());
+  EXPECT_EQ(decoded.request_id, (Id128{.low = 11, .high = 1}));
+}
+
+// docs/protocol.md: a command whose union member is missing is recorded as a rejection
+// (InvalidArgument), like an unknown one; the request as a whole is not refused.
+TEST_P(TablelessCommandTest, IsRejectedByTheLedgerWithInvalidArgument) {
+  const std::vector<uint8_t> frame = frame_with_a_tableless_command(GetParam());
+  std::vector<Command> commands;
+  const CommandBatch decoded = decode_command_request(frame, commands);
+  ASSERT_EQ(decoded.commands.size(), 1u);
+  testing::LedgerHarness harness;
+  EXPECT_EQ(harness.apply_one(decoded.commands[0]).code, ResultCode::InvalidArgument);
+}
+
+// The server's own path: Ingress::submit verifies, decodes and fingerprints on the producer's
+// thread, where the null read used to happen.
+TEST_P(TablelessCommandTest, IsAcceptedByTheIngressNextToAValidCommand) {
+  Ingress ingress(IngressConfig{.max_batches_in_flight = 1});
+  IngressBatch* batch = ingress.acquire();
+  ASSERT_NE(batch, nullptr);
+  batch->frame = frame_with_a_tableless_command(GetParam(), /*with_a_deposit_first=*/true);
+  ASSERT_EQ(ingress.submit(batch), ResultCode::Ok);
+  IngressBatch* dequeued[1] = {};
+  ASSERT_EQ(ingress.dequeue(dequeued, 1'000'000), 1u);
+  ASSERT_EQ(dequeued[0], batch);
+  ASSERT_EQ(batch->batch.commands.size(), 2u);
+  EXPECT_EQ(batch->batch.commands[0].type, CommandType::Deposit);
+  EXPECT_EQ(batch->batch.commands[0].account_id, "a");
+  EXPECT_EQ(batch->batch.commands[0].amount, 5);
+  EXPECT_EQ(batch->batch.commands[1].type, CommandType::Unknown);
+  EXPECT_NE(batch->batch.fingerprint, kFingerprintNotComputed);
+  ingress.release(batch);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryCommandType, TablelessCommandTest,
+    ::testing::Values(protocol::Command::OpenAccount, protocol::Command::Deposit,
+                      protocol::Command::Withdraw, protocol::Command::Transfer,
+                      protocol::Command::FreezeAccount, protocol::Command::UnfreezeAccount,
+                      protocol::Command::CloseAccount),
+    [](const ::testing::TestParamInfo<protocol::Command>& command) {
+      return std::string(protocol::EnumNameCommand(command.param));
+    });
+
+TEST(WireTest, TheSevenCommandTypesAreAllCoveredByTheTablelessTests) {
+  // A command appended to the schema must be added to the list above.
+  EXPECT_EQ(static_cast<int>(protocol::Command::MAX), 7);
 }
 
 }  // namespace

@@ -7,8 +7,13 @@
 #include <string>
 #include <thread>
 
+#include "engine/wire_decoder.h"
+#include "engine/wire_encoder.h"
 #include "net/client/client.h"
+#include "net/messages.h"
+#include "support/ledger_harness.h"
 #include "support/program_run.h"
+#include "support/raw_socket.h"
 #include "support/tallyd_process.h"
 
 namespace tally {
@@ -380,6 +385,144 @@ TEST_F(TallydTest, BadFlagsExitTwoWithAReason) {
                            testing::Capture::kStandardOutputAndError);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.output.find("ring_capacity must be a power of two"), std::string::npos);
+}
+
+// A CommandBatch of one CommandEntry whose union type is `type` but whose table is absent:
+// about 100 bytes that pass the FlatBuffers verifier.
+std::vector<uint8_t> tableless_command_frame(protocol::Command type, uint64_t request) {
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<flatbuffers::Offset<protocol::CommandEntry>> entries;
+  entries.push_back(protocol::CreateCommandEntry(builder, type, /*command=*/0));
+  const auto batch = protocol::CreateCommandBatchDirect(builder, false, &entries);
+  const protocol::Uint128 request_id(request, 11);
+  protocol::FinishRequestBuffer(
+      builder, protocol::CreateRequest(builder, 1, &request_id, 0,
+                                       protocol::RequestBody::CommandBatch, batch.Union()));
+  const auto bytes = net::finished_bytes(builder);
+  return {bytes.begin(), bytes.end()};
+}
+
+// A request whose body type is `type` but whose body table is absent.
+std::vector<uint8_t> tableless_body_frame(protocol::RequestBody type, uint64_t request) {
+  flatbuffers::FlatBufferBuilder builder;
+  const protocol::Uint128 request_id(request, 12);
+  protocol::FinishRequestBuffer(builder,
+                                protocol::CreateRequest(builder, 1, &request_id, 0, type, 0));
+  const auto bytes = net::finished_bytes(builder);
+  return {bytes.begin(), bytes.end()};
+}
+
+std::vector<uint8_t> command_frame(const Command& command, uint64_t request) {
+  const CommandBatch batch{.request_id = {.low = request, .high = 13},
+                           .origin = 0,
+                           .atomic = false,
+                           .commands = std::span<const Command>(&command, 1)};
+  flatbuffers::FlatBufferBuilder builder;
+  encode_command_request(batch, builder);
+  const auto bytes = net::finished_bytes(builder);
+  return {bytes.begin(), bytes.end()};
+}
+
+// Issue 11: such a frame, from any client, killed tallyd with SIGSEGV (a null table read in
+// the wire decoder). Each of the seven command types gets the documented answer instead (the
+// command is rejected with InvalidArgument, like an unknown one; docs/protocol.md), and the
+// server goes on serving that connection and new ones.
+TEST_F(TallydTest, ACommandTypeWithoutItsTableIsRejectedAndTheServerCarriesOn) {
+  using namespace std::chrono_literals;
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.port());
+  ASSERT_TRUE(socket.hello());
+  uint64_t request = 100;
+  int rejected = 0;
+  for (const protocol::Command type : protocol::EnumValuesCommand()) {
+    if (type == protocol::Command::NONE) {
+      continue;
+    }
+    const std::vector<uint8_t> frame = tableless_command_frame(type, ++request);
+    EXPECT_LE(frame.size(), 100u);
+    ASSERT_TRUE(socket.send_frame(frame)) << protocol::EnumNameCommand(type);
+    const auto answer = socket.read_frame(10s);
+    ASSERT_TRUE(answer.has_value()) << protocol::EnumNameCommand(type) << ": no answer; log:\n"
+                                    << server.log();
+    const protocol::Response* response = testing::response_of(*answer);
+    ASSERT_NE(response, nullptr);
+    EXPECT_EQ(to_id128(response->request_id()), (Id128{.low = request, .high = 11}));
+    ASSERT_EQ(response->body_type(), protocol::ResponseBody::CommandBatchResult)
+        << protocol::EnumNameCommand(type);
+    const auto* results = response->body_as_CommandBatchResult()->results();
+    ASSERT_NE(results, nullptr);
+    ASSERT_EQ(results->size(), 1u);
+    EXPECT_EQ(results->Get(0)->code(), ResultCode::InvalidArgument)
+        << protocol::EnumNameCommand(type);
+    ++rejected;
+  }
+  EXPECT_EQ(rejected, 7);
+
+  // The same connection goes on: a valid command is applied.
+  ASSERT_TRUE(socket.send_frame(command_frame(testing::open_command("after", "EUR", 300), 1)));
+  const auto answer = socket.read_frame(10s);
+  ASSERT_TRUE(answer.has_value());
+  const protocol::Response* response = testing::response_of(*answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::CommandBatchResult);
+  EXPECT_EQ(response->body_as_CommandBatchResult()->results()->Get(0)->code(), ResultCode::Ok);
+
+  // So does a new one, and the rejections were recorded like any other.
+  Client client(server.client_options());
+  client.connect();
+  EXPECT_EQ(client.execute(BatchBuilder().deposit("after", 5)).results[0].balance, 305);
+  const net::ServerStats stats = client.stats();
+  EXPECT_EQ(stats.rejections, 7u);
+  ASSERT_EQ(stats.rejections_by_reason.size(), 1u);
+  EXPECT_EQ(stats.rejections_by_reason[0].first, ResultCode::InvalidArgument);
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
+}
+
+// The same hole for every request body: a body type whose table is absent. Those that read
+// nothing from their table are answered as usual; a command batch and every query are refused
+// with InvalidArgument; the server carries on.
+TEST_F(TallydTest, ARequestBodyTypeWithoutItsTableIsAnsweredAndTheServerCarriesOn) {
+  using namespace std::chrono_literals;
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.port());
+  ASSERT_TRUE(socket.hello());
+  uint64_t request = 200;
+  int queries = 0;
+  for (const protocol::RequestBody type : protocol::EnumValuesRequestBody()) {
+    if (type == protocol::RequestBody::RebuildProjections) {
+      continue;  // reads nothing from its table either, but rebuilds: ProjectionStatusQuery tells
+    }
+    ASSERT_TRUE(socket.send_frame(tableless_body_frame(type, ++request)));
+    const auto answer = socket.read_frame(10s);
+    ASSERT_TRUE(answer.has_value()) << protocol::EnumNameRequestBody(type) << ": no answer; log:\n"
+                                    << server.log();
+    const protocol::Response* response = testing::response_of(*answer);
+    ASSERT_NE(response, nullptr);
+    EXPECT_EQ(to_id128(response->request_id()), (Id128{.low = request, .high = 12}));
+    switch (type) {
+      case protocol::RequestBody::Hello:
+        EXPECT_EQ(response->body_type(), protocol::ResponseBody::HelloResult);
+        break;
+      case protocol::RequestBody::StatsQuery:
+        EXPECT_EQ(response->body_type(), protocol::ResponseBody::StatsResult);
+        break;
+      case protocol::RequestBody::ProjectionStatusQuery:
+        EXPECT_EQ(response->body_type(), protocol::ResponseBody::ProjectionStatusResult);
+        break;
+      default:
+        ++queries;
+        ASSERT_EQ(response->body_type(), protocol::ResponseBody::Error)
+            << protocol::EnumNameRequestBody(type);
+        EXPECT_EQ(response->body_as_Error()->code(), ResultCode::InvalidArgument)
+            << protocol::EnumNameRequestBody(type);
+    }
+  }
+  EXPECT_GE(queries, 13);  // NONE, CommandBatch and the eleven read-side queries
+  Client client(server.client_options());
+  client.connect();
+  EXPECT_EQ(client.execute(BatchBuilder().open_account("a", "A", "EUR")).results[0].code,
+            ResultCode::Ok);
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log();
 }
 
 }  // namespace
