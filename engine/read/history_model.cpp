@@ -49,6 +49,7 @@ bool HistoryModel::answers(RequestBody type) const {
 void HistoryModel::reset() {
   reader_.close();
   accounts_.clear();
+  rejected_transfer_receivers_.clear();
   checkpoints_.clear();
   events_applied_ = 0;
   last_sequence_ = 0;
@@ -96,17 +97,38 @@ void HistoryModel::apply(const Event& event, JournalPosition position) {
     history.currency = event.currency;
     history.entries.reserve(kInitialEntries);
     history.entries.emplace_back(position, event.timestamp_ns, true);  // the opening line
+    history.latest = {event.balance, event.version};
     return;
   }
   const bool in_statement = moves_money(event);
+  const bool rejected = event.type == EventType::CommandRejected;
   if (AccountHistory* history = history_of(event.account_id.view())) {
     history->entries.emplace_back(position, event.timestamp_ns, in_statement);
+    if (!rejected) {
+      history->latest = {event.balance, event.version};
+    }
   }
   if (event.counterparty_id.size() != 0 &&
       event.counterparty_id.view() != event.account_id.view()) {
     if (AccountHistory* counterparty = history_of(event.counterparty_id.view())) {
       counterparty->entries.emplace_back(position, event.timestamp_ns, in_statement);
+      if (rejected) {
+        rejected_transfer_receivers_.emplace(event.sequence, counterparty->latest);
+      } else {
+        counterparty->latest = {event.counterparty_balance, event.counterparty_version};
+      }
     }
+  }
+}
+
+void HistoryModel::complete_rejected_transfer(Event& event) const {
+  if (event.type != EventType::CommandRejected) {
+    return;
+  }
+  const auto receiver = rejected_transfer_receivers_.find(event.sequence);
+  if (receiver != rejected_transfer_receivers_.end()) {
+    event.counterparty_balance = receiver->second.balance;
+    event.counterparty_version = receiver->second.version;
   }
 }
 
@@ -297,11 +319,11 @@ QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
   events.reserve(end - begin);
   Status status;
   for (size_t index = begin; index < end; ++index) {
-    const std::optional<journal::JournalRecord> record =
-        reader_.read(entries[index].position(), status);
+    std::optional<journal::JournalRecord> record = reader_.read(entries[index].position(), status);
     if (!record) {
       return unreadable(status);
     }
+    complete_rejected_transfer(record->event);
     events.push_back(encode_event(record->event, builder));
   }
   const auto list = builder.CreateVector(events);

@@ -11,15 +11,21 @@
 // search over the entries (event times never go backwards). A sparse index (one position
 // every kCheckpointEvery events) lets a search over every account start near a time or cursor
 // instead of at the journal's beginning.
-// Memory: 16 bytes per event per account it names, plus about 100 per account. Applying an
-// event touches the account's index slot (which holds its vector) and the vector's end. One
-// thread (see read_model.h).
+// A rejection carries the balance and version of its own account only (the ledger records the
+// source's current state): for the receiving side of a rejected transfer the model keeps that
+// account's state as it was, so its trail shows its own values on either side of a transfer.
+// Memory: 16 bytes per event per account it names, plus about 120 per account, plus about 32
+// per rejected transfer to an existing account. Applying an event touches the account's index
+// slot (which holds its vector and its latest state) and the vector's end. One thread (see
+// read_model.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/currency.h"
 #include "engine/journal/journal_record_reader.h"
@@ -47,9 +53,16 @@ class HistoryEntry {
 };
 static_assert(sizeof(HistoryEntry) == 16);
 
+// An account's balance and version after an event.
+struct AccountState {
+  int64_t balance = 0;
+  uint64_t version = 0;
+};
+
 struct AccountHistory {
   CurrencyCode currency;
   std::vector<HistoryEntry> entries;  // oldest first: the trail; flagged ones the statement
+  AccountState latest;                // after the last event that changed the account
 };
 
 class HistoryModel final : public ReadModel {
@@ -99,6 +112,9 @@ class HistoryModel final : public ReadModel {
   // The number of leading entries whose record's sequence is at most `sequence`.
   std::optional<size_t> count_up_to_sequence(const std::vector<HistoryEntry>& entries,
                                              uint64_t sequence, Status& status);
+  // `event` with the state its rejected transfer left the receiving side in, which the journal
+  // does not record. Other events are already complete.
+  void complete_rejected_transfer(Event& event) const;
   // The balance after the statement entry `index` of `account_id`.
   std::optional<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id,
                                 Event& event, Status& status);
@@ -122,6 +138,8 @@ class HistoryModel final : public ReadModel {
   journal::JournalRecordReader reader_;
   // The history lives in the index itself: finding an account brings its vector header along.
   StringKeyMap<AccountHistory> accounts_;
+  // Sequence of a rejected transfer -> its receiving account's state then (unchanged by it).
+  boost::unordered_flat_map<uint64_t, AccountState> rejected_transfer_receivers_;
   std::vector<Checkpoint> checkpoints_;
   uint64_t events_applied_ = 0;
   uint64_t last_sequence_ = 0;

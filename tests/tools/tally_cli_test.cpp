@@ -696,6 +696,73 @@ TEST_F(TallyCliTest, TrailShowsEveryEventWithTheReasonsOfRejections) {
   EXPECT_EQ(rest[3].at(0), "10");
 }
 
+TEST_F(TallyCliTest, TrailOnEitherSideOfARejectedTransferShowsTheAccountsOwnValues) {
+  const std::vector<std::pair<std::string, int>> commands = {
+      {"open alice --owner A --currency EUR --initial-deposit 10", 0},  // 1
+      {"open bob --owner B --currency EUR --initial-deposit 3", 0},     // 2
+      {"open yen --owner Y --currency JPY --initial-deposit 1000", 0},  // 3
+      {"transfer alice bob 100", 1},                                    // 4: InsufficientFunds
+      {"transfer alice bob 1", 0},                                      // 5
+      {"transfer alice yen 1", 1},                                      // 6: CurrencyMismatch
+      {"transfer bob alice 50", 1},                                     // 7: InsufficientFunds
+      {"transfer yen alice 5 --currency JPY", 1}};                      // 8: CurrencyMismatch
+  for (const auto& [command, exit_code] : commands) {
+    const TallyRun run = tally(command);
+    ASSERT_EQ(run.exit_code, exit_code) << command << ": " << run.output << run.errors;
+  }
+  // Each row: the balance and version of the account asked about, as they were after the event
+  // (a rejection leaves them as they were), in its currency; an amount in another currency (a
+  // transfer refused for it) says which.
+  EXPECT_EQ(
+      without_column(rows_of(answered("trail bob --min-sequence 8")), 1),
+      (std::vector<Row>{{"sequence", "event", "command", "result", "account", "counterparty",
+                         "amount", "balance", "version", "detail"},
+                        {"2", "AccountOpened", "OpenAccount", "Ok", "bob", "3.00", "3.00", "1",
+                         "Checking", "EUR,", "overdraft", "0.00,", "owner", "B"},
+                        {"4", "CommandRejected", "Transfer", "InsufficientFunds", "alice", "bob",
+                         "100.00", "3.00", "1"},
+                        {"5", "Transferred", "Transfer", "Ok", "alice", "bob", "1.00", "4.00", "2"},
+                        {"7", "CommandRejected", "Transfer", "InsufficientFunds", "bob", "alice",
+                         "50.00", "4.00", "2"}}));
+  EXPECT_EQ(without_column(rows_of(answered("trail yen --min-sequence 8")), 1),
+            (std::vector<Row>{{"sequence", "event", "command", "result", "account", "counterparty",
+                               "amount", "balance", "version", "detail"},
+                              {"3", "AccountOpened", "OpenAccount", "Ok", "yen", "1000", "1000",
+                               "1", "Checking", "JPY,", "overdraft", "0,", "owner", "Y"},
+                              {"6", "CommandRejected", "Transfer", "CurrencyMismatch", "alice",
+                               "yen", "1.00", "1000", "1", "amount", "in", "EUR"},
+                              {"8", "CommandRejected", "Transfer", "CurrencyMismatch", "yen",
+                               "alice", "5", "1000", "1"}}));
+  EXPECT_EQ(without_column(rows_of(answered("trail alice --min-sequence 8 --cursor 3")), 1),
+            (std::vector<Row>{{"sequence", "event", "command", "result", "account", "counterparty",
+                               "amount", "balance", "version", "detail"},
+                              {"6", "CommandRejected", "Transfer", "CurrencyMismatch", "alice",
+                               "yen", "1.00", "9.00", "2"},
+                              {"7", "CommandRejected", "Transfer", "InsufficientFunds", "bob",
+                               "alice", "50.00", "9.00", "2"},
+                              {"8", "CommandRejected", "Transfer", "CurrencyMismatch", "yen",
+                               "alice", "5", "9.00", "2", "amount", "in", "JPY"}}));
+
+  // JSON: every field of the event, each amount in the currency of the account it belongs to;
+  // the receiving side's balance and version are there for a rejection too.
+  const boost::json::object trail = answered_json("trail yen --min-sequence 8");
+  EXPECT_EQ(text_of(trail, "currency"), "JPY");
+  const boost::json::object& refused = trail.at("events").as_array().at(1).as_object();
+  EXPECT_EQ(refused.at("sequence").as_int64(), 6);
+  EXPECT_EQ(text_of(refused, "currency"), "EUR");  // of amount and balance: alice's
+  EXPECT_EQ(text_of(refused, "amount"), "1.00");
+  EXPECT_EQ(text_of(refused, "balance"), "9.00");
+  EXPECT_EQ(refused.at("version").as_int64(), 2);
+  EXPECT_EQ(text_of(refused, "counterparty_currency"), "JPY");
+  EXPECT_EQ(text_of(refused, "counterparty_balance"), "1000");
+  EXPECT_EQ(refused.at("counterparty_version").as_int64(), 1);
+  const boost::json::object bob_trail = answered_json("trail bob --min-sequence 8");
+  const boost::json::object& bob_refused = bob_trail.at("events").as_array().at(1).as_object();
+  EXPECT_EQ(bob_refused.at("sequence").as_int64(), 4);
+  EXPECT_EQ(bob_refused.at("counterparty_balance_minor").as_int64(), 300);
+  EXPECT_EQ(bob_refused.at("counterparty_version").as_int64(), 1);
+}
+
 TEST_F(TallyCliTest, ReserveTopSummaryAndDailyBalances) {
   tell_the_story();
   EXPECT_EQ(

@@ -18,18 +18,31 @@ namespace {
 
 using Align = TextTable::Align;
 
-// The currency of `event`'s amounts: an opening names it; otherwise that of its account, or
-// of the other side of a transfer (the same currency). Empty if not known.
+// The currency of `event`'s amount and balance, which are its account's: an opening names it;
+// otherwise that of its account, or of the other side of a transfer that was applied (the two
+// have the same currency; a refused one may not). Empty if not known.
 std::string currency_for(const protocol::Event& event, const AccountCurrencies& currencies) {
   const std::string own = text_of(event.currency());
   if (event.type() == EventType::AccountOpened && !own.empty()) {
     return own;
   }
   const std::string account = text_of(event.account_id());
-  if (currencies.knows(account)) {
+  if (currencies.knows(account) || event.type() != EventType::Transferred) {
     return currencies.currency_of(account);
   }
   return currencies.currency_of(text_of(event.counterparty_id()));
+}
+
+// The currency of `event`'s counterparty balance: the other side's own. Empty if not known or
+// if there is no other side.
+std::string counterparty_currency_for(const protocol::Event& event,
+                                      const AccountCurrencies& currencies) {
+  const std::string counterparty = text_of(event.counterparty_id());
+  if (counterparty.empty() || currencies.knows(counterparty) ||
+      event.type() != EventType::Transferred) {
+    return currencies.currency_of(counterparty);
+  }
+  return currency_for(event, currencies);
 }
 
 bool moves_money(EventType type) {
@@ -37,9 +50,13 @@ bool moves_money(EventType type) {
          type == EventType::Transferred;
 }
 
-// Every field of `event`, its amounts in `currency`, which is also its "currency" field (an
-// opening's own; for other events the event does not carry it).
-std::string event_json(const protocol::Event& event, const std::string& currency) {
+// Every field of `event`, each amount in the currency of the account it belongs to: "currency"
+// (of the amount, the balance and an opening's overdraft: the event's account) and
+// "counterparty_currency" (of the counterparty's balance). On the wire only an opening carries
+// a currency; the others come from `currencies`.
+std::string event_json(const protocol::Event& event, const AccountCurrencies& currencies) {
+  const std::string currency = currency_for(event, currencies);
+  const std::string counterparty_currency = counterparty_currency_for(event, currencies);
   const size_t places = currency_minor_units(currency);
   tools::JsonObject object;
   object.add_unsigned("sequence", event.sequence());
@@ -55,12 +72,14 @@ std::string event_json(const protocol::Event& event, const std::string& currency
   add_amount(object, "amount", event.amount(), places);
   add_amount(object, "balance", event.balance(), places);
   object.add_unsigned("version", event.version());
-  add_amount(object, "counterparty_balance", event.counterparty_balance(), places);
+  add_amount(object, "counterparty_balance", event.counterparty_balance(),
+             currency_minor_units(counterparty_currency));
   object.add_unsigned("counterparty_version", event.counterparty_version())
       .add_text("transaction_id", transaction_id_text(event.transaction_id()))
       .add_text("owner", text_of(event.owner()))
       .add_text("account_type", account_type_name(event.account_type()))
-      .add_text("currency", currency);
+      .add_text("currency", currency)
+      .add_text("counterparty_currency", counterparty_currency);
   add_amount(object, "overdraft_limit", event.overdraft_limit(), places);
   object.add_text("text", text_of(event.text()));
   return object.str();
@@ -78,6 +97,36 @@ std::string event_detail(const protocol::Event& event, size_t places) {
     default:
       return "";
   }
+}
+
+// One row of `account_id`'s trail: the event with that account's own balance and version
+// after it (it may be the receiving side of a transfer, applied or refused), in its currency.
+// The amount is in the currency of the event's account; a refused transfer between two
+// currencies says which.
+std::vector<std::string> trail_row(const protocol::Event& event, std::string_view account_id,
+                                   const AccountCurrencies& currencies) {
+  const bool other_side =
+      text_of(event.account_id()) != account_id && text_of(event.counterparty_id()) == account_id;
+  const int64_t balance = other_side ? event.counterparty_balance() : event.balance();
+  const uint64_t version = other_side ? event.counterparty_version() : event.version();
+  const std::string own_currency = currencies.currency_of(account_id);
+  const std::string amount_currency = currency_for(event, currencies);
+  const bool foreign_amount = !amount_currency.empty() && amount_currency != own_currency;
+  const size_t amount_places =
+      currency_minor_units(amount_currency.empty() ? own_currency : amount_currency);
+  const size_t places = currency_minor_units(own_currency);
+  const bool has_amount = moves_money(event.type()) || event.amount() != 0;
+  return {std::to_string(event.sequence()),
+          time_text(event.timestamp_ns()),
+          event_type_name(event.type()),
+          command_type_name(event.command_type()),
+          result_code_name(event.reason()),
+          text_of(event.account_id()),
+          text_of(event.counterparty_id()),
+          has_amount ? format_amount(event.amount(), amount_places) : "",
+          format_amount(balance, places),
+          std::to_string(version),
+          foreign_amount ? "amount in " + amount_currency : event_detail(event, places)};
 }
 
 }  // namespace
@@ -132,13 +181,12 @@ void print_history(const protocol::HistoryResult& result, uint64_t read_sequence
 
 void print_trail(const protocol::EventTrailResult& result, std::string_view account_id,
                  const AccountCurrencies& currencies, uint64_t read_sequence, bool json) {
-  const size_t places = currencies.decimal_places_of(account_id);
   const auto* events = result.events();
   if (json) {
     std::vector<std::string> objects;
     if (events != nullptr) {
       for (const protocol::Event* event : *events) {
-        objects.push_back(event_json(*event, currencies.currency_of(account_id)));
+        objects.push_back(event_json(*event, currencies));
       }
     }
     print_json_line(answer_object("trail", read_sequence)
@@ -155,19 +203,7 @@ void print_trail(const protocol::EventTrailResult& result, std::string_view acco
                  "amount", "balance", "version", "detail"});
   if (events != nullptr) {
     for (const protocol::Event* event : *events) {
-      // The trail's account may be the other side of a transfer: show its own balance.
-      const bool other_side = text_of(event->account_id()) != account_id &&
-                              text_of(event->counterparty_id()) == account_id;
-      const int64_t balance = other_side ? event->counterparty_balance() : event->balance();
-      const uint64_t version = other_side ? event->counterparty_version() : event->version();
-      const bool has_amount = moves_money(event->type()) || event->amount() != 0;
-      table.add_row({std::to_string(event->sequence()), time_text(event->timestamp_ns()),
-                     event_type_name(event->type()), command_type_name(event->command_type()),
-                     result_code_name(event->reason()), text_of(event->account_id()),
-                     text_of(event->counterparty_id()),
-                     has_amount ? format_amount(event->amount(), places) : "",
-                     format_amount(balance, places), std::to_string(version),
-                     event_detail(*event, places)});
+      table.add_row(trail_row(*event, account_id, currencies));
     }
   }
   table.print(stdout);
@@ -181,7 +217,7 @@ void print_search(const protocol::TransactionSearchResult& result,
     std::vector<std::string> objects;
     if (events != nullptr) {
       for (const protocol::Event* event : *events) {
-        objects.push_back(event_json(*event, currency_for(*event, currencies)));
+        objects.push_back(event_json(*event, currencies));
       }
     }
     print_json_line(answer_object("search", read_sequence)

@@ -5,8 +5,10 @@
 //
 // A history and daily balances carry their currency. Events (trail, search) and a balance as
 // of do not: their amounts take the decimal places of the currencies in `currencies`, which
-// the caller fills in for every account they name. In JSON an event's "currency" is that of
-// its amounts (on the wire only an opening carries one).
+// the caller fills in for every account they name (an applied transfer's two sides share
+// theirs). In JSON an event's "currency" is that of its amount and balance (its account's;
+// on the wire only an opening carries one), "counterparty_currency" that of the counterparty's
+// balance.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "net/client/client.h"
+#include "tools/tally/account_currency_lookup.h"
 #include "tools/tally/account_printer.h"
 #include "tools/tally/history_printer.h"
 #include "tools/tally/projection_printer.h"
@@ -30,7 +31,11 @@ const Result& answer_of(const QueryReply& reply) {
 class QueryRun {
  public:
   QueryRun(client::Client& client, QueryPlanner& planner, bool json)
-      : client_(client), planner_(planner), request_(planner.request()), json_(json) {}
+      : client_(client),
+        planner_(planner),
+        request_(planner.request()),
+        json_(json),
+        currencies_(client) {}
 
   ExitCode run() {
     if (planner_.needs_account_currency()) {
@@ -46,14 +51,23 @@ class QueryRun {
 
  private:
   // The currency of `account_id`, asked of the server once its read model has applied
-  // `min_sequence`; remembered.
+  // `min_sequence`; remembered. An unknown account is the server's refusal.
   std::string currency_of(const std::string& account_id, uint64_t min_sequence) {
-    if (!currencies_.knows(account_id)) {
-      const QueryReply reply =
-          client_.query(client::Query::balance(account_id).min_sequence(min_sequence));
-      currencies_.add(account_id, text_of(answer_of<protocol::BalanceResult>(reply).currency()));
+    return currencies_.require(account_id, min_sequence);
+  }
+
+  // The currencies of the other accounts of refused transfers in `result`, where they exist:
+  // an applied transfer's other side has the trail's currency, a refused one's may not.
+  void find_other_sides(const protocol::EventTrailResult& result) {
+    if (result.events() == nullptr) {
+      return;
     }
-    return currencies_.currency_of(account_id);
+    for (const protocol::Event* event : *result.events()) {
+      if (event->type() == EventType::CommandRejected && event->counterparty_id() != nullptr) {
+        currencies_.find(text_of(event->account_id()), seen_);
+        currencies_.find(text_of(event->counterparty_id()), seen_);
+      }
+    }
   }
 
   void print(const QueryReply& reply) {
@@ -79,7 +93,8 @@ class QueryRun {
       case QueryKind::kTrail: {
         const protocol::EventTrailResult& result = answer_of<protocol::EventTrailResult>(reply);
         currency_of(request_.account_id, seen_);
-        print_trail(result, request_.account_id, currencies_, read, json_);
+        find_other_sides(result);
+        print_trail(result, request_.account_id, currencies_.currencies(), read, json_);
         return;
       }
       case QueryKind::kReserve:
@@ -98,18 +113,18 @@ class QueryRun {
         const auto& result = answer_of<protocol::TransactionSearchResult>(reply);
         if (result.events() != nullptr) {
           for (const protocol::Event* event : *result.events()) {
-            if (!currency_known_for(*event, currencies_)) {
+            if (!currency_known_for(*event, currencies_.currencies())) {
               currency_of(text_of(event->account_id()), seen_);
             }
           }
         }
-        print_search(result, currencies_, read, json_);
+        print_search(result, currencies_.currencies(), read, json_);
         return;
       }
       case QueryKind::kBalanceAt: {
         const protocol::BalanceAsOfResult& result = answer_of<protocol::BalanceAsOfResult>(reply);
         currency_of(text_of(result.account_id()), seen_);
-        print_balance_at(result, currencies_, read, json_);
+        print_balance_at(result, currencies_.currencies(), read, json_);
         return;
       }
       case QueryKind::kProjections:
@@ -126,7 +141,7 @@ class QueryRun {
   const QueryRequest& request_;
   bool json_;
   uint64_t seen_ = 0;
-  AccountCurrencies currencies_;
+  AccountCurrencyLookup currencies_;
 };
 
 }  // namespace

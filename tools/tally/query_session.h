@@ -6,7 +6,9 @@
 //
 // Answers that do not carry the currency of their amounts (a trail, a search, a balance as
 // of) are completed with one balance query per account they name, asked once the account read
-// model has got as far as the answer, so that every account in it is known.
+// model has got as far as the answer, so that every account in it is known (for a trail: the
+// account asked about, and the other side of each refused transfer, which may have another
+// currency).
 #pragma once
 
 #include "tools/tally/exit_code.h"
