@@ -272,6 +272,89 @@ TEST_F(TallyCliTest, MovesMoneyWithDecimalAmountsAndPrintsTheBalances) {
   EXPECT_EQ(stats_after(9).money_in, 1250 + 1000 + 500 + 1005);  // deposits and openings
 }
 
+TEST_F(TallyCliTest, AmountsAreReadInTheCurrencyOfTheirAccountAskedOfTheServer) {
+  ASSERT_EQ(tally("open yen --owner Y --currency JPY").exit_code, 0);                        // 1
+  ASSERT_EQ(tally("open yen2 --owner Y --currency JPY").exit_code, 0);                       // 2
+  ASSERT_EQ(tally("open dinar --owner D --currency KWD --initial-deposit 2").exit_code, 0);  // 3
+  // `deposit yen 1000` is a thousand yen, not 100,000: no --currency needed.
+  const TallyRun yen = tally("--json deposit yen 1000");
+  ASSERT_EQ(yen.exit_code, 0) << yen.errors;
+  EXPECT_EQ(json_lines(yen.output).at(0).at("balance_minor").as_int64(), 1000);
+  EXPECT_EQ(text_of(json_lines(yen.output).at(0), "balance"), "1000");
+  // A transfer: the paying account's currency; a status change prints the balance in it.
+  EXPECT_EQ(table_rows(tally("transfer yen yen2 250").output),
+            (std::vector<Row>{{"Ok", "5", "750", "3", "yen"}}));
+  EXPECT_EQ(table_rows(tally("withdraw dinar 0.005").output),
+            (std::vector<Row>{{"Ok", "6", "1.995", "2", "dinar"}}));
+  EXPECT_EQ(table_rows(tally("freeze dinar --reason audit").output),
+            (std::vector<Row>{{"Ok", "7", "1.995", "3", "dinar"}}));
+  const TallyRun too_precise = tally("deposit yen 1.5");
+  EXPECT_EQ(too_precise.exit_code, 2);
+  EXPECT_NE(too_precise.errors.find("amount \"1.5\" has too many decimal places: JPY has 0"),
+            std::string::npos)
+      << too_precise.errors;
+
+  // A batch follows the same rule, line by line: the server's currency for the accounts it
+  // knows (so an opening of one it has, in another currency, changes nothing), an opening's
+  // earlier in the batch for the others.
+  const TallyRun batch = tally("batch --json",
+                               "deposit yen 7\n"
+                               "transfer yen yen2 3\n"
+                               "open yen --owner Y --currency EUR\n"
+                               "deposit yen 2\n"
+                               "open kw --owner K --currency KWD\n"
+                               "deposit kw 1.234\n"
+                               "withdraw kw 0.2 --currency KWD\n");
+  EXPECT_EQ(batch.exit_code, 1) << batch.errors;  // the opening of yen: it exists
+  const std::vector<boost::json::object> results = json_lines(batch.output);
+  ASSERT_EQ(results.size(), 7u) << batch.output;
+  EXPECT_EQ(results[0].at("balance_minor").as_int64(), 757);
+  EXPECT_EQ(results[1].at("balance_minor").as_int64(), 754);
+  EXPECT_EQ(text_of(results[2], "result"), "AccountExists");
+  EXPECT_EQ(text_of(results[3], "balance"), "756");
+  EXPECT_EQ(text_of(results[5], "balance"), "1.234");
+  EXPECT_EQ(results[6].at("balance_minor").as_int64(), 1034);
+  EXPECT_EQ(stats_after(8).money_in, 2000 + 1000 + 7 + 2 + 1234);
+
+  // An account the server does not know: the ledger says so (nothing can apply with a guess).
+  const TallyRun missing = tally("deposit nobody 5");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(table_rows(missing.output).at(0).at(0), "AccountNotFound");
+}
+
+TEST_F(TallyCliTest, ACurrencyThatIsNotTheAccountsIsRefusedAndNothingIsSent) {
+  open_eur("alice", "10");
+  open_eur("bob");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"deposit alice 1 --currency JPY",
+       "--currency JPY is not the currency of account \"alice\", which is EUR"},
+      {"withdraw alice 1 --currency USD", "--currency USD is not the currency"},
+      {"transfer alice bob 1 --currency JPY", "account \"alice\", which is EUR"},
+      {"freeze alice --reason audit --currency GBP", "--currency GBP is not the currency"},
+      {"batch", "line 2: --currency JPY is not the currency of account \"alice\", which is EUR"},
+      {"batch", "line 2: --currency JPY is not the currency of account \"carol\", which is EUR"}};
+  const std::vector<std::string> inputs = {
+      "",
+      "",
+      "",
+      "",
+      "deposit alice 1\ndeposit alice 2 --currency JPY\n",
+      "open carol --owner C --currency EUR\ndeposit carol 5 --currency JPY\n"};
+  for (size_t index = 0; index < cases.size(); ++index) {
+    const auto& [arguments, message] = cases[index];
+    const TallyRun run = tally(arguments, inputs[index]);
+    EXPECT_EQ(run.exit_code, 2) << arguments;
+    EXPECT_EQ(run.output, "") << arguments;
+    EXPECT_NE(run.errors.find(message), std::string::npos) << arguments << ": " << run.errors;
+  }
+  // The account's own currency is accepted, and nothing of the above reached the ledger.
+  EXPECT_EQ(table_rows(tally("deposit alice 1 --currency EUR").output),
+            (std::vector<Row>{{"Ok", "3", "11.00", "2", "alice"}}));
+  const net::ServerStats stats = stats_after(3);
+  EXPECT_EQ(stats.requests, 3u);
+  EXPECT_EQ(stats.commands, 3u);
+}
+
 TEST_F(TallyCliTest, ARejectionExitsOneAndPrintsItsReason) {
   open_eur("alice", "5");
   const TallyRun rejected = tally("withdraw alice 5.01");
@@ -394,7 +477,7 @@ TEST_F(TallyCliTest, ABatchFromStandardInputIsOneRequestWithOneResultPerLine) {
   const std::vector<boost::json::object> results = json_lines(json.output);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(text_of(results[0], "balance"), "8.00");
-  EXPECT_EQ(results[1].at("balance_minor").as_int64(), 600);  // 1.00 without --currency
+  EXPECT_EQ(results[1].at("balance_minor").as_int64(), 501);  // 1 yen: the account's currency
 }
 
 TEST_F(TallyCliTest, AnAtomicBatchAppliesNothingWhenOneCommandFails) {
@@ -445,7 +528,7 @@ TEST_F(TallyCliTest, ABadBatchLineIsReportedWithItsNumberAndNothingIsSent) {
 TEST_F(TallyCliTest, BadAmountsExitTwoAndSendNothing) {
   open_eur("alice");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"deposit alice 12.505", "has too many decimal places: 2 decimal places are assumed"},
+      {"deposit alice 12.505", "has too many decimal places: EUR has 2 decimal places"},
       {"deposit alice 1.5 --currency JPY", "JPY has 0 decimal places"},
       {"withdraw alice -5", "is negative"},
       {"deposit alice abc", "is not a decimal amount"},

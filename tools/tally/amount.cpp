@@ -67,11 +67,11 @@ AmountFormat AmountFormat::for_currency(std::string_view currency_code) {
 std::string AmountFormat::describe() const {
   const std::string places =
       std::to_string(decimal_places) + " decimal place" + (decimal_places == 1 ? "" : "s");
-  return currency.empty() ? places + " are assumed without --currency"
+  return currency.empty() ? places + " are assumed where the account's currency is not known"
                           : currency + " has " + places;
 }
 
-int64_t parse_amount(std::string_view text, const AmountFormat& format, std::string_view what) {
+void check_amount_form(std::string_view text, std::string_view what) {
   const std::string named = std::string(what) + " \"" + std::string(text) + "\"";
   if (!text.empty() && text.front() == '-') {
     throw UsageError(named + " is negative: amounts are positive (the command says which way " +
@@ -84,6 +84,15 @@ int64_t parse_amount(std::string_view text, const AmountFormat& format, std::str
   if (!is_digits(whole) || (point != std::string_view::npos && !is_digits(fraction))) {
     throw UsageError(named + " is not a decimal amount like 12.50");
   }
+}
+
+int64_t parse_amount(std::string_view text, const AmountFormat& format, std::string_view what) {
+  const std::string named = std::string(what) + " \"" + std::string(text) + "\"";
+  check_amount_form(text, what);
+  const size_t point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
   if (fraction.size() > format.decimal_places) {
     throw UsageError(named + " has too many decimal places: " + format.describe());
   }

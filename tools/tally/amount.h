@@ -22,9 +22,13 @@ struct AmountFormat {
   std::string describe() const;
 };
 
+// Checks the form of the decimal `text` alone, before its currency is known: throws
+// UsageError, naming `what`, if it is negative or not a plain decimal number.
+void check_amount_form(std::string_view text, std::string_view what);
+
 // The minor units of the decimal `text`. Throws UsageError, naming `what` ("amount",
-// "--overdraft"), if it is negative, not a plain decimal number, has more decimal places than
-// `format` allows, or does not fit in int64.
+// "--overdraft"), as check_amount_form, if it has more decimal places than `format` allows, or
+// if it does not fit in int64.
 int64_t parse_amount(std::string_view text, const AmountFormat& format, std::string_view what);
 
 // `minor_units` as a decimal with `decimal_places` places: 1250, 2 -> "12.50"; -5, 2 -> "-0.05".

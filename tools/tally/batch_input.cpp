@@ -62,7 +62,7 @@ void read_batch(std::istream& input, BatchPlanner& planner) {
       if (words.empty()) {
         continue;  // blank, or only a comment
       }
-      planner.add(parser.parse(std::move(words)));
+      planner.add(parser.parse(std::move(words)), "line " + std::to_string(line_number));
       ++commands;
     } catch (const UsageError& error) {
       throw UsageError("line " + std::to_string(line_number) + ": " + error.what());

@@ -10,7 +10,8 @@
 
 namespace tally::cli {
 
-// Appends every command of `input` to `planner`. Throws UsageError "line N: ..." for a bad
+// Appends every command of `input` to `planner`, each with its line ("line N") for the
+// messages of what the planner can only check later. Throws UsageError "line N: ..." for a bad
 // line (unknown command, bad flags, bad amount), and for an input without any command.
 void read_batch(std::istream& input, BatchPlanner& planner);
 

@@ -28,51 +28,117 @@ void check_currency(const std::string& currency) {
   }
 }
 
-}  // namespace
-
-AmountFormat BatchPlanner::format_of(const LedgerCommand& command) const {
-  check_currency(command.currency);
-  if (command.currency.empty()) {
-    const auto opened = opened_currencies_.find(command.account_id);
-    if (opened != opened_currencies_.end()) {
-      return AmountFormat::for_currency(opened->second);
-    }
-  }
-  return AmountFormat::for_currency(command.currency);
+bool has_amount(CommandKind kind) {
+  return kind == CommandKind::kDeposit || kind == CommandKind::kWithdraw ||
+         kind == CommandKind::kTransfer;
 }
 
-void BatchPlanner::add(const LedgerCommand& command) {
-  const AmountFormat format = format_of(command);
+// `message` about the command at `where` ("line 3"), if it has a place.
+std::string at(const std::string& where, const std::string& message) {
+  return where.empty() ? message : where + ": " + message;
+}
+
+}  // namespace
+
+void BatchPlanner::add(const LedgerCommand& command, std::string where) {
+  check_currency(command.currency);
+  options_of(command);  // the ids, read again by plan()
+  if (command.kind == CommandKind::kOpen) {
+    const AmountFormat format = AmountFormat::for_currency(command.currency);
+    parse_amount(command.overdraft, format, "--overdraft");
+    parse_amount(command.initial_deposit, format, "--initial-deposit");
+  } else if (has_amount(command.kind)) {
+    // With --currency the decimal places are known already; plan() checks it is the account's.
+    if (command.currency.empty()) {
+      check_amount_form(command.amount, "amount");
+    } else {
+      parse_amount(command.amount, AmountFormat::for_currency(command.currency), "amount");
+    }
+  }
+  typed_.push_back({command, std::move(where)});
+}
+
+bool BatchPlanner::needs_currencies() const {
+  for (const TypedCommand& typed : typed_) {
+    if (typed.command.kind != CommandKind::kOpen) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void BatchPlanner::plan(const CurrencyOf& currency_of) {
+  for (const TypedCommand& typed : typed_) {
+    try {
+      plan_one(typed, currency_of);
+    } catch (const UsageError& error) {
+      throw UsageError(at(typed.where, error.what()));
+    }
+  }
+}
+
+std::optional<std::string> BatchPlanner::currency_for(const TypedCommand& typed,
+                                                      const CurrencyOf& currency_of) const {
+  const LedgerCommand& command = typed.command;
+  std::optional<std::string> currency = currency_of(command.account_id);
+  if (!currency) {
+    // Opened earlier in this batch (if the server had it, that opening fails: it keeps its own).
+    const auto opened = opened_currencies_.find(command.account_id);
+    if (opened != opened_currencies_.end()) {
+      currency = opened->second;
+    }
+  }
+  if (currency && !command.currency.empty() && command.currency != *currency) {
+    throw UsageError("--currency " + command.currency + " is not the currency of account \"" +
+                     command.account_id + "\", which is " + *currency +
+                     " (an account's currency is set when it is opened)");
+  }
+  return currency;
+}
+
+void BatchPlanner::plan_one(const TypedCommand& typed, const CurrencyOf& currency_of) {
+  const LedgerCommand& command = typed.command;
+  if (command.kind == CommandKind::kOpen) {
+    add_open(command);
+    return;
+  }
+  const std::optional<std::string> currency = currency_for(typed, currency_of);
+  const AmountFormat format = AmountFormat::for_currency(currency.value_or(command.currency));
+  client::CommandOptions options = options_of(command);
+  if (!currency) {
+    // Nobody knows the account: it must not exist when this arrives (see the header).
+    options.expected_version = 0;
+  }
   const std::string& account = command.account_id;
   switch (command.kind) {
-    case CommandKind::kOpen:
-      add_open(command, format);
-      return;
     case CommandKind::kDeposit:
-      batch_.deposit(account, parse_amount(command.amount, format, "amount"), options_of(command));
+      batch_.deposit(account, parse_amount(command.amount, format, "amount"), options);
       break;
     case CommandKind::kWithdraw:
-      batch_.withdraw(account, parse_amount(command.amount, format, "amount"), options_of(command));
+      batch_.withdraw(account, parse_amount(command.amount, format, "amount"), options);
       break;
     case CommandKind::kTransfer:
       batch_.transfer(account, command.to_account_id,
-                      parse_amount(command.amount, format, "amount"), options_of(command));
+                      parse_amount(command.amount, format, "amount"), options);
       break;
     case CommandKind::kFreeze:
-      batch_.freeze(account, command.reason, options_of(command));
+      batch_.freeze(account, command.reason, options);
       break;
     case CommandKind::kUnfreeze:
-      batch_.unfreeze(account, options_of(command));
+      batch_.unfreeze(account, options);
       break;
     case CommandKind::kClose:
-      batch_.close(account, options_of(command));
+      batch_.close(account, options);
       break;
+    case CommandKind::kOpen:
+      break;  // add_open's, above
   }
   commands_.push_back(
       {.kind = command.kind, .account_id = account, .decimal_places = format.decimal_places});
 }
 
-void BatchPlanner::add_open(const LedgerCommand& command, const AmountFormat& format) {
+void BatchPlanner::add_open(const LedgerCommand& command) {
+  const AmountFormat format = AmountFormat::for_currency(command.currency);
   const std::string account = command.account_id == kGeneratedId ? "" : command.account_id;
   const AccountType type =
       command.account_type == "savings" ? AccountType::Savings : AccountType::Checking;

@@ -1,14 +1,27 @@
 // BatchPlanner: turns LedgerCommands, as typed, into one request: the BatchBuilder to send
 // (amounts in minor units, ids as Id128) and, per command, what printing its result needs.
-// Everything is checked here, before anything is sent: a bad amount, currency or id is a
-// UsageError and the request never leaves.
+// Everything is checked before anything is sent: a bad amount, currency or id is a UsageError
+// and the request never leaves.
 //
-// Decimal places: `--currency` when given; else, for an account opened earlier in the same
-// batch, that account's currency (so "open a --currency JPY" then "deposit a 500" means 500
-// yen, not 5.00); else 2 are assumed.
+// In two steps. add() checks what a command says on its own (the form of its amount, its
+// currency code, its ids), with no server: a typo is a usage error even when tallyd is down.
+// plan() then reads every amount with the decimal places of the currency of the account it
+// belongs to, which only the server knows for sure: an account's currency is set when it is
+// opened and never changes, so asking first and sending after is race-free.
+//
+// The currency of a command's account: the server's (asked through `CurrencyOf`), or, for an
+// account the server does not know that was opened earlier in the same batch, that opening's;
+// an opening's own; a transfer's from the paying account. A --currency that disagrees is a
+// usage error. A command for an account neither knows is sent expecting version 0: the ledger
+// rejects it (AccountNotFound), and should the account be opened meanwhile, with a currency
+// nobody knew, it still cannot apply (VersionConflict). In a batch that is not --atomic, an
+// account opened by someone else between the lookup and the batch would make the batch's own
+// opening fail and its later commands apply with the batch's currency: --atomic rules that out.
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,20 +39,41 @@ struct PlannedCommand {
   size_t decimal_places = kDefaultMinorUnits;  // of that account's balance
 };
 
+// The currency of an account as the server knows it, or nullopt for an account it does not
+// know. May throw (the lookup's errors pass through plan()).
+using CurrencyOf = std::function<std::optional<std::string>(const std::string& account_id)>;
+
 class BatchPlanner {
  public:
-  // Checks `command` and appends it. Throws UsageError; then nothing is appended.
-  void add(const LedgerCommand& command);
+  // Checks `command` on its own and keeps it; `where` ("line 3") starts the messages of
+  // plan()'s errors about it. Throws UsageError; then nothing is kept.
+  void add(const LedgerCommand& command, std::string where = "");
   void set_atomic(bool atomic) { batch_.atomic(atomic); }
 
-  // The builder keeps views into its own strings: it is used in place, never copied out.
+  // True if plan() needs to ask for currencies: a command other than an opening.
+  bool needs_currencies() const;
+  // Reads every kept command with its account's currency and builds the request. Call once.
+  // Throws UsageError.
+  void plan(const CurrencyOf& currency_of);
+
+  size_t size() const { return typed_.size(); }
+  // After plan(). The builder keeps views into its own strings: it is used in place, never
+  // copied out.
   const client::BatchBuilder& batch() const { return batch_; }
   const std::vector<PlannedCommand>& commands() const { return commands_; }
 
  private:
-  AmountFormat format_of(const LedgerCommand& command) const;
-  void add_open(const LedgerCommand& command, const AmountFormat& format);
+  struct TypedCommand {
+    LedgerCommand command;
+    std::string where;
+  };
+  // The currency the amounts of `typed` are in; nullopt if the account is not known.
+  std::optional<std::string> currency_for(const TypedCommand& typed,
+                                          const CurrencyOf& currency_of) const;
+  void plan_one(const TypedCommand& typed, const CurrencyOf& currency_of);
+  void add_open(const LedgerCommand& command);
 
+  std::vector<TypedCommand> typed_;
   client::BatchBuilder batch_;
   std::vector<PlannedCommand> commands_;
   std::unordered_map<std::string, std::string> opened_currencies_;  // account id -> currency

@@ -51,8 +51,8 @@ CLI::App* CommandSyntax::add(CLI::App& app, CommandKind kind, std::string descri
 
 void CommandSyntax::add_currency_option(CLI::App& command) {
   command.add_option("--currency", typed_.currency,
-                     "the account's currency (ISO 4217, e.g. JPY): sets how many decimal places "
-                     "amounts and the balance have; without it, 2 are assumed");
+                     "the account's currency (ISO 4217, e.g. JPY), which tally asks the server "
+                     "for anyway: one that is not the account's is refused");
 }
 
 void CommandSyntax::add_open(CLI::App& app) {

@@ -19,7 +19,7 @@ struct LedgerCommand {
   std::string account_id;     // open: empty or "-" for one the server generates; transfer: from
   std::string to_account_id;  // transfer
   std::string amount;         // deposit, withdraw, transfer: decimal, in the currency's units
-  std::string currency;       // open: required; others: optional, sets the decimal places
+  std::string currency;       // open: required; others: optional, must be the account's
   std::string owner;          // open
   std::string account_type = "checking";        // open
   std::string overdraft = "0";                  // open: decimal

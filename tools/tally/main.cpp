@@ -26,10 +26,12 @@ namespace {
 using namespace tally::cli;
 
 constexpr const char* kFooter =
-    R"(Amounts are decimals (12.50, 12, 0.05) in the account's currency; the ledger keeps them
-as integer minor units. open knows the currency; the other commands take --currency CODE
-to know how many decimal places it has (JPY 0, EUR 2, KWD 3, ...) and assume 2 without it
-(in a batch, an account opened earlier in the same batch lends its currency).
+    R"(Amounts are decimals (12.50, 12, 0.05) in the account's currency (JPY 0 decimal places,
+EUR 2, KWD 3, ...); the ledger keeps them as integer minor units. open knows the currency;
+for the other commands tally asks the server for the account's currency first (a transfer:
+the paying account's; in a batch, an account the server does not know yet takes that of its
+opening earlier in the batch). --currency is optional: one that is not the account's is a
+usage error.
 
 Queries print amounts in each account's currency. Times are RFC 3339 (2026-11-23T10:00:00Z)
 or Unix nanoseconds; days are YYYY-MM-DD. --min-sequence N (a command's result sequence)

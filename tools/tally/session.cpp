@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "net/client/client.h"
+#include "tools/tally/account_currency_lookup.h"
 #include "tools/tally/hex_id.h"
 #include "tools/tally/result_code_name.h"
 #include "tools/tally/result_printer.h"
@@ -30,7 +31,7 @@ std::string retry_advice(const std::optional<Id128>& sent) {
 
 // Nothing is sent if the server would refuse the batch for its size.
 void check_batch_size(const BatchPlanner& planner, const net::ServerLimits& limits) {
-  const size_t commands = planner.batch().size();
+  const size_t commands = planner.size();
   if (limits.max_batch_commands != 0 && commands > limits.max_batch_commands) {
     throw UsageError("the batch holds " + std::to_string(commands) +
                      " commands; the server takes at most " +
@@ -79,13 +80,17 @@ ExitCode report_client_error(const ClientError& error, const std::optional<Id128
   return ExitCode::kUnreachable;
 }
 
-ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& planner,
+ExitCode run_commands(const SessionSettings& settings, BatchPlanner& planner,
                       const std::optional<Id128>& request_id) {
   client::Client client(client_options(settings));
   std::optional<Id128> sent;
   try {
     client.connect();
     check_batch_size(planner, client.server().limits);
+    AccountCurrencyLookup currencies(client);
+    planner.plan([&currencies](const std::string& account_id) {
+      return currencies.find_acknowledged(account_id);
+    });
     sent = request_id.value_or(client.next_request_id());
     const client::BatchResult results = client.execute(planner.batch(), *sent);
     return print_outcome(planner, results, settings.json);

@@ -26,9 +26,12 @@ struct SessionSettings {
   bool json = false;
 };
 
-// Sends `planner`'s commands as one request (with `request_id`, or a fresh one) and prints one
-// result per command. A batch larger than the server's max batch is a usage error, not sent.
-ExitCode run_commands(const SessionSettings& settings, const BatchPlanner& planner,
+// Plans `planner`'s commands with the currencies of their accounts, asked of the server (see
+// batch_planner.h), sends them as one request (with `request_id`, or a fresh one) and prints
+// one result per command. A batch larger than the server's max batch, or an amount or
+// --currency that does not fit its account's currency, is a usage error (UsageError thrown),
+// and nothing is sent.
+ExitCode run_commands(const SessionSettings& settings, BatchPlanner& planner,
                       const std::optional<Id128>& request_id);
 
 // Prints the server's counters.
