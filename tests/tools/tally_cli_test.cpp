@@ -1018,6 +1018,62 @@ TEST_F(TallyCliTest, RefusedQueriesExitThreeWithTheServersMessage) {
   }
 }
 
+TEST_F(TallyCliTest, GlobalOptionsWorkBeforeTheCommandAsDocumented) {
+  const std::string port = std::to_string(server_->port());
+  ASSERT_EQ(run_tally("--port " + port + " open alice --owner A --currency EUR").exit_code, 0);
+  // The README's own example, and the same with the option after the query.
+  for (const std::string& arguments :
+       {"--port " + port + " --min-sequence 1 balance alice",
+        "--port " + port + " balance alice --min-sequence 1", "balance alice --port " + port}) {
+    const TallyRun run = run_tally(arguments);
+    EXPECT_EQ(run.exit_code, 0) << arguments << ": " << run.errors;
+    EXPECT_EQ(rows_of(run.output).at(1).at(0), "alice") << arguments << ": " << run.output;
+  }
+  // Every global option, before the command and after it.
+  const std::string all_before = "--host 127.0.0.1 --port " + port +
+                                 " --timeout-ms 5000 --json --min-sequence 1 balance alice";
+  const std::string all_after = "balance alice --host 127.0.0.1 --port " + port +
+                                " --timeout-ms 5000 --json --min-sequence 1";
+  for (const std::string& arguments : {all_before, all_after}) {
+    const TallyRun run = run_tally(arguments);
+    ASSERT_EQ(run.exit_code, 0) << arguments << ": " << run.errors;
+    EXPECT_EQ(text_of(json_lines(run.output).at(0), "query"), "balance") << arguments;
+  }
+  const std::string id = " --request-id 0123456789abcdef0123456789abcdef";
+  const TallyRun first = run_tally("--host 127.0.0.1 --port " + port + " --timeout-ms 5000" + id +
+                                   " --json deposit alice 1");
+  ASSERT_EQ(first.exit_code, 0) << first.errors;
+  const TallyRun again = run_tally("deposit alice 1 --host 127.0.0.1 --port " + port +
+                                   " --timeout-ms 5000" + id + " --json");
+  ASSERT_EQ(again.exit_code, 0) << again.errors;
+  EXPECT_EQ(json_lines(again.output).at(0).at("replayed").as_bool(), true);  // the same request
+  for (const std::string& arguments :
+       {"--json --port " + port + " stats", "stats --json --port " + port,
+        "--json --port " + port + " projections", "projections --json --port " + port,
+        "--json --port " + port + " batch --atomic", "batch --atomic --json --port " + port}) {
+    const TallyRun run = run_tally(arguments, "deposit alice 1\n");
+    EXPECT_EQ(run.exit_code, 0) << arguments << ": " << run.errors;
+    EXPECT_NO_THROW(json_lines(run.output)) << arguments << ": " << run.output;
+  }
+  // Each where it means something: refused elsewhere, never ignored.
+  const TallyRun command = tally("--min-sequence 1 deposit alice 1");
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_NE(command.errors.find("--min-sequence is for queries"), std::string::npos)
+      << command.errors;
+  EXPECT_EQ(tally("batch --min-sequence 1", "deposit alice 1\n").exit_code, 2);
+  EXPECT_EQ(tally("stats --min-sequence 1").exit_code, 2);
+}
+
+TEST_F(TallyCliTest, VersionPrintsTallyAndTheProjectVersion) {
+  const TallyRun version = run_tally("--version");
+  EXPECT_EQ(version.exit_code, 0) << version.errors;
+  client::Client client(server_->client_options());
+  client.connect();
+  // tallyd tells its version, the project's, in its handshake.
+  EXPECT_EQ(version.output, "tally " + client.server().server_version + "\n");
+  EXPECT_EQ(tally("--version").output, version.output);
+}
+
 TEST_F(TallyCliTest, MinSequenceReadsYourOwnWritesOrTimesOut) {
   TallydProcess impatient(directory_ + "/impatient", {"--read-wait-ms", "200"});
   const std::string port = "--port " + std::to_string(impatient.port()) + " ";

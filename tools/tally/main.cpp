@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -33,6 +34,9 @@ the paying account's; in a batch, an account the server does not know yet takes 
 opening earlier in the batch). --currency is optional: one that is not the account's is a
 usage error.
 
+Global options (--host, --port, --timeout-ms, --json, --request-id, --min-sequence) may come
+before or after the command.
+
 Queries print amounts in each account's currency. Times are RFC 3339 (2026-11-23T10:00:00Z)
 or Unix nanoseconds; days are YYYY-MM-DD. --min-sequence N (a command's result sequence)
 makes a query wait until the read models have applied it: read your own writes. A page that
@@ -51,7 +55,8 @@ Exit codes:
 struct GlobalOptions {
   SessionSettings session;
   uint64_t timeout_ms = 10'000;
-  std::string request_id;  // hex; empty: a fresh one
+  std::string request_id;                // hex; empty: a fresh one
+  std::optional<uint64_t> min_sequence;  // queries only
 };
 
 struct BatchOptions {
@@ -73,6 +78,25 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
                  "32 hex digits: the request's idempotency key. Running a command again with "
                  "the same id retries it: it is applied at most once and answers with the "
                  "original results (default: a fresh id)");
+  app.add_option("--min-sequence", options.min_sequence,
+                 "queries: answer only once the read models have applied this sequence (a "
+                 "command's result sequence: read your own writes); the server waits for it up "
+                 "to its --read-wait-ms, then refuses with Timeout. projections are answered at "
+                 "once, whatever it says");
+  app.set_version_flag("--version", "tally " TALLY_VERSION, "print tally's version and exit");
+}
+
+// --request-id is for commands, --min-sequence for queries: given to anything else they are
+// refused, never silently ignored. `name` is the command's or query's.
+void check_query_options(const GlobalOptions& options, std::string_view name) {
+  if (!options.request_id.empty()) {
+    throw UsageError("--request-id is for commands; " + std::string(name) + " is a query");
+  }
+}
+void check_command_options(const GlobalOptions& options, std::string_view name) {
+  if (options.min_sequence) {
+    throw UsageError("--min-sequence is for queries; " + std::string(name) + " sends commands");
+  }
 }
 
 CLI::App* add_batch(CLI::App& app, BatchOptions& options) {
@@ -129,24 +153,25 @@ int main(int argc, char** argv) {
   options.session.timeout = std::chrono::milliseconds(options.timeout_ms);
   try {
     if (stats->parsed()) {
-      if (!options.request_id.empty()) {
-        throw UsageError("--request-id is for commands; stats is not one");
+      if (!options.request_id.empty() || options.min_sequence) {
+        throw UsageError("stats takes neither --request-id nor --min-sequence");
       }
       return static_cast<int>(run_stats(options.session));
     }
-    if (const std::optional<QueryRequest> query = queries.parsed()) {
-      if (!options.request_id.empty()) {
-        throw UsageError("--request-id is for commands; " +
-                         std::string(query_kind_name(query->kind)) + " is a query");
-      }
+    if (std::optional<QueryRequest> query = queries.parsed()) {
+      check_query_options(options, query_kind_name(query->kind));
+      query->min_sequence = options.min_sequence.value_or(0);
       return static_cast<int>(run_query(options.session, *query));
     }
     BatchPlanner planner;
     if (batch->parsed()) {
+      check_command_options(options, "batch");
       planner.set_atomic(batch_options.atomic);
       read_batch_from(batch_options.file, planner);
     } else {
-      planner.add(*syntax.parsed());
+      const LedgerCommand command = *syntax.parsed();
+      check_command_options(options, command_kind_name(command.kind));
+      planner.add(command);
     }
     return static_cast<int>(run_commands(options.session, planner, request_id_of(options)));
   } catch (const UsageError& error) {

@@ -60,14 +60,8 @@ std::optional<QueryRequest> QuerySyntax::parsed() const {
 
 CLI::App* QuerySyntax::add(CLI::App& parent, QueryKind kind, std::string name,
                            std::string description) {
+  // --min-sequence is the app's, a global option: it may come before the query's name too.
   CLI::App* query = parent.add_subcommand(std::move(name), std::move(description));
-  const bool status = kind == QueryKind::kProjections || kind == QueryKind::kRebuild;
-  query->add_option("--min-sequence", typed_.min_sequence,
-                    status ? "sent with the request, but the server answers the projectors' "
-                             "status at once: it does not wait for this sequence"
-                           : "answer only once the read models have applied this sequence (a "
-                             "command's result sequence: read your own writes); the server "
-                             "waits for it up to its --read-wait-ms, then refuses with Timeout");
   subcommands_.emplace_back(query, kind);
   return query;
 }

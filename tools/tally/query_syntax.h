@@ -1,6 +1,7 @@
 // QuerySyntax: the read-side subcommands (account, balance, accounts, history, trail, reserve,
 // top, summary, daily, search, balance-at, projections [rebuild]) defined with CLI11. Every one
-// takes --min-sequence N (read your own writes) and, through the app, --json.
+// takes, through the app (global options, before or after the query), --min-sequence N (read
+// your own writes; the caller sets it in the parsed request) and --json.
 //
 // CLI11 writes the parsed values into this object's QueryRequest: it must outlive the app's
 // parse and never move.
