@@ -1,0 +1,21 @@
+// The ledger limits of the fuzz targets that restore or replay into a ledger (snapshots, journal
+// scans) and of the seeds made for them: small tables, so that a ledger per input costs little,
+// and limits a seed's snapshot stays within. One place, so that seeds and targets agree.
+#pragma once
+
+#include "engine/limits.h"
+
+namespace tally::fuzz {
+
+inline LedgerLimits small_ledger_limits() {
+  LedgerLimits limits;
+  limits.max_batch_commands = 64;
+  limits.max_accounts = 1024;
+  limits.initial_account_capacity = 16;
+  limits.idempotency_window = 1024;
+  limits.max_transaction_ids = 1024;
+  limits.initial_transaction_capacity = 16;
+  return limits;
+}
+
+}  // namespace tally::fuzz
