@@ -201,15 +201,16 @@ TEST_P(TablelessCommandTest, IsAcceptedByTheIngressNextToAValidCommand) {
   ingress.release(batch);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryCommandType, TablelessCommandTest,
-    ::testing::Values(protocol::Command::OpenAccount, protocol::Command::Deposit,
-                      protocol::Command::Withdraw, protocol::Command::Transfer,
-                      protocol::Command::FreezeAccount, protocol::Command::UnfreezeAccount,
-                      protocol::Command::CloseAccount),
-    [](const ::testing::TestParamInfo<protocol::Command>& command) {
-      return std::string(protocol::EnumNameCommand(command.param));
-    });
+INSTANTIATE_TEST_SUITE_P(EveryCommandType, TablelessCommandTest,
+                         ::testing::Values(protocol::Command::OpenAccount,
+                                           protocol::Command::Deposit, protocol::Command::Withdraw,
+                                           protocol::Command::Transfer,
+                                           protocol::Command::FreezeAccount,
+                                           protocol::Command::UnfreezeAccount,
+                                           protocol::Command::CloseAccount),
+                         [](const ::testing::TestParamInfo<protocol::Command>& command) {
+                           return std::string(protocol::EnumNameCommand(command.param));
+                         });
 
 TEST(WireTest, TheSevenCommandTypesAreAllCoveredByTheTablelessTests) {
   // A command appended to the schema must be added to the list above.
