@@ -46,7 +46,7 @@ void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   const auto limits = protocol::CreateServerLimits(
       builder, hello.limits.max_frame_bytes, hello.limits.max_batch_commands,
       hello.limits.max_requests_in_flight, hello.limits.max_connections,
-      hello.limits.idempotency_window_commands);
+      hello.limits.idempotency_window_commands, hello.limits.max_query_frame_bytes);
   const auto result =
       protocol::CreateHelloResult(builder, hello.protocol_version, name, version, limits);
   finish_response(builder, &request_id, protocol::ResponseBody::HelloResult, result.Union());
@@ -80,6 +80,10 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_money_in(stats.money_in);
   result.add_money_out(stats.money_out);
   result.add_read_pauses(stats.read_pauses);
+  result.add_memory_budget_bytes(stats.memory_budget_bytes);
+  result.add_memory_in_use_bytes(stats.memory_in_use_bytes);
+  result.add_memory_peak_bytes(stats.memory_peak_bytes);
+  result.add_memory_pauses(stats.memory_pauses);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
 }
@@ -133,7 +137,8 @@ ServerHello decode_hello(const protocol::HelloResult& hello) {
                      .max_batch_commands = limits->max_batch_commands(),
                      .max_requests_in_flight = limits->max_requests_in_flight(),
                      .max_connections = limits->max_connections(),
-                     .idempotency_window_commands = limits->idempotency_window_commands()};
+                     .idempotency_window_commands = limits->idempotency_window_commands(),
+                     .max_query_frame_bytes = limits->max_query_frame_bytes()};
   }
   return result;
 }
@@ -157,7 +162,11 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .snapshots_written = stats.snapshots_written(),
                      .money_in = stats.money_in(),
                      .money_out = stats.money_out(),
-                     .read_pauses = stats.read_pauses()};
+                     .read_pauses = stats.read_pauses(),
+                     .memory_budget_bytes = stats.memory_budget_bytes(),
+                     .memory_in_use_bytes = stats.memory_in_use_bytes(),
+                     .memory_peak_bytes = stats.memory_peak_bytes(),
+                     .memory_pauses = stats.memory_pauses()};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {
       result.rejections_by_reason.emplace_back(reason->code(), reason->count());

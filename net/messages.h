@@ -21,6 +21,7 @@ struct ServerLimits {
   uint32_t max_requests_in_flight = 0;
   uint32_t max_connections = 0;
   uint64_t idempotency_window_commands = 0;
+  uint32_t max_query_frame_bytes = 0;  // 0 from a server older than the limit
 };
 
 struct ServerHello {
@@ -51,6 +52,11 @@ struct ServerStats {
   uint64_t money_in = 0;
   uint64_t money_out = 0;
   uint64_t read_pauses = 0;
+  // The server-wide memory budget (net/server/memory_budget.h); 0 from an older server.
+  uint64_t memory_budget_bytes = 0;
+  uint64_t memory_in_use_bytes = 0;
+  uint64_t memory_peak_bytes = 0;
+  uint64_t memory_pauses = 0;
 };
 
 // Mirrors table ProjectorStatus.
