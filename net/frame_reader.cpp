@@ -10,6 +10,18 @@ namespace tally::net {
 FrameReader::FrameReader(size_t initial_bytes)
     : initial_bytes_(initial_bytes), buffer_(initial_bytes) {}
 
+size_t FrameReader::size_after_prepare() const {
+  const size_t unread = end_ - begin_;
+  const size_t room_needed = std::max(frame_awaited_, unread + 1);
+  if (buffer_.size() < room_needed) {
+    return room_needed;
+  }
+  if (buffer_.size() > initial_bytes_ && unread == 0 && frame_awaited_ <= initial_bytes_) {
+    return initial_bytes_;  // a large frame is done: its memory goes back
+  }
+  return buffer_.size();
+}
+
 std::span<uint8_t> FrameReader::prepare() {
   if (begin_ == end_) {
     begin_ = end_ = 0;
@@ -20,10 +32,12 @@ std::span<uint8_t> FrameReader::prepare() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (buffer_.size() < room_needed) {
-    buffer_.resize(room_needed);
-  } else if (buffer_.size() > initial_bytes_ && end_ == 0 && frame_awaited_ <= initial_bytes_) {
-    buffer_.resize(initial_bytes_);  // a large frame is done: give its memory back
+  const size_t size = size_after_prepare();
+  if (size > buffer_.size()) {
+    buffer_.reserve(size);  // exactly: the vector's own growth would pass what was budgeted
+    buffer_.resize(size);
+  } else if (size < buffer_.size()) {
+    buffer_.resize(size);
     buffer_.shrink_to_fit();
   }
   return {buffer_.data() + end_, buffer_.size() - end_};

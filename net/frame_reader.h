@@ -6,6 +6,11 @@
 // The buffer moves or grows only inside prepare(), which must be called only while no read is
 // pending: a pending read writes where it was told to, and shifting the buffer under it loses
 // or repeats bytes (that happened once). One owner thread at a time.
+//
+// Memory: the buffer holds `initial_bytes`, grows to exactly the size of a partial frame that
+// does not fit (and then reads no further than that frame's end, so a grown buffer holds that
+// one frame), and shrinks back once it is empty. bytes_after_prepare() tells an owner that
+// budgets memory what the next prepare() will hold, before it allocates.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +40,16 @@ class FrameReader {
   // Bytes received and not consumed: a partial frame while it is not zero after all frames.
   size_t buffered() const { return end_ - begin_; }
 
+  // The memory the buffer holds now, and what it will hold after the next prepare().
+  size_t buffer_bytes() const { return buffer_.capacity(); }
+  size_t bytes_after_prepare() const { return size_after_prepare(); }
+  size_t initial_bytes() const { return initial_bytes_; }
+
  private:
+  // The buffer size the next prepare() makes: room for the whole partial frame, or back to the
+  // initial size once nothing is buffered.
+  size_t size_after_prepare() const;
+
   size_t initial_bytes_;
   std::vector<uint8_t> buffer_;
   size_t begin_ = 0;          // first unconsumed byte

@@ -73,5 +73,34 @@ TEST(FrameReaderTest, APartialFrameGetsRoomForAllOfItAndALargeOneIsGivenBack) {
   EXPECT_EQ(reader.prepare().size(), 64u);  // back to its initial size
 }
 
+TEST(FrameReaderTest, AGrownBufferHoldsExactlyItsFrameAndSaysSoBeforeItGrows) {
+  FrameReader reader(64);
+  const std::vector<uint8_t> large = framed(std::string(1000, 'x'));
+  const std::vector<uint8_t> next = framed("next");
+  std::vector<uint8_t> stream = large;
+  stream.insert(stream.end(), next.begin(), next.end());
+  EXPECT_EQ(reader.bytes_after_prepare(), 64u);
+  std::span<uint8_t> room = reader.prepare();
+  std::memcpy(room.data(), stream.data(), 10);
+  reader.commit(10);
+  ASSERT_FALSE(reader.frame(*reader.peek_length()).has_value());
+  EXPECT_EQ(reader.bytes_after_prepare(), large.size());  // known before it is allocated
+  room = reader.prepare();
+  EXPECT_EQ(reader.buffer_bytes(), large.size());  // exactly: what was budgeted is what is held
+  EXPECT_EQ(room.size(), large.size() - 10);  // a read stops at the frame's end
+  std::memcpy(room.data(), stream.data() + 10, room.size());
+  reader.commit(room.size());
+  ASSERT_TRUE(reader.frame(1000).has_value());
+  reader.consume(1000);
+  EXPECT_EQ(reader.bytes_after_prepare(), 64u);
+  room = reader.prepare();
+  EXPECT_EQ(reader.buffer_bytes(), 64u);
+  std::memcpy(room.data(), next.data(), next.size());
+  reader.commit(next.size());
+  const auto frame = reader.frame(*reader.peek_length());
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(frame->data()), frame->size()), "next");
+}
+
 }  // namespace
 }  // namespace tally::net
