@@ -89,7 +89,11 @@ void Connection::on_responses_ready() {
 }
 
 void Connection::read_more() {
-  if (reading_ || paused_ || retry_pending_ || closing_ || closed_) {
+  if (reading_ || paused_ || retry_pending_ || waiting_for_memory_ || closing_ || closed_) {
+    return;
+  }
+  if (!charge_read_buffer()) {
+    wait_for_memory();
     return;
   }
   const std::span<uint8_t> room = reader_.prepare();
@@ -111,8 +115,78 @@ void Connection::read_more() {
       });
 }
 
+bool Connection::charge_read_buffer() {
+  const size_t initial = reader_.initial_bytes();
+  const size_t wanted = reader_.bytes_after_prepare();
+  const size_t charge = wanted > initial ? wanted - initial : 0;
+  if (charge < read_buffer_charged_) {
+    reader_.prepare();  // a large frame is done: its buffer shrinks now, not after the wait
+    context_.budget.release(read_buffer_charged_ - charge);
+    read_buffer_charged_ = charge;
+  }
+  if (charge > read_buffer_charged_) {
+    // A large frame: its whole buffer is charged before it is allocated, then it is read to its
+    // end whatever the budget, so that no connection waits holding memory it cannot use.
+    if (!context_.budget.try_admit(charge - read_buffer_charged_)) {
+      return false;
+    }
+    read_buffer_charged_ = charge;
+    return true;
+  }
+  return charge > 0 || context_.budget.has_room() || idle();
+}
+
+void Connection::release_read_buffer() {
+  if (read_buffer_charged_ > 0) {
+    context_.budget.release(read_buffer_charged_);
+    read_buffer_charged_ = 0;
+  }
+}
+
+// A frame already read may be taken while the budget has room, or when its memory is charged
+// already (the one frame of a grown buffer), or when the connection has nothing in flight.
+bool Connection::may_take_frame() const {
+  return read_buffer_charged_ > 0 || context_.budget.has_room() || idle();
+}
+
+void Connection::wait_for_memory() {
+  context_.budget.count_pause();
+  context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
+  waiting_for_memory_ = true;
+  waiting_for_client_ = false;  // the server is the one waiting: no frame timeout meanwhile
+  spdlog::debug("event=read_paused peer={} reason=memory_budget in_use={} budget={}", peer_,
+                context_.budget.in_use_bytes(), context_.budget.budget_bytes());
+  if (memory_wake_registered_) {
+    return;  // one wake-up at a time, however often this connection pauses
+  }
+  memory_wake_registered_ = true;
+  // The budget calls this on the releasing thread: come back on this connection's strand.
+  context_.budget.wait_for_room([weak = weak_from_this()] {
+    if (const std::shared_ptr<Connection> self = weak.lock()) {
+      asio::post(self->socket_.get_executor(), [self] {
+        self->memory_wake_registered_ = false;
+        self->resume_after_memory();
+      });
+    }
+  });
+}
+
+// The budget has room again, or this connection became idle (and may take one request).
+void Connection::resume_after_memory() {
+  if (!waiting_for_memory_) {
+    return;
+  }
+  waiting_for_memory_ = false;
+  if (!closing_ && !closed_) {
+    process_frames();  // the frames read before the wait first, then the socket
+  }
+}
+
 void Connection::process_frames() {
   const ServerConfig& config = context_.config;
+  if (paused_ || retry_pending_ || waiting_for_memory_) {
+    return;  // whoever set the flag resumes
+  }
   while (!closing_ && !closed_) {
     const std::optional<uint32_t> length = reader_.peek_length();
     if (!length) {
@@ -135,7 +209,15 @@ void Connection::process_frames() {
       waiting_for_client_ = false;
       return;
     }
+    if (!may_take_frame()) {
+      wait_for_memory();
+      return;
+    }
     const FrameOutcome outcome = handle_frame(*frame);
+    if (outcome == FrameOutcome::kWaitForMemory) {
+      wait_for_memory();
+      return;
+    }
     if (outcome == FrameOutcome::kRetryLater) {
       context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
       retry_pending_ = true;
@@ -186,6 +268,18 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
       close_after_flush("malformed first request");
       outcome = FrameOutcome::kClose;
     }
+  } else if (verdict.request->body_type() != protocol::RequestBody::CommandBatch &&
+             batch->frame.size() > context_.config.max_query_frame_bytes) {
+    // Only a command batch may be large: anything else is a few hundred bytes, and a query's
+    // frame is held while it waits, so padding would pin memory.
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(verdict.request, ResultCode::LimitExceeded,
+           "the frame is larger than the server's max-query-frame-bytes (only a command batch "
+           "may be larger)");
+    if (!handshaken_) {
+      close_after_flush("oversized first request");
+      outcome = FrameOutcome::kClose;
+    }
   } else if (verdict.request->body_type() == protocol::RequestBody::Hello) {
     outcome = handle_hello(*verdict.request);
   } else if (!handshaken_) {
@@ -202,7 +296,7 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
              verdict.request->body_type() == protocol::RequestBody::RebuildProjections) {
     handle_projection_request(*verdict.request);
   } else if (context_.read_side.answers(verdict.request->body_type())) {
-    handle_query(*verdict.request, batch->frame);
+    outcome = handle_query(*verdict.request, batch->frame);
   } else {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(verdict.request, ResultCode::InvalidArgument, "unknown request type");
@@ -254,19 +348,30 @@ Connection::FrameOutcome Connection::handle_batch(const protocol::Request& reque
   return FrameOutcome::kDone;
 }
 
-void Connection::handle_query(const protocol::Request& request, std::span<const uint8_t> frame) {
+Connection::FrameOutcome Connection::handle_query(const protocol::Request& request,
+                                                  std::span<const uint8_t> frame) {
   // The verifier accepts a union whose type is set but whose table is absent.
   if (request.body() == nullptr) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(&request, ResultCode::InvalidArgument, "the query has no body");
-    return;
+    return FrameOutcome::kDone;
   }
-  if (!context_.read_side.submit(request.body_type(), token_, frame)) {
+  // The projector holds a copy of the frame until it answers; the router releases the charge
+  // when the answer is delivered (the query's origin says so).
+  const uint64_t charge = context_.router.query_charge_bytes();
+  if (!context_.budget.try_admit(charge) &&
+      !(idle() && context_.budget.try_charge_within_ceiling(charge))) {
+    return FrameOutcome::kWaitForMemory;
+  }
+  if (!context_.read_side.submit(request.body_type(), ResponseRouter::query_origin(token_),
+                                 frame)) {
+    context_.budget.release(charge);
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(&request, ResultCode::Unavailable, "the server is shutting down");
-    return;
+    return FrameOutcome::kDone;
   }
   ++in_flight_;  // the projector's answer comes back through the router
+  return FrameOutcome::kDone;
 }
 
 void Connection::handle_projection_request(const protocol::Request& request) {
@@ -295,13 +400,18 @@ void Connection::send(std::span<const uint8_t> message) {
 }
 
 void Connection::flush() {
-  if (closed_ || writing_) {
-    return;  // a write in progress calls flush() again when it completes
+  if (closed_) {
+    return;
+  }
+  if (writing_) {
+    // A write in progress calls flush() again when it completes; but a client that does not
+    // read never completes it, and an overflowed outbox must let its memory go now.
+    drop_if_overflowed(context_.router.overflow_of(token_));
+    return;
   }
   const TakenResponses taken = context_.router.take(token_, write_buffer_);
   in_flight_ -= std::min<uint64_t>(in_flight_, taken.answered);
-  if (taken.overflowed) {
-    drop("unread responses passed max-outbox-bytes");
+  if (drop_if_overflowed(taken.overflow)) {
     return;
   }
   if (!write_buffer_.empty()) {
@@ -316,7 +426,26 @@ void Connection::flush() {
   if (paused_ && in_flight_ < context_.config.max_requests_in_flight) {
     paused_ = false;
     process_frames();
+  } else if (waiting_for_memory_ && idle()) {
+    resume_after_memory();
   }
+}
+
+bool Connection::drop_if_overflowed(Overflow overflow) {
+  switch (overflow) {
+    case Overflow::kNone:
+      return false;
+    case Overflow::kOutboxLimit:
+      drop("unread responses passed max-outbox-bytes");
+      return true;
+    case Overflow::kServerMemory:
+      drop(
+          "answers would pass the server's memory ceiling (1.5 times memory-budget-bytes for "
+          "a connection with more than 64 KiB unwritten, twice for others): the client leaves "
+          "its answers unread");
+      return true;
+  }
+  return false;
 }
 
 void Connection::write_some() {
@@ -401,6 +530,7 @@ void Connection::close_now() {
   if (token_ != 0) {
     context_.router.detach(token_);
   }
+  release_read_buffer();
   watchdog_.cancel();
   retry_timer_.cancel();
   boost::system::error_code ignored;

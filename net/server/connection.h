@@ -4,13 +4,20 @@
 // for it (queries count against max_requests_in_flight like command batches).
 //
 // Every limit is enforced here, per connection, so a misbehaving client is cut off without
-// touching the others: a frame over max_frame_bytes gets an error and a close; a malformed or
-// unknown request gets an error response (and a close if it is the first); at
-// max_requests_in_flight unanswered requests (or when the
-// ingress is full) the connection stops reading its socket until answers go out (TCP
-// back-pressure: nothing is dropped); a partial frame or a missing Hello older than
+// touching the others: a frame over max_frame_bytes gets an error and a close; a request other
+// than a command batch over max_query_frame_bytes, or a malformed or unknown request, gets an
+// error response (and a close if it is the first); at max_requests_in_flight unanswered
+// requests (or when the ingress is full) the connection stops reading its socket until answers
+// go out (TCP back-pressure: nothing is dropped); a partial frame or a missing Hello older than
 // frame_timeout, a response write stuck for write_timeout, or unwritten responses over
 // max_outbox_bytes close the connection.
+//
+// Memory is bounded server-wide by the MemoryBudget: a query is charged until its answer is
+// delivered, a read buffer grown for a large frame until it shrinks back. While the budget is
+// in use the connection stops reading (the budget wakes it), except to finish a large frame
+// whose buffer is charged already, or to take one request when it has nothing in flight and
+// nothing being written, so that every client keeps being answered, one request at a time.
+// Writes never wait for the budget: a connection can always drain its own answers.
 //
 // Threads: all handlers run on the connection's strand; on_responses_ready() may be called
 // from any thread (it posts to the strand).
@@ -28,6 +35,7 @@
 #include "engine/ingress.h"
 #include "net/frame_reader.h"
 #include "net/messages.h"
+#include "net/server/memory_budget.h"
 #include "net/server/read_side.h"
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
@@ -42,6 +50,7 @@ struct ConnectionContext {
   Ingress& ingress;
   ReadSide& read_side;
   ServerCounters& counters;
+  MemoryBudget& budget;
   ServerHello hello;
   std::function<ServerStats()> stats;
 };
@@ -57,21 +66,32 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class FrameOutcome { kDone, kRetryLater, kClose };
+  enum class FrameOutcome { kDone, kRetryLater, kWaitForMemory, kClose };
 
   void begin();
   void refuse_connection();
   void read_more();
+  // Charges the read buffer's growth before it is allocated, gives back what a finished large
+  // frame held, and says whether the connection may read now.
+  bool charge_read_buffer();
+  void release_read_buffer();
+  // Nothing in flight and nothing being written: may take one request whatever the budget.
+  bool idle() const { return in_flight_ == 0 && !writing_; }
+  bool may_take_frame() const;
+  void wait_for_memory();
+  void resume_after_memory();
   void process_frames();
   FrameOutcome handle_frame(std::span<const uint8_t> frame);
   FrameOutcome dispatch(IngressBatch* batch);
   FrameOutcome handle_hello(const protocol::Request& request);
   FrameOutcome handle_batch(const protocol::Request& request, IngressBatch* batch);
-  void handle_query(const protocol::Request& request, std::span<const uint8_t> frame);
+  FrameOutcome handle_query(const protocol::Request& request, std::span<const uint8_t> frame);
   void handle_projection_request(const protocol::Request& request);
   void refuse(const protocol::Request* request, ResultCode code, std::string_view message);
   void send(std::span<const uint8_t> message);
   void flush();
+  // True (and the connection dropped) if its outbox overflowed.
+  bool drop_if_overflowed(Overflow overflow);
   void write_some();
   void arm_watchdog();
   void check_deadlines();
@@ -97,10 +117,13 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   bool handshaken_ = false;
   bool reading_ = false;
   bool writing_ = false;
-  bool paused_ = false;         // stopped reading at the in-flight limit; flush() resumes
-  bool retry_pending_ = false;  // stopped reading: the ingress is full; a timer resumes
-  size_t written_ = 0;          // of write_buffer_
-  bool closing_ = false;        // no more reading; close once written
+  bool paused_ = false;                  // stopped reading at the in-flight limit; flush() resumes
+  bool retry_pending_ = false;           // stopped reading: the ingress is full; a timer resumes
+  bool waiting_for_memory_ = false;      // stopped reading: the budget is in use; it wakes us
+  bool memory_wake_registered_ = false;  // a wake-up from the budget is on its way
+  size_t read_buffer_charged_ = 0;       // the read buffer's growth past its initial size
+  size_t written_ = 0;                   // of write_buffer_
+  bool closing_ = false;                 // no more reading; close once written
   bool closed_ = false;
   Clock::time_point waiting_since_;  // a partial frame (or the Hello) is awaited since then
   bool waiting_for_client_ = true;

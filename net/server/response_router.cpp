@@ -1,9 +1,18 @@
 #include "net/server/response_router.h"
 
+#include <algorithm>
+
+#include "engine/invariant.h"
+
 namespace tally::net {
 
-ResponseRouter::ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes)
-    : max_outbox_bytes_(max_outbox_bytes), slots_(max_connections) {
+ResponseRouter::ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes,
+                               MemoryBudget& budget, uint64_t query_charge_bytes)
+    : max_outbox_bytes_(max_outbox_bytes),
+      budget_(budget),
+      query_charge_bytes_(query_charge_bytes),
+      slots_(max_connections) {
+  TALLY_ASSERT(max_connections <= kMaxConnections);
   free_slots_.reserve(max_connections);
   for (uint32_t index = max_connections; index > 0; --index) {
     free_slots_.push_back(index - 1);
@@ -24,19 +33,35 @@ std::optional<uint64_t> ResponseRouter::attach(std::shared_ptr<ResponseSink> sin
   std::lock_guard lock(slot.mutex);
   ++slot.generation;  // never 0 for an attached slot, so no token is 0 (in-process origins)
   slot.sink = std::move(sink);
-  slot.outbox.clear();
+  TALLY_ASSERT(slot.outbox.capacity() == 0);  // detach gave it back: nothing is charged
   slot.answered = 0;
   slot.in_write_bytes = 0;
+  slot.in_write_capacity = 0;
+  slot.charged_bytes = 0;
   slot.wake_pending = false;
-  slot.overflowed = false;
+  slot.overflow = Overflow::kNone;
   open_.fetch_add(1, std::memory_order_relaxed);
   return static_cast<uint64_t>(slot.generation) << 32 | index;
 }
 
 ResponseRouter::Slot* ResponseRouter::slot_of(uint64_t token, uint32_t& generation) {
-  const auto index = static_cast<uint32_t>(token);
+  const auto index = static_cast<uint32_t>(token & ~kQueryFlag);
   generation = static_cast<uint32_t>(token >> 32);
   return index < slots_.size() ? &slots_[index] : nullptr;
+}
+
+const ResponseRouter::Slot* ResponseRouter::slot_of(uint64_t token, uint32_t& generation) const {
+  return const_cast<ResponseRouter*>(this)->slot_of(token, generation);
+}
+
+void ResponseRouter::release_all(Slot& slot) {
+  budget_.release(slot.charged_bytes);
+  slot.charged_bytes = 0;
+  // Swapped, not assigned: `outbox = {}` keeps the capacity (it assigns an empty list), and
+  // a slow reader's memory would stay with the slot.
+  std::vector<uint8_t>().swap(slot.outbox);
+  slot.in_write_bytes = 0;
+  slot.in_write_capacity = 0;
 }
 
 void ResponseRouter::detach(uint64_t token) {
@@ -53,15 +78,42 @@ void ResponseRouter::detach(uint64_t token) {
     }
     ++slot->generation;
     leaving = std::move(slot->sink);
-    slot->outbox = {};  // give a slow reader's memory back
-    slot->in_write_bytes = 0;
+    release_all(*slot);
   }
   open_.fetch_sub(1, std::memory_order_relaxed);
   std::lock_guard lock(free_mutex_);
-  free_slots_.push_back(static_cast<uint32_t>(token));
+  free_slots_.push_back(static_cast<uint32_t>(token & ~kQueryFlag));
+}
+
+bool ResponseRouter::append(Slot& slot, std::span<const uint8_t> framed) {
+  std::vector<uint8_t>& outbox = slot.outbox;
+  const size_t needed = outbox.size() + framed.size();
+  if (needed > outbox.capacity()) {
+    // Doubling, as the vector would, but charged before it is allocated.
+    const size_t capacity = std::max({needed, 2 * outbox.capacity(), kFirstOutboxBytes});
+    const size_t growth = capacity - outbox.capacity();
+    if (!budget_.try_charge_answer(growth, slot.charged_bytes + growth)) {
+      return false;
+    }
+    outbox.reserve(capacity);
+    TALLY_ASSERT(outbox.capacity() == capacity);  // what was charged is what is held
+    slot.charged_bytes += growth;
+  }
+  outbox.insert(outbox.end(), framed.begin(), framed.end());
+  return true;
+}
+
+void ResponseRouter::overflow(Slot& slot, Overflow why) {
+  slot.overflow = why;
+  budget_.release(slot.outbox.capacity());
+  slot.charged_bytes -= slot.outbox.capacity();
+  std::vector<uint8_t>().swap(slot.outbox);
 }
 
 bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered) {
+  if ((token & kQueryFlag) != 0) {
+    budget_.release(query_charge_bytes_);  // the projector is done with the query's frame
+  }
   uint32_t generation = 0;
   Slot* slot = slot_of(token, generation);
   if (slot == nullptr) {
@@ -70,17 +122,19 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
   std::shared_ptr<ResponseSink> to_wake;
   {
     std::lock_guard lock(slot->mutex);
-    if (slot->generation != generation || slot->sink == nullptr || slot->overflowed) {
+    if (slot->generation != generation || slot->sink == nullptr ||
+        slot->overflow != Overflow::kNone) {
       return false;
     }
     if (slot->outbox.size() + slot->in_write_bytes + framed.size() > max_outbox_bytes_) {
-      slot->overflowed = true;
-      slot->outbox = {};
+      overflow(*slot, Overflow::kOutboxLimit);
+    } else if (!append(*slot, framed)) {
+      overflow(*slot, Overflow::kServerMemory);
     } else {
-      slot->outbox.insert(slot->outbox.end(), framed.begin(), framed.end());
       slot->answered += answered;
     }
-    if (!slot->wake_pending) {
+    // An overflow always wakes: the connection may be stuck in a write and must drop now.
+    if (!slot->wake_pending || slot->overflow != Overflow::kNone) {
       slot->wake_pending = true;
       to_wake = slot->sink;
     }
@@ -89,6 +143,28 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
     to_wake->on_responses_ready();
   }
   return true;
+}
+
+Overflow ResponseRouter::overflow_of(uint64_t token) const {
+  uint32_t generation = 0;
+  const Slot* slot = slot_of(token, generation);
+  if (slot == nullptr) {
+    return Overflow::kNone;
+  }
+  std::lock_guard lock(slot->mutex);
+  return slot->generation == generation ? slot->overflow : Overflow::kNone;
+}
+
+void ResponseRouter::written(Slot& slot, std::vector<uint8_t>& out) {
+  out.clear();
+  slot.in_write_bytes = 0;
+  // A large buffer goes back, and so does one this router did not hand out (never charged).
+  if (out.capacity() > kRetainedBufferBytes || out.capacity() != slot.in_write_capacity) {
+    std::vector<uint8_t>().swap(out);
+    budget_.release(slot.in_write_capacity);
+    slot.charged_bytes -= slot.in_write_capacity;
+    slot.in_write_capacity = 0;
+  }
 }
 
 TakenResponses ResponseRouter::take(uint64_t token, std::vector<uint8_t>& out) {
@@ -102,16 +178,24 @@ TakenResponses ResponseRouter::take(uint64_t token, std::vector<uint8_t>& out) {
   if (slot->generation != generation) {
     return {};
   }
-  if (slot->overflowed) {
-    return {.answered = 0, .overflowed = true};
+  written(*slot, out);
+  if (slot->overflow != Overflow::kNone) {
+    return {.answered = 0, .overflow = slot->overflow};
   }
   out.swap(slot->outbox);
   slot->in_write_bytes = out.size();
-  const TakenResponses taken{.answered = slot->answered, .overflowed = false};
+  slot->in_write_capacity = out.capacity();
+  const TakenResponses taken{.answered = slot->answered, .overflow = Overflow::kNone};
   slot->answered = 0;
   if (out.empty()) {
     slot->wake_pending = false;
   }
+  if (slot->charged_bytes != slot->outbox.capacity() + slot->in_write_capacity) {
+    fprintf(stderr, "DEBUG charged=%zu outbox_cap=%zu outbox_size=%zu in_write_cap=%zu\n",
+            slot->charged_bytes, slot->outbox.capacity(), slot->outbox.size(),
+            slot->in_write_capacity);
+  }
+  TALLY_ASSERT(slot->charged_bytes == slot->outbox.capacity() + slot->in_write_capacity);
   return taken;
 }
 
@@ -121,8 +205,7 @@ void ResponseRouter::detach_all() {
     std::lock_guard lock(slot.mutex);
     ++slot.generation;
     leaving.swap(slot.sink);
-    slot.outbox = {};
-    slot.in_write_bytes = 0;
+    release_all(slot);
   }
   open_.store(0, std::memory_order_relaxed);
 }

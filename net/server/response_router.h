@@ -8,6 +8,16 @@
 // a response for a connection that has gone is dropped (its effect is durable; the client's
 // retry with the same request id gets the same answer).
 //
+// Memory: every byte of an outbox, and of the buffer its connection is writing, is charged to
+// the server's MemoryBudget (by capacity, which is what the process holds) and released once
+// written, or when the connection goes. An answer that the budget refuses (past its ceiling,
+// or past its large outboxes' line for an outbox that holds much already), or that takes a
+// connection's unwritten answers past max_outbox_bytes, overflows the outbox: it is emptied
+// and the connection must be dropped. A query's origin (query_origin) carries a
+// flag: delivering its answer releases the charge its connection took for the query's frame
+// (query_charge_bytes), whether or not the connection is still there, since the frame was held
+// by the projector until then.
+//
 // Threads: every method may be called from any thread. Each slot has its own mutex, held for
 // an append or a buffer swap, never across I/O; the replier wakes a connection at most once
 // per drained outbox.
@@ -21,6 +31,8 @@
 #include <span>
 #include <vector>
 
+#include "net/server/memory_budget.h"
+
 namespace tally::net {
 
 // A connection as the router sees it.
@@ -32,16 +44,34 @@ class ResponseSink {
   virtual void on_responses_ready() = 0;
 };
 
+// Why an outbox overflowed, if it did: the connection must then be dropped.
+enum class Overflow {
+  kNone,
+  kOutboxLimit,   // this connection's unwritten answers passed max_outbox_bytes
+  kServerMemory,  // the memory budget refused an answer for it (MemoryBudget::try_charge_answer)
+};
+
 struct TakenResponses {
-  size_t answered = 0;      // requests answered by the bytes taken
-  bool overflowed = false;  // the outbox passed max_outbox_bytes: drop the connection
+  size_t answered = 0;  // requests answered by the bytes taken
+  Overflow overflow = Overflow::kNone;
 };
 
 class ResponseRouter {
  public:
+  // A buffer a connection has written is kept for the next answers up to this size, and given
+  // back beyond it (so that a burst's memory goes back to the budget).
+  static constexpr size_t kRetainedBufferBytes = 16 * 1024;
+  // An outbox's first allocation: small answers do not reallocate one by one.
+  static constexpr size_t kFirstOutboxBytes = 4 * 1024;
+  // At most this many slots: a token's low word is the slot index, and its top bit flags a query.
+  static constexpr uint32_t kMaxConnections = 1u << 20;
+
   // `max_outbox_bytes`: the most a connection may have waiting to be written (taken but not
   // yet written counts too) before it is dropped as a client that does not read.
-  ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes);
+  // `query_charge_bytes`: what a connection charges `budget` for each query it hands to a
+  // projector, released here when the query's answer is delivered.
+  ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes, MemoryBudget& budget,
+                 uint64_t query_charge_bytes = 0);
   ResponseRouter(const ResponseRouter&) = delete;
   ResponseRouter& operator=(const ResponseRouter&) = delete;
 
@@ -50,9 +80,17 @@ class ResponseRouter {
   // The connection is gone: its slot is free and later deliveries to `token` are dropped.
   void detach(uint64_t token);
 
-  // Appends one framed response (answering `answered` requests) to the outbox of `token`.
-  // False if that connection has gone or overflowed.
+  // The origin a connection gives its queries: its token, flagged so that the answer releases
+  // the query's charge.
+  static uint64_t query_origin(uint64_t token) { return token | kQueryFlag; }
+  uint64_t query_charge_bytes() const { return query_charge_bytes_; }
+
+  // Appends one framed response (answering `answered` requests) to the outbox of `token` (or
+  // of the connection a query origin names). False if that connection has gone or overflowed.
   bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered);
+  // Whether the outbox of `token` overflowed: its connection must then be dropped, even
+  // mid-write.
+  Overflow overflow_of(uint64_t token) const;
 
   // Swaps the outbox of `token` into `out` (cleared first). Calling it says that what the
   // previous take handed out is written. When nothing is waiting, the next deliver wakes the
@@ -67,19 +105,36 @@ class ResponseRouter {
   bool all_written() const;
 
  private:
+  static constexpr uint64_t kQueryFlag = 1ULL << 31;
+
   struct Slot {
     mutable std::mutex mutex;
     uint32_t generation = 0;
     std::shared_ptr<ResponseSink> sink;  // null: free
     std::vector<uint8_t> outbox;
     size_t answered = 0;
-    size_t in_write_bytes = 0;  // taken, not yet confirmed written
-    bool wake_pending = false;  // the sink was woken and has not yet found the outbox empty
-    bool overflowed = false;
+    size_t in_write_bytes = 0;     // taken, not yet confirmed written
+    size_t in_write_capacity = 0;  // the capacity of the buffer holding them (charged)
+    size_t charged_bytes = 0;      // outbox.capacity() + in_write_capacity, in the budget
+    bool wake_pending = false;     // the sink was woken and has not yet found the outbox empty
+    Overflow overflow = Overflow::kNone;
   };
   Slot* slot_of(uint64_t token, uint32_t& generation);
+  const Slot* slot_of(uint64_t token, uint32_t& generation) const;
+  // With the slot's lock held. Appends `framed`, charging any growth; false (nothing appended)
+  // if the growth would pass the budget's ceiling.
+  bool append(Slot& slot, std::span<const uint8_t> framed);
+  // With the slot's lock held: empties the outbox for good, releasing its memory.
+  void overflow(Slot& slot, Overflow why);
+  // With the slot's lock held: the buffer a connection handed back to take() is written; keeps
+  // it if small, else gives its memory back.
+  void written(Slot& slot, std::vector<uint8_t>& out);
+  // With the slot's lock held: releases everything charged for the slot.
+  void release_all(Slot& slot);
 
   size_t max_outbox_bytes_;
+  MemoryBudget& budget_;
+  uint64_t query_charge_bytes_;
   std::vector<Slot> slots_;
   std::mutex free_mutex_;
   std::vector<uint32_t> free_slots_;

@@ -1,13 +1,25 @@
 #include "net/server/server.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/protocol.h"
+#include "engine/read/projector.h"
 
 namespace tally::net {
 namespace {
 
 namespace asio = boost::asio;
+
+// What a query costs while a projector holds it, besides its frame: the QueryJob, the frame's
+// and the job's allocation headers, its queue slot.
+constexpr uint64_t kQueryJobOverheadBytes = 128;
+static_assert(sizeof(read::QueryJob) + 2 * 16 + 8 <= kQueryJobOverheadBytes);
+
+uint64_t query_charge_bytes(const ServerConfig& config) {
+  return config.max_query_frame_bytes + kQueryJobOverheadBytes;
+}
 
 ServerHello hello_of(const ServerConfig& config) {
   return {.protocol_version = static_cast<uint16_t>(protocol::ProtocolVersion::Current),
@@ -17,14 +29,17 @@ ServerHello hello_of(const ServerConfig& config) {
                      .max_batch_commands = config.pipeline.ingress.max_batch_commands,
                      .max_requests_in_flight = config.max_requests_in_flight,
                      .max_connections = config.max_connections,
-                     .idempotency_window_commands = config.pipeline.ledger.idempotency_window}};
+                     .idempotency_window_commands = config.pipeline.ledger.idempotency_window,
+                     .max_query_frame_bytes = std::min(config.max_query_frame_bytes,
+                                                       config.pipeline.ingress.max_frame_bytes)}};
 }
 
 }  // namespace
 
 Server::Server(const ServerConfig& config)
     : config_(config),
-      router_(config.max_connections, config.max_outbox_bytes),
+      budget_(config.memory_budget_bytes),
+      router_(config.max_connections, config.max_outbox_bytes, budget_, query_charge_bytes(config)),
       accept_strand_(asio::make_strand(io_context_)),
       acceptor_(accept_strand_),
       accept_retry_(accept_strand_) {}
@@ -42,6 +57,7 @@ void Server::listen(Ingress& ingress, ReadSide& read_side,
                                                             .ingress = ingress,
                                                             .read_side = read_side,
                                                             .counters = counters_,
+                                                            .budget = budget_,
                                                             .hello = hello_of(config_),
                                                             .stats = [this] { return stats(); }});
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
@@ -112,6 +128,7 @@ void Server::stop() {
   threads_.clear();
   // Connections hold sockets of io_context_: release them while it still exists.
   router_.detach_all();
+  budget_.forget_waiters();
 }
 
 ServerStats Server::stats() const {
@@ -137,6 +154,10 @@ ServerStats Server::stats() const {
   stats.money_in = counters_.money_in.load(kRelaxed);
   stats.money_out = counters_.money_out.load(kRelaxed);
   stats.read_pauses = counters_.read_pauses.load(kRelaxed);
+  stats.memory_budget_bytes = budget_.budget_bytes();
+  stats.memory_in_use_bytes = budget_.in_use_bytes();
+  stats.memory_peak_bytes = budget_.peak_bytes();
+  stats.memory_pauses = budget_.pauses();
   if (engine_stats_) {
     engine_stats_(stats);
   }

@@ -1,6 +1,6 @@
 // Server: the TCP side of tallyd. Accepts connections on the configured address and runs
 // them on `io_threads` network threads (one strand per connection). It owns the
-// ResponseRouter and the counters the replier and connections share.
+// ResponseRouter, the MemoryBudget and the counters the replier and connections share.
 //
 // Lifecycle (one control thread): construct, engine start, listen(), run(); then on a signal
 // stop_accepting(), engine stop (answers still flow), wait_until_written(), stop().
@@ -15,6 +15,7 @@
 #include <boost/asio.hpp>
 
 #include "net/server/connection.h"
+#include "net/server/memory_budget.h"
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
 #include "net/server/server_counters.h"
@@ -53,6 +54,7 @@ class Server {
 
   const ServerConfig& config_;
   ServerCounters counters_;
+  MemoryBudget budget_;  // before the router and the connections, which charge it
   ResponseRouter router_;
   boost::asio::io_context io_context_;
   // The acceptor, its retry timer and stop_accepting's close run on one strand: with several

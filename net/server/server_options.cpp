@@ -42,6 +42,16 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--max-outbox-bytes", config.max_outbox_bytes,
                  "Unwritten responses per connection before it is dropped as not reading")
       ->capture_default_str();
+  app.add_option("--max-query-frame-bytes", config.max_query_frame_bytes,
+                 "Largest frame of any request but a command batch (queries, Hello, stats); a "
+                 "larger one gets an error and the connection carries on")
+      ->capture_default_str();
+  app.add_option("--memory-budget-bytes", config.memory_budget_bytes,
+                 "Server-wide memory for held query frames, grown read buffers and unwritten "
+                 "answers: at it, connections stop reading until memory is released; answers may "
+                 "use as much again (half as much for a connection with over 64 KiB unwritten), "
+                 "then the connection an answer is for is dropped")
+      ->capture_default_str();
   app.add_option("--frame-timeout-ms", config.frame_timeout_ms,
                  "A started frame, or the Hello of a new connection, must arrive within this")
       ->capture_default_str();

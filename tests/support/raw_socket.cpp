@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
 
 #include "net/frame.h"
@@ -46,6 +47,30 @@ bool RawSocket::send_bytes(std::span<const uint8_t> bytes) {
     sent += static_cast<size_t>(result);
   }
   return true;
+}
+
+size_t RawSocket::send_available(std::span<const uint8_t> bytes,
+                                 std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd poll_descriptor{.fd = descriptor_, .events = POLLOUT, .revents = 0};
+    if (left.count() <= 0 || ::poll(&poll_descriptor, 1, static_cast<int>(left.count())) <= 0) {
+      break;
+    }
+    const ssize_t result =
+        ::send(descriptor_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      continue;
+    }
+    if (result <= 0) {
+      break;
+    }
+    sent += static_cast<size_t>(result);
+  }
+  return sent;
 }
 
 bool RawSocket::send_frame(std::span<const uint8_t> message) {

@@ -24,6 +24,9 @@ class RawSocket {
   // False once the peer has closed or reset the connection.
   bool send_bytes(std::span<const uint8_t> bytes);
   bool send_frame(std::span<const uint8_t> message);  // the length header, then the message
+  // Sends what the peer takes within `timeout` (a server that stopped reading takes only what
+  // the socket buffers hold); returns the bytes sent.
+  size_t send_available(std::span<const uint8_t> bytes, std::chrono::milliseconds timeout);
   // Sends a Hello and reads its answer; false if it did not come.
   bool hello();
 

@@ -27,6 +27,7 @@ class TallydProcess {
   ~TallydProcess();  // SIGTERM if still running (SIGKILL after 10 s)
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   client::ClientOptions client_options(const std::string& name = "test") const;
 
   // Sends `signal_number` and waits (up to `timeout`) for the exit. Returns the exit code, or
