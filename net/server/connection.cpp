@@ -88,6 +88,13 @@ void Connection::on_responses_ready() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
+void Connection::on_overflow(Overflow why) {
+  // Dropped at once, even with a write in progress: a client that does not read never
+  // completes it, and the outbox's memory must go now.
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), why] { self->drop_if_overflowed(why); });
+}
+
 void Connection::read_more() {
   if (reading_ || paused_ || retry_pending_ || waiting_for_memory_ || closing_ || closed_) {
     return;
@@ -400,14 +407,8 @@ void Connection::send(std::span<const uint8_t> message) {
 }
 
 void Connection::flush() {
-  if (closed_) {
-    return;
-  }
-  if (writing_) {
-    // A write in progress calls flush() again when it completes; but a client that does not
-    // read never completes it, and an overflowed outbox must let its memory go now.
-    drop_if_overflowed(context_.router.overflow_of(token_));
-    return;
+  if (closed_ || writing_) {
+    return;  // a write in progress calls flush() again when it completes
   }
   const TakenResponses taken = context_.router.take(token_, write_buffer_);
   in_flight_ -= std::min<uint64_t>(in_flight_, taken.answered);

@@ -19,8 +19,8 @@
 // nothing being written, so that every client keeps being answered, one request at a time.
 // Writes never wait for the budget: a connection can always drain its own answers.
 //
-// Threads: all handlers run on the connection's strand; on_responses_ready() may be called
-// from any thread (it posts to the strand).
+// Threads: all handlers run on the connection's strand; on_responses_ready() and on_overflow()
+// may be called from any thread (they post to the strand).
 #pragma once
 
 #include <chrono>
@@ -63,6 +63,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   // is full.
   void start();
   void on_responses_ready() override;
+  void on_overflow(Overflow why) override;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -120,6 +120,7 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
     return false;
   }
   std::shared_ptr<ResponseSink> to_wake;
+  Overflow overflowed_now = Overflow::kNone;
   {
     std::lock_guard lock(slot->mutex);
     if (slot->generation != generation || slot->sink == nullptr ||
@@ -127,19 +128,23 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
       return false;
     }
     if (slot->outbox.size() + slot->in_write_bytes + framed.size() > max_outbox_bytes_) {
-      overflow(*slot, Overflow::kOutboxLimit);
+      overflowed_now = Overflow::kOutboxLimit;
     } else if (!append(*slot, framed)) {
-      overflow(*slot, Overflow::kServerMemory);
+      overflowed_now = Overflow::kServerMemory;
     } else {
       slot->answered += answered;
     }
-    // An overflow always wakes: the connection may be stuck in a write and must drop now.
-    if (!slot->wake_pending || slot->overflow != Overflow::kNone) {
+    if (overflowed_now != Overflow::kNone) {
+      overflow(*slot, overflowed_now);
+      to_wake = slot->sink;  // always: the connection may be stuck in a write
+    } else if (!slot->wake_pending) {
       slot->wake_pending = true;
       to_wake = slot->sink;
     }
   }
-  if (to_wake) {
+  if (to_wake && overflowed_now != Overflow::kNone) {
+    to_wake->on_overflow(overflowed_now);
+  } else if (to_wake) {
     to_wake->on_responses_ready();
   }
   return true;

@@ -35,20 +35,23 @@
 
 namespace tally::net {
 
-// A connection as the router sees it.
-class ResponseSink {
- public:
-  virtual ~ResponseSink() = default;
-  // The outbox went from empty to non-empty, or overflowed: call take() soon (on the
-  // connection's own thread; this is called from the delivering thread, without locks held).
-  virtual void on_responses_ready() = 0;
-};
-
 // Why an outbox overflowed, if it did: the connection must then be dropped.
 enum class Overflow {
   kNone,
   kOutboxLimit,   // this connection's unwritten answers passed max_outbox_bytes
   kServerMemory,  // the memory budget refused an answer for it (MemoryBudget::try_charge_answer)
+};
+
+// A connection as the router sees it.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // The outbox went from empty to non-empty: call take() soon (on the connection's own
+  // thread; this is called from the delivering thread, without locks held).
+  virtual void on_responses_ready() = 0;
+  // The outbox overflowed (`why`): drop the connection soon, even in the middle of a write
+  // (same threads as above).
+  virtual void on_overflow(Overflow why) = 0;
 };
 
 struct TakenResponses {
@@ -88,8 +91,7 @@ class ResponseRouter {
   // Appends one framed response (answering `answered` requests) to the outbox of `token` (or
   // of the connection a query origin names). False if that connection has gone or overflowed.
   bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered);
-  // Whether the outbox of `token` overflowed: its connection must then be dropped, even
-  // mid-write.
+  // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).
   Overflow overflow_of(uint64_t token) const;
 
   // Swaps the outbox of `token` into `out` (cleared first). Calling it says that what the
