@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/account_directory.h"
+#include "engine/complete_requests.h"
 #include "engine/command.h"
 #include "engine/event_slots.h"
 #include "engine/fingerprint.h"
@@ -56,7 +57,10 @@ class Ledger {
   std::string replay(const Event& event);
   // True while a replayed request's last event has not come yet (its effects are not applied,
   // so the state is not "as of" the last replayed sequence: no snapshot may be taken).
-  bool replay_in_progress() const { return !replay_pending_.empty(); }
+  bool replay_in_progress() const { return replay_requests_.in_progress(); }
+  // The last sequence of the last request replay() applied whole (or restore_position's): the
+  // state is exactly "as of" it. Requests cut by a crash (never completed) are not counted.
+  uint64_t replayed_complete_sequence() const { return replay_requests_.complete_through(); }
 
   // Snapshots: what a snapshot carries beside accounts(), and restoring it into a ledger that
   // has applied nothing yet: accounts, transaction ids, remembered requests oldest first, then
@@ -128,7 +132,7 @@ class Ledger {
                          const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
-  std::string replay_request();
+  std::string replay_request(std::span<const Event> request);
   std::string replay_effect(const Event& event);
   std::string replay_change(std::string_view account_id, int64_t balance, uint64_t version,
                             std::optional<AccountStatus> status);
@@ -148,7 +152,7 @@ class Ledger {
   std::vector<AccountHashes> hashes_;        // per command of the current batch
   uint64_t request_fingerprint_ = 0;         // of the current batch (request_fingerprint)
   std::vector<RememberedOutcome> outcomes_;  // the current batch's, for the window
-  std::vector<Event> replay_pending_;        // recovery: the current request's events so far
+  CompleteRequests<> replay_requests_;       // recovery: the one rule for partial requests
 };
 
 }  // namespace tally

@@ -13,28 +13,17 @@ std::string Ledger::replay(const Event& event) {
     return "event " + std::to_string(event.sequence) + " where " + std::to_string(next_sequence_) +
            " was expected";
   }
-  // A new request while another is unfinished: the unfinished one was cut by a crash and never
-  // acknowledged. Its events stay in the journal without effect.
-  const bool starts_new_request =
-      !replay_pending_.empty() &&
-      (event.request_id != replay_pending_.front().request_id || event.command_index == 0);
-  if (starts_new_request) {
-    replay_pending_.clear();
-  }
   ++next_sequence_;
   timestamp_ns_ = std::max(timestamp_ns_, event.timestamp_ns);
-  replay_pending_.push_back(event);
-  if (!event.is_last_in_request()) {
-    return {};
-  }
-  std::string problem = replay_request();
-  replay_pending_.clear();
-  return problem;
+  // A request the journal holds only part of (cut by a crash, never acknowledged) stays in the
+  // journal without effect: the rule every reader shares (complete_requests.h).
+  const std::span<const Event> request = replay_requests_.add(event);
+  return request.empty() ? std::string() : replay_request(request);
 }
 
-std::string Ledger::replay_request() {
+std::string Ledger::replay_request(std::span<const Event> request) {
   bool request_id_reused = false;
-  for (const Event& event : replay_pending_) {
+  for (const Event& event : request) {
     if (std::string problem = replay_effect(event); !problem.empty()) {
       return "event " + std::to_string(event.sequence) + ": " + problem;
     }
@@ -45,14 +34,14 @@ std::string Ledger::replay_request() {
     return {};
   }
   outcomes_.clear();
-  for (const Event& event : replay_pending_) {
+  for (const Event& event : request) {
     outcomes_.push_back({.sequence = event.sequence,
                          .balance = event.balance,
                          .version = event.version,
                          .code = event.code,
                          .command_type = event.command_type});
   }
-  const Event& last = replay_pending_.back();
+  const Event& last = request.back();
   if (window_.find(last.request_id) == nullptr) {
     window_.remember(last.request_id, last.fingerprint, outcomes_);
   }
@@ -138,6 +127,7 @@ void Ledger::restore_request(const Id128& request_id, uint64_t fingerprint,
 void Ledger::restore_position(uint64_t next_sequence, int64_t timestamp_ns) {
   next_sequence_ = next_sequence;
   timestamp_ns_ = timestamp_ns;
+  replay_requests_.reset(next_sequence - 1);  // a snapshot is taken between requests
 }
 
 }  // namespace tally

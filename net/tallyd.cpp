@@ -1,11 +1,14 @@
 // tallyd: the Tally ledger server. Recovers the data directory, serves the binary protocol on
 // TCP, and on SIGINT/SIGTERM stops accepting, finishes what is in the pipeline, syncs and
 // exits 0. Exits 1 if the data directory cannot be recovered or the journal fails (nothing is
-// acknowledged after a journal failure), 2 for bad flags. See docs/protocol.md and --help.
+// acknowledged after a journal failure), 2 for bad flags, 3 if another process holds the data
+// directory. See docs/protocol.md and --help.
 #include <signal.h>
 
 #include <cstdio>
 #include <ctime>
+#include <set>
+#include <string>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -31,27 +34,51 @@ constexpr std::string_view sync_name(journal::SyncPolicy policy) {
   return "unknown";
 }
 
+constexpr int kExitDirectoryInUse = 3;
+
 void log_startup(const ServerConfig& config, const StartupReport& report, uint16_t port) {
   for (const std::string& skipped : report.snapshots_skipped) {
     spdlog::warn("event=snapshot_skipped problem=\"{}\"", skipped);
   }
-  if (report.torn_tail) {
-    spdlog::warn("event=torn_tail_truncated file=\"{}\" offset={}", report.torn_tail_file,
-                 report.torn_tail_offset);
+  for (const std::string& warning : report.warnings) {
+    spdlog::warn("event=recovery_warning problem=\"{}\"", warning);
+  }
+  if (report.cut) {
+    const journal::JournalCut& cut = *report.cut;
+    spdlog::warn(
+        "event={} file=\"{}\" offset={} first_sequence={} events_cut={} bytes={} "
+        "problem=\"{}\" saved_to=\"{}\" synced_floor={}",
+        cut.torn_tail ? "torn_tail_cut" : "corruption_cut", cut.file, cut.offset,
+        cut.first_sequence, cut.events_cut, cut.bytes, cut.problem, cut.saved_to,
+        report.synced_floor);
   }
   spdlog::info(
       "event=recovered snapshot_sequence={} events_replayed={} last_sequence={} accounts={} "
-      "duration_ms={:.1f}",
+      "synced_floor={} floor_from=\"{}\" clean_shutdown={} duration_ms={:.1f}",
       report.snapshot_sequence, report.events_replayed, report.last_sequence, report.accounts,
+      report.synced_floor, report.synced_floor_source, report.clean_shutdown,
       std::chrono::duration<double, std::milli>(report.duration).count());
   spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={}", config.host,
                port, config.data_directory, sync_name(config.sync_policy), config.io_threads);
 }
 
+// Logs each read model that stopped following the journal, once: its queries are answered
+// Unavailable from then on, and the operator must know why.
+void log_read_side_failures(DurableEngine& engine, std::set<std::string>& logged) {
+  for (const std::string& failure : engine.read_side().failures()) {
+    if (logged.insert(failure).second) {
+      spdlog::error("event=read_model_failed problem=\"{}\" note=\"its queries answer Unavailable\"",
+                    failure);
+    }
+  }
+}
+
 // Blocks until SIGINT/SIGTERM or an engine failure; returns the signal (0 for a failure).
-int wait_for_stop(const sigset_t& signals, const DurableEngine& engine, const Server& server) {
+int wait_for_stop(const sigset_t& signals, DurableEngine& engine, const Server& server) {
   uint64_t logged_commands = 0;
+  std::set<std::string> logged_failures;
   for (int seconds = 1;; ++seconds) {
+    log_read_side_failures(engine, logged_failures);
     const timespec one_second{.tv_sec = 1, .tv_nsec = 0};
     const int signal_number = sigtimedwait(&signals, nullptr, &one_second);
     if (signal_number > 0) {
@@ -100,7 +127,7 @@ int main(int argc, char** argv) {
   if (const Status status = engine.start(report); !status.is_ok()) {
     spdlog::critical("event=start_failed data_dir=\"{}\" problem=\"{}\"", config.data_directory,
                      status.message());
-    return 1;
+    return report.directory_in_use ? kExitDirectoryInUse : 1;
   }
   try {
     server.listen(engine.ingress(), engine.read_side(),

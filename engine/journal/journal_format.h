@@ -15,7 +15,10 @@
 namespace tally::journal {
 
 inline constexpr uint64_t kSegmentMagic = 0x314C4E4A594C4154ULL;  // bytes "TALYJNL1"
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 records carry their synced distance (below); a version-1 segment reads as version 2
+// with every distance unknown (0).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersionOldest = 1;
 inline constexpr size_t kRecordAlignment = 8;
 
 struct SegmentHeader {
@@ -40,7 +43,10 @@ struct RecordHeader {
   uint8_t event_type;       // EventType
   uint8_t payload_version;  // kEventPayloadVersion when written
   uint16_t reserved_16;     // 0
-  uint32_t reserved_32;     // 0
+  // This record's sequence minus the highest sequence the writer knew to be synced when it
+  // wrote the record: 0 if unknown (version 1), else 1 or more. It lets recovery prove, after
+  // the fact, that earlier records were synced (acknowledged) and so can never be a torn tail.
+  uint32_t synced_distance;
 };
 static_assert(sizeof(RecordHeader) == 32);
 static_assert(offsetof(RecordHeader, checksum) + sizeof(uint32_t) == 8,

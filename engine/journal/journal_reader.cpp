@@ -5,18 +5,17 @@
 #include <optional>
 #include <vector>
 
+#include "engine/invariant.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"
 
 namespace tally::journal {
 namespace {
 
-// What a zero header followed by written bytes is: a hole in the data.
-ReadResult failure_at_hole() {
-  ReadResult hole;
-  hole.outcome = ReadOutcome::kCorrupt;
-  hole.problem = "zeros followed by written data (a hole)";
-  return hole;
+// Just past the last non-zero byte of `bytes` (0 if all are zero).
+uint64_t written_end_of(std::span<const uint8_t> bytes) {
+  const auto last = std::find_if(bytes.rbegin(), bytes.rend(), [](uint8_t byte) { return byte; });
+  return static_cast<uint64_t>(bytes.rend() - last);
 }
 
 // One segment's scan, with what the whole scan needs to carry on.
@@ -31,12 +30,12 @@ class JournalScanner {
  private:
   std::string path_of(uint64_t index) const { return directory_ + "/" + segment_name(index); }
   Status corruption(const std::string& file, uint64_t offset, std::string_view problem) const;
+  Status list_segments();
   Status scan_segment(uint64_t index, bool last);
-  Status remove_segments_after(const std::vector<uint64_t>& indexes, size_t position);
   Status check_header(const MappedFile& file, uint64_t index);
-  Status scan_records(MappedFile& file, bool last);
-  Status handle_bad_record(MappedFile& file, uint64_t offset, const ReadResult& record, bool last);
-  Status zero_from(MappedFile& file, uint64_t offset);
+  Status scan_records(const MappedFile& file, uint64_t index, bool last);
+  void describe_damage(const MappedFile& file, uint64_t index, uint64_t offset,
+                       std::string_view problem, bool last);
 
   Storage& storage_;
   std::string directory_;
@@ -44,7 +43,6 @@ class JournalScanner {
   const EventVisitor& visit_;
   ScanResult result_;
   std::optional<uint64_t> expected_sequence_;  // unknown until the first segment's header
-  bool truncated_ = false;                     // corruption zeroed on the operator's request
 };
 
 Status JournalScanner::corruption(const std::string& file, uint64_t offset,
@@ -58,28 +56,39 @@ Status JournalScanner::corruption(const std::string& file, uint64_t offset,
   return {StatusCode::kCorruption, std::move(report)};
 }
 
-ScanResult JournalScanner::run() {
+Status JournalScanner::list_segments() {
   std::vector<std::string> names;
   if (Status status = storage_.list_directory(directory_, names); !status.is_ok()) {
-    result_.status = status;
-    return result_;
+    return status;
   }
-  std::vector<uint64_t> indexes;
   for (const std::string& name : names) {
     if (const auto index = segment_index_of(name)) {
-      indexes.push_back(*index);
+      result_.segments.push_back(*index);
     }
   }
-  result_.append_position.fresh = indexes.empty();
-  for (size_t position = 0; position < indexes.size() && result_.status.is_ok(); ++position) {
-    if (position > 0 && indexes[position] != indexes[position - 1] + 1) {
-      result_.status = corruption(path_of(indexes[position - 1] + 1), 0, "segment missing");
-      break;
+  for (size_t position = 1; position < result_.segments.size(); ++position) {
+    if (result_.segments[position] != result_.segments[position - 1] + 1) {
+      return corruption(path_of(result_.segments[position - 1] + 1), 0,
+                        "segment missing (segments " + std::to_string(result_.segments.front()) +
+                            " to " + std::to_string(result_.segments.back()) +
+                            " are present, not all between)");
     }
-    result_.status = scan_segment(indexes[position], position + 1 == indexes.size());
-    if (result_.status.is_ok() && truncated_) {
-      result_.status = remove_segments_after(indexes, position);
-      break;
+  }
+  return Status::ok();
+}
+
+ScanResult JournalScanner::run() {
+  result_.status = list_segments();
+  result_.append_position.fresh = result_.segments.empty();
+  if (!result_.segments.empty()) {
+    result_.append_position.first_segment = result_.segments.front();
+  }
+  for (size_t position = 0; position < result_.segments.size() && result_.status.is_ok();
+       ++position) {
+    result_.status =
+        scan_segment(result_.segments[position], position + 1 == result_.segments.size());
+    if (result_.damage) {
+      break;  // the verdict is recovery's; nothing after damage is read
     }
   }
   // The first sequence of an empty last segment counts too: it was promised to the next event.
@@ -88,24 +97,17 @@ ScanResult JournalScanner::run() {
   return result_;
 }
 
-Status JournalScanner::remove_segments_after(const std::vector<uint64_t>& indexes,
-                                             size_t position) {
-  for (size_t later = position + 1; later < indexes.size(); ++later) {
-    if (Status status = storage_.remove(path_of(indexes[later])); !status.is_ok()) {
-      return status;
-    }
-  }
-  return storage_.sync_directory(directory_);
-}
-
 Status JournalScanner::scan_segment(uint64_t index, bool last) {
   MappedFile file;
   if (Status status = storage_.map_file(path_of(index), file); !status.is_ok()) {
-    return status;
+    if (status.code() == StatusCode::kNotFound) {
+      return status;  // vanished while we looked: say so as the storage does
+    }
+    return corruption(path_of(index), 0, "cannot be mapped: " + status.message());
   }
   Status status = check_header(file, index);
   if (status.is_ok()) {
-    status = scan_records(file, last);
+    status = scan_records(file, index, last);
   }
   storage_.unmap_file(file);
   return status;
@@ -113,7 +115,9 @@ Status JournalScanner::scan_segment(uint64_t index, bool last) {
 
 Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
   if (file.bytes.size() < sizeof(SegmentHeader)) {
-    return corruption(file.path, 0, "shorter than a segment header");
+    return corruption(file.path, 0,
+                      "shorter than a segment header (" + std::to_string(file.bytes.size()) +
+                          " bytes)");
   }
   SegmentHeader header;
   std::memcpy(&header, file.bytes.data(), sizeof(header));
@@ -126,25 +130,31 @@ Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
   if (expected_sequence_ && header.first_sequence != *expected_sequence_) {
     return corruption(file.path, 0, "first sequence does not follow the previous segment");
   }
+  if (header.first_sequence == 0) {
+    return corruption(file.path, 0, "first sequence 0 (sequences start at 1)");
+  }
   expected_sequence_ = header.first_sequence;
+  result_.all_segments_version_1 &= header.format_version == 1;
   result_.append_position.segment_index = index;
+  result_.last_segment_records = 0;
   return Status::ok();
 }
 
-Status JournalScanner::scan_records(MappedFile& file, bool last) {
+Status JournalScanner::scan_records(const MappedFile& file, uint64_t index, bool last) {
   uint64_t offset = sizeof(SegmentHeader);
   while (true) {
     result_.append_position.offset = offset;
     const ReadResult record = read_record(file.bytes.subspan(offset));
     if (record.outcome == ReadOutcome::kEnd) {
       // Zeros, but is it the end? Anything written after them means a hole in the data.
-      if (all_zero(file.bytes.subspan(offset))) {
-        return Status::ok();
+      if (!all_zero(file.bytes.subspan(offset))) {
+        describe_damage(file, index, offset, "zeros followed by written data (a hole)", last);
       }
-      return handle_bad_record(file, offset, failure_at_hole(), last);
+      return Status::ok();
     }
     if (record.outcome != ReadOutcome::kRecord) {
-      return handle_bad_record(file, offset, record, last);
+      describe_damage(file, index, offset, record.problem, last);
+      return Status::ok();
     }
     if (record.header.sequence != *expected_sequence_) {
       return corruption(file.path, offset,
@@ -162,35 +172,36 @@ Status JournalScanner::scan_records(MappedFile& file, bool last) {
       ++result_.events_visited;
     }
     result_.last_sequence = event.sequence;
+    ++result_.last_segment_records;
     ++*expected_sequence_;
     offset += record.record_bytes;
   }
 }
 
-Status JournalScanner::handle_bad_record(MappedFile& file, uint64_t offset,
-                                         const ReadResult& record, bool last) {
-  // A crash damages at most the unsynced bytes after the last durable record, in any order
-  // (pages are written back as the kernel likes), and only in the last segment: the writer
-  // never has more than kUnsyncedBytesMax unsynced. Nothing may be written beyond that window;
-  // anything that is cannot come from a crash.
-  const uint64_t window_end = std::min<uint64_t>(offset + kUnsyncedBytesMax, file.bytes.size());
-  const bool torn = last && all_zero(file.bytes.subspan(window_end));
-  if (torn) {
-    result_.torn_tail = true;
-    result_.torn_tail_file = file.path;
-    result_.torn_tail_offset = offset;
-    return options_.truncate_torn_tail ? zero_from(file, offset) : Status::ok();
+void JournalScanner::describe_damage(const MappedFile& file, uint64_t index, uint64_t offset,
+                                     std::string_view problem, bool last) {
+  JournalDamage damage{.file = file.path,
+                       .segment_index = index,
+                       .offset = offset,
+                       .sequence = *expected_sequence_,
+                       .problem = std::string(problem),
+                       .in_last_segment = last,
+                       .written_end = written_end_of(file.bytes)};
+  TALLY_ASSERT(damage.written_end > offset);
+  // Records are 8-byte aligned: look at every aligned place after the damage for one that is
+  // still whole. A torn write leaves some; each says how far the journal was synced.
+  for (uint64_t position = offset + kRecordAlignment; position < damage.written_end;
+       position += kRecordAlignment) {
+    const ReadResult later = read_record(file.bytes.subspan(position));
+    if (later.outcome != ReadOutcome::kRecord || later.header.sequence < damage.sequence) {
+      continue;
+    }
+    ++damage.later_records;
+    damage.later_sequence_max = std::max(damage.later_sequence_max, later.header.sequence);
+    damage.later_synced_floor_max =
+        std::max(damage.later_synced_floor_max, synced_floor_of(later.header));
   }
-  if (options_.truncate_corruption) {
-    truncated_ = true;  // run() drops the segments after this one
-    return zero_from(file, offset);
-  }
-  return corruption(file.path, offset, record.problem);
-}
-
-Status JournalScanner::zero_from(MappedFile& file, uint64_t offset) {
-  std::fill(file.bytes.begin() + static_cast<ptrdiff_t>(offset), file.bytes.end(), uint8_t{0});
-  return storage_.sync(file, offset, file.bytes.size() - offset);
+  result_.damage = std::move(damage);
 }
 
 }  // namespace

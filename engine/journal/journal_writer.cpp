@@ -2,16 +2,25 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "engine/invariant.h"
+#include "engine/journal/journal_manifest.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"
 
 namespace tally::journal {
+namespace {
+
+bool is_spare(const std::string& name) {
+  return name.size() > kSpareSuffix.size() && name.ends_with(kSpareSuffix);
+}
+
+}  // namespace
 
 JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
-    : storage_(storage), config_(std::move(config)) {
+    : storage_(storage), config_(std::move(config)), durable_mark_(storage) {
   TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordMaxBytes);
   TALLY_ASSERT(config_.segment_bytes <= UINT32_MAX);  // JournalPosition keeps 32-bit offsets
 }
@@ -33,17 +42,29 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   now_ns_ = now_ns;
   next_sequence_ = position.next_sequence;
   durable_sequence_ = position.next_sequence - 1;
-  if (position.fresh) {
+  synced_sequence_ = durable_sequence_;
+  std::vector<std::string> names;
+  if (Status status = storage_.list_directory(config_.directory, names); !status.is_ok()) {
+    return fail(status);
+  }
+  if (position.fresh &&
+      std::any_of(names.begin(), names.end(),
+                  [](const std::string& name) { return segment_index_of(name).has_value(); })) {
     // Fresh means no segment at all: never start over a journal recovery did not see.
-    std::vector<std::string> names;
-    if (storage_.list_directory(config_.directory, names).is_ok() &&
-        std::any_of(names.begin(), names.end(),
-                    [](const std::string& name) { return segment_index_of(name).has_value(); })) {
-      return fail({StatusCode::kInvalidArgument,
-                   "journal " + config_.directory + " already has segments: recover it first"});
+    return fail({StatusCode::kInvalidArgument,
+                 "journal " + config_.directory + " already has segments: recover it first"});
+  }
+  // Spares left by an earlier run may be half made, or stale (one past a segment that is gone
+  // would make the next rotation fail): all are made anew.
+  for (const std::string& name : names) {
+    if (is_spare(name)) {
+      storage_.remove(path_of(name));
     }
-    // A spare from a start that crashed before its first segment was activated.
-    storage_.remove(path_of(spare_name(0)));
+  }
+  if (const ManifestLoad load = read_manifest(storage_, config_.directory); load.manifest) {
+    manifest_generation_ = load.manifest->generation;
+  }
+  if (position.fresh) {
     if (Status status = prepare_spare(0); !status.is_ok()) {
       return fail(status);
     }
@@ -52,6 +73,7 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
     }
   } else {
     segment_index_ = position.segment_index;
+    first_segment_ = position.first_segment;
     if (Status status = storage_.map_file(path_of(segment_name(segment_index_)), current_);
         !status.is_ok()) {
       return fail(status);
@@ -59,8 +81,13 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
     offset_ = position.offset;
     synced_offset_ = position.offset;
   }
-  // A spare left by an earlier run may be half made: make a new one.
-  storage_.remove(path_of(spare_name(segment_index_ + 1)));
+  if (Status status = durable_mark_.open(config_.directory); !status.is_ok()) {
+    return fail(status);
+  }
+  durable_mark_.store(synced_sequence_);
+  if (Status status = write_manifest_now(false); !status.is_ok()) {
+    return fail(status);
+  }
   if (Status status = prepare_spare(segment_index_ + 1); !status.is_ok()) {
     return fail(status);
   }
@@ -71,6 +98,7 @@ Status JournalWriter::append(const Event& event) {
   if (failed()) {
     return failure_;
   }
+  TALLY_ASSERT(!closed_);
   TALLY_ASSERT(!event.is_replayed_answer());
   TALLY_ASSERT(event.sequence == next_sequence_);
   if (current_.bytes.size() - offset_ < kRecordMaxBytes) {
@@ -84,7 +112,12 @@ Status JournalWriter::append(const Event& event) {
       return fail(status);
     }
   }
-  offset_ += write_record(event, current_.bytes.subspan(offset_));
+  // A distance too large for the field is written as unknown: a smaller one would claim more.
+  const uint64_t distance = event.sequence - synced_sequence_;
+  TALLY_ASSERT(distance >= 1);
+  const uint32_t recorded_distance =
+      distance <= std::numeric_limits<uint32_t>::max() ? static_cast<uint32_t>(distance) : 0;
+  offset_ += write_record(event, current_.bytes.subspan(offset_), recorded_distance);
   ++next_sequence_;
   return Status::ok();
 }
@@ -100,6 +133,17 @@ Status JournalWriter::sync() {
   return Status::ok();
 }
 
+Status JournalWriter::close() {
+  if (Status status = sync(); !status.is_ok()) {
+    return status;
+  }
+  closed_ = true;
+  if (Status status = write_manifest_now(true); !status.is_ok()) {
+    return fail(status);
+  }
+  return Status::ok();
+}
+
 Status JournalWriter::sync_current() {
   if (offset_ == synced_offset_) {
     return Status::ok();
@@ -109,7 +153,20 @@ Status JournalWriter::sync_current() {
     return status;
   }
   synced_offset_ = offset_;
+  TALLY_ASSERT(synced_sequence_ <= next_sequence_ - 1);
+  synced_sequence_ = next_sequence_ - 1;
+  durable_mark_.store(synced_sequence_);  // only after the sync returned: the mark never lies
   return Status::ok();
+}
+
+Status JournalWriter::write_manifest_now(bool clean) {
+  ++manifest_generation_;
+  return write_manifest(storage_, config_.directory,
+                        {.generation = manifest_generation_,
+                         .first_segment = first_segment_,
+                         .last_segment = segment_index_,
+                         .durable_sequence = synced_sequence_,
+                         .clean = clean});
 }
 
 Status JournalWriter::rotate(uint64_t first_sequence) {
@@ -117,11 +174,17 @@ Status JournalWriter::rotate(uint64_t first_sequence) {
   if (Status status = sync_current(); !status.is_ok()) {
     return status;
   }
+  TALLY_ASSERT(synced_sequence_ == first_sequence - 1);
   durable_sequence_ = first_sequence - 1;
   if (Status status = storage_.unmap_file(current_); !status.is_ok()) {
     return status;
   }
   if (Status status = activate_segment(segment_index_ + 1, first_sequence); !status.is_ok()) {
+    return status;
+  }
+  // The manifest names the new segment before any record goes into it: a segment past the
+  // manifest's last can only be one whose rotation a crash interrupted, and it is empty.
+  if (Status status = write_manifest_now(false); !status.is_ok()) {
     return status;
   }
   return prepare_spare(segment_index_ + 1);

@@ -6,12 +6,18 @@
 // (a preallocated ".spare" file), so rotation only writes a header, renames and syncs the
 // directory. Any storage failure is final: the writer refuses everything after it and never
 // retries a failed sync (the kernel may have dropped the dirty pages it could not write).
+//
+// So that recovery can tell a torn tail from corruption after the fact, the writer leaves three
+// traces of how far the journal was synced: each record's synced distance (journal_format.h),
+// the durable mark after every sync (durable_mark.h), and the manifest (journal_manifest.h),
+// rewritten on open, on rotation and by close(), which marks a clean shutdown.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "engine/event.h"
+#include "engine/journal/durable_mark.h"
 #include "engine/journal/storage.h"
 
 namespace tally::journal {
@@ -27,6 +33,7 @@ struct AppendPosition {
   uint64_t segment_index = 0;  // resume: the segment holding the last record
   uint64_t offset = 0;         // resume: where the next record goes in it
   uint64_t next_sequence = 1;
+  uint64_t first_segment = 0;  // resume: the journal's first segment (for the manifest)
 };
 
 class JournalWriter {
@@ -44,6 +51,10 @@ class JournalWriter {
   // Makes every appended event durable.
   Status sync();
 
+  // Syncs, then records a clean shutdown in the manifest: the journal ends here. Nothing may
+  // be appended after it.
+  Status close();
+
   uint64_t appended_sequence() const { return next_sequence_ - 1; }
   uint64_t durable_sequence() const { return durable_sequence_; }
   uint64_t segment_index() const { return segment_index_; }
@@ -56,6 +67,7 @@ class JournalWriter {
   Status activate_segment(uint64_t index, uint64_t first_sequence);
   Status prepare_spare(uint64_t index);
   Status sync_current();
+  Status write_manifest_now(bool clean);
 
   Storage& storage_;
   JournalWriterConfig config_;
@@ -64,7 +76,12 @@ class JournalWriter {
   uint64_t offset_ = 0;         // next record goes here
   uint64_t synced_offset_ = 0;  // everything before is durable
   uint64_t next_sequence_ = 1;
-  uint64_t durable_sequence_ = 0;
+  uint64_t durable_sequence_ = 0;  // published: every event up to it is durable
+  uint64_t synced_sequence_ = 0;   // every record up to it is synced (>= durable_sequence_)
+  uint64_t first_segment_ = 0;
+  uint64_t manifest_generation_ = 0;
+  bool closed_ = false;
+  DurableMark durable_mark_;
   int64_t now_ns_ = 0;
   Status failure_;
 };

@@ -71,6 +71,9 @@ Status PosixStorage::map_file(const std::string& path, MappedFile& file) {
     return Status::from_errno(errno, "fstat", path);
   }
   const auto size = static_cast<size_t>(status.st_size);
+  if (size == 0) {
+    return {StatusCode::kInvalidArgument, "map " + path + ": the file is empty (0 bytes)"};
+  }
   void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor.get(), 0);
   if (address == MAP_FAILED) {
     return Status::from_errno(errno, "mmap", path);

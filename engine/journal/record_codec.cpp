@@ -34,7 +34,7 @@ ReadResult failure(ReadOutcome outcome, std::string_view problem) {
 
 }  // namespace
 
-size_t write_record(const Event& event, std::span<uint8_t> out) {
+size_t write_record(const Event& event, std::span<uint8_t> out, uint32_t synced_distance) {
   TALLY_ASSERT(out.size() >= kRecordMaxBytes);
   uint8_t* const payload = out.data() + sizeof(RecordHeader);
   const size_t payload_bytes =
@@ -45,6 +45,8 @@ size_t write_record(const Event& event, std::span<uint8_t> out) {
   header.timestamp_ns = event.timestamp_ns;
   header.event_type = static_cast<uint8_t>(event.type);
   header.payload_version = kEventPayloadVersion;
+  header.synced_distance = synced_distance;
+  TALLY_ASSERT(synced_distance <= event.sequence);
   std::memcpy(out.data(), &header, sizeof(header));
   header.checksum = record_checksum(out.data(), {payload, payload_bytes});
   std::memcpy(out.data() + offsetof(RecordHeader, checksum), &header.checksum,
@@ -77,9 +79,11 @@ ReadResult read_record(std::span<const uint8_t> bytes) {
   if (record_checksum(bytes.data(), payload) != header.checksum) {
     return failure(ReadOutcome::kCorrupt, "checksum mismatch");
   }
-  if (header.payload_version != kEventPayloadVersion || header.reserved_16 != 0 ||
-      header.reserved_32 != 0) {
+  if (header.payload_version != kEventPayloadVersion || header.reserved_16 != 0) {
     return failure(ReadOutcome::kCorrupt, "unknown payload version or reserved bits set");
+  }
+  if (header.synced_distance > header.sequence) {
+    return failure(ReadOutcome::kCorrupt, "synced distance beyond the journal's start");
   }
   ReadResult result;
   result.outcome = ReadOutcome::kRecord;
@@ -95,6 +99,10 @@ bool decode_record(const ReadResult& record, Event& event) {
   event.timestamp_ns = record.header.timestamp_ns;
   event.type = static_cast<EventType>(record.header.event_type);
   return decode_event_payload(record.payload, event);
+}
+
+uint64_t synced_floor_of(const RecordHeader& header) {
+  return header.synced_distance == 0 ? 0 : header.sequence - header.synced_distance;
 }
 
 bool all_zero(std::span<const uint8_t> bytes) {
@@ -119,7 +127,7 @@ std::string_view check_segment_header(const SegmentHeader& header) {
   if (header.magic != kSegmentMagic) {
     return "not a Tally journal segment (bad magic)";
   }
-  if (header.format_version != kFormatVersion) {
+  if (header.format_version < kFormatVersionOldest || header.format_version > kFormatVersion) {
     return "unsupported journal format version";
   }
   if (header.checksum != segment_checksum(header)) {

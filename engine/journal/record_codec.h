@@ -16,8 +16,9 @@
 namespace tally::journal {
 
 // Writes `event` (not a replayed answer) as one record at the start of `out` (at least
-// kRecordMaxBytes), padding included; returns the bytes written.
-size_t write_record(const Event& event, std::span<uint8_t> out);
+// kRecordMaxBytes), padding included; returns the bytes written. `synced_distance`: see
+// RecordHeader (0: unknown).
+size_t write_record(const Event& event, std::span<uint8_t> out, uint32_t synced_distance = 0);
 
 enum class ReadOutcome : uint8_t { kRecord, kEnd, kTruncated, kCorrupt };
 
@@ -41,7 +42,10 @@ bool all_zero(std::span<const uint8_t> bytes);
 SegmentHeader make_segment_header(uint64_t segment_index, uint64_t first_sequence,
                                   int64_t created_ns, uint64_t segment_bytes);
 
-// Empty if `header` is a valid version-1 segment header, else what is wrong.
+// The highest sequence a record proves was synced before it was written: 0 if it does not say.
+uint64_t synced_floor_of(const RecordHeader& header);
+
+// Empty if `header` is a valid segment header (version 1 or 2), else what is wrong.
 std::string_view check_segment_header(const SegmentHeader& header);
 
 }  // namespace tally::journal

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/background_thread.h"
+#include "engine/invariant.h"
 #include "engine/wire_encoder.h"
 
 namespace tally::read {
@@ -33,7 +34,8 @@ Projector::~Projector() {
   stop();
 }
 
-void Projector::start() {
+void Projector::start(uint64_t recovered_sequence) {
+  ready_sequence_ = recovered_sequence;
   tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
                                                  journal::AppendPosition{});
   thread_ = std::thread([this] { run(); });
@@ -91,7 +93,10 @@ void Projector::run() {
 }
 
 void Projector::rebuild() {
+  // Until the new model holds what the old one did, answering from it would go back in time.
+  ready_sequence_ = std::max(ready_sequence_, applied());
   model_->reset();
+  requests_.reset();
   tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
                                                  journal::AppendPosition{});
   applied_sequence_.store(0, std::memory_order_relaxed);
@@ -104,24 +109,28 @@ bool Projector::apply_available() {
     return false;
   }
   const uint64_t durable = durable_sequence_();
+  uint32_t read = 0;
   uint32_t applied_now = 0;
-  uint64_t last = applied();
-  for (; applied_now < kApplyChunk; ++applied_now) {
+  for (; read < kApplyChunk; ++read) {
     std::optional<Event> event = tail_->next(durable, failure_);
     if (!event) {
       break;
     }
-    model_->apply(*event, tail_->last_position());
-    last = event->sequence;
+    const PositionedEvent entry{.event = *event, .position = tail_->last_position()};
+    for (const PositionedEvent& complete : requests_.add(entry)) {
+      model_->apply(complete.event, complete.position);
+      ++applied_now;
+    }
   }
   if (!failure_.is_ok()) {
     failed_.store(true, std::memory_order_release);
   }
   if (applied_now > 0) {
     events_applied_.fetch_add(applied_now, std::memory_order_relaxed);
-    applied_sequence_.store(last, std::memory_order_release);
+    TALLY_ASSERT(requests_.complete_through() > applied());  // sequences only move forward
+    applied_sequence_.store(requests_.complete_through(), std::memory_order_release);
   }
-  return applied_now > 0;
+  return read > 0;  // a request still coming in counts as progress: read on at once
 }
 
 bool Projector::take_queries(Clock::time_point now) {
@@ -140,12 +149,11 @@ bool Projector::take_queries(Clock::time_point now) {
 void Projector::handle(std::unique_ptr<QueryJob> job, Clock::time_point now) {
   if (failed_.load(std::memory_order_relaxed)) {
     refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
-  } else if (request_of(*job).min_sequence() <= applied() &&
+  } else if (needed_by(*job) <= applied() &&
              !rebuild_requested_.load(std::memory_order_acquire)) {
     answer(*job);  // (a query arriving after a rebuild request waits for the rebuilt model)
   } else if (now >= job->deadline) {
-    queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
-    refuse(*job, ResultCode::Timeout, "the read model did not reach min_sequence in time");
+    refuse_late(*job, applied());
   } else {
     waiting_.push_back(std::move(job));
     queries_waiting_.store(waiting_.size(), std::memory_order_relaxed);
@@ -158,16 +166,12 @@ void Projector::answer_waiting(Clock::time_point now, bool stopping) {
   }
   const uint64_t reached = applied();
   std::erase_if(waiting_, [&](const std::unique_ptr<QueryJob>& job) {
-    if (request_of(*job).min_sequence() <= reached) {
+    if (needed_by(*job) <= reached) {
       answer(*job);
     } else if (failed_.load(std::memory_order_relaxed)) {
       refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
     } else if (now >= job->deadline) {
-      queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
-      refuse(*job, ResultCode::Timeout,
-             "the read model did not reach min_sequence " +
-                 std::to_string(request_of(*job).min_sequence()) + " in time (it is at " +
-                 std::to_string(reached) + ")");
+      refuse_late(*job, reached);
     } else if (stopping) {
       refuse(*job, ResultCode::Unavailable, "the server is shutting down");
     } else {
@@ -176,6 +180,24 @@ void Projector::answer_waiting(Clock::time_point now, bool stopping) {
     return true;
   });
   queries_waiting_.store(waiting_.size(), std::memory_order_relaxed);
+}
+
+uint64_t Projector::needed_by(const QueryJob& job) const {
+  return std::max<uint64_t>(request_of(job).min_sequence(), ready_sequence_);
+}
+
+void Projector::refuse_late(const QueryJob& job, uint64_t reached) {
+  if (reached < ready_sequence_) {
+    refuse(job, ResultCode::Unavailable,
+           "the " + std::string(model_->name()) + " read model is still being rebuilt: at sequence " +
+               std::to_string(reached) + " of " + std::to_string(ready_sequence_));
+    return;
+  }
+  queries_timed_out_.fetch_add(1, std::memory_order_relaxed);
+  refuse(job, ResultCode::Timeout,
+         "the read model did not reach min_sequence " +
+             std::to_string(request_of(job).min_sequence()) + " in time (it is at " +
+             std::to_string(reached) + ")");
 }
 
 void Projector::answer(const QueryJob& job) {

@@ -6,9 +6,15 @@
 // in status()). Start-up and rebuild() are the same path: the model is emptied and the
 // journal is read again from its first event.
 //
+// Like recovery, it applies a request's events only once the request's last event is in the
+// journal (complete_requests.h): a request a crash cut is never in a read model.
+//
 // Queries arrive verified (QueryJob) on a lock-free queue from the network threads. A query
 // whose min_sequence the model has not reached waits (read your own writes) until it has, or
-// until its deadline, when it gets a Timeout error. Answers are finished Response messages
+// until its deadline, when it gets a Timeout error. No query is answered from a model that has
+// not yet reached what the server recovered at start-up (or, after a rebuild, what the model
+// held before it): it waits too, and at its deadline gets Unavailable saying how far the model
+// got. Answers are finished Response messages
 // handed to the AnswerSink with the query's origin. Between two looks at its queue the
 // projector applies at most kApplyChunk events (about 0.2 ms of work), which bounds how long a
 // query waits behind a catch-up.
@@ -29,6 +35,7 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
+#include "engine/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/storage.h"
 #include "engine/read/read_model.h"
@@ -74,7 +81,9 @@ class Projector {
   Projector& operator=(const Projector&) = delete;
   ~Projector();
 
-  void start();
+  // `recovered_sequence`: the last complete request recovery found; nothing is answered from a
+  // model that has not reached it.
+  void start(uint64_t recovered_sequence = 0);
   // Applies what is durable now, answers what it can, refuses the rest (Unavailable), stops.
   void stop();
 
@@ -100,6 +109,15 @@ class Projector {
   void refuse(const QueryJob& job, ResultCode code, std::string_view message);
   void send(const QueryJob& job);
   uint64_t applied() const { return applied_sequence_.load(std::memory_order_relaxed); }
+  // The sequence the model must reach before `job` may be answered.
+  uint64_t needed_by(const QueryJob& job) const;
+  void refuse_late(const QueryJob& job, uint64_t reached);
+
+  // A journal event and where it was read, waiting with the rest of its request.
+  struct PositionedEvent {
+    Event event;
+    journal::JournalPosition position;
+  };
 
   journal::Storage& storage_;
   std::string journal_directory_;
@@ -107,6 +125,8 @@ class Projector {
   std::unique_ptr<ReadModel> model_;
   AnswerSink& sink_;
   std::unique_ptr<journal::JournalTail> tail_;
+  CompleteRequests<PositionedEvent> requests_;
+  uint64_t ready_sequence_ = 0;  // answer nothing before the model reaches it (projector thread)
   moodycamel::BlockingConcurrentQueue<std::unique_ptr<QueryJob>> queue_;
   std::vector<std::unique_ptr<QueryJob>> waiting_;  // for min_sequence, oldest first
   flatbuffers::FlatBufferBuilder builder_{1024};

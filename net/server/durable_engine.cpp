@@ -44,9 +44,17 @@ DurableEngine::~DurableEngine() {
   stop();
 }
 
-Status DurableEngine::prepare_directories() {
-  for (const std::string& path :
-       {config_.data_directory, config_.journal_directory(), config_.snapshot_directory()}) {
+Status DurableEngine::prepare_directories(StartupReport& report) {
+  if (Status status = make_directory(config_.data_directory); !status.is_ok()) {
+    return status;
+  }
+  // Before anything in it is read or written: a second server must not even recover.
+  if (Status status = lock_.acquire(config_.data_directory, journal::LockMode::kExclusive);
+      !status.is_ok()) {
+    report.directory_in_use = status.code() == StatusCode::kAlreadyExists;
+    return status;
+  }
+  for (const std::string& path : {config_.journal_directory(), config_.snapshot_directory()}) {
     if (Status status = make_directory(path); !status.is_ok()) {
       return status;
     }
@@ -64,22 +72,25 @@ std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
   }
   report.snapshot_sequence = load.sequence;
   report.snapshots_skipped = load.skipped;
-  const journal::RecoveryReport recovery = journal::recover(
-      storage_, config_.journal_directory(), *load.ledger, {.after_sequence = load.sequence});
+  const journal::RecoveryReport recovery =
+      journal::recover(storage_, config_.journal_directory(), *load.ledger,
+                       {.snapshot_sequence = load.sequence});
   status = recovery.status;
   report.events_replayed = recovery.events_replayed;
   report.last_sequence = std::max(recovery.last_sequence, load.sequence);
   report.accounts = load.ledger->accounts().size();
-  report.torn_tail = recovery.torn_tail;
-  report.torn_tail_file = recovery.torn_tail_file;
-  report.torn_tail_offset = recovery.torn_tail_offset;
+  report.synced_floor = recovery.synced_floor;
+  report.synced_floor_source = recovery.synced_floor_source;
+  report.clean_shutdown = recovery.clean_shutdown;
+  report.cut = recovery.cut;
+  report.warnings = recovery.warnings;
   position = recovery.append_position;
   return std::move(load.ledger);
 }
 
 Status DurableEngine::start(StartupReport& report) {
   const auto started = std::chrono::steady_clock::now();
-  if (Status status = prepare_directories(); !status.is_ok()) {
+  if (Status status = prepare_directories(report); !status.is_ok()) {
     return status;
   }
   journal::AppendPosition position;
@@ -88,6 +99,7 @@ Status DurableEngine::start(StartupReport& report) {
   if (!status.is_ok()) {
     return status;
   }
+  const uint64_t recovered_sequence = ledger->replayed_complete_sequence();
   std::unique_ptr<Ledger> mirror = copy_of(*ledger, status);
   if (!status.is_ok()) {
     return status;
@@ -114,7 +126,8 @@ Status DurableEngine::start(StartupReport& report) {
   pipeline_->start();
   snapshotter_->start();
   read_side_.start(storage_, config_.journal_directory(),
-                   [journaler = journaler_.get()] { return journaler->durable_sequence(); });
+                   [journaler = journaler_.get()] { return journaler->durable_sequence(); },
+                   recovered_sequence);
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();

@@ -15,10 +15,13 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/journal/data_directory_lock.h"
 #include "engine/journal/journaler.h"
+#include "engine/journal/recovery.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/snapshotter.h"
 #include "engine/pipeline.h"
@@ -36,9 +39,12 @@ struct StartupReport {
   uint64_t events_replayed = 0;
   uint64_t last_sequence = 0;
   uint64_t accounts = 0;
-  bool torn_tail = false;
-  std::string torn_tail_file;
-  uint64_t torn_tail_offset = 0;
+  uint64_t synced_floor = 0;  // every event up to it had been synced
+  std::string synced_floor_source;
+  bool clean_shutdown = false;  // the last run stopped cleanly
+  std::optional<journal::JournalCut> cut;  // a torn tail cut (and kept aside)
+  std::vector<std::string> warnings;
+  bool directory_in_use = false;  // start() failed because another process holds the directory
   std::chrono::nanoseconds duration{0};
 };
 
@@ -66,11 +72,12 @@ class DurableEngine {
   void fill_stats(ServerStats& stats) const;
 
  private:
-  Status prepare_directories();
+  Status prepare_directories(StartupReport& report);
   std::unique_ptr<Ledger> recover(StartupReport& report, journal::AppendPosition& position,
                                   Status& status);
 
   const ServerConfig& config_;
+  journal::DataDirectoryLock lock_;  // held from start() to the end of the process
   journal::PosixStorage storage_;
   Replier replier_;
   ReadSide read_side_;

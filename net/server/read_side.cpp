@@ -22,7 +22,7 @@ ReadSide::~ReadSide() {
 }
 
 void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
-                     std::function<uint64_t()> durable_sequence) {
+                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence) {
   durable_sequence_ = durable_sequence;
   std::vector<std::unique_ptr<read::ReadModel>> models;
   models.push_back(std::make_unique<read::AccountModel>());
@@ -31,10 +31,21 @@ void ReadSide::start(journal::Storage& storage, const std::string& journal_direc
     sinks_.push_back(std::make_unique<RouterSink>(router_));
     projectors_.push_back(std::make_unique<read::Projector>(
         storage, journal_directory, durable_sequence, std::move(model), *sinks_.back()));
-    projectors_.back()->start();
+    projectors_.back()->start(recovered_sequence);
   }
   const std::unique_lock lock(running_mutex_);
   running_ = true;
+}
+
+std::vector<std::string> ReadSide::failures() const {
+  std::vector<std::string> failures;
+  for (const std::unique_ptr<read::Projector>& projector : projectors_) {
+    const read::ProjectorStatus status = projector->status();
+    if (status.failed) {  // (acquire: failure() was written before `failed`)
+      failures.push_back(status.name + ": " + projector->failure().message());
+    }
+  }
+  return failures;
 }
 
 void ReadSide::stop() {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <shared_mutex>
+#include <string>
 #include <vector>
 
 #include "engine/journal/storage.h"
@@ -30,8 +31,10 @@ class ReadSide {
   ReadSide& operator=(const ReadSide&) = delete;
   ~ReadSide();
 
+  // `recovered_sequence`: the last complete request recovery found; no query is answered from
+  // a read model that has not reached it (it waits, then gets Unavailable with the progress).
   void start(journal::Storage& storage, const std::string& journal_directory,
-             std::function<uint64_t()> durable_sequence);
+             std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence);
   void stop();
 
   // True if `type` is a query a projector answers.
@@ -42,6 +45,8 @@ class ReadSide {
   bool submit(protocol::RequestBody type, uint64_t origin, std::span<const uint8_t> frame);
 
   ProjectionReport report() const;
+  // "<projector>: <why>" for each projector that stopped following the journal.
+  std::vector<std::string> failures() const;
   void rebuild();
 
  private:

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "recovery: %llu events replayed in %.1f ms%s\n",
                static_cast<unsigned long long>(report.events_replayed),
                std::chrono::duration<double, std::milli>(report.duration).count(),
-               report.torn_tail ? ", torn tail truncated" : "");
+               report.cut ? ", torn tail cut" : "");
   const bool fresh = ledger->accounts().size() == 0;
   journal::JournalWriter writer(storage,
                                 {.directory = journal_directory, .segment_bytes = 1 << 20});

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/complete_requests.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 
@@ -93,22 +94,14 @@ std::string run_and_kill(const std::string& data, uint64_t seed, std::chrono::mi
 // (a request cut by the kill has no effect), independently of the ledger's replay.
 int64_t expected_total(journal::Storage& storage, const std::string& directory) {
   int64_t total = 0;
-  int64_t pending = 0;
-  Id128 pending_request;
-  journal::ScanOptions read_only;
-  read_only.truncate_torn_tail = false;
-  journal::scan_journal(storage, directory, read_only, [&](const Event& event) {
-    if (event.request_id != pending_request || event.command_index == 0)
-      pending = 0;
-    pending_request = event.request_id;
-    if (event.type == EventType::AccountOpened || event.type == EventType::Deposited) {
-      pending += event.amount;
-    } else if (event.type == EventType::Withdrawn) {
-      pending -= event.amount;
-    }
-    if (event.is_last_in_request()) {
-      total += pending;
-      pending = 0;
+  CompleteRequests<> requests;
+  journal::scan_journal(storage, directory, {}, [&](const Event& event) {
+    for (const Event& applied : requests.add(event)) {
+      if (applied.type == EventType::AccountOpened || applied.type == EventType::Deposited) {
+        total += applied.amount;
+      } else if (applied.type == EventType::Withdrawn) {
+        total -= applied.amount;
+      }
     }
     return std::string();
   });

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/journal/data_directory_lock.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
@@ -63,6 +64,14 @@ class TallyReplayTest : public ::testing::Test {
       ASSERT_TRUE(writer.append(harness.apply_one(command)).is_ok());
     }
     ASSERT_TRUE(writer.sync().is_ok());
+  }
+
+  // Flips one bit of the first segment, as a failing disk would.
+  void flip_bit(uint64_t offset) {
+    journal::MappedFile file;
+    ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
+    file.bytes[offset] ^= 0x04;
+    ASSERT_TRUE(storage.unmap_file(file).is_ok());
   }
 
   journal::PosixStorage storage;
@@ -125,6 +134,111 @@ TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
   EXPECT_NE(verify.output.find(journal::segment_name(0) + " at offset 56"), std::string::npos)
       << verify.output;
   EXPECT_NE(verify.output.find("CORRUPT"), std::string::npos) << verify.output;
+}
+
+// The issue's case: stopped cleanly, one bit flipped at byte 200 of the only segment. It was
+// called a torn tail ("all is well", exit 0) while tallyd served the balance of one deposit.
+TEST_F(TallyReplayTest, AFlippedBitNearTheEndOfACleanlyStoppedJournalIsCorruption) {
+  std::system(("rm -rf " + data + "/journal/*").c_str());
+  {
+    journal::JournalWriter writer(storage,
+                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
+    ASSERT_TRUE(writer.open({}, 0).is_ok());
+    for (const Event& event : testing::make_deposit_events(20)) {
+      ASSERT_TRUE(writer.append(event).is_ok());
+    }
+    ASSERT_TRUE(writer.close().is_ok());
+  }
+  flip_bit(200);
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_NE(verify.output.find("not a torn tail"), std::string::npos) << verify.output;
+  EXPECT_EQ(verify.output.find("torn tail in"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("CORRUPT"), std::string::npos) << verify.output;
+  EXPECT_EQ(run("dump " + data).exit_code, 1);
+  EXPECT_EQ(run("stats " + data).exit_code, 1);
+}
+
+TEST_F(TallyReplayTest, OnlyATailNeverSyncedIsCalledTorn) {
+  std::system(("rm -rf " + data + "/journal/*").c_str());
+  journal::JournalWriter writer(storage,
+                                {.directory = data + "/journal", .segment_bytes = 1 << 16});
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  const std::vector<Event> events = testing::make_deposit_events(30);
+  for (size_t index = 0; index < 30; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index == 19) {
+      ASSERT_TRUE(writer.sync().is_ok());  // 1..20 acknowledged; 21..30 written, never synced
+    }
+  }
+  // As a power loss leaves it: the tail's last bytes torn.
+  journal::MappedFile file;
+  ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
+  uint64_t end = file.bytes.size();
+  while (file.bytes[end - 1] == 0) {
+    --end;
+  }
+  file.bytes[end - 20] ^= 0x01;
+  const uint8_t torn_byte = file.bytes[end - 20];
+  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("torn tail in"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("sequence 30"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("all is well"), std::string::npos) << verify.output;
+  std::vector<uint8_t> unchanged;
+  ASSERT_TRUE(storage.read_file(data + "/journal/" + journal::segment_name(0), unchanged).is_ok());
+  EXPECT_EQ(unchanged[end - 20], torn_byte);  // a reader cuts nothing
+}
+
+TEST_F(TallyReplayTest, ADirectoryAServerHoldsIsRefusedUnlessReadLive) {
+  journal::DataDirectoryLock server;
+  ASSERT_TRUE(server.acquire(data, journal::LockMode::kExclusive).is_ok());
+  const ProgramRun refused = run("verify " + data);
+  EXPECT_EQ(refused.exit_code, 3) << refused.output;
+  EXPECT_NE(refused.output.find("in use"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("pid " + std::to_string(::getpid())), std::string::npos)
+      << refused.output;
+  const ProgramRun live = run("verify --live " + data);
+  EXPECT_EQ(live.exit_code, 0) << live.output;
+  EXPECT_NE(live.output.find("reading it live"), std::string::npos) << live.output;
+  EXPECT_EQ(run("dump " + data).exit_code, 3);
+}
+
+// A crash between two appends of one request leaves its first event; recovery gives it no
+// effect and the retry applies it anew. Every reader must agree: no transfer shown twice.
+TEST_F(TallyReplayTest, ARequestACrashCutShortIsLeftOutOfDumpAndStats) {
+  testing::LedgerHarness harness;
+  std::vector<Event> events = {harness.apply_one(testing::open_command("a", "EUR", 100)),
+                               harness.apply_one(testing::open_command("b", "EUR", 0))};
+  const Command pair[] = {testing::transfer_command("a", "b", 30),
+                          testing::deposit_command("b", 7)};
+  const std::vector<Event> cut = harness.apply(pair);
+  events.push_back(cut[0]);  // the request's first event only: the crash came before the second
+  testing::LedgerHarness retry_harness;
+  retry_harness.apply_one(testing::open_command("a", "EUR", 100));
+  retry_harness.apply_one(testing::open_command("b", "EUR", 0));
+  for (Event retried : retry_harness.apply(pair)) {
+    retried.sequence += 1;  // after the cut event, whose sequence stays used
+    events.push_back(retried);
+  }
+  std::system(("rm -rf " + data + "/journal/*").c_str());
+  journal::JournalWriter writer(storage,
+                                {.directory = data + "/journal", .segment_bytes = 1 << 16});
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (const Event& event : events) {
+    ASSERT_TRUE(writer.append(event).is_ok());
+  }
+  ASSERT_TRUE(writer.close().is_ok());
+  const ProgramRun dump = run("dump --type Transferred " + data);
+  EXPECT_EQ(dump.exit_code, 0) << dump.output;
+  EXPECT_EQ(count_lines(dump.output, "\"type\":\"Transferred\""), 1u) << dump.output;
+  EXPECT_NE(dump.output.find("\"sequence\":4,"), std::string::npos) << dump.output;  // the retry
+  EXPECT_NE(dump.output.find("1 events of requests a crash cut short"), std::string::npos)
+      << dump.output;
+  const ProgramRun stats = run("stats " + data);
+  EXPECT_NE(stats.output.find("events Transferred: 1"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("total EUR: 107 minor units"), std::string::npos) << stats.output;
 }
 
 TEST_F(TallyReplayTest, StatsAndStateAddBalancesNearTheLimitWithoutWrapping) {

@@ -1,10 +1,13 @@
 // tally-replay: verify, dump, rebuild state from, and count what is in a Tally data directory.
-// Works offline, on a directory no server holds (or a copy of one); never writes into it.
+// Works offline, on a directory no server holds (or a copy of one); never writes into it. A
+// directory a running tallyd holds is refused (exit 3) unless --live says to read it as it is.
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "engine/journal/data_directory_lock.h"
 #include "engine/protocol.h"
 #include "tools/replay/replay_commands.h"
 
@@ -21,6 +24,34 @@ std::vector<std::string> event_type_names() {
   return names;
 }
 
+constexpr int kExitDirectoryInUse = 3;
+
+// Takes the data directory's lock shared (beside other readers, never beside tallyd). Returns
+// an exit code to stop with, or 0 to go on.
+int lock_data_directory(const std::string& path, bool live, bool writes,
+                        tally::journal::DataDirectoryLock& lock) {
+  const tally::Status status = lock.acquire(path, tally::journal::LockMode::kShared);
+  if (status.is_ok() || status.code() == tally::StatusCode::kNotFound) {
+    return 0;  // (no lock file: no server ever held it)
+  }
+  if (status.code() != tally::StatusCode::kAlreadyExists) {
+    std::fprintf(stderr, "tally-replay: cannot lock: %s\n", status.message().c_str());
+    return 2;
+  }
+  if (!live || writes) {
+    std::fprintf(stderr,
+                 "tally-replay: %s. Stop the server first, or inspect a copy (cp -a)%s\n",
+                 status.message().c_str(),
+                 writes ? "" : ", or pass --live to read it as it is now, without writing");
+    return kExitDirectoryInUse;
+  }
+  std::fprintf(stderr,
+               "tally-replay: %s: reading it live, without writing; the newest events may be "
+               "missing\n",
+               status.message().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -28,10 +59,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tally-replay " TALLY_VERSION, "print the version and exit");
   tally::replay::DataDirectory data;
+  bool live = false;
   const auto add_data = [&](CLI::App* command) {
     command->add_option("data-directory", data.path, "the data directory (holds journal/)")
         ->required()
         ->check(CLI::ExistingDirectory);
+    command->add_flag("--live", live,
+                      "read a directory a running tallyd holds, as it is now (never writes)");
   };
 
   CLI::App* verify =
@@ -74,6 +108,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     // --help prints and succeeds; every other parse problem is a usage error: exit code 2.
     return app.exit(error) == 0 ? 0 : 2;
+  }
+  tally::journal::DataDirectoryLock lock;
+  if (const int code = lock_data_directory(data.path, live,
+                                           state->parsed() && point.write_snapshot_to.has_value(),
+                                           lock);
+      code != 0) {
+    return code;
   }
   if (verify->parsed())
     return tally::replay::run_verify(data);

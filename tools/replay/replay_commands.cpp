@@ -4,14 +4,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/complete_requests.h"
 #include "engine/event_codec.h"
 #include "engine/journal/journal_format.h"
-#include "engine/journal/journal_reader.h"
 #include "engine/journal/posix_storage.h"
+#include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
 #include "engine/ledger.h"
 #include "engine/read/wide_sum.h"
@@ -20,9 +22,6 @@
 namespace tally::replay {
 namespace {
 
-// Offline: nothing is repaired or truncated, whatever is found.
-constexpr journal::ScanOptions kReadOnly{
-    .after_sequence = 0, .truncate_torn_tail = false, .truncate_corruption = false};
 
 // A count of events on standard error, every 2^20 events, when it is a terminal.
 class Progress {
@@ -126,25 +125,68 @@ bool matches(const Event& event, const DumpFilter& filter) {
          event.counterparty_id.view() == *filter.account_id;
 }
 
-// Reports a scan's end on standard error; returns the exit code it calls for.
-int report_scan(const journal::ScanResult& scan) {
-  std::fprintf(stderr, "journal: %llu events, last sequence %llu\n",
-               static_cast<unsigned long long>(scan.events_visited),
-               static_cast<unsigned long long>(scan.last_sequence));
-  if (scan.torn_tail) {
-    std::fprintf(stderr, "journal: torn tail (a crash's trace) in %s at offset %llu\n",
-                 scan.torn_tail_file.c_str(),
-                 static_cast<unsigned long long>(scan.torn_tail_offset));
+// What recovery would conclude, on standard error; returns the exit code it calls for: 0 (a
+// torn tail is a crash's normal trace, not corruption), 1 corrupt, 2 an I/O error.
+int report_journal(const journal::RecoveryReport& report, uint64_t events_dropped) {
+  std::fprintf(stderr, "journal: %llu events, last sequence %llu, synced up to %llu (%s)%s\n",
+               static_cast<unsigned long long>(report.events_replayed),
+               static_cast<unsigned long long>(report.last_sequence),
+               static_cast<unsigned long long>(report.synced_floor),
+               report.synced_floor_source.c_str(),
+               report.clean_shutdown ? ", stopped cleanly" : "");
+  for (const std::string& warning : report.warnings) {
+    std::fprintf(stderr, "journal: warning: %s\n", warning.c_str());
   }
-  if (!scan.status.is_ok()) {
-    std::fprintf(stderr, "%s\n", scan.status.message().c_str());
-    return scan.status.code() == StatusCode::kCorruption ? 1 : 2;
+  if (events_dropped > 0) {
+    std::fprintf(stderr,
+                 "journal: %llu events of requests a crash cut short (never acknowledged, no "
+                 "effect) left out\n",
+                 static_cast<unsigned long long>(events_dropped));
+  }
+  if (report.status.is_ok() && report.cut) {
+    const journal::JournalCut& cut = *report.cut;
+    std::fprintf(stderr,
+                 "journal: torn tail in %s at offset %llu: %llu bytes from sequence %llu on (at "
+                 "least %llu events) were never synced, so never acknowledged; tallyd cuts them "
+                 "at its next start and keeps them aside (%s)\n",
+                 cut.file.c_str(), static_cast<unsigned long long>(cut.offset),
+                 static_cast<unsigned long long>(cut.bytes),
+                 static_cast<unsigned long long>(cut.first_sequence),
+                 static_cast<unsigned long long>(cut.events_cut), cut.problem.c_str());
+  }
+  if (!report.status.is_ok()) {
+    std::fprintf(stderr, "%s\n", report.status.message().c_str());
+    return report.status.code() == StatusCode::kCorruption ? 1 : 2;
   }
   return 0;
 }
 
-// Checks every snapshot; returns how many are corrupt, or -1 on an I/O error.
-int verify_snapshots(journal::Storage& storage, const DataDirectory& data) {
+// Reads the journal as recovery does (the same verdict) but never writes, handing `visit` the
+// events of complete requests only (the rule recovery and the read side follow).
+journal::RecoveryReport read_journal(journal::Storage& storage, const DataDirectory& data,
+                                     uint64_t snapshot_on_disk,
+                                     const std::function<std::string(const Event&)>& visit,
+                                     uint64_t& events_dropped) {
+  Progress progress;
+  CompleteRequests<> requests;
+  journal::RecoveryReport report = journal::assess_journal(
+      storage, data.journal(), {.read_only = true, .snapshot_on_disk = snapshot_on_disk},
+      [&](const Event& event) {
+        progress.tick();
+        for (const Event& complete : requests.add(event)) {
+          if (std::string problem = visit(complete); !problem.empty()) {
+            return problem;
+          }
+        }
+        return std::string();
+      });
+  events_dropped = requests.events_dropped();
+  return report;
+}
+
+// Checks every snapshot; returns how many are corrupt, or -1 on an I/O error. `newest`: the
+// sequence of the newest valid one (0 if none).
+int verify_snapshots(journal::Storage& storage, const DataDirectory& data, uint64_t& newest) {
   std::vector<std::string> names;
   if (Status status = storage.list_directory(data.snapshots(), names); !status.is_ok()) {
     return status.code() == StatusCode::kNotFound ? 0 : -1;
@@ -158,6 +200,9 @@ int verify_snapshots(journal::Storage& storage, const DataDirectory& data) {
     const Status status = journal::decode_snapshot(bytes, ledger);
     std::fprintf(stderr, "snapshot %s: %s\n", name.c_str(),
                  status.is_ok() ? "ok" : status.message().c_str());
+    if (status.is_ok()) {
+      newest = std::max(newest, ledger.next_sequence() - 1);
+    }
     corrupt += status.is_ok() ? 0 : 1;
   }
   return corrupt;
@@ -198,15 +243,18 @@ void print_accounts(const Ledger& ledger) {
 
 int run_verify(const DataDirectory& data) {
   journal::PosixStorage storage;
-  const int corrupt_snapshots = verify_snapshots(storage, data);
+  uint64_t newest_snapshot = 0;
+  const int corrupt_snapshots = verify_snapshots(storage, data, newest_snapshot);
+  // The whole journal is replayed, from its start, into a ledger: it must hold together.
   Ledger ledger(LedgerLimits{});
   Progress progress;
-  const journal::ScanResult scan =
-      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+  const journal::RecoveryReport report = journal::assess_journal(
+      storage, data.journal(), {.read_only = true, .snapshot_on_disk = newest_snapshot},
+      [&](const Event& event) {
         progress.tick();
         return ledger.replay(event);
       });
-  const int journal_code = report_scan(scan);
+  const int journal_code = report_journal(report, 0);
   if (corrupt_snapshots < 0 || journal_code == 2)
     return 2;
   const bool well = corrupt_snapshots == 0 && journal_code == 0;
@@ -216,15 +264,16 @@ int run_verify(const DataDirectory& data) {
 
 int run_dump(const DataDirectory& data, const DumpFilter& filter) {
   journal::PosixStorage storage;
-  Progress progress;
-  const journal::ScanResult scan =
-      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
-        progress.tick();
+  uint64_t dropped = 0;
+  const journal::RecoveryReport report = read_journal(
+      storage, data, 0,
+      [&](const Event& event) {
         if (matches(event, filter))
           print_event(event);
         return std::string();
-      });
-  return report_scan(scan);
+      },
+      dropped);
+  return report_journal(report, dropped);
 }
 
 int run_state(const DataDirectory& data, const StatePoint& point) {
@@ -232,19 +281,23 @@ int run_state(const DataDirectory& data, const StatePoint& point) {
   Ledger ledger(LedgerLimits{});
   Progress progress;
   bool past_the_point = false;
-  const journal::ScanResult scan =
-      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+  const journal::RecoveryReport report = journal::assess_journal(
+      storage, data.journal(), {.read_only = true}, [&](const Event& event) {
         progress.tick();
         past_the_point = past_the_point ||
                          (point.at_sequence && event.sequence > *point.at_sequence) ||
                          (point.at_time_ns && event.timestamp_ns > *point.at_time_ns);
         return past_the_point ? std::string() : ledger.replay(event);
       });
-  if (const int code = report_scan(scan); code != 0)
+  if (const int code = report_journal(report, 0); code != 0)
     return code;
   print_accounts(ledger);
   print_totals(ledger);
   if (point.write_snapshot_to) {
+    if (ledger.replay_in_progress()) {
+      std::fprintf(stderr, "no snapshot: the point falls inside a request; pick its last event\n");
+      return 2;
+    }
     if (Status status = journal::write_snapshot(storage, *point.write_snapshot_to, ledger, 1);
         !status.is_ok()) {
       std::fprintf(stderr, "%s\n", status.message().c_str());
@@ -257,21 +310,26 @@ int run_state(const DataDirectory& data, const StatePoint& point) {
 int run_stats(const DataDirectory& data) {
   journal::PosixStorage storage;
   Ledger ledger(LedgerLimits{});
-  Progress progress;
   std::map<std::string, uint64_t> per_type;
   std::map<std::string, uint64_t> per_reason;
   uint64_t bytes = 0;
+  uint64_t events = 0;
   uint8_t payload[kEventPayloadMaxBytes];
-  const journal::ScanResult scan =
-      journal::scan_journal(storage, data.journal(), kReadOnly, [&](const Event& event) {
+  Progress progress;
+  CompleteRequests<> requests;  // counted as the ledger applies them: complete requests only
+  const journal::RecoveryReport report = journal::assess_journal(
+      storage, data.journal(), {.read_only = true}, [&](const Event& event) {
         progress.tick();
-        ++per_type[protocol::EnumNameEventType(event.type)];
-        if (event.type == EventType::CommandRejected)
-          ++per_reason[result_code_name(event.code)];
-        bytes += journal::record_bytes(encode_event_payload(event, payload));
+        for (const Event& complete : requests.add(event)) {
+          ++events;
+          ++per_type[protocol::EnumNameEventType(complete.type)];
+          if (complete.type == EventType::CommandRejected)
+            ++per_reason[result_code_name(complete.code)];
+          bytes += journal::record_bytes(encode_event_payload(complete, payload));
+        }
         return ledger.replay(event);
       });
-  if (const int code = report_scan(scan); code != 0)
+  if (const int code = report_journal(report, requests.events_dropped()); code != 0)
     return code;
   for (const auto& [type, count] : per_type) {
     std::printf("events %s: %llu\n", type.c_str(), static_cast<unsigned long long>(count));
@@ -280,9 +338,7 @@ int run_stats(const DataDirectory& data) {
     std::printf("rejected %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
   }
   std::printf("journal bytes: %llu (%.1f per event)\n", static_cast<unsigned long long>(bytes),
-              scan.events_visited == 0
-                  ? 0.0
-                  : static_cast<double>(bytes) / static_cast<double>(scan.events_visited));
+              events == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(events));
   std::printf("accounts: %zu\n", ledger.accounts().size());
   print_totals(ledger);
   return 0;

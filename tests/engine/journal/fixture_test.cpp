@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/journal/journal_reader.h"
+#include "engine/journal/recovery.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/ledger.h"
 
@@ -13,15 +13,16 @@ namespace {
 TEST(JournalFixtureTest, FormatVersion1JournalStaysReadable) {
   PosixStorage storage;
   Ledger ledger(LedgerLimits{});
-  ScanOptions read_only;
-  read_only.truncate_torn_tail = false;  // a fixture is never modified
-  const ScanResult scan =
-      scan_journal(storage, std::string(TALLY_FIXTURES_DIR) + "/journal-v1/journal", read_only,
-                   [&](const Event& event) { return ledger.replay(event); });
-  ASSERT_TRUE(scan.status.is_ok()) << scan.status.message();
-  EXPECT_EQ(scan.events_visited, 125u);
-  EXPECT_EQ(scan.last_sequence, 125u);
-  EXPECT_FALSE(scan.torn_tail);
+  // A fixture is never modified: read only. Version 1 had no manifest: accepted, with a warning.
+  const RecoveryReport report =
+      assess_journal(storage, std::string(TALLY_FIXTURES_DIR) + "/journal-v1/journal",
+                     {.read_only = true}, [&](const Event& event) { return ledger.replay(event); });
+  ASSERT_TRUE(report.status.is_ok()) << report.status.message();
+  EXPECT_EQ(report.events_replayed, 125u);
+  EXPECT_EQ(report.last_sequence, 125u);
+  EXPECT_FALSE(report.cut.has_value());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].find("before manifests"), std::string::npos) << report.warnings[0];
   const auto balance_and_version = [&](std::string_view id) {
     const AccountRef ref = ledger.accounts().find(id);
     EXPECT_NE(ref, kNoAccount) << id;

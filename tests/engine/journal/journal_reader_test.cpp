@@ -81,7 +81,7 @@ TEST_F(JournalReaderTest, ZeroedPreallocatedSpaceIsEnd) {
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
   EXPECT_EQ(result.last_sequence, 130u);
   EXPECT_EQ(visited.size(), 130u);
-  EXPECT_FALSE(result.torn_tail);
+  EXPECT_FALSE(result.damage.has_value());
   EXPECT_FALSE(result.append_position.fresh);
   EXPECT_EQ(result.append_position.next_sequence, 131u);
 }
@@ -101,48 +101,54 @@ TEST_F(JournalReaderTest, EventsUpToTheSnapshotAreCheckedNotVisited) {
   EXPECT_EQ(visited.size(), 40u);
 }
 
-TEST_F(JournalReaderTest, TruncatedTailIsIgnoredAndZeroedSoAppendingResumes) {
+TEST_F(JournalReaderTest, ABadLastRecordIsDescribedNotJudged) {
   write(31);
-  damage_record(31);  // the last record, torn by a crash
+  damage_record(31);
   const ScanResult result = scan();
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_TRUE(result.torn_tail);
+  ASSERT_TRUE(result.damage.has_value());
+  EXPECT_EQ(result.damage->sequence, 31u);
+  EXPECT_EQ(result.damage->file, "journal/" + segment_name(0));
+  EXPECT_EQ(result.damage->problem, "checksum mismatch");
+  EXPECT_TRUE(result.damage->in_last_segment);
+  EXPECT_EQ(result.damage->later_records, 0u);
   EXPECT_EQ(result.last_sequence, 30u);
+  EXPECT_EQ(result.append_position.next_sequence, 31u);
+  EXPECT_EQ(result.append_position.offset, result.damage->offset);
+}
+
+TEST_F(JournalReaderTest, AScanNeverWrites) {
+  write(31);
+  damage_record(20);
+  const uint64_t operations = storage.operations();
+  const ScanResult first = scan();
+  ASSERT_TRUE(first.damage.has_value());
+  const ScanResult second = scan();
+  ASSERT_TRUE(second.damage.has_value());
+  EXPECT_EQ(second.damage->offset, first.damage->offset);
+  EXPECT_GT(storage.operations(), operations);  // it read
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file("journal/" + segment_name(0), bytes).is_ok());
+  EXPECT_FALSE(all_zero(std::span(bytes).subspan(first.damage->offset, 64)));
+}
+
+TEST_F(JournalReaderTest, RecordsAfterDamageSayHowFarTheJournalWasSynced) {
   JournalWriter writer(storage, config);
-  ASSERT_TRUE(writer.open(result.append_position, 0).is_ok());
-  for (size_t index = 30; index < 40; ++index) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < 30; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index == 9 || index == 19) {
+      ASSERT_TRUE(writer.sync().is_ok());  // groups 1..10, 11..20, then 21..30
+    }
   }
   ASSERT_TRUE(writer.sync().is_ok());
-  const ScanResult after = scan();
-  ASSERT_TRUE(after.status.is_ok()) << after.status.message();
-  EXPECT_FALSE(after.torn_tail);
-  EXPECT_EQ(after.last_sequence, 40u);
-}
-
-TEST_F(JournalReaderTest, ChecksumMismatchMidJournalRefusedWithAPreciseReport) {
-  write(130);
-  damage_record(10);
+  damage_record(5);
   const ScanResult result = scan();
-  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
-  EXPECT_EQ(result.last_sequence, 9u);
-  const std::string& report = result.status.message();
-  EXPECT_NE(report.find("journal/" + segment_name(0)), std::string::npos) << report;
-  EXPECT_NE(report.find("offset"), std::string::npos) << report;
-  EXPECT_NE(report.find("expecting sequence 10"), std::string::npos) << report;
-  EXPECT_NE(report.find("checksum mismatch"), std::string::npos) << report;
-}
-
-TEST_F(JournalReaderTest, CorruptionIsTruncatedOnlyWhenTheOperatorAsks) {
-  write(130);
-  damage_record(10);
-  const ScanResult truncated = scan({.truncate_corruption = true});
-  ASSERT_TRUE(truncated.status.is_ok()) << truncated.status.message();
-  EXPECT_EQ(truncated.last_sequence, 9u);
-  const ScanResult again = scan();
-  ASSERT_TRUE(again.status.is_ok()) << again.status.message();
-  EXPECT_EQ(again.last_sequence, 9u);
-  EXPECT_EQ(again.append_position.segment_index, 0u);  // later segments were dropped
+  ASSERT_TRUE(result.damage.has_value());
+  EXPECT_EQ(result.damage->sequence, 5u);
+  EXPECT_EQ(result.damage->later_records, 25u);
+  EXPECT_EQ(result.damage->later_sequence_max, 30u);
+  EXPECT_EQ(result.damage->later_synced_floor_max, 20u);  // written after 1..20 were synced
 }
 
 TEST_F(JournalReaderTest, MissingSegmentRefused) {
@@ -151,6 +157,7 @@ TEST_F(JournalReaderTest, MissingSegmentRefused) {
   const ScanResult result = scan();
   EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
   EXPECT_NE(result.status.message().find("segment missing"), std::string::npos);
+  EXPECT_NE(result.status.message().find(segment_name(1)), std::string::npos);
 }
 
 TEST_F(JournalReaderTest, SequenceGapRefused) {
@@ -168,36 +175,14 @@ TEST_F(JournalReaderTest, SequenceGapRefused) {
   EXPECT_EQ(result.last_sequence, 19u);
 }
 
-TEST_F(JournalReaderTest, PagesWrittenBackOutOfOrderAreATornTailNotCorruption) {
-  config.segment_bytes = 1 << 16;
-  JournalWriter writer(storage, config);
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (size_t index = 0; index < 200; ++index) {
-    ASSERT_TRUE(writer.append(events[index]).is_ok());
-    if (index == 39) {
-      ASSERT_TRUE(writer.sync().is_ok());  // 1..40 durable, 41..200 not
-    }
-  }
-  // The kernel wrote back every dirty page but the first: a hole, then data, then zeros.
-  std::map<std::string, size_t> seen;
-  storage.crash_keeping([&](const std::string& path, size_t) { return seen[path]++ > 0; });
-  const ScanResult result = scan();
-  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_TRUE(result.torn_tail);
-  EXPECT_GE(result.last_sequence, 40u);
-  EXPECT_LT(result.last_sequence, 200u);
-  const ScanResult again = scan();  // the tail was zeroed: the next recovery is clean
-  ASSERT_TRUE(again.status.is_ok());
-  EXPECT_FALSE(again.torn_tail);
-  EXPECT_EQ(again.last_sequence, result.last_sequence);
-}
-
-TEST_F(JournalReaderTest, AHoleBeforeTheLastSegmentIsCorruption) {
+TEST_F(JournalReaderTest, AHoleIsDamageWithItsSegment) {
   write(200);
   rewrite_record(20, [](uint8_t* record) { std::memset(record, 0, sizeof(RecordHeader)); });
   const ScanResult result = scan();
-  EXPECT_EQ(result.status.code(), StatusCode::kCorruption);
-  EXPECT_NE(result.status.message().find("hole"), std::string::npos) << result.status.message();
+  ASSERT_TRUE(result.status.is_ok());
+  ASSERT_TRUE(result.damage.has_value());
+  EXPECT_NE(result.damage->problem.find("hole"), std::string::npos) << result.damage->problem;
+  EXPECT_FALSE(result.damage->in_last_segment);
   EXPECT_EQ(result.last_sequence, 19u);
 }
 
@@ -213,6 +198,7 @@ TEST_F(JournalReaderTest, AnEmptyLastSegmentPromisesItsFirstSequence) {
   storage.crash();
   const ScanResult result = scan();
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_FALSE(result.damage.has_value());
   EXPECT_EQ(result.last_sequence, appended - 1);
   EXPECT_EQ(result.append_position.segment_index, 1u);
   EXPECT_EQ(result.append_position.next_sequence, appended);  // the empty segment's first

@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "engine/journal/durable_mark.h"
+#include "engine/journal/journal_manifest.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"
 #include "support/faulty_storage.h"
@@ -87,7 +90,52 @@ TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {
   EXPECT_EQ(read_sequences(storage), one_to(200));
   std::vector<std::string> names;
   ASSERT_TRUE(storage.list_directory("journal", names).is_ok());
-  EXPECT_EQ(names.back(), spare_name(writer.segment_index() + 1));  // prepared ahead
+  std::erase_if(names, [](const std::string& name) { return name.find('.') == 20; });
+  EXPECT_EQ(names, (std::vector<std::string>{"durable.mark", "manifest"}));
+  std::vector<std::string> spares;
+  ASSERT_TRUE(storage.list_directory("journal", spares).is_ok());
+  std::erase_if(spares, [](const std::string& name) { return !name.ends_with(".spare"); });
+  EXPECT_EQ(spares, std::vector<std::string>{spare_name(writer.segment_index() + 1)});  // ahead
+}
+
+TEST_F(JournalWriterTest, TheManifestNamesEverySegmentAndTheMarkTheSyncedSequence) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < 120; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index % 10 == 9) {
+      ASSERT_TRUE(writer.sync().is_ok());
+      EXPECT_EQ(read_durable_mark(storage, "journal").sequence, index + 1);
+    }
+  }
+  const ManifestLoad open_manifest = read_manifest(storage, "journal");
+  ASSERT_TRUE(open_manifest.manifest.has_value());
+  EXPECT_EQ(open_manifest.manifest->last_segment, writer.segment_index());
+  EXPECT_FALSE(open_manifest.manifest->clean);
+  ASSERT_TRUE(writer.close().is_ok());
+  const ManifestLoad closed = read_manifest(storage, "journal");
+  ASSERT_TRUE(closed.manifest.has_value());
+  EXPECT_TRUE(closed.manifest->clean);
+  EXPECT_EQ(closed.manifest->durable_sequence, 120u);
+  EXPECT_GT(closed.manifest->generation, open_manifest.manifest->generation);
+}
+
+TEST_F(JournalWriterTest, EveryStaleSpareIsReplacedOnOpen) {
+  // A spare two past the end: left when the newest segment was lost, it would have made the
+  // next rotation fail with "File exists".
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  ASSERT_TRUE(writer.sync().is_ok());
+  ASSERT_TRUE(storage.create_file("journal/" + spare_name(2), 4096).is_ok());
+  JournalWriter resumed(storage, {.directory = "journal", .segment_bytes = 4096});
+  ASSERT_TRUE(resumed.open({.fresh = false, .segment_index = 0, .offset = sizeof(SegmentHeader),
+                            .next_sequence = 1},
+                           0)
+                  .is_ok());
+  std::vector<std::string> names;
+  ASSERT_TRUE(storage.list_directory("journal", names).is_ok());
+  EXPECT_EQ(std::count(names.begin(), names.end(), spare_name(2)), 0);
+  for (size_t index = 0; index < 200; ++index) {
+    ASSERT_TRUE(resumed.append(events[index]).is_ok()) << index;
+  }
 }
 
 TEST_F(JournalWriterTest, ACrashKeepsExactlyWhatWasSynced) {

@@ -115,8 +115,11 @@ TEST(SegmentHeaderTest, BadMagicVersionOrChecksumIsNamed) {
   bad_magic.magic ^= 1;
   EXPECT_NE(check_segment_header(bad_magic).find("magic"), std::string_view::npos);
   SegmentHeader bad_version = make_segment_header(0, 1, 0, 1 << 20);
-  bad_version.format_version = 2;
+  bad_version.format_version = kFormatVersion + 1;
   EXPECT_NE(check_segment_header(bad_version).find("version"), std::string_view::npos);
+  SegmentHeader version_zero = make_segment_header(0, 1, 0, 1 << 20);
+  version_zero.format_version = 0;
+  EXPECT_NE(check_segment_header(version_zero).find("version"), std::string_view::npos);
   SegmentHeader bad_checksum = make_segment_header(0, 1, 0, 1 << 20);
   bad_checksum.first_sequence = 2;
   EXPECT_NE(check_segment_header(bad_checksum).find("checksum"), std::string_view::npos);

@@ -121,7 +121,7 @@ TEST_F(RecoveryTest, SnapshotPlusTheJournalAfterItEqualsAFullReplay) {
   ASSERT_TRUE(load.status.is_ok());
   ASSERT_GT(load.sequence, 0u);
   const RecoveryReport report =
-      recover(storage, "journal", *load.ledger, {.after_sequence = load.sequence});
+      recover(storage, "journal", *load.ledger, {.snapshot_sequence = load.sequence});
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(report.events_replayed, sequence_before_crash - 1 - load.sequence);
   EXPECT_EQ(image_of(*load.ledger), before_crash);

@@ -126,20 +126,20 @@ TEST(SnapshotTest, ASnapshotInsideARequestIsRefused) {
   EXPECT_TRUE(write_snapshot(storage, "snapshots", mirror, 2).is_ok());
 }
 
-TEST(SnapshotTest, AnEmptyJournalContinuesAfterTheSnapshot) {
+TEST(SnapshotTest, ASnapshotWhoseJournalIsGoneIsRefused) {
+  // A journal is created before any snapshot: snapshots without one mean it was lost.
   tally::testing::FaultyStorage storage;
   LedgerHarness harness;
   fill(harness, 3);
   ASSERT_TRUE(write_snapshot(storage, "snapshots", harness.ledger(), 2).is_ok());
   SnapshotLoad load = load_newest_snapshot(storage, "snapshots", LedgerLimits{});
   const RecoveryReport report =
-      recover(storage, "journal", *load.ledger, {.after_sequence = load.sequence});
-  ASSERT_TRUE(report.status.is_ok()) << report.status.message();
-  EXPECT_TRUE(report.append_position.fresh);
-  EXPECT_EQ(report.append_position.next_sequence, load.sequence + 1);
-  JournalWriter writer(storage, {.directory = "journal", .segment_bytes = 4096});
-  ASSERT_TRUE(writer.open(report.append_position, 0).is_ok());
-  EXPECT_EQ(writer.appended_sequence(), load.sequence);
+      recover(storage, "journal", *load.ledger, {.snapshot_sequence = load.sequence});
+  EXPECT_EQ(report.status.code(), StatusCode::kCorruption);
+  EXPECT_NE(report.status.message().find("snapshots reach sequence " +
+                                         std::to_string(load.sequence)),
+            std::string::npos)
+      << report.status.message();
 }
 
 TEST(SnapshotTest, AJournalThatEndsBeforeTheSnapshotIsRefused) {
@@ -152,9 +152,12 @@ TEST(SnapshotTest, AJournalThatEndsBeforeTheSnapshotIsRefused) {
   ASSERT_TRUE(writer.sync().is_ok());
   Ledger ledger(LedgerLimits{});
   ledger.restore_position(21, 0);  // as if loaded from a snapshot at 20
-  const RecoveryReport report = recover(storage, "journal", ledger, {.after_sequence = 20});
+  const RecoveryReport report = recover(storage, "journal", ledger, {.snapshot_sequence = 20});
   EXPECT_EQ(report.status.code(), StatusCode::kCorruption);
-  EXPECT_NE(report.status.message().find("before the snapshot"), std::string::npos);
+  EXPECT_NE(report.status.message().find("ends at sequence 10"), std::string::npos)
+      << report.status.message();
+  EXPECT_NE(report.status.message().find("the snapshot at sequence 20"), std::string::npos)
+      << report.status.message();
 }
 
 }  // namespace

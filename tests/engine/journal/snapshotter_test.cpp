@@ -92,7 +92,7 @@ TEST_F(SnapshotterTest, SnapshotsTakenWhileRunningRecoverTheSameState) {
   ASSERT_TRUE(load.status.is_ok());
   ASSERT_GT(load.sequence, 0u);
   const RecoveryReport report =
-      recover(storage, data + "/journal", *load.ledger, {.after_sequence = load.sequence});
+      recover(storage, data + "/journal", *load.ledger, {.snapshot_sequence = load.sequence});
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(image_of(*load.ledger), before);
 }
