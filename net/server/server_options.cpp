@@ -119,6 +119,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   ServerConfig config;
   ParsedOptions parsed;
   CLI::App app("tallyd: the Tally ledger server (binary FlatBuffers protocol over TCP)", "tallyd");
+  app.set_version_flag("--version", "tallyd " TALLY_VERSION, "print the version and exit");
   app.set_config("--config", "", "Read options from this TOML/INI file (flags win)");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
   add_network_options(app, config);

@@ -136,5 +136,12 @@ TEST_F(DataDirectoryTest, AfterARestartNoQueryIsAnsweredFromAnOlderState) {
   EXPECT_EQ(reply.body<protocol::BalanceResult>()->balance(), total);
 }
 
+TEST(TallydVersionTest, VersionPrintsTheProjectVersionAndExitsZero) {
+  const testing::ProgramRun run = testing::run_program(
+      std::string(TALLY_TALLYD_PATH) + " --version", testing::Capture::kStandardOutputAndError);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output, "tallyd " TALLY_VERSION "\n");
+}
+
 }  // namespace
 }  // namespace tally
