@@ -118,15 +118,15 @@ void RequestPath::handle(std::span<const uint8_t> message) {
   aligned_.assign(message.begin(), message.end());
   const RequestVerdict verdict = verify_request(aligned_, kMaxBatchCommands);
   if (!verdict.ok()) {
-    const Id128 request_id = verdict.request != nullptr && verdict.request->request_id() != nullptr
-                                 ? to_id128(verdict.request->request_id())
-                                 : Id128{};
-    net::encode_error(builder_, verdict.request != nullptr ? &request_id : nullptr, verdict.code,
-                      verdict.problem);
-    expect_well_formed_answer();
+    refuse(verdict.request, verdict.code, verdict.problem);
     return;
   }
   const protocol::Request& request = *verdict.request;
+  if (request.body_type() != protocol::RequestBody::CommandBatch &&
+      aligned_.size() > kMaxQueryFrameBytes) {
+    refuse(&request, ResultCode::LimitExceeded, "the frame is larger than max-query-frame-bytes");
+    return;
+  }
   switch (request.body_type()) {
     case protocol::RequestBody::Hello:
       read_client_name(request);
@@ -210,6 +210,15 @@ void RequestPath::handle_query(const protocol::Request& request) {
         protocol::CreateResponse(builder_, &request_id, answer.body_type, answer.body, 0),
         protocol::RequestIdentifier());
   }
+  expect_well_formed_answer();
+}
+
+// Connection::refuse: an Error with the request's id when it has one.
+void RequestPath::refuse(const protocol::Request* request, ResultCode code,
+                         std::string_view problem) {
+  const bool has_id = request != nullptr && request->request_id() != nullptr;
+  const Id128 request_id = has_id ? to_id128(request->request_id()) : Id128{};
+  net::encode_error(builder_, has_id ? &request_id : nullptr, code, problem);
   expect_well_formed_answer();
 }
 

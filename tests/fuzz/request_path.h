@@ -1,6 +1,7 @@
 // RequestPath: what tallyd does with one request frame's message, for the fuzz targets, step by
 // step as net/server/connection.cpp does it (Connection::dispatch and where it sends a frame):
-//   1. the message is copied to an aligned buffer, then verify_request checks the envelope;
+//   1. the message is copied to an aligned buffer, then verify_request checks the envelope, and
+//      anything but a command batch must be within the query frame limit;
 //   2. on the body type: a Hello's client name is read; a CommandBatch is checked
 //      (check_command_batch), decoded and fingerprinted as Ingress::submit_verified does, and
 //      applied to a fresh ledger as the business-logic thread would, then again under the same
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "engine/command.h"
@@ -27,8 +29,10 @@ namespace tally::fuzz {
 
 class RequestPath {
  public:
-  // The server's default batch limit: the verifier's table budget depends on it.
+  // The server's default limits (ServerConfig): the verifier's table budget depends on the
+  // first; the second bounds every request but a command batch.
   static constexpr uint32_t kMaxBatchCommands = 8190;
+  static constexpr size_t kMaxQueryFrameBytes = 4 * 1024;
 
   // Writes a small journal (accounts of three currencies, every kind of event, several days) to
   // in-memory storage and loads both read models from it.
@@ -45,6 +49,7 @@ class RequestPath {
 
   void handle_batch(const protocol::Request& request);
   void handle_query(const protocol::Request& request);
+  void refuse(const protocol::Request* request, ResultCode code, std::string_view problem);
   void expect_well_formed_answer();
 
   std::vector<uint8_t> aligned_;
