@@ -256,7 +256,8 @@ TEST_F(ProjectorTest, ARebuildingModelAnswersNothingBeforeTheRecoveredSequence) 
       make_projector(std::make_unique<AccountModel>(), sink);
   projector->start(/*recovered_sequence=*/300);
   projector->submit(balance_job(6, "acc-0000001"));
-  const protocol::Response* answered = response_of(sink.wait_for(6));
+  const std::vector<uint8_t> answer = sink.wait_for(6);
+  const protocol::Response* answered = response_of(answer);
   ASSERT_NE(answered, nullptr);
   ASSERT_EQ(answered->body_type(), protocol::ResponseBody::BalanceResult);
   EXPECT_EQ(answered->body_as_BalanceResult()->balance(), 299 * 300 / 2);
