@@ -7,6 +7,7 @@
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_manifest.h"
 #include "engine/journal/segment_names.h"
+#include "engine/journal/snapshot.h"
 
 namespace tally::journal {
 namespace {
@@ -281,6 +282,23 @@ RecoveryReport recover(Storage& storage, const std::string& directory, Ledger& l
                        const RecoveryOptions& options) {
   return assess_journal(storage, directory, options,
                         [&](const Event& event) { return ledger.replay(event); });
+}
+
+LedgerRecovery recover_ledger(Storage& storage, const std::string& journal_directory,
+                              const std::string& snapshot_directory, const LedgerLimits& limits) {
+  LedgerRecovery recovery;
+  SnapshotLoad load = load_newest_snapshot(storage, snapshot_directory, limits);
+  recovery.status = load.status;
+  recovery.ledger = std::move(load.ledger);
+  recovery.snapshot_sequence = load.sequence;
+  recovery.snapshots_skipped = std::move(load.skipped);
+  if (!recovery.status.is_ok()) {
+    return recovery;
+  }
+  recovery.journal = recover(storage, journal_directory, *recovery.ledger,
+                             {.snapshot_sequence = recovery.snapshot_sequence});
+  recovery.status = recovery.journal.status;
+  return recovery;
 }
 
 }  // namespace tally::journal

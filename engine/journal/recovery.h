@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,18 @@ struct RecoveryReport {
 // from that snapshot), decides, and unless read_only applies the verdict's cut.
 RecoveryReport recover(Storage& storage, const std::string& directory, Ledger& ledger,
                        const RecoveryOptions& options = {});
+
+// A data directory's whole recovery, as tallyd starts: the newest valid snapshot (older ones if
+// it is corrupt), then the journal after it.
+struct LedgerRecovery {
+  Status status;                   // the first problem: a snapshot unreadable, the journal refused
+  std::unique_ptr<Ledger> ledger;  // the recovered state (meaningless unless status is ok)
+  uint64_t snapshot_sequence = 0;  // 0: no snapshot loaded
+  std::vector<std::string> snapshots_skipped;  // "<file>: <what is wrong>"
+  RecoveryReport journal;
+};
+LedgerRecovery recover_ledger(Storage& storage, const std::string& journal_directory,
+                              const std::string& snapshot_directory, const LedgerLimits& limits);
 
 // As recover(), with a visitor of its own instead of a ledger (offline tools).
 RecoveryReport assess_journal(Storage& storage, const std::string& directory,

@@ -32,6 +32,15 @@ void Snapshotter::stop() {
 
 void Snapshotter::run() {
   become_background_thread("snapshotter");
+  while (catch_up()) {
+    if (stop_requested_.load(std::memory_order_acquire)) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+bool Snapshotter::catch_up() {
   while (failure_.is_ok()) {
     // Acquire: the journaler synced these bytes before it published their sequence.
     Status status;
@@ -39,23 +48,20 @@ void Snapshotter::run() {
     if (!event) {
       if (!status.is_ok()) {
         failure_ = {status.code(), "snapshotter: " + status.message()};
-        return;
-      }
-      if (stop_requested_.load(std::memory_order_acquire)) {
-        return;
+        return false;
       }
       failure_ = take_snapshot_if_due();  // caught up: the time may still be up
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      continue;
+      return failure_.is_ok();
     }
     if (std::string problem = mirror_->replay(*event); !problem.empty()) {
       failure_ = {StatusCode::kCorruption, "snapshotter: " + problem};
-      return;
+      return false;
     }
     ++events_since_snapshot_;
     mirrored_sequence_.store(event->sequence, std::memory_order_relaxed);
     failure_ = take_snapshot_if_due();
   }
+  return false;
 }
 
 Status Snapshotter::take_snapshot_if_due() {

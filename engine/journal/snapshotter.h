@@ -45,6 +45,10 @@ class Snapshotter {
   void start();
   // Reads up to what is durable now, then stops (no final snapshot).
   void stop();
+  // The thread's work, done by the caller instead (never both): reads and mirrors what is
+  // durable now, taking each snapshot as it falls due. False once the snapshotter has failed.
+  // The power-loss simulation drives it so, one step at a time, deterministically.
+  bool catch_up();
 
   const Status& failure() const { return failure_; }
   uint64_t snapshots_written() const { return snapshots_written_.load(std::memory_order_relaxed); }

@@ -64,28 +64,25 @@ Status DurableEngine::prepare_directories(StartupReport& report) {
 
 std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
                                                journal::AppendPosition& position, Status& status) {
-  journal::SnapshotLoad load = journal::load_newest_snapshot(storage_, config_.snapshot_directory(),
-                                                             config_.pipeline.ledger);
-  if (!load.status.is_ok()) {
-    status = load.status;
+  journal::LedgerRecovery recovery =
+      journal::recover_ledger(storage_, config_.journal_directory(), config_.snapshot_directory(),
+                              config_.pipeline.ledger);
+  status = recovery.status;
+  report.snapshot_sequence = recovery.snapshot_sequence;
+  report.snapshots_skipped = recovery.snapshots_skipped;
+  if (recovery.ledger == nullptr) {
     return nullptr;
   }
-  report.snapshot_sequence = load.sequence;
-  report.snapshots_skipped = load.skipped;
-  const journal::RecoveryReport recovery =
-      journal::recover(storage_, config_.journal_directory(), *load.ledger,
-                       {.snapshot_sequence = load.sequence});
-  status = recovery.status;
-  report.events_replayed = recovery.events_replayed;
-  report.last_sequence = std::max(recovery.last_sequence, load.sequence);
-  report.accounts = load.ledger->accounts().size();
-  report.synced_floor = recovery.synced_floor;
-  report.synced_floor_source = recovery.synced_floor_source;
-  report.clean_shutdown = recovery.clean_shutdown;
-  report.cut = recovery.cut;
-  report.warnings = recovery.warnings;
-  position = recovery.append_position;
-  return std::move(load.ledger);
+  report.events_replayed = recovery.journal.events_replayed;
+  report.last_sequence = std::max(recovery.journal.last_sequence, recovery.snapshot_sequence);
+  report.accounts = recovery.ledger->accounts().size();
+  report.synced_floor = recovery.journal.synced_floor;
+  report.synced_floor_source = recovery.journal.synced_floor_source;
+  report.clean_shutdown = recovery.journal.clean_shutdown;
+  report.cut = recovery.journal.cut;
+  report.warnings = recovery.journal.warnings;
+  position = recovery.journal.append_position;
+  return std::move(recovery.ledger);
 }
 
 Status DurableEngine::start(StartupReport& report) {

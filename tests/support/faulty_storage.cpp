@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 
 namespace tally::testing {
 namespace {
@@ -16,15 +17,24 @@ std::string name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+bool chance(std::mt19937_64& random, double probability) {
+  return std::uniform_real_distribution<double>(0, 1)(random) < probability;
+}
+
 }  // namespace
 
-void FaultyStorage::fail_at(uint64_t operation, StatusCode code, bool sticky) {
+void FaultyStorage::fail_at(uint64_t operation, StatusCode code, bool sticky,
+                            bool partial_writes) {
   fail_from_ = operations_ + operation;
   fail_code_ = code;
   fail_sticky_ = sticky;
+  partial_writes_ = partial_writes;
 }
 
 Status FaultyStorage::next_operation(const std::string& what) {
+  if (suspended_) {
+    return Status::ok();
+  }
   ++operations_;
   const bool failing =
       fail_from_ != 0 && (operations_ == fail_from_ || (fail_sticky_ && operations_ > fail_from_));
@@ -34,26 +44,117 @@ Status FaultyStorage::next_operation(const std::string& what) {
   return {fail_code_, "injected failure of operation " + std::to_string(operations_) + ": " + what};
 }
 
+void FaultyStorage::apply(const NameChange& change, Namespace& names) {
+  switch (change.kind) {
+    case NameChange::Kind::kCreate:
+      names[change.path] = change.content;
+      break;
+    case NameChange::Kind::kRename:
+      // A rename whose source never became durable has nothing to move.
+      if (const auto found = names.find(change.path); found != names.end()) {
+        std::shared_ptr<Content> content = found->second;
+        names.erase(found);
+        names[change.to] = std::move(content);
+      }
+      break;
+    case NameChange::Kind::kRemove:
+      names.erase(change.path);
+      break;
+  }
+}
+
+void FaultyStorage::lose_unsynced_bytes(
+    const std::function<size_t(Content&, size_t)>& written_back) {
+  std::set<const Content*> seen;
+  const auto lose = [&](Content& content) {
+    if (!seen.insert(&content).second) {
+      return;
+    }
+    for (size_t sector = 0; sector * kSectorBytes < content.live.size(); ++sector) {
+      const size_t begin = sector * kSectorBytes;
+      const size_t end = std::min(begin + kSectorBytes, content.live.size());
+      const bool dirty = !std::equal(content.live.begin() + begin, content.live.begin() + end,
+                                     content.durable.begin() + begin);
+      if (dirty) {  // some or all of it may have reached the disk after all
+        const size_t kept = std::min(written_back(content, sector), end - begin);
+        std::copy(content.live.begin() + begin, content.live.begin() + begin + kept,
+                  content.durable.begin() + begin);
+      }
+    }
+    content.live = content.durable;
+  };
+  for (auto& [path, content] : live_names_) lose(*content);
+  for (auto& [path, content] : durable_names_) lose(*content);
+  for (NameChange& change : unsynced_names_) {
+    if (change.content != nullptr) lose(*change.content);
+  }
+}
+
 void FaultyStorage::crash(size_t torn_pages) {
   std::map<std::string, size_t> kept;
   crash_keeping([&](const std::string& path, size_t) { return kept[path]++ < torn_pages; });
 }
 
 void FaultyStorage::crash_keeping(const std::function<bool(const std::string&, size_t)>& survives) {
-  for (auto& [name, content] : live_names_) {
-    for (size_t page = 0; page * kPageBytes < content->live.size(); ++page) {
-      const size_t begin = page * kPageBytes;
-      const size_t end = std::min(begin + kPageBytes, content->live.size());
-      const bool dirty = !std::equal(content->live.begin() + begin, content->live.begin() + end,
-                                     content->durable.begin() + begin);
-      if (dirty && survives(name, page)) {  // this page reached the disk after all
-        std::copy(content->live.begin() + begin, content->live.begin() + end,
-                  content->durable.begin() + begin);
-      }
+  std::map<const Content*, std::string> path_of;
+  for (const auto& [path, content] : live_names_) path_of.emplace(content.get(), path);
+  // One decision per dirty page, asked in page order, as the callers expect.
+  std::map<std::pair<const Content*, size_t>, bool> decided;
+  lose_unsynced_bytes([&](Content& content, size_t sector) -> size_t {
+    const size_t page = sector * kSectorBytes / kPageBytes;
+    const auto key = std::make_pair(static_cast<const Content*>(&content), page);
+    auto found = decided.find(key);
+    if (found == decided.end()) {
+      found = decided.emplace(key, survives(path_of[&content], page)).first;
     }
-    content->live = content->durable;
-  }
+    return found->second ? kSectorBytes : 0;
+  });
+  unsynced_names_.clear();
   live_names_ = durable_names_;
+}
+
+void FaultyStorage::power_loss(const PowerLoss& how, std::mt19937_64& random) {
+  lose_unsynced_bytes([&](Content&, size_t) -> size_t {
+    if (chance(random, how.sector_survives)) return kSectorBytes;
+    if (chance(random, how.sector_tears)) return random() % kSectorBytes;
+    return 0;
+  });
+  for (const NameChange& change : unsynced_names_) {
+    if (chance(random, how.name_change_survives)) {
+      apply(change, durable_names_);
+    } else if (how.names_in_order) {
+      break;  // the journal of the file system committed up to here
+    }
+  }
+  unsynced_names_.clear();
+  live_names_ = durable_names_;
+}
+
+void FaultyStorage::corrupt(const std::string& path, size_t offset, uint8_t mask) {
+  const auto found = live_names_.find(path);
+  if (found != live_names_.end() && offset < found->second->live.size()) {
+    found->second->live[offset] ^= mask;
+    if (offset < found->second->durable.size()) {
+      found->second->durable[offset] ^= mask;
+    }
+  }
+}
+
+std::vector<uint8_t>* FaultyStorage::bytes_of(const std::string& path) {
+  const auto found = live_names_.find(path);
+  return found == live_names_.end() ? nullptr : &found->second->live;
+}
+
+std::map<std::string, std::vector<uint8_t>> FaultyStorage::image() const {
+  std::map<std::string, std::vector<uint8_t>> files;
+  for (const auto& [path, content] : live_names_) files.emplace(path, content->live);
+  return files;
+}
+
+void FaultyStorage::add_name(const std::string& path, std::shared_ptr<Content> content) {
+  live_names_[path] = content;
+  unsynced_names_.push_back(
+      {.kind = NameChange::Kind::kCreate, .path = path, .content = std::move(content)});
 }
 
 Status FaultyStorage::create_file(const std::string& path, uint64_t bytes) {
@@ -66,7 +167,7 @@ Status FaultyStorage::create_file(const std::string& path, uint64_t bytes) {
   auto content = std::make_shared<Content>();
   content->live.assign(bytes, 0);
   content->durable.assign(bytes, 0);  // preallocated and synced: zeros survive
-  live_names_[path] = std::move(content);
+  add_name(path, std::move(content));
   return Status::ok();
 }
 
@@ -106,6 +207,12 @@ Status FaultyStorage::sync(const journal::MappedFile& file, uint64_t offset, uin
 
 Status FaultyStorage::write_file(const std::string& path, std::span<const uint8_t> bytes) {
   if (Status status = next_operation("write " + path); !status.is_ok()) {
+    if (partial_writes_ && !live_names_.contains(path)) {
+      auto content = std::make_shared<Content>();
+      content->live.assign(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(bytes.size() / 2));
+      content->durable.assign(content->live.size(), 0);
+      add_name(path, std::move(content));
+    }
     return status;
   }
   if (live_names_.contains(path)) {
@@ -114,7 +221,7 @@ Status FaultyStorage::write_file(const std::string& path, std::span<const uint8_
   auto content = std::make_shared<Content>();
   content->live.assign(bytes.begin(), bytes.end());
   content->durable = content->live;
-  live_names_[path] = std::move(content);
+  add_name(path, std::move(content));
   return Status::ok();
 }
 
@@ -140,6 +247,7 @@ Status FaultyStorage::rename(const std::string& from, const std::string& to) {
   }
   live_names_[to] = found->second;
   live_names_.erase(from);
+  unsynced_names_.push_back({.kind = NameChange::Kind::kRename, .path = from, .to = to});
   return Status::ok();
 }
 
@@ -150,6 +258,7 @@ Status FaultyStorage::remove(const std::string& path) {
   if (live_names_.erase(path) == 0) {
     return {StatusCode::kNotFound, "remove " + path + ": no such file"};
   }
+  unsynced_names_.push_back({.kind = NameChange::Kind::kRemove, .path = path});
   return Status::ok();
 }
 
@@ -157,13 +266,18 @@ Status FaultyStorage::sync_directory(const std::string& directory) {
   if (Status status = next_operation("sync directory " + directory); !status.is_ok()) {
     return status;
   }
-  std::erase_if(durable_names_,
-                [&](const auto& entry) { return directory_of(entry.first) == directory; });
-  for (const auto& [path, content] : live_names_) {
-    if (directory_of(path) == directory) {
-      durable_names_[path] = content;
+  // The directory's changes become durable, in order; other directories' stay pending.
+  std::vector<NameChange> pending;
+  for (NameChange& change : unsynced_names_) {
+    const bool here = directory_of(change.path) == directory ||
+                      (!change.to.empty() && directory_of(change.to) == directory);
+    if (here) {
+      apply(change, durable_names_);
+    } else {
+      pending.push_back(std::move(change));
     }
   }
+  unsynced_names_ = std::move(pending);
   return Status::ok();
 }
 
