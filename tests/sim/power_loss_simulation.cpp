@@ -399,7 +399,8 @@ bool Simulation::check_journal_and_read_models(const Ledger& ledger, uint64_t la
       return fail("the journal's event " + std::to_string(expected) +
                   " is not the one the engine produced");
     }
-    for (const Positioned& complete : requests.add({*event, tail.last_position()})) {
+    const Positioned entry{*event, tail.last_position()};  // the span may be this very entry
+    for (const Positioned& complete : requests.add(entry)) {
       accounts.apply(complete.event, complete.position);
       history.apply(complete.event, complete.position);
     }
