@@ -422,7 +422,8 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
        {"uptime_ms", "requests", "commands", "rejections", "replayed_answers", "requests_refused",
         "connections_open", "connections_accepted", "connections_refused", "connections_dropped",
         "ingress_depth", "ring_backlog", "journal_lag", "durable_sequence", "snapshots_written",
-        "money_in", "money_out", "read_pauses"}) {
+        "money_in", "money_out", "read_pauses", "memory_budget_bytes", "memory_in_use_bytes",
+        "memory_peak_bytes", "memory_pauses"}) {
     EXPECT_NE(text.output.find(std::string("\n") + counter + " "), std::string::npos) << counter;
   }
   const std::vector<Row> rows = table_rows(text.output);
@@ -440,6 +441,8 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
   EXPECT_EQ(stats.at("rejections").as_int64(), 3);
   EXPECT_EQ(stats.at("money_in").as_int64(), 100);
   EXPECT_EQ(stats.at("durable_sequence").as_int64(), 4);
+  EXPECT_EQ(stats.at("memory_budget_bytes").as_int64(), 256 << 20);  // the default budget
+  EXPECT_GT(stats.at("memory_peak_bytes").as_int64(), 0);
   const boost::json::array& reasons = stats.at("rejections_by_reason").as_array();
   ASSERT_EQ(reasons.size(), 2u);
   EXPECT_EQ(text_of(reasons[0].as_object(), "result"), "AccountNotFound");

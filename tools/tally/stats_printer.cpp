@@ -32,7 +32,11 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
           {"snapshots_written", number(stats.snapshots_written)},
           {"money_in", number(stats.money_in)},
           {"money_out", number(stats.money_out)},
-          {"read_pauses", number(stats.read_pauses)}};
+          {"read_pauses", number(stats.read_pauses)},
+          {"memory_budget_bytes", number(stats.memory_budget_bytes)},
+          {"memory_in_use_bytes", number(stats.memory_in_use_bytes)},
+          {"memory_peak_bytes", number(stats.memory_peak_bytes)},
+          {"memory_pauses", number(stats.memory_pauses)}};
 }
 
 std::string limits_json(const net::ServerLimits& limits) {
