@@ -5,7 +5,8 @@
 // The journal holds the standard workload: a million account openings, then a million events
 // of traffic (deposits, withdrawals, transfers), written once to real segment files. Each
 // iteration opens the accounts in a fresh model untimed, then times the traffic: the JournalTail
-// reading and decoding records, plus the model's apply.
+// reading and decoding records, plus the model's apply (through CompleteRequests, as the
+// projector applies them).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "bench/workload.h"
+#include "engine/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
@@ -94,21 +96,35 @@ std::unique_ptr<read::ReadModel> make_model(ModelKind kind, journal::Storage& st
   }
 }
 
-// Applies `count` events from `tail` to `model` (or only reads them, without a model).
-void apply(journal::JournalTail& tail, read::ReadModel* model, uint64_t count) {
+// Applies `count` events from `tail` to `model` (or only reads them, without a model). With
+// `whole_requests`, through CompleteRequests as the projector does (every request of the
+// traffic has 64 events, so each is gathered before it is applied); without, event by event:
+// the A/B of what the rule costs.
+void apply(journal::JournalTail& tail, read::ReadModel* model, uint64_t count,
+           bool whole_requests = true) {
+  struct PositionedEvent {
+    Event event;
+    journal::JournalPosition position;
+  };
+  CompleteRequests<PositionedEvent> requests;
   Status status;
   const uint64_t last = tail.next_sequence() + count - 1;
   for (uint64_t index = 0; index < count; ++index) {
     const std::optional<Event> event = tail.next(last, status);
     check(event.has_value(), "the benchmark journal ended early");
-    if (model != nullptr) {
+    if (model != nullptr && whole_requests) {
+      const PositionedEvent entry{.event = *event, .position = tail.last_position()};
+      for (const PositionedEvent& complete : requests.add(entry)) {
+        model->apply(complete.event, complete.position);
+      }
+    } else if (model != nullptr) {
       model->apply(*event, tail.last_position());
     }
     benchmark::DoNotOptimize(event->sequence);
   }
 }
 
-void projector_apply(benchmark::State& state, ModelKind kind) {
+void projector_apply(benchmark::State& state, ModelKind kind, bool whole_requests) {
   const BenchmarkJournal& journal = benchmark_journal();
   journal::PosixStorage storage;
   for (auto _ : state) {
@@ -117,7 +133,7 @@ void projector_apply(benchmark::State& state, ModelKind kind) {
     journal::JournalTail tail(storage, journal.directory, {});
     apply(tail, model.get(), journal.openings);
     state.ResumeTiming();
-    apply(tail, model.get(), journal.traffic);
+    apply(tail, model.get(), journal.traffic, whole_requests);
     state.PauseTiming();
     model.reset();  // freeing a million accounts is not the projector's steady state
     state.ResumeTiming();
@@ -125,16 +141,24 @@ void projector_apply(benchmark::State& state, ModelKind kind) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * journal.traffic));
 }
 
-BENCHMARK_CAPTURE(projector_apply, tail_only, ModelKind::kNone)
+BENCHMARK_CAPTURE(projector_apply, tail_only, ModelKind::kNone, false)
     ->Name("ProjectorApply/model:none")
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(projector_apply, accounts, ModelKind::kAccounts)
+BENCHMARK_CAPTURE(projector_apply, accounts, ModelKind::kAccounts, true)
     ->Name("ProjectorApply/model:accounts")
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(projector_apply, history, ModelKind::kHistory)
+BENCHMARK_CAPTURE(projector_apply, accounts_event_by_event, ModelKind::kAccounts, false)
+    ->Name("ProjectorApply/model:accounts/event_by_event")
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(projector_apply, history, ModelKind::kHistory, true)
     ->Name("ProjectorApply/model:history")
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(projector_apply, history_event_by_event, ModelKind::kHistory, false)
+    ->Name("ProjectorApply/model:history/event_by_event")
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
