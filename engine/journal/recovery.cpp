@@ -219,7 +219,7 @@ Status Verdict::judge_end() {
 }
 
 // Keeps the cut bytes aside (synced), then zeroes them so appending resumes at the cut, and on
-// an operator's cut drops the segments after it.
+// an operator's cut moves the segments after it aside (".cut"), out of the journal.
 Status apply_cut(Storage& storage, const std::string& directory, const ScanResult& scan,
                  JournalCut& cut) {
   MappedFile file;
@@ -240,8 +240,9 @@ Status apply_cut(Storage& storage, const std::string& directory, const ScanResul
   }
   storage.unmap_file(file);
   for (const uint64_t index : scan.segments) {
-    if (status.is_ok() && index > cut.segment_index) {
-      status = storage.remove(segment_path(directory, index));
+    if (status.is_ok() && index > cut.segment_index) {  // kept aside, like the cut bytes
+      status = storage.rename(segment_path(directory, index),
+                              segment_path(directory, index) + ".cut");
     }
   }
   if (status.is_ok()) {

@@ -14,6 +14,7 @@
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
+#include "engine/journal/recovery.h"
 #include "engine/journal/segment_names.h"
 #include "support/ledger_harness.h"
 #include "support/program_run.h"
@@ -189,6 +190,58 @@ TEST_F(TallyReplayTest, OnlyATailNeverSyncedIsCalledTorn) {
   std::vector<uint8_t> unchanged;
   ASSERT_TRUE(storage.read_file(data + "/journal/" + journal::segment_name(0), unchanged).is_ok());
   EXPECT_EQ(unchanged[end - 20], torn_byte);  // a reader cuts nothing
+}
+
+// After tallyd refused a journal, the operator can restore a backup, or cut: repair says what
+// the cut loses and changes nothing; repair --cut does it, keeps the bytes aside, moves aside a
+// snapshot past the cut, and leaves a journal that verifies and recovers.
+TEST_F(TallyReplayTest, RepairSaysWhatACutLosesAndCutsOnlyWhenTold) {
+  std::system(("rm -rf " + data + "/journal/*").c_str());
+  {
+    journal::JournalWriter writer(storage,
+                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
+    ASSERT_TRUE(writer.open({}, 0).is_ok());
+    for (const Event& event : testing::make_deposit_events(20)) {
+      ASSERT_TRUE(writer.append(event).is_ok());
+    }
+    ASSERT_TRUE(writer.close().is_ok());
+  }
+  const ProgramRun snapshot = run("state " + data + " --write-snapshot " + data + "/snapshots");
+  ASSERT_EQ(snapshot.exit_code, 0) << snapshot.output;
+  EXPECT_EQ(run("repair " + data).exit_code, 0);  // whole: nothing to do
+  flip_bit(200);
+  std::vector<uint8_t> before;
+  ASSERT_TRUE(storage.read_file(data + "/journal/" + journal::segment_name(0), before).is_ok());
+
+  const ProgramRun told = run("repair " + data);
+  EXPECT_EQ(told.exit_code, 1) << told.output;
+  EXPECT_NE(told.output.find("not a torn tail"), std::string::npos) << told.output;
+  EXPECT_NE(told.output.find("ACKNOWLEDGED EVENTS ARE LOST"), std::string::npos) << told.output;
+  EXPECT_NE(told.output.find("nothing was changed"), std::string::npos) << told.output;
+  std::vector<uint8_t> after;
+  ASSERT_TRUE(storage.read_file(data + "/journal/" + journal::segment_name(0), after).is_ok());
+  EXPECT_EQ(after, before);
+  {
+    journal::DataDirectoryLock server;
+    ASSERT_TRUE(server.acquire(data, journal::LockMode::kExclusive).is_ok());
+    EXPECT_EQ(run("repair --cut " + data).exit_code, 3);  // never beside a server
+  }
+
+  const ProgramRun cut = run("repair --cut " + data);
+  ASSERT_EQ(cut.exit_code, 0) << cut.output;
+  EXPECT_NE(cut.output.find(".cut"), std::string::npos) << cut.output;
+  EXPECT_NE(cut.output.find("00000000000000000020.snapshot was past the cut"), std::string::npos)
+      << cut.output;
+  const ProgramRun verify = run("verify " + data);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("stopped cleanly"), std::string::npos) << verify.output;
+  // As tallyd starts: the newest snapshot, then the journal.
+  const journal::LedgerRecovery recovered = journal::recover_ledger(
+      storage, data + "/journal", data + "/snapshots", LedgerLimits{});
+  ASSERT_TRUE(recovered.status.is_ok()) << recovered.status.message();
+  EXPECT_EQ(recovered.snapshot_sequence, 0u);
+  EXPECT_GE(recovered.ledger->next_sequence(), 2u);
+  EXPECT_LT(recovered.ledger->next_sequence(), 5u);
 }
 
 TEST_F(TallyReplayTest, ADirectoryAServerHoldsIsRefusedUnlessReadLive) {

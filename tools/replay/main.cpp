@@ -1,6 +1,7 @@
-// tally-replay: verify, dump, rebuild state from, and count what is in a Tally data directory.
-// Works offline, on a directory no server holds (or a copy of one); never writes into it. A
-// directory a running tallyd holds is refused (exit 3) unless --live says to read it as it is.
+// tally-replay: verify, dump, rebuild state from, and count what is in a Tally data directory,
+// and repair one whose journal tallyd refused. Works offline, on a directory no server holds (or
+// a copy of one); only repair --cut writes into it. A directory a running tallyd holds is
+// refused (exit 3) unless --live says to read it as it is (never with repair).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -103,6 +104,18 @@ int main(int argc, char** argv) {
   CLI::App* stats = app.add_subcommand("stats", "events per type, bytes, accounts, totals");
   add_data(stats);
 
+  bool cut = false;
+  CLI::App* repair = app.add_subcommand(
+      "repair",
+      "after tallyd refused a corrupt journal: say what cutting it at the damage would lose "
+      "(exit 1), or with --cut do it (tallyd must be stopped)");
+  repair->add_option("data-directory", data.path, "the data directory (holds journal/)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  repair->add_flag("--cut", cut,
+                   "cut the journal at its first damage, losing every event from there on; the "
+                   "cut bytes and later segments are kept aside as .cut files");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -110,6 +123,15 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
   tally::journal::DataDirectoryLock lock;
+  if (repair->parsed()) {
+    // The one writer: alone on the directory, like tallyd.
+    const tally::Status status = lock.acquire(data.path, tally::journal::LockMode::kExclusive);
+    if (!status.is_ok()) {
+      std::fprintf(stderr, "tally-replay: %s. Stop the server first\n", status.message().c_str());
+      return status.code() == tally::StatusCode::kAlreadyExists ? kExitDirectoryInUse : 2;
+    }
+    return tally::replay::run_repair(data, cut);
+  }
   if (const int code = lock_data_directory(data.path, live,
                                            state->parsed() && point.write_snapshot_to.has_value(),
                                            lock);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -12,6 +13,8 @@
 #include "engine/complete_requests.h"
 #include "engine/event_codec.h"
 #include "engine/journal/journal_format.h"
+#include "engine/journal/journal_writer.h"
+#include "engine/journal/segment_names.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
@@ -193,6 +196,10 @@ int verify_snapshots(journal::Storage& storage, const DataDirectory& data, uint6
   }
   int corrupt = 0;
   for (const std::string& name : names) {
+    if (!name.ends_with(".snapshot")) {  // a temporary file, or one a repair set aside
+      std::fprintf(stderr, "snapshot directory: %s: not a snapshot, ignored\n", name.c_str());
+      continue;
+    }
     std::vector<uint8_t> bytes;
     if (!storage.read_file(data.snapshots() + "/" + name, bytes).is_ok())
       return -1;
@@ -341,6 +348,124 @@ int run_stats(const DataDirectory& data) {
               events == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(events));
   std::printf("accounts: %zu\n", ledger.accounts().size());
   print_totals(ledger);
+  return 0;
+}
+
+namespace {
+
+// Moves aside (".after-cut") every snapshot past `last_sequence`: it holds events the cut
+// removed, and tallyd would start from it. Returns the names moved, or the failure.
+Status move_aside_snapshots_after(journal::Storage& storage, const DataDirectory& data,
+                                  uint64_t last_sequence, std::vector<std::string>& moved) {
+  std::vector<std::string> names;
+  if (Status status = storage.list_directory(data.snapshots(), names); !status.is_ok()) {
+    return status.code() == StatusCode::kNotFound ? Status::ok() : status;
+  }
+  for (uint64_t sequence = last_sequence + 1;; ) {
+    const auto later = std::find_if(names.begin(), names.end(), [&](const std::string& name) {
+      return name.ends_with(".snapshot") && name.size() == 29 &&
+             std::strtoull(name.c_str(), nullptr, 10) >= sequence;
+    });
+    if (later == names.end()) {
+      break;
+    }
+    const std::string path = data.snapshots() + "/" + *later;
+    if (Status status = storage.rename(path, path + ".after-cut"); !status.is_ok()) {
+      return status;
+    }
+    moved.push_back(*later);
+    names.erase(later);
+  }
+  return moved.empty() ? Status::ok() : storage.sync_directory(data.snapshots());
+}
+
+// After the cut, the manifest and the durable mark still name the old end: a writer opened at
+// the new end and closed cleanly states it (manifest, mark, a fresh spare segment).
+Status seal_journal(journal::Storage& storage, const DataDirectory& data,
+                    const journal::AppendPosition& end) {
+  journal::MappedFile segment;
+  const std::string path = data.journal() + "/" + journal::segment_name(end.segment_index);
+  if (Status status = storage.map_file(path, segment); !status.is_ok()) {
+    return status;
+  }
+  const uint64_t segment_bytes = segment.bytes.size();
+  storage.unmap_file(segment);
+  journal::JournalWriter writer(storage,
+                                {.directory = data.journal(), .segment_bytes = segment_bytes});
+  if (Status status = writer.open(end, 0); !status.is_ok()) {
+    return status;
+  }
+  return writer.close();
+}
+
+}  // namespace
+
+int run_repair(const DataDirectory& data, bool cut) {
+  journal::PosixStorage storage;
+  uint64_t newest_snapshot = 0;
+  if (verify_snapshots(storage, data, newest_snapshot) < 0) {
+    std::fprintf(stderr, "repair: cannot read %s\n", data.snapshots().c_str());
+    return 2;
+  }
+  const auto replay_into = [](Ledger& ledger) {
+    return [&ledger](const Event& event) { return ledger.replay(event); };
+  };
+  Ledger whole(LedgerLimits{});
+  const journal::RecoveryReport assessed = journal::assess_journal(
+      storage, data.journal(), {.read_only = true, .snapshot_on_disk = newest_snapshot},
+      replay_into(whole));
+  if (assessed.status.is_ok() && !assessed.cut) {
+    std::fprintf(stderr, "repair: the journal is whole (%llu events); nothing to do\n",
+                 static_cast<unsigned long long>(assessed.events_replayed));
+    return 0;
+  }
+  if (!assessed.status.is_ok() && assessed.status.code() != StatusCode::kCorruption) {
+    std::fprintf(stderr, "repair: %s\n", assessed.status.message().c_str());
+    return 2;
+  }
+  // What the operator's cut would do: everything from the first damage on goes.
+  Ledger kept(LedgerLimits{});
+  journal::RecoveryReport report = journal::assess_journal(
+      storage, data.journal(), {.cut_at_corruption = true, .read_only = !cut},
+      replay_into(kept));
+  if (!report.status.is_ok() || !report.cut) {
+    std::fprintf(stderr, "repair: %s\n",
+                 report.status.is_ok() ? "nothing to cut" : report.status.message().c_str());
+    return 2;
+  }
+  const journal::JournalCut& at = *report.cut;
+  std::fprintf(stderr, "repair: %s\n",
+               assessed.status.is_ok() ? "a torn tail, never acknowledged"
+                                       : assessed.status.message().c_str());
+  std::fprintf(stderr,
+               "repair: the cut is in %s at offset %llu: sequence %llu on (at least %llu events, "
+               "%s) and every later segment; the journal then ends at sequence %llu\n",
+               at.file.c_str(), static_cast<unsigned long long>(at.offset),
+               static_cast<unsigned long long>(at.first_sequence),
+               static_cast<unsigned long long>(at.events_cut),
+               at.torn_tail ? "never acknowledged" : "ACKNOWLEDGED EVENTS ARE LOST",
+               static_cast<unsigned long long>(report.last_sequence));
+  if (!cut) {
+    std::fprintf(stderr,
+                 "repair: nothing was changed. Restoring a backup loses nothing; to cut instead, "
+                 "run again with --cut (the cut bytes and segments are kept aside as .cut files)\n");
+    return 1;
+  }
+  std::vector<std::string> moved;
+  Status status = move_aside_snapshots_after(storage, data, report.last_sequence, moved);
+  if (status.is_ok()) {
+    status = seal_journal(storage, data, report.append_position);
+  }
+  if (!status.is_ok()) {
+    std::fprintf(stderr, "repair: the cut was made, but: %s\n", status.message().c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "repair: cut; the bytes cut are in %s, later segments kept as .cut files\n",
+               at.saved_to.c_str());
+  for (const std::string& name : moved) {
+    std::fprintf(stderr, "repair: snapshot %s was past the cut: moved aside (.after-cut)\n",
+                 name.c_str());
+  }
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // tally-replay's commands, each a function from parsed options to an exit code:
 //   0 all is well, 1 the data is corrupt (or a filter matched nothing it had to), 2 bad usage
-//   or an I/O error. They only read the data directory: nothing is truncated or rewritten.
+//   or an I/O error. They only read the data directory, except repair --cut.
 #pragma once
 
 #include <cstdint>
@@ -35,5 +35,8 @@ int run_verify(const DataDirectory& data);
 int run_dump(const DataDirectory& data, const DumpFilter& filter);
 int run_state(const DataDirectory& data, const StatePoint& point);
 int run_stats(const DataDirectory& data);
+// The one command that writes: cuts the journal at its first damage, on the operator's word
+// (`cut`); without it, says what it would cut and exits 1. Exclusive lock required.
+int run_repair(const DataDirectory& data, bool cut);
 
 }  // namespace tally::replay
