@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "bench/workload.h"
-#include "engine/event_slots.h"
-#include "engine/fingerprint.h"
-#include "engine/ledger.h"
+#include "engine/ledger/event_slots.h"
+#include "engine/wire/fingerprint.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::bench {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "engine/protocol.h"
-#include "engine/wire_encoder.h"
+#include "engine/wire/protocol.h"
+#include "engine/wire/wire_encoder.h"
 
 namespace tally::bench {
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/command.h"
+#include "engine/wire/command.h"
 
 namespace tally::bench {
 

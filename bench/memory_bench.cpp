@@ -10,7 +10,7 @@
 #include <string>
 
 #include "bench/workload.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::bench {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "bench/frame_pool.h"
 #include "bench/workload.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 
 namespace tally::bench {
 namespace {

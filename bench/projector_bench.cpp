@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bench/workload.h"
-#include "engine/complete_requests.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "engine/event_slots.h"
+#include "engine/ledger/event_slots.h"
 
 namespace tally::bench {
 namespace {

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/hashing.h"
-#include "engine/invariant.h"
+#include "engine/base/hashing.h"
+#include "engine/base/invariant.h"
 
 namespace tally::journal {
 namespace {

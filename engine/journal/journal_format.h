@@ -3,14 +3,14 @@
 //
 // A journal is a directory of fixed-size segment files. Each segment starts with a
 // SegmentHeader, then records back to back, each 8-byte aligned, then zeros (the file is
-// preallocated). A record is a RecordHeader and the event payload (engine/event_codec.h).
+// preallocated). A record is a RecordHeader and the event payload (engine/wire/event_codec.h).
 // All integers are little-endian.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/event_codec.h"
+#include "engine/wire/event_codec.h"
 
 namespace tally::journal {
 

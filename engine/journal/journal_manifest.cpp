@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "engine/hashing.h"
+#include "engine/base/hashing.h"
 
 namespace tally::journal {
 namespace {

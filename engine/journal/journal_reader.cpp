@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "engine/invariant.h"
+#include "engine/base/invariant.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"
 

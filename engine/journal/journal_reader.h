@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
 

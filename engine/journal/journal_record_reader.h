@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/storage.h"

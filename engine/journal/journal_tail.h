@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "engine/invariant.h"
+#include "engine/base/invariant.h"
 #include "engine/journal/journal_manifest.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"

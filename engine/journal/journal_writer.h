@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/durable_mark.h"
 #include "engine/journal/storage.h"
 

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <chrono>
 
-#include "engine/event_consumer.h"
+#include "engine/pipeline/event_consumer.h"
 #include "engine/journal/journal_writer.h"
 
 namespace tally::journal {

@@ -10,7 +10,7 @@
 #include <span>
 #include <string_view>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/journal_format.h"
 
 namespace tally::journal {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/invariant.h"
+#include "engine/base/invariant.h"
 #include "engine/journal/durable_mark.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_manifest.h"

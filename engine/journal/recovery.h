@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "engine/journal/journal_reader.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::journal {
 

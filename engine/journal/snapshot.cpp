@@ -6,8 +6,8 @@
 #include <iterator>
 #include <optional>
 
-#include "engine/hashing.h"
-#include "engine/invariant.h"
+#include "engine/base/hashing.h"
+#include "engine/base/invariant.h"
 
 namespace tally::journal {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "engine/journal/storage.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::journal {
 

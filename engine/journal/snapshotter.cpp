@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "engine/background_thread.h"
+#include "engine/base/background_thread.h"
 #include "engine/journal/snapshot.h"
 
 namespace tally::journal {

@@ -19,7 +19,7 @@
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/journaler.h"
 #include "engine/journal/storage.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::journal {
 

@@ -257,7 +257,7 @@ QueryAnswer AccountModel::balance(const protocol::BalanceQuery& query,
 
 QueryAnswer AccountModel::list(const protocol::AccountListQuery& query,
                                flatbuffers::FlatBufferBuilder& builder) {
-  if (auto refused = check_limit(query.limit(), kMaxPageEntries)) {
+  if (auto refused = check_limit(query.limit(), kPageEntriesMax)) {
     return *refused;
   }
   const std::string_view owner = view_of(query.owner());
@@ -317,7 +317,7 @@ QueryAnswer AccountModel::reserve(const protocol::ReserveQuery& query,
 
 QueryAnswer AccountModel::top(const protocol::TopAccountsQuery& query,
                               flatbuffers::FlatBufferBuilder& builder) {
-  if (auto refused = check_limit(query.limit(), kMaxTopAccounts)) {
+  if (auto refused = check_limit(query.limit(), kTopAccountsMax)) {
     return *refused;
   }
   const std::optional<CurrencyCode> currency = CurrencyCode::parse(view_of(query.currency()));

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "engine/read/query_support.h"
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_encoder.h"
 
 namespace tally::read {
 
@@ -228,7 +228,7 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
   if (account_id.empty()) {
     return missing_account_id();
   }
-  if (auto refused = check_limit(query.limit(), kMaxPageEntries)) {
+  if (auto refused = check_limit(query.limit(), kPageEntriesMax)) {
     return *refused;
   }
   if (auto refused = check_time_range(query.from_ns(), query.to_ns())) {
@@ -305,7 +305,7 @@ QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
   if (account_id.empty()) {
     return missing_account_id();
   }
-  if (auto refused = check_limit(query.limit(), kMaxPageEntries)) {
+  if (auto refused = check_limit(query.limit(), kPageEntriesMax)) {
     return *refused;
   }
   const AccountHistory* account = find(account_id);
@@ -346,10 +346,10 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   if (query.to_day() < query.from_day()) {
     return QueryAnswer::error(ResultCode::InvalidArgument, "to_day is before from_day");
   }
-  if (static_cast<int64_t>(query.to_day()) - query.from_day() >= kMaxDailyBalanceDays) {
+  if (static_cast<int64_t>(query.to_day()) - query.from_day() >= kDailyBalanceDaysMax) {
     return QueryAnswer::error(
         ResultCode::LimitExceeded,
-        "at most " + std::to_string(kMaxDailyBalanceDays) + " days per request");
+        "at most " + std::to_string(kDailyBalanceDaysMax) + " days per request");
   }
   const AccountHistory* account = find(account_id);
   if (account == nullptr) {
@@ -399,7 +399,7 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
 
 QueryAnswer HistoryModel::search(const protocol::TransactionSearchQuery& query,
                                  flatbuffers::FlatBufferBuilder& builder) {
-  if (auto refused = check_limit(query.limit(), kMaxPageEntries)) {
+  if (auto refused = check_limit(query.limit(), kPageEntriesMax)) {
     return *refused;
   }
   if (auto refused = check_time_range(query.from_ns(), query.to_ns())) {

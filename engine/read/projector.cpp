@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "engine/background_thread.h"
-#include "engine/invariant.h"
-#include "engine/wire_encoder.h"
+#include "engine/base/background_thread.h"
+#include "engine/base/invariant.h"
+#include "engine/wire/wire_encoder.h"
 
 namespace tally::read {
 

@@ -35,7 +35,7 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
-#include "engine/complete_requests.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/storage.h"
 #include "engine/read/read_model.h"

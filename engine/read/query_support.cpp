@@ -37,16 +37,6 @@ QueryAnswer unknown_account(std::string_view account_id) {
                             "no account '" + std::string(account_id) + "'");
 }
 
-protocol::Int128 to_wire_int128(WideSum value) {
-  // Two's complement halves: the low 64 bits as they are, the high ones with the sign.
-  return protocol::Int128(static_cast<uint64_t>(value), static_cast<int64_t>(value >> 64));
-}
-
-WideSum from_wire_int128(const protocol::Int128& value) {
-  return static_cast<WideSum>(value.high()) * (static_cast<WideSum>(1) << 64) +
-         static_cast<WideSum>(value.low());
-}
-
 int32_t day_of(int64_t timestamp_ns) {
   constexpr int64_t kNanosecondsPerDay = 86'400'000'000'000;
   int64_t day = timestamp_ns / kNanosecondsPerDay;

@@ -7,15 +7,14 @@
 #include <string>
 #include <string_view>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "engine/read/read_model.h"
-#include "engine/read/wide_sum.h"
+#include "engine/base/wide_sum.h"
+#include "engine/wire/query_limits.h"
+#include "engine/wire/wire_int128.h"
 
 namespace tally::read {
 
-inline constexpr uint32_t kMaxPageEntries = 1000;  // history, trails, lists, searches
-inline constexpr uint32_t kMaxTopAccounts = 100;
-inline constexpr int32_t kMaxDailyBalanceDays = 3660;  // ten years a page
 inline constexpr uint64_t kSearchScanLimit = 100'000;  // events looked at per search request
 
 std::string_view view_of(const flatbuffers::String* text);
@@ -27,9 +26,6 @@ std::optional<QueryAnswer> check_time_range(int64_t from_ns, int64_t to_ns);
 
 QueryAnswer missing_account_id();
 QueryAnswer unknown_account(std::string_view account_id);
-
-protocol::Int128 to_wire_int128(WideSum value);
-WideSum from_wire_int128(const protocol::Int128& value);
 
 // Days since 1970-01-01 (UTC) of a Unix time in nanoseconds.
 int32_t day_of(int64_t timestamp_ns);

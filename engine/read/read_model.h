@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/event.h"
+#include "engine/wire/event.h"
 #include "engine/journal/journal_position.h"
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::read {
 

@@ -7,7 +7,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
-#include "engine/hashing.h"
+#include "engine/base/hashing.h"
 
 namespace tally::read {
 

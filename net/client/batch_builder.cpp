@@ -1,7 +1,7 @@
 #include "net/client/batch_builder.h"
 
-#include "engine/wire_encoder.h"
-#include "net/frame.h"
+#include "engine/wire/wire_encoder.h"
+#include "net/protocol/frame.h"
 
 namespace tally::client {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/command.h"
+#include "engine/wire/command.h"
 
 namespace tally::client {
 

@@ -6,9 +6,9 @@
 
 #include <boost/asio.hpp>
 
-#include "engine/wire_decoder.h"
-#include "net/frame.h"
-#include "net/frame_reader.h"
+#include "engine/wire/wire_decoder.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/frame_reader.h"
 
 namespace tally::client {
 namespace {

@@ -22,11 +22,11 @@
 #include <variant>
 #include <vector>
 
-#include "engine/identifiers.h"
-#include "engine/protocol.h"
+#include "engine/base/identifiers.h"
+#include "engine/wire/protocol.h"
 #include "net/client/batch_builder.h"
 #include "net/client/query.h"
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 
 namespace tally::client {
 

@@ -3,7 +3,7 @@
 // reach a sequence (min_sequence: read your own writes, passing a command's sequence).
 //
 // The answer is a QueryReply: the server's Response, read in place through the FlatBuffers
-// tables of engine/schema/tally.fbs (reply.body<protocol::HistoryResult>()).
+// tables of engine/wire/schema/tally.fbs (reply.body<protocol::HistoryResult>()).
 #pragma once
 
 #include <cstdint>
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/identifiers.h"
-#include "engine/protocol.h"
+#include "engine/base/identifiers.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::client {
 

@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/wire_decoder.h"
-#include "net/frame.h"
+#include "engine/wire/wire_decoder.h"
+#include "net/protocol/frame.h"
 
 namespace tally::net {
 namespace {

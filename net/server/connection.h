@@ -32,9 +32,9 @@
 
 #include <boost/asio.hpp>
 
-#include "engine/ingress.h"
-#include "net/frame_reader.h"
-#include "net/messages.h"
+#include "engine/pipeline/ingress.h"
+#include "net/protocol/frame_reader.h"
+#include "net/protocol/messages.h"
 #include "net/server/memory_budget.h"
 #include "net/server/read_side.h"
 #include "net/server/response_router.h"

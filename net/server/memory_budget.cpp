@@ -1,6 +1,6 @@
 #include "net/server/memory_budget.h"
 
-#include "engine/invariant.h"
+#include "engine/base/invariant.h"
 
 namespace tally::net {
 

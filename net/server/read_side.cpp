@@ -4,7 +4,7 @@
 
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
-#include "net/frame.h"
+#include "net/protocol/frame.h"
 
 namespace tally::net {
 

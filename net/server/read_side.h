@@ -19,7 +19,7 @@
 
 #include "engine/journal/storage.h"
 #include "engine/read/projector.h"
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 #include "net/server/response_router.h"
 
 namespace tally::net {

@@ -1,8 +1,8 @@
 #include "net/server/replier.h"
 
-#include "engine/wire_encoder.h"
-#include "net/frame.h"
-#include "net/messages.h"
+#include "engine/wire/wire_encoder.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/messages.h"
 
 namespace tally::net {
 

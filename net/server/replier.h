@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/event_consumer.h"
-#include "engine/protocol.h"
+#include "engine/pipeline/event_consumer.h"
+#include "engine/wire/protocol.h"
 #include "net/server/response_router.h"
 #include "net/server/server_counters.h"
 

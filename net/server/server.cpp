@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "engine/read/projector.h"
 
 namespace tally::net {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/journal/journaler.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 
 namespace tally::net {
 

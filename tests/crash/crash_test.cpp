@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/complete_requests.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 

@@ -6,11 +6,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/hashing.h"
+#include "engine/base/hashing.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/snapshot.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 #include "fuzz/small_ledger.h"
 #include "support/ledger_harness.h"
 

@@ -1,4 +1,4 @@
-// Fuzz target: decode_event_payload (engine/event_codec.h), the journal's encoding of an event,
+// Fuzz target: decode_event_payload (engine/wire/event_codec.h), the journal's encoding of an event,
 // on arbitrary bytes. Input: the event type (from the record header, one byte), then the payload.
 // Checked: whatever decodes encodes within kEventPayloadMaxBytes, and that encoding decodes to an
 // event that encodes to the same bytes (the decoder kept every field it accepted).
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "engine/event_codec.h"
+#include "engine/wire/event_codec.h"
 #include "fuzz/fuzz_check.h"
 
 namespace {

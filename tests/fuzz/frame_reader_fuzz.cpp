@@ -15,7 +15,7 @@
 
 #include "fuzz/fuzz_check.h"
 #include "fuzz/request_path.h"
-#include "net/frame_reader.h"
+#include "net/protocol/frame_reader.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 
 #include "engine/journal/journal_reader.h"
 #include "engine/journal/segment_names.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 #include "fuzz/checksum_fixup.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/small_ledger.h"

@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/protocol.h"
+#include "engine/wire/command.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::fuzz {
 

@@ -17,15 +17,15 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/event_codec.h"
-#include "engine/hashing.h"
+#include "engine/wire/event_codec.h"
+#include "engine/base/hashing.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/snapshot.h"
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_encoder.h"
 #include "fuzz/small_ledger.h"
-#include "net/frame.h"
+#include "net/protocol/frame.h"
 #include "support/event_script.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"

@@ -3,7 +3,7 @@
 // and limits a seed's snapshot stays within. One place, so that seeds and targets agree.
 #pragma once
 
-#include "engine/limits.h"
+#include "engine/base/limits.h"
 
 namespace tally::fuzz {
 

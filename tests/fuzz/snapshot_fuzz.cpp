@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/journal/snapshot.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 #include "fuzz/checksum_fixup.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/small_ledger.h"

@@ -16,8 +16,8 @@
 
 #include "net/client/client.h"
 #include "net/client/query.h"
-#include "net/frame.h"
-#include "net/messages.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/messages.h"
 #include "support/program_run.h"
 #include "support/raw_socket.h"
 #include "support/tallyd_process.h"

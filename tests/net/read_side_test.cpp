@@ -236,13 +236,13 @@ TEST_F(ReadSideTest, ReserveTopAccountsAndSummary) {
   ASSERT_EQ(currencies->size(), 2u);
   const protocol::CurrencyReserve* euro = currencies->Get(0);
   EXPECT_EQ(text(euro->currency()), "EUR");
-  EXPECT_EQ(read::from_wire_int128(*euro->total_balance()), 1150);  // 750 + 400 + 0
+  EXPECT_EQ(from_wire_int128(*euro->total_balance()), 1150);  // 750 + 400 + 0
   EXPECT_EQ(euro->accounts(), 3u);
   EXPECT_EQ(euro->active(), 2u);
   EXPECT_EQ(euro->frozen(), 0u);
   EXPECT_EQ(euro->closed(), 1u);
   EXPECT_EQ(text(currencies->Get(1)->currency()), "USD");
-  EXPECT_EQ(read::from_wire_int128(*currencies->Get(1)->total_balance()), 300);
+  EXPECT_EQ(from_wire_int128(*currencies->Get(1)->total_balance()), 300);
 
   const QueryReply top = ask(*client, Query::top_accounts("EUR", 5));
   const auto* ranked = top.body<protocol::TopAccountsResult>()->accounts();
@@ -253,11 +253,11 @@ TEST_F(ReadSideTest, ReserveTopAccountsAndSummary) {
 
   const QueryReply alice = ask(*client, Query::summary("alice"));
   const auto* summary = alice.body<protocol::AccountSummaryResult>();
-  EXPECT_EQ(read::from_wire_int128(*summary->deposited()), 1250);
+  EXPECT_EQ(from_wire_int128(*summary->deposited()), 1250);
   EXPECT_EQ(summary->deposits(), 2u);
-  EXPECT_EQ(read::from_wire_int128(*summary->withdrawn()), 100);
+  EXPECT_EQ(from_wire_int128(*summary->withdrawn()), 100);
   EXPECT_EQ(summary->withdrawals(), 1u);
-  EXPECT_EQ(read::from_wire_int128(*summary->transferred_out()), 400);
+  EXPECT_EQ(from_wire_int128(*summary->transferred_out()), 400);
   EXPECT_EQ(summary->transfers_out(), 1u);
   EXPECT_EQ(summary->transfers_in(), 0u);
   EXPECT_EQ(summary->rejections(), 0u);
@@ -265,7 +265,7 @@ TEST_F(ReadSideTest, ReserveTopAccountsAndSummary) {
 
   const QueryReply bob = ask(*client, Query::summary("bob"));
   EXPECT_EQ(bob.body<protocol::AccountSummaryResult>()->transfers_in(), 1u);
-  EXPECT_EQ(read::from_wire_int128(*bob.body<protocol::AccountSummaryResult>()->transferred_in()),
+  EXPECT_EQ(from_wire_int128(*bob.body<protocol::AccountSummaryResult>()->transferred_in()),
             400);
   EXPECT_EQ(bob.body<protocol::AccountSummaryResult>()->rejections(), 2u);
 }

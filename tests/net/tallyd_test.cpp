@@ -7,10 +7,10 @@
 #include <string>
 #include <thread>
 
-#include "engine/wire_decoder.h"
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_decoder.h"
+#include "engine/wire/wire_encoder.h"
 #include "net/client/client.h"
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 #include "support/ledger_harness.h"
 #include "support/program_run.h"
 #include "support/raw_socket.h"

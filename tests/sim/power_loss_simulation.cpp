@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/complete_requests.h"
-#include "engine/event_codec.h"
+#include "engine/ledger/complete_requests.h"
+#include "engine/wire/event_codec.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"

@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/event.h"
-#include "engine/identifiers.h"
-#include "engine/protocol.h"
+#include "engine/wire/event.h"
+#include "engine/base/identifiers.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::testing {
 

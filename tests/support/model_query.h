@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "engine/read/read_model.h"
 
 namespace tally::testing {

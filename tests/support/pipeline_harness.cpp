@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_encoder.h"
 
 namespace tally::testing {
 

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "net/frame.h"
-#include "net/messages.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/messages.h"
 
 namespace tally::testing {
 

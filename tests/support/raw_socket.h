@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::testing {
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "engine/text_validation.h"
+#include "engine/base/text_validation.h"
 
 namespace tally::tools {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "tools/common/json.h"
 
 namespace tally::load {

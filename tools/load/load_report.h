@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 #include "tools/load/load_options.h"
 #include "tools/load/load_worker.h"
 #include "tools/load/reserve_check.h"

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/identifiers.h"
+#include "engine/base/identifiers.h"
 #include "net/client/client.h"
 #include "net/client/query.h"
 #include "net/server/server_counters.h"

@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/journal/data_directory_lock.h"
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "tools/replay/replay_commands.h"
 
 namespace {

@@ -10,16 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "engine/complete_requests.h"
-#include "engine/event_codec.h"
+#include "engine/ledger/complete_requests.h"
+#include "engine/wire/event_codec.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/segment_names.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
-#include "engine/ledger.h"
-#include "engine/read/wide_sum.h"
+#include "engine/ledger/ledger.h"
+#include "engine/base/wide_sum.h"
 #include "tools/common/json.h"
 
 namespace tally::replay {
@@ -62,7 +62,7 @@ std::string short_hex(const Id128& id) {
 }
 
 // The decimal digits of a 128-bit sum, sign included: printf has no conversion for it.
-std::string wide_text(read::WideSum value) {
+std::string wide_text(WideSum value) {
   __extension__ typedef unsigned __int128 Magnitude;
   Magnitude magnitude =
       value < 0 ? 0 - static_cast<Magnitude>(value) : static_cast<Magnitude>(value);
@@ -218,7 +218,7 @@ int verify_snapshots(journal::Storage& storage, const DataDirectory& data, uint6
 // Per currency: the sum of balances and the number of accounts (the reserve). The sums are 128
 // bits wide, as the read side's reserve: two balances near the int64 limit already pass it.
 void print_totals(const Ledger& ledger) {
-  std::map<std::string, std::pair<read::WideSum, uint64_t>> totals;
+  std::map<std::string, std::pair<WideSum, uint64_t>> totals;
   ledger.accounts().for_each([&](std::string_view, const Account& account) {
     auto& [balance, accounts] = totals[account.currency.to_string()];
     balance += account.balance;

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::cli {
 

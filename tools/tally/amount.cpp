@@ -39,7 +39,7 @@ std::string with_point(WideMagnitude magnitude, bool negative, size_t decimal_pl
 }
 
 // The magnitude of `value`, through unsigned arithmetic: that of the minimum does not fit.
-WideMagnitude magnitude_of(read::WideSum value) {
+WideMagnitude magnitude_of(WideSum value) {
   return value < 0 ? 0 - static_cast<WideMagnitude>(value) : static_cast<WideMagnitude>(value);
 }
 
@@ -117,11 +117,11 @@ std::string format_amount(int64_t minor_units, size_t decimal_places) {
   return format_wide_amount(minor_units, decimal_places);
 }
 
-std::string format_wide_amount(read::WideSum minor_units, size_t decimal_places) {
+std::string format_wide_amount(WideSum minor_units, size_t decimal_places) {
   return with_point(magnitude_of(minor_units), minor_units < 0, decimal_places);
 }
 
-std::string wide_to_string(read::WideSum value) {
+std::string wide_to_string(WideSum value) {
   return with_point(magnitude_of(value), value < 0, 0);
 }
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/read/wide_sum.h"
+#include "engine/base/wide_sum.h"
 #include "tools/tally/currency_minor_units.h"
 
 namespace tally::cli {
@@ -34,9 +34,9 @@ int64_t parse_amount(std::string_view text, const AmountFormat& format, std::str
 // `minor_units` as a decimal with `decimal_places` places: 1250, 2 -> "12.50"; -5, 2 -> "-0.05".
 std::string format_amount(int64_t minor_units, size_t decimal_places);
 // The same for a sum that may pass the int64 range (a currency's reserve, an account's totals).
-std::string format_wide_amount(read::WideSum minor_units, size_t decimal_places);
+std::string format_wide_amount(WideSum minor_units, size_t decimal_places);
 // The integer itself: "-1234".
-std::string wide_to_string(read::WideSum value);
+std::string wide_to_string(WideSum value);
 
 // A whole number of minor units ("1250"), where the currency, and so the decimal places, is not
 // known. Throws UsageError, naming `what`, if it is negative, not all digits or too large.

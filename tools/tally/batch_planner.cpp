@@ -1,6 +1,6 @@
 #include "tools/tally/batch_planner.h"
 
-#include "engine/currency.h"
+#include "engine/wire/currency.h"
 #include "tools/tally/exit_code.h"
 #include "tools/tally/hex_id.h"
 

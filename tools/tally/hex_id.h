@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/identifiers.h"
+#include "engine/base/identifiers.h"
 
 namespace tally::cli {
 

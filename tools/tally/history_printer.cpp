@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/wire_decoder.h"
+#include "engine/wire/wire_decoder.h"
 #include "tools/common/json.h"
 #include "tools/tally/amount.h"
 #include "tools/tally/currency_minor_units.h"

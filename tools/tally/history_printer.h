@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "tools/tally/query_output.h"
 
 namespace tally::cli {

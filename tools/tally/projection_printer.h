@@ -3,7 +3,7 @@
 // and rebuilds, or with --json one object.
 #pragma once
 
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 
 namespace tally::cli {
 

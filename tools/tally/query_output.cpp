@@ -2,8 +2,9 @@
 
 #include <cstdio>
 
-#include "engine/read/query_support.h"
-#include "engine/wire_decoder.h"
+#include "engine/wire/query_limits.h"
+#include "engine/wire/wire_int128.h"
+#include "engine/wire/wire_decoder.h"
 #include "tools/tally/amount.h"
 #include "tools/tally/currency_minor_units.h"
 #include "tools/tally/hex_id.h"
@@ -42,8 +43,8 @@ std::string text_of(const flatbuffers::String* text) {
   return text == nullptr ? std::string() : text->str();
 }
 
-read::WideSum wide_of(const protocol::Int128* value) {
-  return value == nullptr ? read::WideSum{0} : read::from_wire_int128(*value);
+WideSum wide_of(const protocol::Int128* value) {
+  return value == nullptr ? WideSum{0} : from_wire_int128(*value);
 }
 
 std::string event_type_name(EventType type) {
@@ -83,7 +84,7 @@ void add_amount(tools::JsonObject& object, std::string_view name, int64_t minor_
       .add_text(name, format_amount(minor_units, decimal_places));
 }
 
-void add_wide_amount(tools::JsonObject& object, std::string_view name, read::WideSum minor_units,
+void add_wide_amount(tools::JsonObject& object, std::string_view name, WideSum minor_units,
                      size_t decimal_places) {
   // A JSON number has no size limit; the digits are the integer whatever its size.
   object.add_raw(std::string(name) + "_minor", wide_to_string(minor_units))

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/protocol.h"
-#include "engine/read/wide_sum.h"
+#include "engine/wire/protocol.h"
+#include "engine/base/wide_sum.h"
 #include "tools/common/json.h"
 
 namespace tally::cli {
@@ -36,7 +36,7 @@ class AccountCurrencies {
 };
 
 std::string text_of(const flatbuffers::String* text);  // empty for a missing string
-read::WideSum wide_of(const protocol::Int128* value);  // 0 for a missing one
+WideSum wide_of(const protocol::Int128* value);  // 0 for a missing one
 
 // The schema's names; a value newer than this build prints as its number.
 std::string event_type_name(EventType type);
@@ -55,7 +55,7 @@ tools::JsonObject answer_object(std::string_view query, uint64_t read_sequence);
 // NAME_minor and NAME, as above.
 void add_amount(tools::JsonObject& object, std::string_view name, int64_t minor_units,
                 size_t decimal_places);
-void add_wide_amount(tools::JsonObject& object, std::string_view name, read::WideSum minor_units,
+void add_wide_amount(tools::JsonObject& object, std::string_view name, WideSum minor_units,
                      size_t decimal_places);
 // NAME_ns and NAME, as above.
 void add_time(tools::JsonObject& object, std::string_view name, int64_t timestamp_ns);

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 #include "net/client/query.h"
 #include "tools/tally/query_request.h"
 

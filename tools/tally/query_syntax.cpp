@@ -1,6 +1,7 @@
 #include "tools/tally/query_syntax.h"
 
-#include "engine/read/query_support.h"
+#include "engine/wire/query_limits.h"
+#include "engine/wire/wire_int128.h"
 
 namespace tally::cli {
 
@@ -11,13 +12,13 @@ QuerySyntax::QuerySyntax(CLI::App& app) {
   CLI::App* accounts =
       add(app, QueryKind::kAccounts, "accounts", "the accounts, in the order they were opened");
   accounts->add_option("--owner", typed_.owner, "only this owner's accounts (the exact name)");
-  add_paging(*accounts, 100, read::kMaxPageEntries);
+  add_paging(*accounts, 100, kPageEntriesMax);
   add_history(app);
   CLI::App* trail = add(app, QueryKind::kTrail, "trail",
                         "every event of an account, oldest first, rejected commands included "
                         "with their reason: the audit log");
   add_account_argument(*trail);
-  add_paging(*trail, 100, read::kMaxPageEntries);
+  add_paging(*trail, 100, kPageEntriesMax);
   CLI::App* reserve = add(app, QueryKind::kReserve, "reserve",
                           "the total of the balances and the number of accounts, per currency");
   reserve->add_option("currency", typed_.currency, "only this currency (e.g. EUR)");
@@ -27,7 +28,7 @@ QuerySyntax::QuerySyntax(CLI::App& app) {
   top->add_option("currency", typed_.currency, "the currency, e.g. EUR")->required();
   top->add_option(
       "--limit", typed_.limit,
-      "how many accounts (default 10, at most " + std::to_string(read::kMaxTopAccounts) + ")");
+      "how many accounts (default 10, at most " + std::to_string(kTopAccountsMax) + ")");
   add_account_argument(*add(app, QueryKind::kSummary, "summary",
                             "an account's totals and counts: deposited, withdrawn, transferred "
                             "in and out, rejections"));
@@ -39,7 +40,7 @@ QuerySyntax::QuerySyntax(CLI::App& app) {
   daily
       ->add_option("to-date", typed_.to_date,
                    "the last day, YYYY-MM-DD (at most " +
-                       std::to_string(read::kMaxDailyBalanceDays) + " days after the first)")
+                       std::to_string(kDailyBalanceDaysMax) + " days after the first)")
       ->required();
   add_search(app);
   add_balance_at(app);
@@ -93,7 +94,7 @@ void QuerySyntax::add_history(CLI::App& app) {
   add_account_argument(*history);
   history->add_flag("--oldest-first", typed_.oldest_first, "oldest first instead");
   add_time_range(*history);
-  add_paging(*history, 50, read::kMaxPageEntries);
+  add_paging(*history, 50, kPageEntriesMax);
 }
 
 void QuerySyntax::add_search(CLI::App& app) {
@@ -110,7 +111,7 @@ void QuerySyntax::add_search(CLI::App& app) {
   search->add_option("--min", typed_.min_amount, "only amounts at least this" + amounts);
   search->add_option("--max", typed_.max_amount, "only amounts at most this" + amounts);
   add_time_range(*search);
-  add_paging(*search, 100, read::kMaxPageEntries);
+  add_paging(*search, 100, kPageEntriesMax);
 }
 
 void QuerySyntax::add_balance_at(CLI::App& app) {

@@ -1,11 +1,11 @@
 // Result codes by name for people and scripts ("InsufficientFunds"). The names are the
-// schema's (protocol::EnumNameResultCode, as tally::result_code_name in engine/protocol.h),
+// schema's (protocol::EnumNameResultCode, as tally::result_code_name in engine/wire/protocol.h),
 // but a code newer than this build, from a newer server, must still print as something.
 #pragma once
 
 #include <string>
 
-#include "engine/protocol.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::cli {
 

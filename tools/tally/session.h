@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/identifiers.h"
+#include "engine/base/identifiers.h"
 #include "net/client/client.h"
 #include "tools/tally/batch_planner.h"
 #include "tools/tally/exit_code.h"

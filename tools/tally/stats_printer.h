@@ -3,7 +3,7 @@
 // money_in and money_out add up every currency, so they are printed as raw minor units.
 #pragma once
 
-#include "net/messages.h"
+#include "net/protocol/messages.h"
 
 namespace tally::cli {
 

@@ -5,7 +5,7 @@
 
 #include "engine/journal/recovery.h"
 #include "engine/journal/posix_storage.h"
-#include "engine/ledger.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally::journal {
 namespace {

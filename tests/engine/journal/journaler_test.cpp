@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/journal/journal_reader.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
 #include "support/pipeline_harness.h"

@@ -10,7 +10,7 @@
 
 #include "engine/journal/journaler.h"
 #include "engine/journal/snapshot.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
 #include "support/pipeline_harness.h"

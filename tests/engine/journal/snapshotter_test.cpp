@@ -14,7 +14,7 @@
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 #include "support/ledger_harness.h"
 #include "support/pipeline_harness.h"
 

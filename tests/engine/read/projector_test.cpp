@@ -19,10 +19,10 @@
 
 #include "engine/journal/journaler.h"
 #include "engine/journal/posix_storage.h"
-#include "engine/pipeline.h"
+#include "engine/pipeline/pipeline.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_encoder.h"
 #include "support/ledger_harness.h"
 #include "support/pipeline_harness.h"
 

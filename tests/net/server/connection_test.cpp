@@ -7,10 +7,10 @@
 #include <string>
 #include <thread>
 
-#include "engine/wire_encoder.h"
+#include "engine/wire/wire_encoder.h"
 #include "net/client/client.h"
-#include "net/frame.h"
-#include "net/messages.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/messages.h"
 #include "support/raw_socket.h"
 #include "support/tallyd_process.h"
 

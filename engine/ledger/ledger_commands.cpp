@@ -1,0 +1,233 @@
+// The rule of each command. Checks run in one order for every command, so that a command
+// that breaks several rules always gets the same reason: arguments, existence, closed,
+// frozen, version, (transfers) currency, transaction id, then funds and overflow.
+#include <string_view>
+
+#include "engine/base/checked_math.h"
+#include "engine/base/invariant.h"
+#include "engine/ledger/ledger.h"
+#include "engine/base/text_validation.h"
+
+namespace tally {
+namespace {
+
+void record_account(const Account& account, Event& event) {
+  event.balance = account.balance;
+  event.version = account.version;
+}
+
+ResultCode validate_open(const Command& command) {
+  if (!command.account_id.empty() && !is_valid_client_account_id(command.account_id)) {
+    return ResultCode::InvalidArgument;
+  }
+  if (command.owner.size() > kOwnerMaxBytes || !is_valid_utf8(command.owner)) {
+    return ResultCode::InvalidArgument;
+  }
+  if (!CurrencyCode::parse(command.currency)) {
+    return ResultCode::InvalidArgument;
+  }
+  if (command.account_type != AccountType::Checking &&
+      command.account_type != AccountType::Savings) {
+    return ResultCode::InvalidArgument;
+  }
+  if (command.overdraft_limit < 0) {
+    return ResultCode::InvalidArgument;
+  }
+  if (command.amount < 0) {
+    return ResultCode::InvalidAmount;
+  }
+  return ResultCode::Ok;
+}
+
+// The balance after a deposit or withdrawal into `balance`, or why there can be none.
+ResultCode balance_after(const Account& account, const Command& command, int64_t& balance) {
+  if (command.type == CommandType::Deposit) {
+    const std::optional<int64_t> sum = checked_add(account.balance, command.amount);
+    if (!sum) {
+      return ResultCode::Overflow;
+    }
+    balance = *sum;
+    return ResultCode::Ok;
+  }
+  const std::optional<int64_t> difference = checked_subtract(account.balance, command.amount);
+  if (!difference || *difference < -account.overdraft_limit) {
+    return ResultCode::InsufficientFunds;
+  }
+  balance = *difference;
+  return ResultCode::Ok;
+}
+
+}  // namespace
+
+ResultCode Ledger::open_account(const Command& command, Event& event) {
+  if (const ResultCode invalid = validate_open(command); !is_ok(invalid)) {
+    return invalid;
+  }
+  if (command.account_id.empty()) {
+    event.account_id.assign(GeneratedAccountId(event.sequence).view());
+  }
+  const std::string_view account_id = event.account_id.view();
+  if (accounts_.find(account_id) != kNoAccount) {
+    return ResultCode::AccountExists;
+  }
+  if (accounts_.size() >= limits_.max_accounts) {
+    return ResultCode::LimitExceeded;
+  }
+  const Account account{.balance = command.amount,
+                        .overdraft_limit = command.overdraft_limit,
+                        .version = 1,
+                        .currency = *CurrencyCode::parse(command.currency),
+                        .status = AccountStatus::Active,
+                        .type = command.account_type};
+  const AccountRef ref = accounts_.insert(account_id, account);
+  if (recording_undo_) {
+    undo_log_.push_back({.kind = UndoEntry::Kind::kAccountOpened,
+                         .account = ref,
+                         .previous = {},
+                         .transaction_id = {}});
+  }
+  event.type = EventType::AccountOpened;
+  event.account_type = account.type;
+  event.currency = account.currency;
+  event.overdraft_limit = account.overdraft_limit;
+  event.text.assign(command.owner);
+  record_account(account, event);
+  return ResultCode::Ok;
+}
+
+ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashes, Event& event) {
+  if (command.amount <= 0) {
+    return ResultCode::InvalidAmount;
+  }
+  AccountRef index = kNoAccount;
+  if (const ResultCode unusable =
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  if (const ResultCode taken = check_transaction_id(command.transaction_id); !is_ok(taken)) {
+    return taken;
+  }
+  Account updated = accounts_.at(index);
+  if (const ResultCode unaffordable = balance_after(updated, command, updated.balance);
+      !is_ok(unaffordable)) {
+    return unaffordable;
+  }
+  ++updated.version;
+  change_account(index, updated);
+  add_transaction(command.transaction_id);
+  event.type = command.type == CommandType::Deposit ? EventType::Deposited : EventType::Withdrawn;
+  record_account(updated, event);
+  return ResultCode::Ok;
+}
+
+ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes, Event& event) {
+  if (command.amount <= 0) {
+    return ResultCode::InvalidAmount;
+  }
+  if (command.account_id == command.counterparty_id) {
+    return ResultCode::SameAccount;
+  }
+  AccountRef source_index = kNoAccount;
+  AccountRef destination_index = kNoAccount;
+  if (const ResultCode unusable = find_usable(command.account_id, hashes.account, false,
+                                              command.expected_version, source_index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  if (const ResultCode unusable =
+          find_usable(command.counterparty_id, hashes.counterparty, false,
+                      command.expected_counterparty_version, destination_index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  Account source = accounts_.at(source_index);
+  Account destination = accounts_.at(destination_index);
+  if (source.currency != destination.currency) {
+    return ResultCode::CurrencyMismatch;
+  }
+  if (const ResultCode taken = check_transaction_id(command.transaction_id); !is_ok(taken)) {
+    return taken;
+  }
+  const std::optional<int64_t> source_balance = checked_subtract(source.balance, command.amount);
+  if (!source_balance || *source_balance < -source.overdraft_limit) {
+    return ResultCode::InsufficientFunds;
+  }
+  const std::optional<int64_t> destination_balance =
+      checked_add(destination.balance, command.amount);
+  if (!destination_balance) {
+    return ResultCode::Overflow;
+  }
+  source.balance = *source_balance;
+  ++source.version;
+  destination.balance = *destination_balance;
+  ++destination.version;
+  change_account(source_index, source);
+  change_account(destination_index, destination);
+  add_transaction(command.transaction_id);
+  event.type = EventType::Transferred;
+  record_account(source, event);
+  event.counterparty_balance = destination.balance;
+  event.counterparty_version = destination.version;
+  return ResultCode::Ok;
+}
+
+ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, Event& event) {
+  if (command.reason.size() > kFreezeReasonMaxBytes || !is_valid_utf8(command.reason)) {
+    return ResultCode::InvalidArgument;
+  }
+  AccountRef index = kNoAccount;
+  if (const ResultCode unusable =
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  Account updated = accounts_.at(index);
+  updated.status = AccountStatus::Frozen;
+  ++updated.version;
+  change_account(index, updated);
+  event.type = EventType::AccountFrozen;
+  event.text.assign(command.reason);
+  record_account(updated, event);
+  return ResultCode::Ok;
+}
+
+ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes, Event& event) {
+  AccountRef index = kNoAccount;
+  if (const ResultCode unusable =
+          find_usable(command.account_id, hashes.account, true, command.expected_version, index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  Account updated = accounts_.at(index);
+  if (updated.status != AccountStatus::Frozen) {
+    return ResultCode::AccountNotFrozen;
+  }
+  updated.status = AccountStatus::Active;
+  ++updated.version;
+  change_account(index, updated);
+  event.type = EventType::AccountUnfrozen;
+  record_account(updated, event);
+  return ResultCode::Ok;
+}
+
+ResultCode Ledger::close(const Command& command, const AccountHashes& hashes, Event& event) {
+  AccountRef index = kNoAccount;
+  if (const ResultCode unusable =
+          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
+      !is_ok(unusable)) {
+    return unusable;
+  }
+  Account updated = accounts_.at(index);
+  if (updated.balance != 0) {
+    return ResultCode::BalanceNotZero;
+  }
+  updated.status = AccountStatus::Closed;
+  ++updated.version;
+  change_account(index, updated);
+  event.type = EventType::AccountClosed;
+  record_account(updated, event);
+  return ResultCode::Ok;
+}
+
+}  // namespace tally

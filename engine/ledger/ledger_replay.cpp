@@ -1,0 +1,133 @@
+// Recovery: rebuilding the ledger's state from journaled events, and restoring snapshots. The
+// journal holds decisions already made, so no rule is checked again; what is checked is that each
+// event fits the state (it names accounts that exist, versions follow), since a journal that
+// contradicts itself is corrupt and must not be trusted.
+#include "engine/base/invariant.h"
+#include "engine/ledger/ledger.h"
+
+namespace tally {
+
+std::string Ledger::replay(const Event& event) {
+  TALLY_ASSERT(!event.is_replayed_answer());
+  if (event.sequence != next_sequence_) {
+    return "event " + std::to_string(event.sequence) + " where " + std::to_string(next_sequence_) +
+           " was expected";
+  }
+  ++next_sequence_;
+  timestamp_ns_ = std::max(timestamp_ns_, event.timestamp_ns);
+  // A request the journal holds only part of (cut by a crash, never acknowledged) stays in the
+  // journal without effect: the rule every reader shares (complete_requests.h).
+  const std::span<const Event> request = replay_requests_.add(event);
+  return request.empty() ? std::string() : replay_request(request);
+}
+
+std::string Ledger::replay_request(std::span<const Event> request) {
+  bool request_id_reused = false;
+  for (const Event& event : request) {
+    if (std::string problem = replay_effect(event); !problem.empty()) {
+      return "event " + std::to_string(event.sequence) + ": " + problem;
+    }
+    request_id_reused |= event.code == ResultCode::RequestIdReused;
+  }
+  // As apply() did: a request rejected for reusing an id is not remembered.
+  if (!window_.enabled() || request_id_reused) {
+    return {};
+  }
+  outcomes_.clear();
+  for (const Event& event : request) {
+    outcomes_.push_back({.sequence = event.sequence,
+                         .balance = event.balance,
+                         .version = event.version,
+                         .code = event.code,
+                         .command_type = event.command_type});
+  }
+  const Event& last = request.back();
+  if (window_.find(last.request_id) == nullptr) {
+    window_.remember(last.request_id, last.fingerprint, outcomes_);
+  }
+  return {};
+}
+
+std::string Ledger::replay_change(std::string_view account_id, int64_t balance, uint64_t version,
+                                  std::optional<AccountStatus> status) {
+  const AccountRef ref = accounts_.find(account_id);
+  if (ref == kNoAccount) {
+    return "account " + std::string(account_id) + " does not exist";
+  }
+  Account& account = accounts_.at(ref);
+  if (version != account.version + 1) {
+    return "version of " + std::string(account_id) + " does not follow";
+  }
+  account.balance = balance;
+  account.version = version;
+  if (status) {
+    account.status = *status;
+  }
+  return {};
+}
+
+std::string Ledger::replay_effect(const Event& event) {
+  if (event.type != EventType::CommandRejected && (event.flags & kHasTransactionId) != 0) {
+    transactions_.add(event.transaction_id);
+  }
+  switch (event.type) {
+    case EventType::AccountOpened: {
+      if (accounts_.find(event.account_id.view()) != kNoAccount) {
+        return "account " + std::string(event.account_id.view()) + " opened twice";
+      }
+      if (accounts_.size() >= limits_.max_accounts) {
+        return "more accounts than max_accounts allows";
+      }
+      accounts_.insert(event.account_id.view(), Account{.balance = event.balance,
+                                                        .overdraft_limit = event.overdraft_limit,
+                                                        .version = event.version,
+                                                        .currency = event.currency,
+                                                        .status = AccountStatus::Active,
+                                                        .type = event.account_type});
+      return {};
+    }
+    case EventType::Deposited:
+    case EventType::Withdrawn:
+      return replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
+    case EventType::Transferred: {
+      std::string problem =
+          replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
+      return problem.empty()
+                 ? replay_change(event.counterparty_id.view(), event.counterparty_balance,
+                                 event.counterparty_version, std::nullopt)
+                 : problem;
+    }
+    case EventType::AccountFrozen:
+      return replay_change(event.account_id.view(), event.balance, event.version,
+                           AccountStatus::Frozen);
+    case EventType::AccountUnfrozen:
+      return replay_change(event.account_id.view(), event.balance, event.version,
+                           AccountStatus::Active);
+    case EventType::AccountClosed:
+      return replay_change(event.account_id.view(), event.balance, event.version,
+                           AccountStatus::Closed);
+    case EventType::CommandRejected:
+      return {};
+    default:
+      return "unknown event type";
+  }
+}
+
+bool Ledger::restore_account(std::string_view account_id, uint64_t hash, const Account& account) {
+  return accounts_.try_insert(account_id, hash, account) != kNoAccount;
+}
+
+void Ledger::restore_request(const Id128& request_id, uint64_t fingerprint,
+                             std::span<const RememberedOutcome> outcomes) {
+  if (window_.enabled() && window_.find(request_id) == nullptr) {
+    window_.remember(request_id, fingerprint, outcomes);
+  }
+}
+
+void Ledger::restore_position(uint64_t next_sequence, int64_t timestamp_ns) {
+  next_sequence_ = next_sequence;
+  timestamp_ns_ = timestamp_ns;
+  replay_requests_.reset(next_sequence - 1);  // a snapshot is taken between requests
+}
+
+}  // namespace tally

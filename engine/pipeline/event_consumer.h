@@ -1,0 +1,64 @@
+// EventConsumer: one thread that reads the event ring in order and hands each entry to its
+// EventHandler (the Disruptor's BatchEventProcessor).
+//
+// The consumer waits until the ring's cursor, and the cursor of every consumer it depends on,
+// pass its next position; hands over everything available, flagging the last entry of the
+// group (end_of_batch: the place to flush or sync once); then publishes its own cursor, which
+// gates the producer and downstream consumers. It stops when the ring is halted and it has
+// handled every published entry, or, once the ring has failed, when nothing more is available.
+//
+// Threads: constructed and wired on the setup thread; the handler runs only on the consumer's
+// own thread; cursor() is read by anyone.
+#pragma once
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/pipeline/event_ring.h"
+
+namespace tally {
+
+class EventHandler {
+ public:
+  virtual ~EventHandler() = default;
+  // `position` is the ring position (not the ledger sequence: replayed answers have none).
+  virtual void on_event(const Event& event, int64_t position, bool end_of_batch) = 0;
+  // On the consumer thread, after the last event.
+  virtual void on_shutdown() {}
+  // Checked after every batch: true stops this consumer before it publishes its cursor, and
+  // fails the ring, so nothing handled after the failure is seen downstream (a journal that
+  // cannot sync acknowledges nothing more).
+  virtual bool has_failed() const { return false; }
+};
+
+class EventConsumer {
+ public:
+  // `dependencies`: cursors of consumers that must handle an entry before this one does.
+  EventConsumer(std::string name, EventRing& ring, EventHandler& handler,
+                std::vector<const Sequence*> dependencies = {});
+  EventConsumer(const EventConsumer&) = delete;
+  EventConsumer& operator=(const EventConsumer&) = delete;
+  ~EventConsumer();
+
+  void start();
+  void join();
+
+  const Sequence& cursor() const { return cursor_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  void run();
+  // The highest position this consumer may read, or one below `next` when it should stop.
+  int64_t wait_for(int64_t next) const;
+  int64_t available() const;
+
+  std::string name_;
+  EventRing& ring_;
+  EventHandler& handler_;
+  std::vector<const Sequence*> dependencies_;
+  Sequence cursor_;
+  std::thread thread_;
+};
+
+}  // namespace tally

@@ -1,0 +1,71 @@
+#include "engine/pipeline/ingress.h"
+
+#include "engine/wire/fingerprint.h"
+#include "engine/base/invariant.h"
+#include "engine/wire/wire_decoder.h"
+
+namespace tally {
+
+Ingress::Ingress(const IngressConfig& config)
+    : config_(config),
+      batches_(config.max_batches_in_flight),
+      free_batches_(config.max_batches_in_flight),
+      queue_(config.max_batches_in_flight, 0, kMaxProducerThreads) {
+  TALLY_ASSERT(config.max_batches_in_flight >= 1);
+  for (IngressBatch& batch : batches_) {
+    batch.commands.reserve(config.max_batch_commands);
+    const bool added = free_batches_.enqueue(&batch);
+    TALLY_ASSERT(added);
+  }
+}
+
+IngressBatch* Ingress::acquire() {
+  IngressBatch* batch = nullptr;
+  if (!free_batches_.try_dequeue(batch)) {
+    return nullptr;
+  }
+  batch->origin = 0;
+  batch->frame.clear();
+  return batch;
+}
+
+ResultCode Ingress::submit(IngressBatch* batch) {
+  return guarded_submit(batch, true);
+}
+
+ResultCode Ingress::submit_verified(IngressBatch* batch) {
+  return guarded_submit(batch, false);
+}
+
+ResultCode Ingress::guarded_submit(IngressBatch* batch, bool verify) {
+  TALLY_ASSERT(batch != nullptr);
+  submits_in_progress_.fetch_add(1, std::memory_order_seq_cst);
+  const ResultCode result = closed_.load(std::memory_order_seq_cst)
+                                ? ResultCode::Unavailable
+                                : verify_and_enqueue(batch, verify);
+  submits_in_progress_.fetch_sub(1, std::memory_order_seq_cst);
+  return result;
+}
+
+ResultCode Ingress::verify_and_enqueue(IngressBatch* batch, bool verify) {
+  if (batch->frame.size() > config_.max_frame_bytes) {
+    return ResultCode::LimitExceeded;
+  }
+  if (verify) {
+    const ResultCode verdict = verify_command_request(batch->frame, config_.max_batch_commands);
+    if (verdict != ResultCode::Ok) {
+      return verdict;
+    }
+  }
+  batch->batch = decode_command_request(batch->frame, batch->commands);
+  batch->batch.origin = batch->origin;
+  batch->batch.fingerprint = request_fingerprint(batch->batch);
+  // The pool holds max_batches_in_flight batches, so the queue can never hold more; a failure
+  // here means the queue could not get a block, which is back-pressure all the same.
+  if (!queue_.try_enqueue(batch)) {
+    return ResultCode::Unavailable;
+  }
+  return ResultCode::Ok;
+}
+
+}  // namespace tally

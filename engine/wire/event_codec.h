@@ -1,0 +1,32 @@
+// Event codec: the compact binary form of an event's payload, as the journal stores it and as
+// determinism is checked (the same commands give the same bytes).
+//
+// The record header (issue 3's journal: length, checksum, sequence, timestamp, type, payload
+// version) carries sequence, timestamp and type; the payload carries the rest. Integers that
+// are usually small (amounts, balances, versions) are LEB128 varints (zig-zag for signed), so
+// a typical deposit's payload is 46 bytes; ids and hashes are fixed-width. The grammar
+// is in docs/journal-format.md. Pure functions, any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "engine/wire/event.h"
+
+namespace tally {
+
+inline constexpr uint8_t kEventPayloadVersion = 1;
+
+// The largest payload: common fields, two ids, the text, every number at its longest.
+inline constexpr size_t kEventPayloadMaxBytes = 512;
+
+// Writes `event`'s payload into `out` (at least kEventPayloadMaxBytes); returns its size.
+// Replayed answers are not events and are never encoded.
+size_t encode_event_payload(const Event& event, std::span<uint8_t> out);
+
+// Decodes a payload written by encode_event_payload into `event`, whose sequence, timestamp
+// and type the caller has set from the record header. False if the bytes are malformed.
+bool decode_event_payload(std::span<const uint8_t> payload, Event& event);
+
+}  // namespace tally

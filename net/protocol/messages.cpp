@@ -1,0 +1,197 @@
+#include "net/protocol/messages.h"
+
+#include "engine/wire/wire_decoder.h"
+#include "engine/wire/wire_encoder.h"
+
+namespace tally::net {
+namespace {
+
+void finish_response(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id,
+                     protocol::ResponseBody type, flatbuffers::Offset<void> body) {
+  const protocol::Uint128 wire_id =
+      request_id == nullptr ? protocol::Uint128() : to_wire(*request_id);
+  builder.Finish(
+      protocol::CreateResponse(builder, request_id == nullptr ? nullptr : &wire_id, type, body),
+      protocol::RequestIdentifier());
+}
+
+void finish_request(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                    protocol::RequestBody type, flatbuffers::Offset<void> body) {
+  const protocol::Uint128 wire_id = to_wire(request_id);
+  protocol::FinishRequestBuffer(
+      builder,
+      protocol::CreateRequest(builder, static_cast<uint16_t>(protocol::ProtocolVersion::Current),
+                              &wire_id, 0, type, body));
+}
+
+std::string string_of(const flatbuffers::String* text) {
+  return text == nullptr ? std::string() : text->str();
+}
+
+}  // namespace
+
+void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id, ResultCode code,
+                  std::string_view message) {
+  builder.Clear();
+  const auto text = builder.CreateString(message.data(), message.size());
+  const auto error = protocol::CreateError(builder, code, text);
+  finish_response(builder, request_id, protocol::ResponseBody::Error, error.Union());
+}
+
+void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                         const ServerHello& hello) {
+  builder.Clear();
+  const auto name = builder.CreateString(hello.server_name);
+  const auto version = builder.CreateString(hello.server_version);
+  const auto limits = protocol::CreateServerLimits(
+      builder, hello.limits.max_frame_bytes, hello.limits.max_batch_commands,
+      hello.limits.max_requests_in_flight, hello.limits.max_connections,
+      hello.limits.idempotency_window_commands, hello.limits.max_query_frame_bytes);
+  const auto result =
+      protocol::CreateHelloResult(builder, hello.protocol_version, name, version, limits);
+  finish_response(builder, &request_id, protocol::ResponseBody::HelloResult, result.Union());
+}
+
+void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                         const ServerStats& stats) {
+  builder.Clear();
+  std::vector<flatbuffers::Offset<protocol::ReasonCount>> reasons;
+  for (const auto& [code, count] : stats.rejections_by_reason) {
+    reasons.push_back(protocol::CreateReasonCount(builder, code, count));
+  }
+  const auto reason_vector = builder.CreateVector(reasons);
+  protocol::StatsResultBuilder result(builder);
+  result.add_uptime_ms(stats.uptime_ms);
+  result.add_requests(stats.requests);
+  result.add_commands(stats.commands);
+  result.add_rejections(stats.rejections);
+  result.add_rejections_by_reason(reason_vector);
+  result.add_replayed_answers(stats.replayed_answers);
+  result.add_requests_refused(stats.requests_refused);
+  result.add_connections_open(stats.connections_open);
+  result.add_connections_accepted(stats.connections_accepted);
+  result.add_connections_refused(stats.connections_refused);
+  result.add_connections_dropped(stats.connections_dropped);
+  result.add_ingress_depth(stats.ingress_depth);
+  result.add_ring_backlog(stats.ring_backlog);
+  result.add_journal_lag(stats.journal_lag);
+  result.add_durable_sequence(stats.durable_sequence);
+  result.add_snapshots_written(stats.snapshots_written);
+  result.add_money_in(stats.money_in);
+  result.add_money_out(stats.money_out);
+  result.add_read_pauses(stats.read_pauses);
+  result.add_memory_budget_bytes(stats.memory_budget_bytes);
+  result.add_memory_in_use_bytes(stats.memory_in_use_bytes);
+  result.add_memory_peak_bytes(stats.memory_peak_bytes);
+  result.add_memory_pauses(stats.memory_pauses);
+  const auto offset = result.Finish();
+  finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
+}
+
+void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                              const ProjectionReport& report) {
+  builder.Clear();
+  std::vector<flatbuffers::Offset<protocol::ProjectorStatus>> projectors;
+  for (const ProjectorReport& projector : report.projectors) {
+    projectors.push_back(protocol::CreateProjectorStatus(
+        builder, builder.CreateString(projector.name), projector.applied_sequence, projector.lag,
+        projector.events_applied, projector.queries_answered, projector.queries_waiting,
+        projector.queries_timed_out, projector.rebuilds, projector.failed));
+  }
+  const auto list = builder.CreateVector(projectors);
+  const auto result =
+      protocol::CreateProjectionStatusResult(builder, report.durable_sequence, list);
+  finish_response(builder, &request_id, protocol::ResponseBody::ProjectionStatusResult,
+                  result.Union());
+}
+
+void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                  std::string_view client_name) {
+  builder.Clear();
+  const auto name = builder.CreateString(client_name.data(), client_name.size());
+  const auto hello = protocol::CreateHello(builder, name);
+  finish_request(builder, request_id, protocol::RequestBody::Hello, hello.Union());
+}
+
+void encode_stats_query(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id) {
+  builder.Clear();
+  const auto query = protocol::CreateStatsQuery(builder);
+  finish_request(builder, request_id, protocol::RequestBody::StatsQuery, query.Union());
+}
+
+const protocol::Response* verify_response(std::span<const uint8_t> message) {
+  flatbuffers::Verifier verifier(message.data(), message.size());
+  if (!verifier.VerifyBuffer<protocol::Response>(protocol::RequestIdentifier())) {
+    return nullptr;
+  }
+  return flatbuffers::GetRoot<protocol::Response>(message.data());
+}
+
+ServerHello decode_hello(const protocol::HelloResult& hello) {
+  ServerHello result{.protocol_version = hello.protocol_version(),
+                     .server_name = string_of(hello.server_name()),
+                     .server_version = string_of(hello.server_version()),
+                     .limits = {}};
+  if (const protocol::ServerLimits* limits = hello.limits()) {
+    result.limits = {.max_frame_bytes = limits->max_frame_bytes(),
+                     .max_batch_commands = limits->max_batch_commands(),
+                     .max_requests_in_flight = limits->max_requests_in_flight(),
+                     .max_connections = limits->max_connections(),
+                     .idempotency_window_commands = limits->idempotency_window_commands(),
+                     .max_query_frame_bytes = limits->max_query_frame_bytes()};
+  }
+  return result;
+}
+
+ServerStats decode_stats(const protocol::StatsResult& stats) {
+  ServerStats result{.uptime_ms = stats.uptime_ms(),
+                     .requests = stats.requests(),
+                     .commands = stats.commands(),
+                     .rejections = stats.rejections(),
+                     .rejections_by_reason = {},
+                     .replayed_answers = stats.replayed_answers(),
+                     .requests_refused = stats.requests_refused(),
+                     .connections_open = stats.connections_open(),
+                     .connections_accepted = stats.connections_accepted(),
+                     .connections_refused = stats.connections_refused(),
+                     .connections_dropped = stats.connections_dropped(),
+                     .ingress_depth = stats.ingress_depth(),
+                     .ring_backlog = stats.ring_backlog(),
+                     .journal_lag = stats.journal_lag(),
+                     .durable_sequence = stats.durable_sequence(),
+                     .snapshots_written = stats.snapshots_written(),
+                     .money_in = stats.money_in(),
+                     .money_out = stats.money_out(),
+                     .read_pauses = stats.read_pauses(),
+                     .memory_budget_bytes = stats.memory_budget_bytes(),
+                     .memory_in_use_bytes = stats.memory_in_use_bytes(),
+                     .memory_peak_bytes = stats.memory_peak_bytes(),
+                     .memory_pauses = stats.memory_pauses()};
+  if (const auto* reasons = stats.rejections_by_reason()) {
+    for (const protocol::ReasonCount* reason : *reasons) {
+      result.rejections_by_reason.emplace_back(reason->code(), reason->count());
+    }
+  }
+  return result;
+}
+
+ProjectionReport decode_projection_status(const protocol::ProjectionStatusResult& status) {
+  ProjectionReport report{.durable_sequence = status.durable_sequence(), .projectors = {}};
+  if (const auto* projectors = status.projectors()) {
+    for (const protocol::ProjectorStatus* projector : *projectors) {
+      report.projectors.push_back(
+          {.name = projector->name() == nullptr ? std::string() : projector->name()->str(),
+           .applied_sequence = projector->applied_sequence(),
+           .lag = projector->lag(),
+           .events_applied = projector->events_applied(),
+           .queries_answered = projector->queries_answered(),
+           .queries_waiting = projector->queries_waiting(),
+           .queries_timed_out = projector->queries_timed_out(),
+           .rebuilds = projector->rebuilds(),
+           .failed = projector->failed()});
+    }
+  }
+  return report;
+}
+
+}  // namespace tally::net

@@ -1,0 +1,108 @@
+// Session messages both sides of the wire share: the handshake's answer, the stats counters,
+// the projection status and errors, as plain C++ values, with their FlatBuffers encoding (server)
+// and decoding (client) in one place so the two can never disagree.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/base/identifiers.h"
+#include "engine/wire/protocol.h"
+
+namespace tally::net {
+
+struct ServerLimits {
+  uint32_t max_frame_bytes = 0;
+  uint32_t max_batch_commands = 0;
+  uint32_t max_requests_in_flight = 0;
+  uint32_t max_connections = 0;
+  uint64_t idempotency_window_commands = 0;
+  uint32_t max_query_frame_bytes = 0;  // 0 from a server older than the limit
+};
+
+struct ServerHello {
+  uint16_t protocol_version = 0;
+  std::string server_name;
+  std::string server_version;
+  ServerLimits limits;
+};
+
+// Mirrors table StatsResult (engine/wire/schema/tally.fbs), field for field.
+struct ServerStats {
+  uint64_t uptime_ms = 0;
+  uint64_t requests = 0;
+  uint64_t commands = 0;
+  uint64_t rejections = 0;
+  std::vector<std::pair<ResultCode, uint64_t>> rejections_by_reason;  // non-zero ones
+  uint64_t replayed_answers = 0;
+  uint64_t requests_refused = 0;
+  uint32_t connections_open = 0;
+  uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;
+  uint64_t connections_dropped = 0;
+  uint32_t ingress_depth = 0;
+  uint64_t ring_backlog = 0;
+  uint64_t journal_lag = 0;
+  uint64_t durable_sequence = 0;
+  uint64_t snapshots_written = 0;
+  uint64_t money_in = 0;
+  uint64_t money_out = 0;
+  uint64_t read_pauses = 0;
+  // The server-wide memory budget (net/server/memory_budget.h); 0 from an older server.
+  uint64_t memory_budget_bytes = 0;
+  uint64_t memory_in_use_bytes = 0;
+  uint64_t memory_peak_bytes = 0;
+  uint64_t memory_pauses = 0;
+};
+
+// Mirrors table ProjectorStatus.
+struct ProjectorReport {
+  std::string name;
+  uint64_t applied_sequence = 0;
+  uint64_t lag = 0;
+  uint64_t events_applied = 0;
+  uint64_t queries_answered = 0;
+  uint64_t queries_waiting = 0;
+  uint64_t queries_timed_out = 0;
+  uint64_t rebuilds = 0;
+  bool failed = false;
+};
+
+// Mirrors table ProjectionStatusResult.
+struct ProjectionReport {
+  uint64_t durable_sequence = 0;
+  std::vector<ProjectorReport> projectors;
+};
+
+// The finished buffer of `builder`, as the bytes to frame.
+inline std::span<const uint8_t> finished_bytes(const flatbuffers::FlatBufferBuilder& builder) {
+  return {builder.GetBufferPointer(), builder.GetSize()};
+}
+
+// Server side: each finishes `builder` (cleared first) with one Response. `request_id` may be
+// null when the request was too malformed to carry a readable one.
+void encode_error(flatbuffers::FlatBufferBuilder& builder, const Id128* request_id, ResultCode code,
+                  std::string_view message);
+void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                         const ServerHello& hello);
+void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                         const ServerStats& stats);
+void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                              const ProjectionReport& report);
+
+// Client side: the Hello and StatsQuery requests.
+void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                  std::string_view client_name);
+void encode_stats_query(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id);
+
+// Client side: the Response in `message`, or null if it is not a well-formed one.
+const protocol::Response* verify_response(std::span<const uint8_t> message);
+ServerHello decode_hello(const protocol::HelloResult& hello);
+ServerStats decode_stats(const protocol::StatsResult& stats);
+ProjectionReport decode_projection_status(const protocol::ProjectionStatusResult& status);
+
+}  // namespace tally::net

@@ -1,0 +1,116 @@
+// Recovery's replay: the journaled events of a ledger rebuild the same state in another.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/ledger/ledger.h"
+#include "support/ledger_harness.h"
+
+namespace tally {
+namespace {
+
+using testing::image_of;
+using testing::LedgerHarness;
+
+// Applies a random mix (atomic batches, retries, reused ids, rejections) and keeps the events
+// a journal would hold: every entry that is not a replayed answer.
+std::vector<Event> run_mixed_traffic(LedgerHarness& harness) {
+  std::mt19937_64 random(7);
+  const std::vector<std::string> ids = {"a", "b", "c", "d", "e", "f"};
+  std::vector<Event> journal;
+  const auto keep = [&](const std::vector<Event>& entries) {
+    for (const Event& entry : entries) {
+      if (!entry.is_replayed_answer())
+        journal.push_back(entry);
+    }
+  };
+  std::vector<Command> opens;
+  for (const std::string& id : ids)
+    opens.push_back(testing::open_command(id, "EUR", 1000, 50));
+  keep(harness.apply(opens));
+  keep(harness.apply(std::vector<Command>{testing::open_command("")}));
+  std::vector<std::pair<Id128, std::vector<Command>>> sent;
+  for (int request = 0; request < 3000; ++request) {
+    const auto pick = [&]() -> const std::string& { return ids[random() % ids.size()]; };
+    const auto amount = static_cast<int64_t>(random() % 400) - 20;
+    std::vector<Command> batch = {testing::deposit_command(pick(), amount),
+                                  testing::transfer_command(pick(), pick(), amount)};
+    if (random() % 10 == 0)
+      batch.push_back(testing::freeze_command(pick()));
+    if (random() % 10 == 0)
+      batch.push_back(testing::unfreeze_command(pick()));
+    Command withdraw = testing::withdraw_command(pick(), amount);
+    withdraw.transaction_id = {.low = random() % 500 + 1, .high = 0};
+    batch.push_back(withdraw);
+    const Id128 request_id{.low = static_cast<uint64_t>(request) + 1000, .high = 9};
+    if (random() % 8 == 0 && !sent.empty()) {  // a retry, or a reused id with other commands
+      const auto& [old_id, old_batch] = sent[random() % sent.size()];
+      keep(harness.apply_with_id(old_id, random() % 2 ? old_batch : batch));
+      continue;
+    }
+    sent.emplace_back(request_id, batch);
+    keep(harness.apply_with_id(request_id, sent.back().second, random() % 4 == 0));
+  }
+  return journal;
+}
+
+TEST(LedgerReplayTest, JournaledEventsRebuildTheSameState) {
+  LedgerHarness original;
+  const std::vector<Event> journal = run_mixed_traffic(original);
+  Ledger recovered(LedgerLimits{});
+  for (const Event& event : journal) {
+    ASSERT_EQ(recovered.replay(event), "") << "event " << event.sequence;
+  }
+  EXPECT_EQ(image_of(recovered), image_of(original.ledger()));
+  EXPECT_EQ(recovered.next_sequence(), original.ledger().next_sequence());
+  EXPECT_EQ(recovered.transaction_count(), original.ledger().transaction_count());
+}
+
+TEST(LedgerReplayTest, ARetryAfterRecoveryGetsTheOriginalAnswer) {
+  LedgerHarness original;
+  original.apply_one(testing::open_command("a", "EUR", 100));
+  const Command deposit[] = {testing::deposit_command("a", 5)};
+  const Id128 request{.low = 77, .high = 7};
+  const std::vector<Event> first = original.apply_with_id(request, deposit);
+  Ledger recovered(LedgerLimits{});
+  ASSERT_EQ(recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100))),
+            "");
+  ASSERT_EQ(recovered.replay(first[0]), "");
+  std::vector<Event> retry(1);
+  recovered.apply({.request_id = request, .origin = 0, .atomic = false, .commands = deposit}, 0,
+                  {.slots = retry.data(), .count = 1});
+  EXPECT_TRUE(retry[0].is_replayed_answer());
+  EXPECT_EQ(retry[0].sequence, first[0].sequence);
+  EXPECT_EQ(retry[0].balance, 105);
+}
+
+TEST(LedgerReplayTest, ARequestCutShortByACrashHasNoEffect) {
+  LedgerHarness original;
+  original.apply_one(testing::open_command("a", "EUR", 100));
+  const Command batch[] = {testing::deposit_command("a", 5), testing::deposit_command("a", 6)};
+  const std::vector<Event> events = original.apply(batch);
+  Ledger recovered(LedgerLimits{});
+  ASSERT_EQ(recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100))),
+            "");
+  ASSERT_EQ(recovered.replay(events[0]), "");  // the second never reached the disk
+  const Account& account = recovered.accounts().at(recovered.accounts().find("a"));
+  EXPECT_EQ(account.balance, 100);
+  EXPECT_EQ(recovered.next_sequence(), 3u);  // its sequence stays used
+}
+
+TEST(LedgerReplayTest, AnEventThatContradictsTheStateIsReported) {
+  LedgerHarness original;
+  original.apply_one(testing::open_command("a", "EUR", 100));
+  const Event deposit = original.apply_one(testing::deposit_command("a", 5));
+  Ledger recovered(LedgerLimits{});
+  Event orphan = deposit;
+  orphan.sequence = 1;  // a deposit to an account the journal never opened
+  EXPECT_NE(recovered.replay(orphan).find("does not exist"), std::string::npos);
+  Ledger out_of_order(LedgerLimits{});
+  EXPECT_NE(out_of_order.replay(deposit).find("expected"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tally

@@ -1,0 +1,252 @@
+// The whole in-process pipeline: producers → ingress → business-logic thread → event ring →
+// consumers, with real threads (run under ThreadSanitizer in CI).
+#include "engine/pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/wire/wire_encoder.h"
+#include "support/ledger_harness.h"
+#include "support/pipeline_harness.h"
+
+namespace tally {
+namespace {
+
+// Like a journaler: checks the ledger sequence is gapless over events, totals the money.
+class SequenceChecker : public EventHandler {
+ public:
+  void on_event(const Event& event, int64_t, bool) override {
+    ++entries;
+    if (event.is_replayed_answer()) {
+      ++replayed;
+      return;
+    }
+    rejected += event.type == EventType::CommandRejected ? 1 : 0;
+    gaps += event.sequence == last_sequence + 1 ? 0 : 1;
+    last_sequence = event.sequence;
+    if (event.type == EventType::AccountOpened || event.type == EventType::Deposited) {
+      money_in += event.amount;
+    } else if (event.type == EventType::Withdrawn) {
+      money_out += event.amount;
+    }
+  }
+  int64_t entries = 0;
+  int64_t replayed = 0;
+  int64_t rejected = 0;
+  uint64_t last_sequence = 0;
+  int64_t gaps = 0;
+  int64_t money_in = 0;
+  int64_t money_out = 0;
+};
+
+// Like a replier: counts completed requests per origin, checks it runs after the journaler.
+class RequestCounter : public EventHandler {
+ public:
+  explicit RequestCounter(const Sequence& upstream) : upstream_(upstream) {}
+  void on_event(const Event& event, int64_t position, bool) override {
+    ordering_errors += upstream_.get() >= position ? 0 : 1;
+    if (event.is_last_in_request()) {
+      ++requests_by_origin[event.origin];
+    }
+  }
+  std::map<uint64_t, int64_t> requests_by_origin;
+  int64_t ordering_errors = 0;
+
+ private:
+  const Sequence& upstream_;
+};
+
+using testing::frame_of;
+using testing::submit;
+
+TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
+  PipelineConfig config;
+  config.ring_capacity = 1 << 12;
+  config.ledger.max_batch_commands = 64;
+  config.ingress.max_batch_commands = 64;
+  config.ingress.max_batches_in_flight = 16;  // small: exercises back-pressure
+  // Handlers outlive the pipeline: its destructor stops the consumer threads that call them.
+  SequenceChecker journal;
+  SequenceChecker projector;
+  std::unique_ptr<RequestCounter> replier;
+  Pipeline pipeline(config);
+  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journal);
+  replier = std::make_unique<RequestCounter>(journal_consumer.cursor());
+  pipeline.add_consumer("replier", *replier, {&journal_consumer});
+  pipeline.add_consumer("projector", projector);
+  pipeline.start();
+
+  const std::vector<std::string> ids = {"a", "b", "c", "d"};
+  std::vector<Command> opens;
+  for (const std::string& id : ids) {
+    opens.push_back(testing::open_command(id, "EUR", 1000));
+  }
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(opens, 1), 0), ResultCode::Ok);
+
+  constexpr int kProducers = 2;
+  constexpr int kRequestsPerProducer = 3000;
+  std::vector<std::thread> producers;
+  for (int producer = 0; producer < kProducers; ++producer) {
+    producers.emplace_back([&, producer] {
+      for (int request = 0; request < kRequestsPerProducer; ++request) {
+        const std::string& from = ids[(request + producer) % ids.size()];
+        const std::string& to = ids[(request + producer + 1) % ids.size()];
+        const Command commands[] = {testing::deposit_command(from, 5),
+                                    testing::withdraw_command(to, 3),
+                                    testing::transfer_command(from, to, 7)};
+        const uint64_t request_id = 1000 + static_cast<uint64_t>(producer) * 100000 + request;
+        EXPECT_EQ(submit(pipeline.ingress(), frame_of(commands, request_id), producer + 1),
+                  ResultCode::Ok);
+      }
+    });
+  }
+  for (std::thread& producer : producers) {
+    producer.join();
+  }
+  pipeline.stop();
+
+  constexpr int64_t kEntries = 4 + kProducers * kRequestsPerProducer * 3;
+  EXPECT_EQ(journal.entries, kEntries);
+  EXPECT_EQ(projector.entries, kEntries);
+  EXPECT_EQ(journal.gaps, 0);
+  EXPECT_EQ(journal.last_sequence, static_cast<uint64_t>(kEntries));
+  EXPECT_EQ(replier->ordering_errors, 0);
+  EXPECT_EQ(replier->requests_by_origin[1], kRequestsPerProducer);
+  EXPECT_EQ(replier->requests_by_origin[2], kRequestsPerProducer);
+  EXPECT_EQ(pipeline.processor().commands_applied(), static_cast<uint64_t>(kEntries));
+
+  int64_t total_balance = 0;
+  pipeline.ledger().accounts().for_each(
+      [&](std::string_view, const Account& account) { total_balance += account.balance; });
+  EXPECT_EQ(total_balance, journal.money_in - journal.money_out);
+}
+
+TEST(PipelineTest, MalformedFramesAreRefusedAtSubmitAndNeverReachTheLogicThread) {
+  SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  IngressBatch* batch = pipeline.ingress().acquire();
+  ASSERT_NE(batch, nullptr);
+  batch->frame.assign(100, 0x5A);
+  EXPECT_EQ(pipeline.ingress().submit(batch), ResultCode::InvalidArgument);
+  batch->frame.assign((1 << 20) + 1, 0);
+  EXPECT_EQ(pipeline.ingress().submit(batch), ResultCode::LimitExceeded);
+  pipeline.ingress().release(batch);
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 0);
+}
+
+TEST(PipelineTest, ExhaustedPoolPushesBackInsteadOfBlocking) {
+  PipelineConfig config;
+  config.ingress.max_batches_in_flight = 2;
+  Pipeline pipeline(config);  // not started: nothing drains
+  IngressBatch* first = pipeline.ingress().acquire();
+  IngressBatch* second = pipeline.ingress().acquire();
+  EXPECT_NE(first, nullptr);
+  EXPECT_NE(second, nullptr);
+  EXPECT_EQ(pipeline.ingress().acquire(), nullptr);
+  pipeline.ingress().release(first);
+  EXPECT_NE(pipeline.ingress().acquire(), nullptr);
+}
+
+TEST(PipelineTest, StopDrainsEverythingSubmittedBeforeIt) {
+  PipelineConfig config;
+  config.wait_kind = WaitKind::kBlock;
+  SequenceChecker journal;
+  Pipeline pipeline(config);
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  const Command open[] = {testing::open_command("a", "EUR", 1)};
+  const Command deposit[] = {testing::deposit_command("a", 1)};
+  for (uint64_t request = 0; request < 500; ++request) {
+    ASSERT_EQ(submit(pipeline.ingress(),
+                     request == 0 ? frame_of(open, 0) : frame_of(deposit, request), 9),
+              ResultCode::Ok);
+  }
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 500);
+  EXPECT_EQ(journal.money_in, 500);
+}
+
+TEST(PipelineTest, SubmitAfterStopIsUnavailableAndKeepsTheBatch) {
+  SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  pipeline.stop();
+  const Command open[] = {testing::open_command("late", "EUR", 1)};
+  IngressBatch* batch = pipeline.ingress().acquire();
+  ASSERT_NE(batch, nullptr);
+  batch->frame = frame_of(open, 1);
+  EXPECT_EQ(pipeline.ingress().submit(batch), ResultCode::Unavailable);
+  pipeline.ingress().release(batch);
+  EXPECT_EQ(journal.entries, 0);
+}
+
+TEST(PipelineTest, GroupsLargerThanHalfTheRingArePublishedAsTheyGo) {
+  // A ring of 16 with batches of 8: a group of dequeued batches passes half the ring, so the
+  // processor must publish mid-group or it would wait for slots no consumer could free.
+  PipelineConfig config;
+  config.ring_capacity = 16;
+  config.ledger.max_batch_commands = 8;
+  config.ingress.max_batch_commands = 8;
+  SequenceChecker journal;
+  Pipeline pipeline(config);
+  pipeline.add_consumer("journal", journal);
+  const Command open[] = {testing::open_command("a", "EUR", 0)};
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
+  const std::vector<Command> deposits(8, testing::deposit_command("a", 1));
+  for (uint64_t request = 2; request < 40; ++request) {  // queued before the logic thread starts
+    ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposits, request), 1), ResultCode::Ok);
+  }
+  pipeline.start();
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 1 + 38 * 8);
+  EXPECT_EQ(journal.gaps, 0);
+  EXPECT_EQ(journal.money_in, 38 * 8);
+}
+
+TEST(PipelineTest, RetriesAndAtomicBatchesThroughTheIngress) {
+  SequenceChecker journal;
+  Pipeline pipeline(PipelineConfig{});
+  pipeline.add_consumer("journal", journal);
+  pipeline.start();
+  const Command open[] = {testing::open_command("a", "EUR", 10)};
+  const Command deposit[] = {testing::deposit_command("a", 5)};
+  const Command failing[] = {testing::deposit_command("a", 1), testing::withdraw_command("a", 99)};
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposit, 2), 1), ResultCode::Ok);
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposit, 2), 2), ResultCode::Ok);  // a retry
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(failing, 3, true), 1), ResultCode::Ok);
+  pipeline.stop();
+  EXPECT_EQ(journal.entries, 5);
+  EXPECT_EQ(journal.replayed, 1);
+  EXPECT_EQ(journal.rejected, 2);
+  EXPECT_EQ(journal.gaps, 0);
+  EXPECT_EQ(journal.last_sequence, 4u);
+  const AccountDirectory& accounts = pipeline.ledger().accounts();
+  EXPECT_EQ(accounts.at(accounts.find("a")).balance, 15);
+}
+
+TEST(PipelineTest, InconsistentConfigurationIsRefusedAtStartUp) {
+  PipelineConfig not_power_of_two;
+  not_power_of_two.ring_capacity = 1000;
+  EXPECT_THROW(Pipeline{not_power_of_two}, std::invalid_argument);
+  PipelineConfig ring_too_small;
+  ring_too_small.ring_capacity = 8192;  // the default batch of 8190 needs 16384
+  EXPECT_THROW(Pipeline{ring_too_small}, std::invalid_argument);
+  PipelineConfig disagreeing;
+  disagreeing.ingress.max_batch_commands = 100;
+  EXPECT_THROW(Pipeline{disagreeing}, std::invalid_argument);
+  EXPECT_TRUE(PipelineConfig{}.validate().empty());
+}
+
+}  // namespace
+}  // namespace tally
