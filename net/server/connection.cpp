@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/base/invariant.h"
 #include "engine/wire/wire_decoder.h"
 #include "net/protocol/frame.h"
 
@@ -63,8 +64,7 @@ void Connection::begin() {
   token_ = *token;
   boost::system::error_code ignored;  // without it, only small answers are slower
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  waiting_since_ = Clock::now();
-  waiting_for_client_ = true;
+  client_owes_since_ = Clock::now();
   spdlog::debug("event=connection_open peer={}", peer_);
   arm_watchdog();
   read_more();
@@ -78,7 +78,7 @@ void Connection::refuse_connection() {
                "too many connections: the server's max-connections is reached");
   write_buffer_.clear();
   append_frame(write_buffer_, finished_bytes(builder_));
-  closing_ = true;
+  move_to(Session::kClosing);
   asio::async_write(
       socket_, asio::buffer(write_buffer_),
       [self = shared_from_this()](boost::system::error_code, size_t) { self->close_now(); });
@@ -95,8 +95,24 @@ void Connection::on_overflow(Overflow why) {
              [self = shared_from_this(), why] { self->drop_if_overflowed(why); });
 }
 
+void Connection::move_to(Session next) {
+  // Forward only: a session never reopens, and a Hello is answered once.
+  const bool allowed =
+      (session_ == Session::kAwaitingHello && next != Session::kAwaitingHello) ||
+      (session_ == Session::kOpen && (next == Session::kClosing || next == Session::kClosed)) ||
+      (session_ == Session::kClosing && next == Session::kClosed);
+  TALLY_ASSERT(allowed);
+  session_ = next;
+}
+
+void Connection::move_to(Reading next) {
+  // From Ready to one reason not to read, and back: never from one reason to another.
+  TALLY_ASSERT((reading_ == Reading::kReady) != (next == Reading::kReady));
+  reading_ = next;
+}
+
 void Connection::read_more() {
-  if (reading_ || paused_ || retry_pending_ || waiting_for_memory_ || closing_ || closed_) {
+  if (reading_ != Reading::kReady || !open()) {
     return;
   }
   if (!charge_read_buffer()) {
@@ -104,12 +120,12 @@ void Connection::read_more() {
     return;
   }
   const std::span<uint8_t> room = reader_.prepare();
-  reading_ = true;
+  move_to(Reading::kReading);
   socket_.async_read_some(
       asio::buffer(room.data(), room.size()),
       [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
-        self->reading_ = false;
-        if (self->closed_) {
+        self->move_to(Reading::kReady);
+        if (self->closed()) {
           return;
         }
         if (error) {
@@ -159,8 +175,8 @@ bool Connection::may_take_frame() const {
 void Connection::wait_for_memory() {
   context_.budget.count_pause();
   context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
-  waiting_for_memory_ = true;
-  waiting_for_client_ = false;  // the server is the one waiting: no frame timeout meanwhile
+  move_to(Reading::kWaitingForMemory);
+  client_owes_since_.reset();  // the server is the one waiting: no frame timeout meanwhile
   spdlog::debug("event=read_paused peer={} reason=memory_budget in_use={} budget={}", peer_,
                 context_.budget.in_use_bytes(), context_.budget.budget_bytes());
   if (memory_wake_registered_) {
@@ -180,21 +196,21 @@ void Connection::wait_for_memory() {
 
 // The budget has room again, or this connection became idle (and may take one request).
 void Connection::resume_after_memory() {
-  if (!waiting_for_memory_) {
+  if (reading_ != Reading::kWaitingForMemory) {
     return;
   }
-  waiting_for_memory_ = false;
-  if (!closing_ && !closed_) {
+  move_to(Reading::kReady);
+  if (open()) {
     process_frames();  // the frames read before the wait first, then the socket
   }
 }
 
 void Connection::process_frames() {
   const ServerConfig& config = context_.config;
-  if (paused_ || retry_pending_ || waiting_for_memory_) {
-    return;  // whoever set the flag resumes
+  if (reading_ != Reading::kReady) {
+    return;  // a read in progress delivers its frames; whoever paused reading resumes it
   }
-  while (!closing_ && !closed_) {
+  while (open()) {
     const std::optional<uint32_t> length = reader_.peek_length();
     if (!length) {
       break;
@@ -212,8 +228,8 @@ void Connection::process_frames() {
     }
     if (in_flight_ >= config.max_requests_in_flight) {
       context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
-      paused_ = true;  // flush() resumes once answers go out
-      waiting_for_client_ = false;
+      move_to(Reading::kPausedAtInFlightLimit);  // flush() resumes once answers go out
+      client_owes_since_.reset();
       return;
     }
     if (!may_take_frame()) {
@@ -227,28 +243,29 @@ void Connection::process_frames() {
     }
     if (outcome == FrameOutcome::kRetryLater) {
       context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
-      retry_pending_ = true;
-      waiting_for_client_ = false;
+      move_to(Reading::kWaitingForIngress);
+      client_owes_since_.reset();
       retry_timer_.expires_after(kIngressRetryDelay);
       retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
-        self->retry_pending_ = false;
-        if (!error && !self->closed_) {
+        self->move_to(Reading::kReady);
+        if (!error && !self->closed()) {
           self->process_frames();
         }
       });
       return;
     }
     reader_.consume(*length);
-    waiting_for_client_ = false;  // a new frame starts its own clock
+    client_owes_since_.reset();  // a new frame starts its own clock
     if (outcome == FrameOutcome::kClose) {
       return;
     }
   }
-  const bool waiting = reader_.buffered() > 0 || !handshaken_;
-  if (waiting && !waiting_for_client_) {
-    waiting_since_ = Clock::now();
+  const bool owed = reader_.buffered() > 0 || session_ == Session::kAwaitingHello;
+  if (!owed) {
+    client_owes_since_.reset();
+  } else if (!client_owes_since_) {
+    client_owes_since_ = Clock::now();
   }
-  waiting_for_client_ = waiting;
   read_more();
 }
 
@@ -271,7 +288,7 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
   if (!verdict.ok()) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(verdict.request, verdict.code, verdict.problem);
-    if (!handshaken_) {
+    if (session_ == Session::kAwaitingHello) {
       close_after_flush("malformed first request");
       outcome = FrameOutcome::kClose;
     }
@@ -283,13 +300,13 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
     refuse(verdict.request, ResultCode::LimitExceeded,
            "the frame is larger than the server's max-query-frame-bytes (only a command batch "
            "may be larger)");
-    if (!handshaken_) {
+    if (session_ == Session::kAwaitingHello) {
       close_after_flush("oversized first request");
       outcome = FrameOutcome::kClose;
     }
   } else if (verdict.request->body_type() == protocol::RequestBody::Hello) {
     outcome = handle_hello(*verdict.request);
-  } else if (!handshaken_) {
+  } else if (session_ == Session::kAwaitingHello) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(verdict.request, ResultCode::InvalidArgument, "the first request must be a Hello");
     close_after_flush("no Hello");
@@ -316,10 +333,10 @@ Connection::FrameOutcome Connection::handle_hello(const protocol::Request& reque
   // The verifier accepts a union whose type is set but whose table is absent.
   const protocol::Hello* hello = request.body_as_Hello();
   client_name_ = printable(hello == nullptr ? nullptr : hello->client_name());
-  if (!handshaken_) {
+  if (session_ == Session::kAwaitingHello) {
     spdlog::info("event=client_hello peer={} client=\"{}\"", peer_, client_name_);
+    move_to(Session::kOpen);
   }
-  handshaken_ = true;
   encode_hello_result(builder_, to_id128(request.request_id()), context_.hello);
   send(finished_bytes(builder_));
   return FrameOutcome::kDone;
@@ -407,7 +424,7 @@ void Connection::send(std::span<const uint8_t> message) {
 }
 
 void Connection::flush() {
-  if (closed_ || writing_) {
+  if (closed() || writing_) {
     return;  // a write in progress calls flush() again when it completes
   }
   const TakenResponses taken = context_.router.take(token_, write_buffer_);
@@ -420,14 +437,15 @@ void Connection::flush() {
     written_ = 0;
     write_since_ = Clock::now();
     write_some();
-  } else if (closing_) {
+  } else if (session_ == Session::kClosing) {
     close_now();
     return;
   }
-  if (paused_ && in_flight_ < context_.config.max_requests_in_flight) {
-    paused_ = false;
+  if (reading_ == Reading::kPausedAtInFlightLimit &&
+      in_flight_ < context_.config.max_requests_in_flight) {
+    move_to(Reading::kReady);
     process_frames();
-  } else if (waiting_for_memory_ && idle()) {
+  } else if (reading_ == Reading::kWaitingForMemory && idle()) {
     resume_after_memory();
   }
 }
@@ -453,7 +471,7 @@ void Connection::write_some() {
   socket_.async_write_some(
       asio::buffer(write_buffer_.data() + written_, write_buffer_.size() - written_),
       [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
-        if (self->closed_) {
+        if (self->closed()) {
           return;
         }
         if (error) {
@@ -478,7 +496,7 @@ void Connection::arm_watchdog() {
       std::min(context_.config.frame_timeout_ms, context_.config.write_timeout_ms);
   watchdog_.expires_after(std::chrono::milliseconds(std::clamp<uint32_t>(shortest / 4, 5, 1000)));
   watchdog_.async_wait([self = shared_from_this()](boost::system::error_code error) {
-    if (!error && !self->closed_) {
+    if (!error && !self->closed()) {
       self->check_deadlines();
     }
   });
@@ -488,9 +506,9 @@ void Connection::check_deadlines() {
   const Clock::time_point now = Clock::now();
   const auto frame_timeout = std::chrono::milliseconds(context_.config.frame_timeout_ms);
   const auto write_timeout = std::chrono::milliseconds(context_.config.write_timeout_ms);
-  if (waiting_for_client_ && !closing_ && now - waiting_since_ > frame_timeout) {
-    drop(handshaken_ ? "a partial frame did not complete within frame-timeout-ms"
-                     : "no Hello within frame-timeout-ms");
+  if (client_owes_since_ && open() && now - *client_owes_since_ > frame_timeout) {
+    drop(session_ == Session::kOpen ? "a partial frame did not complete within frame-timeout-ms"
+                                    : "no Hello within frame-timeout-ms");
     return;
   }
   if (writing_ && now - write_since_ > write_timeout) {
@@ -501,21 +519,21 @@ void Connection::check_deadlines() {
 }
 
 void Connection::close_after_flush(std::string_view reason) {
-  if (closing_ || closed_) {
+  if (!open()) {
     return;
   }
   context_.counters.connections_dropped.fetch_add(1, std::memory_order_relaxed);
   spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_, client_name_,
                reason);
-  closing_ = true;
+  move_to(Session::kClosing);
   flush();
 }
 
 void Connection::drop(std::string_view reason) {
-  if (closed_) {
+  if (closed()) {
     return;
   }
-  if (!closing_) {
+  if (open()) {
     context_.counters.connections_dropped.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("event=connection_dropped peer={} client=\"{}\" reason=\"{}\"", peer_,
                  client_name_, reason);
@@ -524,10 +542,10 @@ void Connection::drop(std::string_view reason) {
 }
 
 void Connection::close_now() {
-  if (closed_) {
+  if (closed()) {
     return;
   }
-  closed_ = true;
+  move_to(Session::kClosed);
   if (token_ != 0) {
     context_.router.detach(token_);
   }

@@ -19,6 +19,13 @@
 // nothing being written, so that every client keeps being answered, one request at a time.
 // Writes never wait for the budget: a connection can always drain its own answers.
 //
+// State: two small machines, every move asserted against its allowed edges.
+//   Session:  AwaitingHello ──► Open ──► Closing ──► Closed   (and any of them ──► Closed)
+//             AwaitingHello ──► Closing                       (a malformed first request)
+//   Reading:  Ready ◄──► Reading | PausedAtInFlightLimit | WaitingForIngress | WaitingForMemory
+//             (from Ready to one of them and back: at most one reason not to read at a time)
+// Writing is independent of both: one write in progress at a time.
+//
 // Threads: all handlers run on the connection's strand; on_responses_ready() and on_overflow()
 // may be called from any thread (they post to the strand).
 #pragma once
@@ -27,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +76,20 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
  private:
   using Clock = std::chrono::steady_clock;
   enum class FrameOutcome { kDone, kRetryLater, kWaitForMemory, kClose };
+  enum class Session : uint8_t { kAwaitingHello, kOpen, kClosing, kClosed };
+  enum class Reading : uint8_t {
+    kReady,                  // may read (or take the frames already read)
+    kReading,                // a read of the socket is in progress
+    kPausedAtInFlightLimit,  // max_requests_in_flight unanswered: flush() resumes
+    kWaitingForIngress,      // the ingress is full: a timer resumes
+    kWaitingForMemory,       // the budget is in use: it wakes the connection
+  };
+
+  // The only ways the state changes: each asserts that the edge is allowed.
+  void move_to(Session next);
+  void move_to(Reading next);
+  bool open() const { return session_ == Session::kAwaitingHello || session_ == Session::kOpen; }
+  bool closed() const { return session_ == Session::kClosed; }
 
   void begin();
   void refuse_connection();
@@ -114,20 +136,16 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   flatbuffers::FlatBufferBuilder builder_{256};
   std::vector<uint8_t> framed_;
 
-  uint64_t in_flight_ = 0;  // requests handed to the engine, not yet answered
-  bool handshaken_ = false;
-  bool reading_ = false;
-  bool writing_ = false;
-  bool paused_ = false;                  // stopped reading at the in-flight limit; flush() resumes
-  bool retry_pending_ = false;           // stopped reading: the ingress is full; a timer resumes
-  bool waiting_for_memory_ = false;      // stopped reading: the budget is in use; it wakes us
+  Session session_ = Session::kAwaitingHello;
+  Reading reading_ = Reading::kReady;
+  bool writing_ = false;                 // a write of write_buffer_ is in progress
+  uint64_t in_flight_ = 0;               // requests handed to the engine, not yet answered
   bool memory_wake_registered_ = false;  // a wake-up from the budget is on its way
   size_t read_buffer_charged_ = 0;       // the read buffer's growth past its initial size
   size_t written_ = 0;                   // of write_buffer_
-  bool closing_ = false;                 // no more reading; close once written
-  bool closed_ = false;
-  Clock::time_point waiting_since_;  // a partial frame (or the Hello) is awaited since then
-  bool waiting_for_client_ = true;
+  // Since when the client owes the rest of a frame (or the Hello); none while the server is
+  // the one waiting (for answers, the ingress or memory).
+  std::optional<Clock::time_point> client_owes_since_ = Clock::now();
   Clock::time_point write_since_;
 };
 
