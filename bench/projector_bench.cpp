@@ -1,4 +1,4 @@
-// Read-side benchmarks (issue 5): how fast a projector applies durable events to its read
+// Read-side benchmarks: how fast a projector applies durable events to its read
 // model (it must keep up with the logic thread's end-to-end rate, so reads never fall behind),
 // and how fast it answers the two most common queries in-process, before TCP.
 //

@@ -1,7 +1,7 @@
 // Event codec: the compact binary form of an event's payload, as the journal stores it and as
 // determinism is checked (the same commands give the same bytes).
 //
-// The record header (issue 3's journal: length, checksum, sequence, timestamp, type, payload
+// The record header (journal_format.h: length, checksum, sequence, timestamp, type, payload
 // version) carries sequence, timestamp and type; the payload carries the rest. Integers that
 // are usually small (amounts, balances, versions) are LEB128 varints (zig-zag for signed), so
 // a typical deposit's payload is 46 bytes; ids and hashes are fixed-width. The grammar

@@ -61,7 +61,7 @@ Command decode_status_change(CommandType type, const StatusChange& change) {
 
 // A union's type and its table are separate fields, and the verifier accepts a type whose table
 // is absent: about 100 bytes from any client reached the reads below through a null pointer and
-// killed tallyd (issue 11). Such an entry is a command whose union member is missing, which
+// killed tallyd. Such an entry is a command whose union member is missing, which
 // docs/protocol.md says is rejected like an unknown one: it is checked once, here, before any
 // command_as_*() is dereferenced.
 Command decode_entry(const protocol::CommandEntry* entry) {

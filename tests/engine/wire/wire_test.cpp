@@ -136,7 +136,7 @@ TEST(WireTest, MissingCommandDecodesAsUnknownAndIsRejectedByTheLedger) {
 // A CommandEntry whose union type names a command but whose table is absent. The FlatBuffers
 // verifier accepts it (a union's value is optional, whatever its type says), so this frame,
 // about 100 bytes that any client can send, used to reach the decoder, which read the absent
-// table through a null pointer and killed tallyd (issue 11). Every command type had the hole.
+// table through a null pointer and killed tallyd. Every command type had the hole.
 std::vector<uint8_t> frame_with_a_tableless_command(protocol::Command type,
                                                     bool with_a_deposit_first = false) {
   flatbuffers::FlatBufferBuilder builder;
