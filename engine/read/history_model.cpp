@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/base/invariant.h"
 #include "engine/read/query_support.h"
 #include "engine/wire/wire_encoder.h"
 
@@ -87,6 +88,8 @@ HistoryModel::Entry HistoryModel::entry_for(const Event& event, std::string_view
 }
 
 void HistoryModel::apply(const Event& event, JournalPosition position) {
+  // The projector hands over complete requests in journal order: sequences only grow.
+  TALLY_ASSERT(event.sequence > last_sequence_);
   if (events_applied_ % kCheckpointEvery == 0) {
     checkpoints_.push_back({event.sequence, event.timestamp_ns, position});
   }

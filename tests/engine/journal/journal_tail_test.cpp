@@ -50,6 +50,18 @@ TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
   EXPECT_EQ(tail.next_sequence(), 301u);
 }
 
+// A reader started where the journal holds another sequence (a segment swapped, a position that
+// does not match) reports it at the first record, instead of handing on events out of order.
+TEST_F(JournalTailTest, ARecordThatDoesNotFollowIsReported) {
+  append(0, 10);
+  JournalTail tail(storage, "journal", AppendPosition{.next_sequence = 5});
+  Status status;
+  EXPECT_FALSE(tail.next(10, status).has_value());
+  EXPECT_EQ(status.code(), StatusCode::kCorruption);
+  EXPECT_NE(status.message().find("sequence 1 where 5 follows"), std::string::npos)
+      << status.message();
+}
+
 TEST_F(JournalTailTest, ADurableSequenceTheSegmentsDoNotHoldIsReported) {
   append(0, 10);
   JournalTail tail(storage, "journal", AppendPosition{});
