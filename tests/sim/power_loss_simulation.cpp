@@ -523,9 +523,18 @@ bool Simulation::serve_group(Ledger& ledger, journal::Journaler& journaler) {
     request.acknowledged = true;
     acknowledged_through_ = std::max(acknowledged_through_, request.last_sequence);
   }
-  // This group's records carry the sync before it, and they are synced now.
-  provably_synced_ = synced_before;
+  // This group's records carry the sync before it, and they are synced now. A group of retries
+  // alone wrote no record, and proves nothing.
+  const bool wrote = std::any_of(events.begin(), events.end(),
+                                 [](const Event& event) { return !event.is_replayed_answer(); });
+  if (wrote) {
+    provably_synced_ = synced_before;
+  }
   result_.acknowledged += group.size();
+  if (options_.trace) {
+    note("acknowledged through " + std::to_string(acknowledged_through_) +
+         " (provably synced through " + std::to_string(provably_synced_) + ")");
+  }
   return true;
 }
 
