@@ -7,7 +7,7 @@
 namespace tally {
 
 // Below the pipeline's threads (nice 0): closed-loop throughput on 2 cores went from 794 K to
-// 1.05 M commands/s with the projectors at this value (docs/performance.md, "Read side").
+// 1.05 M commands/s with the projectors at this value (docs/decisions.md, "Read side").
 inline constexpr int kBackgroundNiceness = 10;
 
 // Called by the thread itself: names it (15 characters at most, for top, perf and gdb) and

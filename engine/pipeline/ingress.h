@@ -32,7 +32,8 @@ struct IngressBatch {
 };
 
 struct IngressConfig {
-  uint32_t max_batches_in_flight = 128;  // pool size and queue bound (see docs/performance.md)
+  // Pool size and queue bound (docs/decisions.md, "A shallow ingress").
+  uint32_t max_batches_in_flight = 128;
   uint32_t max_batch_commands = 8190;
   uint32_t max_frame_bytes = 1 << 20;
 };

@@ -70,7 +70,7 @@ struct ProjectorStatus {
 class Projector {
  public:
   // 4096 made queries wait behind milliseconds of applying: under 540 K commands/s, 256 gave
-  // a reader 1.7 times the queries per second and half the p99 (docs/performance.md).
+  // a reader 1.7 times the queries per second and half the p99 (docs/decisions.md, "Read side").
   static constexpr uint32_t kApplyChunk = 256;
 
   // `durable_sequence`: the last event the journal holds durably (callable from this thread).
