@@ -1,4 +1,4 @@
-// Fuzz target: the CLI's amounts (tools/tally/amount.h): parse_amount and parse_minor_units on
+// Fuzz target: the CLI's amounts (tools/tally/parsers.h): parse_amount and parse_minor_units on
 // arbitrary text, and the formatting of any int64 (balances come from the server).
 // Input: a byte choosing the decimal places (0 to 3, or a currency's), eight bytes of a number to
 // format, then the text. Checked: what parses is not negative and prints back to text that
@@ -10,8 +10,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "tools/tally/amount.h"
-#include "tools/tally/exit_code.h"
+#include "tools/tally/parsers.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Fuzz target: the CLI's batch input (tools/tally/batch_input.h): read_batch on arbitrary text,
+// Fuzz target: the CLI's batch input (tools/tally/commands.h): read_batch on arbitrary text,
 // each line parsed as a ledger command (CLI11, amounts, ids, currency codes), then planned into
 // one request (BatchPlanner::plan) with account currencies as a server would give them.
 // Checked: nothing but a UsageError is thrown; a batch that is read holds at least one command,
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fuzz/fuzz_check.h"
-#include "tools/tally/batch_input.h"
-#include "tools/tally/exit_code.h"
+#include "tools/tally/commands.h"
+#include "tools/tally/parsers.h"
 
 namespace {
 

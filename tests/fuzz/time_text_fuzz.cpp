@@ -1,4 +1,4 @@
-// Fuzz target: the CLI's times and dates (tools/tally/time_text.h): parse_time and parse_date on
+// Fuzz target: the CLI's times and dates (tools/tally/parsers.h): parse_time and parse_date on
 // arbitrary text, and the formatting of any int64 time and int32 day (they come from the server).
 // Input: eight bytes of a time and four of a day to format, then the text. Checked: a parsed
 // time is not negative and prints back (RFC 3339) to text that parses to the same instant; a
@@ -11,8 +11,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "tools/tally/exit_code.h"
-#include "tools/tally/time_text.h"
+#include "tools/tally/parsers.h"
 
 namespace {
 

@@ -1,7 +1,14 @@
 // tally: the command-line client of tallyd. One ledger command per run (open, deposit,
 // withdraw, transfer, freeze, unfreeze, close), a batch of them read from a file or standard
 // input and sent as one request, a read-side query (account, history, search, ...), or the
-// server's counters. See README.md for the exit codes.
+// server's counters.
+//
+// This file holds the command line (global options, dispatch) and the session: one run
+// connects, sends the request, prints the answer and turns what happened into the exit code
+// (see ExitCode in parsers.h); client errors become a message on standard error. A request that
+// was sent but not answered (timeout, lost connection) may or may not have been applied: the
+// message names its request id, and running the same command again with --request-id <that id>
+// applies it at most once (the server answers a retry with the original results).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -13,18 +20,17 @@
 
 #include <CLI/CLI.hpp>
 
-#include "tools/tally/batch_input.h"
-#include "tools/tally/batch_planner.h"
-#include "tools/tally/command_syntax.h"
-#include "tools/tally/exit_code.h"
-#include "tools/tally/hex_id.h"
-#include "tools/tally/query_session.h"
-#include "tools/tally/query_syntax.h"
-#include "tools/tally/session.h"
+#include "net/client/client.h"
+#include "tools/tally/commands.h"
+#include "tools/tally/parsers.h"
+#include "tools/tally/printing.h"
+#include "tools/tally/queries.h"
 
 namespace {
 
 using namespace tally::cli;
+using tally::Id128;
+using tally::client::ClientError;
 
 constexpr const char* kFooter =
     R"(Amounts are decimals (12.50, 12, 0.05) in the account's currency (JPY 0 decimal places,
@@ -51,6 +57,15 @@ Exit codes:
      unknown account, a bad range, a limit over the maximum, Timeout: --min-sequence not
      reached in time)
   4  cannot connect, no answer within --timeout-ms, or a protocol error)";
+
+// ---- Options ------------------------------------------------------------------------------
+
+struct SessionSettings {
+  std::string host = "127.0.0.1";
+  uint16_t port = 7070;
+  std::chrono::milliseconds timeout{10'000};  // to connect, and for each answer
+  bool json = false;
+};
 
 struct GlobalOptions {
   SessionSettings session;
@@ -122,58 +137,210 @@ void read_batch_from(const std::string& file, BatchPlanner& planner) {
   read_batch(input, planner);
 }
 
-std::optional<tally::Id128> request_id_of(const GlobalOptions& options) {
+std::optional<Id128> request_id_of(const GlobalOptions& options) {
   if (options.request_id.empty()) {
     return std::nullopt;
   }
   return parse_request_id(options.request_id);
 }
 
+// ---- Session ------------------------------------------------------------------------------
+
+tally::client::ClientOptions client_options(const SessionSettings& settings) {
+  tally::client::ClientOptions options;
+  options.host = settings.host;
+  options.port = settings.port;
+  options.client_name = "tally-cli";
+  options.connect_timeout = settings.timeout;
+  options.request_timeout = settings.timeout;
+  return options;
+}
+
+// How to retry a request whose fate is unknown, or nothing if it was never sent.
+std::string retry_advice(const std::optional<Id128>& sent) {
+  if (!sent) {
+    return "";
+  }
+  const std::string id = to_hex(*sent);
+  return "\ntally: the request may or may not have been applied; to retry it safely, run the "
+         "same command again with --request-id " +
+         id;
+}
+
+// Prints `error` on standard error and returns its exit code: kRefused for a request the
+// server refused (with its code and message), else kUnreachable, with how to retry `sent`
+// safely if a request was sent and its fate is unknown.
+ExitCode report_client_error(const ClientError& error, const std::optional<Id128>& sent) {
+  if (error.kind() == ClientError::Kind::kRefused) {
+    // Refused whole: nothing was applied, so any retry is safe.
+    std::fprintf(stderr, "tally: the server refused the request: %s: %s\n",
+                 result_code_name(error.code()).c_str(), error.what());
+    return ExitCode::kRefused;
+  }
+  std::fprintf(stderr, "tally: %s%s\n", error.what(), retry_advice(sent).c_str());
+  return ExitCode::kUnreachable;
+}
+
+// Nothing is sent if the server would refuse the batch for its size.
+void check_batch_size(const BatchPlanner& planner, const tally::net::ServerLimits& limits) {
+  const size_t commands = planner.size();
+  if (limits.max_batch_commands != 0 && commands > limits.max_batch_commands) {
+    throw UsageError("the batch holds " + std::to_string(commands) +
+                     " commands; the server takes at most " +
+                     std::to_string(limits.max_batch_commands) + " in one request");
+  }
+}
+
+ExitCode print_outcome(const BatchPlanner& planner, const tally::client::BatchResult& results,
+                       bool json) {
+  if (results.results.size() != planner.commands().size()) {
+    std::fprintf(stderr, "tally: the server answered %zu results for %zu commands\n",
+                 results.results.size(), planner.commands().size());
+    return ExitCode::kUnreachable;
+  }
+  print_results(planner.commands(), results, json);
+  size_t rejected = 0;
+  for (const tally::client::CommandOutcome& outcome : results.results) {
+    rejected += outcome.ok() ? 0 : 1;
+  }
+  if (rejected == 0) {
+    return ExitCode::kOk;
+  }
+  std::fprintf(stderr, "tally: %zu of %zu commands rejected\n", rejected, results.results.size());
+  return ExitCode::kRejected;
+}
+
+// Plans `planner`'s commands with the currencies of their accounts, asked of the server, sends
+// them as one request (with `request_id`, or a fresh one) and prints one result per command. A
+// batch larger than the server's max batch, or an amount or --currency that does not fit its
+// account's currency, is a UsageError, and nothing is sent.
+ExitCode run_commands(const SessionSettings& settings, BatchPlanner& planner,
+                      const std::optional<Id128>& request_id) {
+  tally::client::Client client(client_options(settings));
+  std::optional<Id128> sent;
+  try {
+    client.connect();
+    check_batch_size(planner, client.server().limits);
+    AccountCurrencyLookup currencies(client);
+    planner.plan([&currencies](const std::string& account_id) {
+      return currencies.find_acknowledged(account_id);
+    });
+    sent = request_id.value_or(client.next_request_id());
+    const tally::client::BatchResult results = client.execute(planner.batch(), *sent);
+    return print_outcome(planner, results, settings.json);
+  } catch (const ClientError& error) {
+    return report_client_error(error, sent);
+  }
+}
+
+ExitCode run_stats(const SessionSettings& settings) {
+  tally::client::Client client(client_options(settings));
+  try {
+    client.connect();
+    const tally::net::ServerStats stats = client.stats();
+    print_stats(stats, client.server(), settings.json);
+    return ExitCode::kOk;
+  } catch (const ClientError& error) {
+    return report_client_error(error, std::nullopt);
+  }
+}
+
+// Throws UsageError for a query that cannot be sent as typed, before connecting.
+ExitCode run_query(const SessionSettings& settings, const QueryRequest& request) {
+  QueryPlanner planner(request);
+  tally::client::Client client(client_options(settings));
+  try {
+    client.connect();
+    return answer_query(client, planner, settings.json);
+  } catch (const ClientError& error) {
+    return report_client_error(error, std::nullopt);
+  }
+}
+
+// ---- Dispatch -----------------------------------------------------------------------------
+
+// The command line: every option and subcommand, parsed, then run. Holds what CLI11 writes
+// into, so it never moves.
+class CommandLine {
+ public:
+  CommandLine()
+      : commands_(prepared(app_, options_)),
+        queries_(app_),
+        batch_(add_batch(app_, batch_options_)),
+        stats_(app_.add_subcommand("stats", "print the server's counters")) {}
+  CommandLine(const CommandLine&) = delete;
+  CommandLine& operator=(const CommandLine&) = delete;
+
+  // Parses the arguments: nothing to go on, or the exit code when there is nothing more to do
+  // (--help printed: 0; a parse error printed: kUsage).
+  std::optional<int> parse(int argc, char** argv) {
+    try {
+      app_.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+      return app_.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+    }
+    options_.session.timeout = std::chrono::milliseconds(options_.timeout_ms);
+    return std::nullopt;
+  }
+
+  // Runs what was parsed. Throws UsageError.
+  ExitCode run() const {
+    if (stats_->parsed()) {
+      if (!options_.request_id.empty() || options_.min_sequence) {
+        throw UsageError("stats takes neither --request-id nor --min-sequence");
+      }
+      return run_stats(options_.session);
+    }
+    if (std::optional<QueryRequest> query = queries_.parsed()) {
+      check_query_options(options_, query_kind_name(query->kind));
+      query->min_sequence = options_.min_sequence.value_or(0);
+      return run_query(options_.session, *query);
+    }
+    return run_ledger_commands();
+  }
+
+ private:
+  // The app as the subcommands find it: one subcommand required, the global options added.
+  static CLI::App& prepared(CLI::App& app, GlobalOptions& options) {
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the subcommand: tally stats --json
+    app.footer(kFooter);
+    add_global_options(app, options);
+    return app;
+  }
+
+  ExitCode run_ledger_commands() const {
+    BatchPlanner planner;
+    if (batch_->parsed()) {
+      check_command_options(options_, "batch");
+      planner.set_atomic(batch_options_.atomic);
+      read_batch_from(batch_options_.file, planner);
+    } else {
+      const LedgerCommand command = *commands_.parsed();
+      check_command_options(options_, command_kind_name(command.kind));
+      planner.add(command);
+    }
+    return run_commands(options_.session, planner, request_id_of(options_));
+  }
+
+  CLI::App app_{"tally: the command-line client of the Tally ledger server (tallyd)"};
+  GlobalOptions options_;
+  BatchOptions batch_options_;
+  CommandSyntax commands_;
+  QuerySyntax queries_;
+  CLI::App* batch_;
+  CLI::App* stats_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tally: the command-line client of the Tally ledger server (tallyd)"};
-  app.require_subcommand(1);
-  app.fallthrough();  // global options may also follow the subcommand: tally stats --json
-  app.footer(kFooter);
-  GlobalOptions options;
-  add_global_options(app, options);
-  CommandSyntax syntax(app);
-  QuerySyntax queries(app);
-  BatchOptions batch_options;
-  CLI::App* batch = add_batch(app, batch_options);
-  CLI::App* stats = app.add_subcommand("stats", "print the server's counters");
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    // --help prints and succeeds; every other parse problem is a usage error: exit code 2.
-    return app.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+  CommandLine command_line;
+  if (const std::optional<int> exit_code = command_line.parse(argc, argv)) {
+    return *exit_code;
   }
-  options.session.timeout = std::chrono::milliseconds(options.timeout_ms);
   try {
-    if (stats->parsed()) {
-      if (!options.request_id.empty() || options.min_sequence) {
-        throw UsageError("stats takes neither --request-id nor --min-sequence");
-      }
-      return static_cast<int>(run_stats(options.session));
-    }
-    if (std::optional<QueryRequest> query = queries.parsed()) {
-      check_query_options(options, query_kind_name(query->kind));
-      query->min_sequence = options.min_sequence.value_or(0);
-      return static_cast<int>(run_query(options.session, *query));
-    }
-    BatchPlanner planner;
-    if (batch->parsed()) {
-      check_command_options(options, "batch");
-      planner.set_atomic(batch_options.atomic);
-      read_batch_from(batch_options.file, planner);
-    } else {
-      const LedgerCommand command = *syntax.parsed();
-      check_command_options(options, command_kind_name(command.kind));
-      planner.add(command);
-    }
-    return static_cast<int>(run_commands(options.session, planner, request_id_of(options)));
+    return static_cast<int>(command_line.run());
   } catch (const UsageError& error) {
     std::fprintf(stderr, "tally: %s\n", error.what());
     return static_cast<int>(ExitCode::kUsage);
