@@ -216,7 +216,7 @@ void journal_replay(benchmark::State& state) {
     const journal::ScanResult result =
         journal::scan_journal(storage, directory.path(), {}, [&](const Event& event) {
           balance_sum += event.balance;
-          return std::string();
+          return Status::ok();
         });
     if (!result.status.is_ok() || result.last_sequence != events.size()) {
       state.SkipWithError("replay failed");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tally {
 
@@ -25,6 +26,12 @@ class Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok() { return {}; }
+  static Status corruption(std::string message) {
+    return {StatusCode::kCorruption, std::move(message)};
+  }
+  static Status invalid_argument(std::string message) {
+    return {StatusCode::kInvalidArgument, std::move(message)};
+  }
   // `what` and `path` say what was being done, e.g. ("fallocate", "journal/000001.seg").
   static Status from_errno(int error_number, std::string_view what, std::string_view path);
 

@@ -121,8 +121,8 @@ Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
   }
   SegmentHeader header;
   std::memcpy(&header, file.bytes.data(), sizeof(header));
-  if (const std::string_view problem = check_segment_header(header); !problem.empty()) {
-    return corruption(file.path, 0, problem);
+  if (const Status status = check_segment_header(header); !status.is_ok()) {
+    return corruption(file.path, 0, status.message());
   }
   if (header.segment_index != index || header.segment_bytes != file.bytes.size()) {
     return corruption(file.path, 0, "header does not match the file's name or size");
@@ -166,8 +166,8 @@ Status JournalScanner::scan_records(const MappedFile& file, uint64_t index, bool
       return corruption(file.path, offset, "malformed event payload");
     }
     if (event.sequence > options_.after_sequence) {
-      if (const std::string problem = visit_(event); !problem.empty()) {
-        return corruption(file.path, offset, problem);
+      if (const Status status = visit_(event); !status.is_ok()) {
+        return corruption(file.path, offset, status.message());
       }
       ++result_.events_visited;
     }

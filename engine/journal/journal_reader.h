@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/status.h"
 #include "engine/wire/event.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
@@ -54,10 +55,10 @@ struct ScanResult {
   std::optional<JournalDamage> damage;
 };
 
-// Called with each event after options.after_sequence, in order. Returns an empty string to go
-// on, or why the event cannot be taken (it contradicts what came before): the scan then stops
-// with a corruption report naming the event's place in the journal.
-using EventVisitor = std::function<std::string(const Event&)>;
+// Called with each event after options.after_sequence, in order. Returns ok to go on, or why the
+// event cannot be taken (it contradicts what came before): the scan then stops with a
+// corruption report naming the event's place in the journal, followed by the status's message.
+using EventVisitor = std::function<Status(const Event&)>;
 
 ScanResult scan_journal(Storage& storage, const std::string& directory, const ScanOptions& options,
                         const EventVisitor& visit);

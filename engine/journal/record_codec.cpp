@@ -123,23 +123,23 @@ SegmentHeader make_segment_header(uint64_t segment_index, uint64_t first_sequenc
   return header;
 }
 
-std::string_view check_segment_header(const SegmentHeader& header) {
+Status check_segment_header(const SegmentHeader& header) {
   if (header.magic != kSegmentMagic) {
-    return "not a Tally journal segment (bad magic)";
+    return Status::corruption("not a Tally journal segment (bad magic)");
   }
   if (header.format_version < kFormatVersionOldest || header.format_version > kFormatVersion) {
-    return "unsupported journal format version";
+    return Status::corruption("unsupported journal format version");
   }
   if (header.checksum != segment_checksum(header)) {
-    return "segment header checksum mismatch";
+    return Status::corruption("segment header checksum mismatch");
   }
   if (header.header_bytes != sizeof(SegmentHeader) || header.reserved != 0) {
-    return "segment header size or reserved bits unexpected";
+    return Status::corruption("segment header size or reserved bits unexpected");
   }
   if (header.segment_bytes < sizeof(SegmentHeader) + kRecordMaxBytes) {
-    return "segment smaller than one record";
+    return Status::corruption("segment smaller than one record");
   }
-  return {};
+  return Status::ok();
 }
 
 }  // namespace tally::journal

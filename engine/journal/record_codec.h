@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "engine/base/status.h"
 #include "engine/wire/event.h"
 #include "engine/journal/journal_format.h"
 
@@ -45,7 +46,8 @@ SegmentHeader make_segment_header(uint64_t segment_index, uint64_t first_sequenc
 // The highest sequence a record proves was synced before it was written: 0 if it does not say.
 uint64_t synced_floor_of(const RecordHeader& header);
 
-// Empty if `header` is a valid segment header (version 1 or 2), else what is wrong.
-std::string_view check_segment_header(const SegmentHeader& header);
+// Ok if `header` is a valid segment header (version 1 or 2), else kCorruption saying what is
+// wrong (the caller adds the file).
+Status check_segment_header(const SegmentHeader& header);
 
 }  // namespace tally::journal

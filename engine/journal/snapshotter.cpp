@@ -53,8 +53,8 @@ bool Snapshotter::catch_up() {
       failure_ = take_snapshot_if_due();  // caught up: the time may still be up
       return failure_.is_ok();
     }
-    if (std::string problem = mirror_->replay(*event); !problem.empty()) {
-      failure_ = {StatusCode::kCorruption, "snapshotter: " + problem};
+    if (Status replayed = mirror_->replay(*event); !replayed.is_ok()) {
+      failure_ = {replayed.code(), "snapshotter: " + replayed.message()};
       return false;
     }
     ++events_since_snapshot_;

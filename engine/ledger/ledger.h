@@ -28,6 +28,7 @@
 #include "engine/wire/fingerprint.h"
 #include "engine/ledger/idempotency_window.h"
 #include "engine/base/limits.h"
+#include "engine/base/status.h"
 #include "engine/ledger/transaction_registry.h"
 
 namespace tally {
@@ -52,9 +53,9 @@ class Ledger {
   // Recovery: feeds one journaled event (never a replayed answer), in sequence order. A
   // request's events take effect (accounts, transaction ids, retry window) only when its last
   // event (kLastInRequest) arrives: a request the journal holds only part of was never
-  // acknowledged, so it stays without effect, though its sequences stay used. Returns an empty
-  // string, or why the event contradicts the state (then the journal is corrupt).
-  std::string replay(const Event& event);
+  // acknowledged, so it stays without effect, though its sequences stay used. Returns ok, or
+  // kCorruption saying which event contradicts the state and how ("event N: ...").
+  Status replay(const Event& event);
   // True while a replayed request's last event has not come yet (its effects are not applied,
   // so the state is not "as of" the last replayed sequence: no snapshot may be taken).
   bool replay_in_progress() const { return replay_requests_.in_progress(); }
@@ -132,10 +133,11 @@ class Ledger {
                          const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
-  std::string replay_request(std::span<const Event> request);
-  std::string replay_effect(const Event& event);
-  std::string replay_change(std::string_view account_id, int64_t balance, uint64_t version,
-                            std::optional<AccountStatus> status);
+  Status replay_request(std::span<const Event> request);
+  // kCorruption without the event's sequence (replay_request adds it).
+  Status replay_effect(const Event& event);
+  Status replay_change(std::string_view account_id, int64_t balance, uint64_t version,
+                       std::optional<AccountStatus> status);
 
   void change_account(AccountRef ref, const Account& updated);
   void add_transaction(const Id128& transaction_id);

@@ -7,31 +7,32 @@
 
 namespace tally {
 
-std::string Ledger::replay(const Event& event) {
+Status Ledger::replay(const Event& event) {
   TALLY_ASSERT(!event.is_replayed_answer());
   if (event.sequence != next_sequence_) {
-    return "event " + std::to_string(event.sequence) + " where " + std::to_string(next_sequence_) +
-           " was expected";
+    return Status::corruption("event " + std::to_string(event.sequence) + " where " +
+                              std::to_string(next_sequence_) + " was expected");
   }
   ++next_sequence_;
   timestamp_ns_ = std::max(timestamp_ns_, event.timestamp_ns);
   // A request the journal holds only part of (cut by a crash, never acknowledged) stays in the
   // journal without effect: the rule every reader shares (complete_requests.h).
   const std::span<const Event> request = replay_requests_.add(event);
-  return request.empty() ? std::string() : replay_request(request);
+  return request.empty() ? Status::ok() : replay_request(request);
 }
 
-std::string Ledger::replay_request(std::span<const Event> request) {
+Status Ledger::replay_request(std::span<const Event> request) {
   bool request_id_reused = false;
   for (const Event& event : request) {
-    if (std::string problem = replay_effect(event); !problem.empty()) {
-      return "event " + std::to_string(event.sequence) + ": " + problem;
+    if (Status status = replay_effect(event); !status.is_ok()) {
+      return Status::corruption("event " + std::to_string(event.sequence) + ": " +
+                                status.message());
     }
     request_id_reused |= event.code == ResultCode::RequestIdReused;
   }
   // As apply() did: a request rejected for reusing an id is not remembered.
   if (!window_.enabled() || request_id_reused) {
-    return {};
+    return Status::ok();
   }
   outcomes_.clear();
   for (const Event& event : request) {
@@ -45,38 +46,39 @@ std::string Ledger::replay_request(std::span<const Event> request) {
   if (window_.find(last.request_id) == nullptr) {
     window_.remember(last.request_id, last.fingerprint, outcomes_);
   }
-  return {};
+  return Status::ok();
 }
 
-std::string Ledger::replay_change(std::string_view account_id, int64_t balance, uint64_t version,
-                                  std::optional<AccountStatus> status) {
+Status Ledger::replay_change(std::string_view account_id, int64_t balance, uint64_t version,
+                             std::optional<AccountStatus> status) {
   const AccountRef ref = accounts_.find(account_id);
   if (ref == kNoAccount) {
-    return "account " + std::string(account_id) + " does not exist";
+    return Status::corruption("account " + std::string(account_id) + " does not exist");
   }
   Account& account = accounts_.at(ref);
   if (version != account.version + 1) {
-    return "version of " + std::string(account_id) + " does not follow";
+    return Status::corruption("version of " + std::string(account_id) + " does not follow");
   }
   account.balance = balance;
   account.version = version;
   if (status) {
     account.status = *status;
   }
-  return {};
+  return Status::ok();
 }
 
-std::string Ledger::replay_effect(const Event& event) {
+Status Ledger::replay_effect(const Event& event) {
   if (event.type != EventType::CommandRejected && (event.flags & kHasTransactionId) != 0) {
     transactions_.add(event.transaction_id);
   }
   switch (event.type) {
     case EventType::AccountOpened: {
       if (accounts_.find(event.account_id.view()) != kNoAccount) {
-        return "account " + std::string(event.account_id.view()) + " opened twice";
+        return Status::corruption("account " + std::string(event.account_id.view()) +
+                                  " opened twice");
       }
       if (accounts_.size() >= limits_.max_accounts) {
-        return "more accounts than max_accounts allows";
+        return Status::corruption("more accounts than max_accounts allows");
       }
       accounts_.insert(event.account_id.view(), Account{.balance = event.balance,
                                                         .overdraft_limit = event.overdraft_limit,
@@ -84,18 +86,18 @@ std::string Ledger::replay_effect(const Event& event) {
                                                         .currency = event.currency,
                                                         .status = AccountStatus::Active,
                                                         .type = event.account_type});
-      return {};
+      return Status::ok();
     }
     case EventType::Deposited:
     case EventType::Withdrawn:
       return replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
     case EventType::Transferred: {
-      std::string problem =
+      Status status =
           replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
-      return problem.empty()
+      return status.is_ok()
                  ? replay_change(event.counterparty_id.view(), event.counterparty_balance,
                                  event.counterparty_version, std::nullopt)
-                 : problem;
+                 : status;
     }
     case EventType::AccountFrozen:
       return replay_change(event.account_id.view(), event.balance, event.version,
@@ -107,9 +109,9 @@ std::string Ledger::replay_effect(const Event& event) {
       return replay_change(event.account_id.view(), event.balance, event.version,
                            AccountStatus::Closed);
     case EventType::CommandRejected:
-      return {};
+      return Status::ok();
     default:
-      return "unknown event type";
+      return Status::corruption("unknown event type");
   }
 }
 

@@ -103,7 +103,7 @@ int64_t expected_total(journal::Storage& storage, const std::string& directory) 
         total -= applied.amount;
       }
     }
-    return std::string();
+    return Status::ok();
   });
   return total;
 }

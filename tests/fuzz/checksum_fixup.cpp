@@ -87,7 +87,7 @@ bool fixups_match_the_codecs() {
   fix_segment_checksums(segment);
   SegmentHeader fixed_header;
   std::memcpy(&fixed_header, segment.data(), sizeof(fixed_header));
-  if (!journal::check_segment_header(fixed_header).empty()) {
+  if (!journal::check_segment_header(fixed_header).is_ok()) {
     return false;
   }
   offset = sizeof(SegmentHeader);

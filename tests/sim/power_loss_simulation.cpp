@@ -349,8 +349,8 @@ bool Simulation::check_recovered(const LedgerRecovery& recovery) {
   uint64_t money = 0;
   CompleteRequests<Event> requests;
   for (const Event& event : history_) {
-    if (std::string problem = reference.replay(event); !problem.empty()) {
-      return fail("the engine's own events do not replay: " + problem);
+    if (Status status = reference.replay(event); !status.is_ok()) {
+      return fail("the engine's own events do not replay: " + status.message());
     }
     for (const Event& applied : requests.add(event)) {
       if (applied.code != ResultCode::Ok) continue;

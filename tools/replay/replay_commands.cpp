@@ -168,7 +168,7 @@ int report_journal(const journal::RecoveryReport& report, uint64_t events_droppe
 // events of complete requests only (the rule recovery and the read side follow).
 journal::RecoveryReport read_journal(journal::Storage& storage, const DataDirectory& data,
                                      uint64_t snapshot_on_disk,
-                                     const std::function<std::string(const Event&)>& visit,
+                                     const std::function<Status(const Event&)>& visit,
                                      uint64_t& events_dropped) {
   Progress progress;
   CompleteRequests<> requests;
@@ -177,11 +177,11 @@ journal::RecoveryReport read_journal(journal::Storage& storage, const DataDirect
       [&](const Event& event) {
         progress.tick();
         for (const Event& complete : requests.add(event)) {
-          if (std::string problem = visit(complete); !problem.empty()) {
-            return problem;
+          if (Status status = visit(complete); !status.is_ok()) {
+            return status;
           }
         }
-        return std::string();
+        return Status::ok();
       });
   events_dropped = requests.events_dropped();
   return report;
@@ -277,7 +277,7 @@ int run_dump(const DataDirectory& data, const DumpFilter& filter) {
       [&](const Event& event) {
         if (matches(event, filter))
           print_event(event);
-        return std::string();
+        return Status::ok();
       },
       dropped);
   return report_journal(report, dropped);
@@ -294,7 +294,7 @@ int run_state(const DataDirectory& data, const StatePoint& point) {
         past_the_point = past_the_point ||
                          (point.at_sequence && event.sequence > *point.at_sequence) ||
                          (point.at_time_ns && event.timestamp_ns > *point.at_time_ns);
-        return past_the_point ? std::string() : ledger.replay(event);
+        return past_the_point ? Status::ok() : ledger.replay(event);
       });
   if (const int code = report_journal(report, 0); code != 0)
     return code;

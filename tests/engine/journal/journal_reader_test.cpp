@@ -34,7 +34,7 @@ class JournalReaderTest : public ::testing::Test {
     visited.clear();
     return scan_journal(storage, "journal", options, [&](const Event& event) {
       visited.push_back(event.sequence);
-      return std::string();
+      return Status::ok();
     });
   }
 

@@ -34,7 +34,7 @@ std::vector<uint64_t> read_sequences(tally::testing::FaultyStorage& storage) {
     EXPECT_TRUE(storage.read_file("journal/" + name, bytes).is_ok());
     SegmentHeader header;
     std::memcpy(&header, bytes.data(), sizeof(header));
-    EXPECT_TRUE(check_segment_header(header).empty()) << name;
+    EXPECT_TRUE(check_segment_header(header).is_ok()) << name;
     for (size_t offset = sizeof(SegmentHeader);;) {
       const ReadResult record = read_record(std::span(bytes).subspan(offset));
       if (record.outcome != ReadOutcome::kRecord) {

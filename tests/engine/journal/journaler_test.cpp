@@ -49,7 +49,7 @@ class PipelineJournalerTest : public ::testing::Test {
     storage.crash();
     storage.heal();
     const ScanResult scan =
-        scan_journal(storage, "journal", {}, [](const Event&) { return std::string(); });
+        scan_journal(storage, "journal", {}, [](const Event&) { return Status::ok(); });
     EXPECT_TRUE(scan.status.is_ok()) << scan.status.message();
     return scan.last_sequence;
   }

@@ -335,7 +335,7 @@ TEST_F(RecoveryVerdictTest, AReadOnlyAssessmentChangesNothing) {
   flip_bit(0, offset_of(25) + 40);
   const std::vector<uint8_t> before = contents("journal/" + segment_name(0));
   const RecoveryReport report = assess_journal(storage, "journal", {.read_only = true},
-                                               [](const Event&) { return std::string(); });
+                                               [](const Event&) { return Status::ok(); });
   ASSERT_TRUE(report.status.is_ok());
   ASSERT_TRUE(report.cut.has_value());
   EXPECT_TRUE(report.cut->saved_to.empty());

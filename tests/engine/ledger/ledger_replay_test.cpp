@@ -61,7 +61,8 @@ TEST(LedgerReplayTest, JournaledEventsRebuildTheSameState) {
   const std::vector<Event> journal = run_mixed_traffic(original);
   Ledger recovered(LedgerLimits{});
   for (const Event& event : journal) {
-    ASSERT_EQ(recovered.replay(event), "") << "event " << event.sequence;
+    const Status status = recovered.replay(event);
+    ASSERT_TRUE(status.is_ok()) << "event " << event.sequence << ": " << status.message();
   }
   EXPECT_EQ(image_of(recovered), image_of(original.ledger()));
   EXPECT_EQ(recovered.next_sequence(), original.ledger().next_sequence());
@@ -75,9 +76,11 @@ TEST(LedgerReplayTest, ARetryAfterRecoveryGetsTheOriginalAnswer) {
   const Id128 request{.low = 77, .high = 7};
   const std::vector<Event> first = original.apply_with_id(request, deposit);
   Ledger recovered(LedgerLimits{});
-  ASSERT_EQ(recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100))),
-            "");
-  ASSERT_EQ(recovered.replay(first[0]), "");
+  const Status opened =
+      recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100)));
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  const Status deposited = recovered.replay(first[0]);
+  ASSERT_TRUE(deposited.is_ok()) << deposited.message();
   std::vector<Event> retry(1);
   recovered.apply({.request_id = request, .origin = 0, .atomic = false, .commands = deposit}, 0,
                   {.slots = retry.data(), .count = 1});
@@ -92,9 +95,11 @@ TEST(LedgerReplayTest, ARequestCutShortByACrashHasNoEffect) {
   const Command batch[] = {testing::deposit_command("a", 5), testing::deposit_command("a", 6)};
   const std::vector<Event> events = original.apply(batch);
   Ledger recovered(LedgerLimits{});
-  ASSERT_EQ(recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100))),
-            "");
-  ASSERT_EQ(recovered.replay(events[0]), "");  // the second never reached the disk
+  const Status opened =
+      recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100)));
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  const Status half = recovered.replay(events[0]);  // the second never reached the disk
+  ASSERT_TRUE(half.is_ok()) << half.message();
   const Account& account = recovered.accounts().at(recovered.accounts().find("a"));
   EXPECT_EQ(account.balance, 100);
   EXPECT_EQ(recovered.next_sequence(), 3u);  // its sequence stays used
@@ -107,9 +112,13 @@ TEST(LedgerReplayTest, AnEventThatContradictsTheStateIsReported) {
   Ledger recovered(LedgerLimits{});
   Event orphan = deposit;
   orphan.sequence = 1;  // a deposit to an account the journal never opened
-  EXPECT_NE(recovered.replay(orphan).find("does not exist"), std::string::npos);
+  const Status orphaned = recovered.replay(orphan);
+  EXPECT_EQ(orphaned.code(), StatusCode::kCorruption);
+  EXPECT_EQ(orphaned.message(), "event 1: account a does not exist");
   Ledger out_of_order(LedgerLimits{});
-  EXPECT_NE(out_of_order.replay(deposit).find("expected"), std::string::npos);
+  const Status early = out_of_order.replay(deposit);
+  EXPECT_EQ(early.code(), StatusCode::kCorruption);
+  EXPECT_EQ(early.message(), "event 2 where 1 was expected");
 }
 
 }  // namespace
