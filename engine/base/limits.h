@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/base/status.h"
+
 namespace tally {
 
 // Fixed by the data model; changing them changes the journal and wire formats.
@@ -33,8 +35,8 @@ struct LedgerLimits {
   // Transaction ids whose memory is reserved at start-up.
   uint32_t initial_transaction_capacity = 1 << 16;
 
-  // Empty if the limits are consistent, else what is wrong, for the operator.
-  std::string validate() const;
+  // Ok if the limits are consistent, else kInvalidArgument saying what is wrong, for the operator.
+  Status validate() const;
 };
 
 }  // namespace tally

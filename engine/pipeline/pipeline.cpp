@@ -10,23 +10,23 @@
 
 namespace tally {
 
-std::string PipelineConfig::validate() const {
-  if (const std::string problem = ledger.validate(); !problem.empty()) {
-    return problem;
+Status PipelineConfig::validate() const {
+  if (Status status = ledger.validate(); !status.is_ok()) {
+    return status;
   }
   if (ring_capacity < 2 || !std::has_single_bit(ring_capacity)) {
-    return "ring_capacity must be a power of two";
+    return Status::invalid_argument("ring_capacity must be a power of two");
   }
   if (ledger.max_batch_commands > ring_capacity / 2) {
-    return "ring_capacity must be at least twice max_batch_commands";
+    return Status::invalid_argument("ring_capacity must be at least twice max_batch_commands");
   }
   if (ingress.max_batch_commands != ledger.max_batch_commands) {
-    return "the ingress and the ledger must agree on max_batch_commands";
+    return Status::invalid_argument("the ingress and the ledger must agree on max_batch_commands");
   }
   if (ingress.max_batches_in_flight < 1) {
-    return "max_batches_in_flight must be at least 1";
+    return Status::invalid_argument("max_batches_in_flight must be at least 1");
   }
-  return {};
+  return Status::ok();
 }
 
 Pipeline::Pipeline(const PipelineConfig& config)

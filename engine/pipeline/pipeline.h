@@ -34,8 +34,9 @@ struct PipelineConfig {
   uint32_t ring_capacity = 1 << 14;  // entries; a power of two, at least twice the largest batch
   WaitKind wait_kind = WaitKind::kAdaptive;
 
-  // Empty if the configuration is consistent, else what is wrong, for the operator.
-  std::string validate() const;
+  // Ok if the configuration is consistent, else kInvalidArgument saying what is wrong, for the
+  // operator.
+  Status validate() const;
 };
 
 class Pipeline {

@@ -43,8 +43,8 @@ struct ServerConfig {
   std::string journal_directory() const { return data_directory + "/journal"; }
   std::string snapshot_directory() const { return data_directory + "/snapshots"; }
 
-  // Empty if consistent, else what is wrong, for the operator.
-  std::string validate() const;
+  // Ok if consistent, else kInvalidArgument saying what is wrong, for the operator.
+  Status validate() const;
 };
 
 }  // namespace tally::net

@@ -138,8 +138,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   config.pipeline.wait_kind = kWaitKinds.at(names.wait);
   config.sync_policy = kSyncPolicies.at(names.sync);
   config.pipeline.ingress.max_batch_commands = config.pipeline.ledger.max_batch_commands;
-  if (const std::string problem = config.validate(); !problem.empty()) {
-    std::fprintf(stderr, "tallyd: %s\n", problem.c_str());
+  if (const Status status = config.validate(); !status.is_ok()) {
+    std::fprintf(stderr, "tallyd: %s\n", status.message().c_str());
     parsed.exit_code = 2;
     return parsed;
   }

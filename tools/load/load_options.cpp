@@ -2,42 +2,44 @@
 
 namespace tally::load {
 
-std::string LoadOptions::validate() const {
+Status LoadOptions::validate() const {
   if (duration_seconds <= 0) {
-    return "--duration must be positive";
+    return Status::invalid_argument("--duration must be positive");
   }
   if (connections < 1 || connections > 1024) {
-    return "--connections must be between 1 and 1024";
+    return Status::invalid_argument("--connections must be between 1 and 1024");
   }
   if (accounts < 2) {
-    return "--accounts must be at least 2 (transfers need two)";
+    return Status::invalid_argument("--accounts must be at least 2 (transfers need two)");
   }
   if (min_amount < 1 || max_amount < min_amount) {
-    return "--min-amount must be at least 1 and at most --max-amount";
+    return Status::invalid_argument("--min-amount must be at least 1 and at most --max-amount");
   }
   if (initial_deposit < 0) {
-    return "--initial-deposit must not be negative";
+    return Status::invalid_argument("--initial-deposit must not be negative");
   }
   if (hot_account_ratio <= 0 || hot_account_ratio > 1 || hot_selection_rate < 0 ||
       hot_selection_rate > 1) {
-    return "--hot-account-ratio must be in (0, 1] and --hot-selection-rate in [0, 1]";
+    return Status::invalid_argument(
+        "--hot-account-ratio must be in (0, 1] and --hot-selection-rate in [0, 1]");
   }
   if (!(read_weight >= 0 && read_weight <= 1)) {
-    return "--read-weight must be between 0 and 1";
+    return Status::invalid_argument("--read-weight must be between 0 and 1");
   }
   if (read_weight < 1 && deposit_weight + withdraw_weight + transfer_weight + open_weight == 0) {
-    return "at least one command weight must be positive (or --read-weight 1)";
+    return Status::invalid_argument(
+        "at least one command weight must be positive (or --read-weight 1)");
   }
   if (batch < 1 || pipeline < 1) {
-    return "--batch and --pipeline must be at least 1";
+    return Status::invalid_argument("--batch and --pipeline must be at least 1");
   }
   if (rate < 0) {
-    return "--rate must not be negative";
+    return Status::invalid_argument("--rate must not be negative");
   }
   if (currency.size() != 3) {
-    return "--currency must be a three-letter ISO 4217 code";
+    return Status::invalid_argument("--currency must be a three-letter ISO 4217 code");
   }
-  return {};
+  return Status::ok();
 }
 
 }  // namespace tally::load

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/base/status.h"
+
 namespace tally::load {
 
 struct LoadOptions {
@@ -38,8 +40,8 @@ struct LoadOptions {
   bool json = false;
   bool progress = true;
 
-  // Empty if consistent, else what is wrong.
-  std::string validate() const;
+  // Ok if consistent, else kInvalidArgument saying what is wrong.
+  Status validate() const;
 };
 
 }  // namespace tally::load

@@ -311,8 +311,8 @@ int main(int argc, char** argv) {
       "Exit codes: 0 done and consistent, 1 a check failed (server totals or reserve) or a "
       "connection was lost, 2 bad options, 4 cannot reach the server.");
   CLI11_PARSE(app, argc, argv);
-  if (const std::string problem = options.validate(); !problem.empty()) {
-    std::fprintf(stderr, "tally-load: %s\n", problem.c_str());
+  if (const Status status = options.validate(); !status.is_ok()) {
+    std::fprintf(stderr, "tally-load: %s\n", status.message().c_str());
     return 2;
   }
   std::random_device random;
