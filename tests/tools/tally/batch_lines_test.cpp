@@ -45,9 +45,12 @@ class PlannedBatch {
     planner_.set_atomic(atomic);
     read_batch(input, planner_);
     planner_.plan(server_currency_of);
-    planner_.batch().encode(Id128{.low = 7, .high = 0}, frame_);
-    batch_ = decode_command_request(
-        std::span<const uint8_t>(frame_).subspan(net::kFrameHeaderBytes), commands_);
+    std::vector<uint8_t> frame;
+    planner_.batch().encode(Id128{.low = 7, .high = 0}, frame);
+    // The message without its length, in a buffer of its own: FlatBuffers reads aligned data,
+    // and the server, too, copies each frame into an aligned ingress batch before decoding.
+    message_.assign(frame.begin() + net::kFrameHeaderBytes, frame.end());
+    batch_ = decode_command_request(message_, commands_);
   }
 
   const std::vector<Command>& sent() const { return commands_; }
@@ -56,7 +59,7 @@ class PlannedBatch {
 
  private:
   BatchPlanner planner_;
-  std::vector<uint8_t> frame_;  // the decoded commands view its bytes
+  std::vector<uint8_t> message_;  // the decoded commands view its bytes
   std::vector<Command> commands_;
   CommandBatch batch_;
 };
