@@ -50,12 +50,14 @@ void FaultyStorage::apply(const NameChange& change, Namespace& names) {
       names[change.path] = change.content;
       break;
     case NameChange::Kind::kRename:
-      // A rename whose source never became durable has nothing to move.
-      if (const auto found = names.find(change.path); found != names.end()) {
-        std::shared_ptr<Content> content = found->second;
+      // A rename moves the file the name held when it was made (an inode, not a name): the new
+      // name holds that file even if its creation was lost, and the old name goes only if it
+      // still holds it.
+      if (const auto found = names.find(change.path);
+          found != names.end() && found->second == change.content) {
         names.erase(found);
-        names[change.to] = std::move(content);
       }
+      names[change.to] = change.content;
       break;
     case NameChange::Kind::kRemove:
       names.erase(change.path);
@@ -245,9 +247,11 @@ Status FaultyStorage::rename(const std::string& from, const std::string& to) {
   if (found == live_names_.end()) {
     return {StatusCode::kNotFound, "rename " + from + ": no such file"};
   }
-  live_names_[to] = found->second;
-  live_names_.erase(from);
-  unsynced_names_.push_back({.kind = NameChange::Kind::kRename, .path = from, .to = to});
+  std::shared_ptr<Content> content = found->second;
+  live_names_.erase(found);
+  live_names_[to] = content;
+  unsynced_names_.push_back(
+      {.kind = NameChange::Kind::kRename, .path = from, .to = to, .content = std::move(content)});
   return Status::ok();
 }
 

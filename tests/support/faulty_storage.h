@@ -93,7 +93,7 @@ class FaultyStorage final : public journal::Storage {
     enum class Kind { kCreate, kRename, kRemove } kind = Kind::kCreate;
     std::string path;  // created, removed, or renamed from
     std::string to{};  // renamed to
-    std::shared_ptr<Content> content{};  // created
+    std::shared_ptr<Content> content{};  // created, or renamed (the file, not the name)
   };
 
   // Counts the operation; an error if it is one that must fail.
