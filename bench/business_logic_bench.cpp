@@ -7,8 +7,8 @@
 
 #include "bench/workload.h"
 #include "engine/ledger/event_slots.h"
-#include "engine/wire/fingerprint.h"
 #include "engine/ledger/ledger.h"
+#include "engine/wire/fingerprint.h"
 
 namespace tally::bench {
 namespace {

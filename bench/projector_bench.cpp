@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "bench/workload.h"
-#include "engine/ledger/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
 

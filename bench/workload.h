@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/ledger/ledger.h"
 #include "engine/wire/command.h"
 #include "engine/wire/event.h"
-#include "engine/ledger/ledger.h"
 
 namespace tally::bench {
 

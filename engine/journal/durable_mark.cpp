@@ -48,8 +48,8 @@ Status DurableMark::open(const std::string& directory) {
 
 void DurableMark::store(uint64_t sequence) {
   TALLY_ASSERT(file_.bytes.size() >= sizeof(DurableMarkRecord));
-  DurableMarkRecord record{.magic = kDurableMarkMagic, .sequence = sequence, .reserved = 0,
-                           .checksum = 0};
+  DurableMarkRecord record{
+      .magic = kDurableMarkMagic, .sequence = sequence, .reserved = 0, .checksum = 0};
   record.checksum = checksum_of(record);
   std::memcpy(file_.bytes.data(), &record, sizeof(record));
 }

@@ -115,9 +115,9 @@ Status JournalScanner::scan_segment(uint64_t index, bool last) {
 
 Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
   if (file.bytes.size() < sizeof(SegmentHeader)) {
-    return corruption(file.path, 0,
-                      "shorter than a segment header (" + std::to_string(file.bytes.size()) +
-                          " bytes)");
+    return corruption(
+        file.path, 0,
+        "shorter than a segment header (" + std::to_string(file.bytes.size()) + " bytes)");
   }
   SegmentHeader header;
   std::memcpy(&header, file.bytes.data(), sizeof(header));

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "engine/base/status.h"
-#include "engine/wire/event.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
+#include "engine/wire/event.h"
 
 namespace tally::journal {
 

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/wire/event.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/storage.h"
+#include "engine/wire/event.h"
 
 namespace tally::journal {
 

@@ -46,10 +46,10 @@ std::optional<Event> JournalTail::next(uint64_t durable_sequence, Status& status
       // Each reader checks the hand-off: the next record is the next sequence, or the journal
       // is not what it was when recovery read it.
       if (event.sequence != next_sequence_) {
-        status = {StatusCode::kCorruption,
-                  segment_.path + " at offset " + std::to_string(offset_) + ": sequence " +
-                      std::to_string(event.sequence) + " where " +
-                      std::to_string(next_sequence_) + " follows"};
+        status = {StatusCode::kCorruption, segment_.path + " at offset " + std::to_string(offset_) +
+                                               ": sequence " + std::to_string(event.sequence) +
+                                               " where " + std::to_string(next_sequence_) +
+                                               " follows"};
         return std::nullopt;
       }
       last_position_ = {static_cast<uint32_t>(segment_index_), static_cast<uint32_t>(offset_)};

@@ -13,10 +13,10 @@
 #include <optional>
 #include <string>
 
-#include "engine/wire/event.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
+#include "engine/wire/event.h"
 
 namespace tally::journal {
 

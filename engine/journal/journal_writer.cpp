@@ -47,9 +47,9 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   if (Status status = storage_.list_directory(config_.directory, names); !status.is_ok()) {
     return fail(status);
   }
-  if (position.fresh &&
-      std::any_of(names.begin(), names.end(),
-                  [](const std::string& name) { return segment_index_of(name).has_value(); })) {
+  if (position.fresh && std::any_of(names.begin(), names.end(), [](const std::string& name) {
+        return segment_index_of(name).has_value();
+      })) {
     // Fresh means no segment at all: never start over a journal recovery did not see.
     return fail({StatusCode::kInvalidArgument,
                  "journal " + config_.directory + " already has segments: recover it first"});

@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/wire/event.h"
 #include "engine/journal/durable_mark.h"
 #include "engine/journal/storage.h"
+#include "engine/wire/event.h"
 
 namespace tally::journal {
 

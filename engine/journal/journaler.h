@@ -11,8 +11,8 @@
 #include <atomic>
 #include <chrono>
 
-#include "engine/pipeline/event_consumer.h"
 #include "engine/journal/journal_writer.h"
+#include "engine/pipeline/event_consumer.h"
 
 namespace tally::journal {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "engine/base/status.h"
-#include "engine/wire/event.h"
 #include "engine/journal/journal_format.h"
+#include "engine/wire/event.h"
 
 namespace tally::journal {
 

@@ -78,8 +78,8 @@ Status Verdict::check_extent_without_manifest() {
   if (segments.empty()) {
     const uint64_t snapshot = std::max(options_.snapshot_sequence, options_.snapshot_on_disk);
     if (snapshot > 0) {
-      return refusal("snapshots reach sequence " + std::to_string(snapshot) +
-                     " but " + directory_ + " has no segments and no manifest");
+      return refusal("snapshots reach sequence " + std::to_string(snapshot) + " but " + directory_ +
+                     " has no segments and no manifest");
     }
     return Status::ok();  // a new journal
   }
@@ -89,8 +89,9 @@ Status Verdict::check_extent_without_manifest() {
                                     scan_.last_segment_records == 0 && !scan_.damage;
   const bool written_before_manifests = scan_.all_segments_version_1 && !mark_.exists;
   if (written_before_manifests && !creation_interrupted) {
-    report_.warnings.push_back("journal written before manifests (format 1): no synced floor is "
-                               "known beyond the snapshot; a manifest is written from now on");
+    report_.warnings.push_back(
+        "journal written before manifests (format 1): no synced floor is "
+        "known beyond the snapshot; a manifest is written from now on");
   }
   if (creation_interrupted || written_before_manifests) {
     return Status::ok();
@@ -117,8 +118,7 @@ Status Verdict::check_extent(const JournalManifest& manifest) {
     return refusal(segment_path(directory_, manifest.first_segment) + " is missing: " + extent);
   }
   if (segments.front() < manifest.first_segment) {
-    return refusal(segment_path(directory_, segments.front()) + " precedes the journal: " +
-                   extent);
+    return refusal(segment_path(directory_, segments.front()) + " precedes the journal: " + extent);
   }
   if (segments.back() < manifest.last_segment) {
     return refusal(segment_path(directory_, segments.back() + 1) + " is missing: " + extent +
@@ -129,12 +129,11 @@ Status Verdict::check_extent(const JournalManifest& manifest) {
   // empty, is the trace of a crash in between.
   const bool interrupted_rotation =
       segments.back() == manifest.last_segment + 1 &&
-      scan_.append_position.segment_index == segments.back() &&
-      scan_.last_segment_records == 0 &&
+      scan_.append_position.segment_index == segments.back() && scan_.last_segment_records == 0 &&
       (!scan_.damage || scan_.damage->segment_index != segments.back());
   if (segments.back() > manifest.last_segment && !interrupted_rotation) {
-    return refusal(segment_path(directory_, segments.back()) + " is beyond the journal: " +
-                   extent + " (a manifest older than its journal?)");
+    return refusal(segment_path(directory_, segments.back()) + " is beyond the journal: " + extent +
+                   " (a manifest older than its journal?)");
   }
   return Status::ok();
 }
@@ -157,16 +156,16 @@ void Verdict::find_floor() {
 
 Status Verdict::judge_damage() {
   const JournalDamage& damage = *scan_.damage;
-  JournalCut cut{.file = damage.file,
-                 .segment_index = damage.segment_index,
-                 .offset = damage.offset,
-                 .first_sequence = damage.sequence,
-                 .events_cut = std::max(damage.later_sequence_max, damage.sequence) -
-                               damage.sequence + 1,
-                 .bytes = damage.written_end - damage.offset,
-                 .torn_tail = true,
-                 .problem = damage.problem,
-                 .saved_to = {}};
+  JournalCut cut{
+      .file = damage.file,
+      .segment_index = damage.segment_index,
+      .offset = damage.offset,
+      .first_sequence = damage.sequence,
+      .events_cut = std::max(damage.later_sequence_max, damage.sequence) - damage.sequence + 1,
+      .bytes = damage.written_end - damage.offset,
+      .torn_tail = true,
+      .problem = damage.problem,
+      .saved_to = {}};
   std::string not_torn;
   if (!damage.in_last_segment) {
     not_torn = "later segments follow it";
@@ -189,11 +188,11 @@ Status Verdict::judge_damage() {
     report_.warnings.push_back("cutting at corruption on the operator's request: " + not_torn);
     return Status::ok();
   }
-  return {StatusCode::kCorruption,
-          "journal corrupt: " + damage.file + " at offset " + std::to_string(damage.offset) +
-              ", expecting sequence " + std::to_string(damage.sequence) + ": " + damage.problem +
-              "; not a torn tail: " + not_torn + " (at least " + std::to_string(cut.events_cut) +
-              " events from there on)"};
+  return {StatusCode::kCorruption, "journal corrupt: " + damage.file + " at offset " +
+                                       std::to_string(damage.offset) + ", expecting sequence " +
+                                       std::to_string(damage.sequence) + ": " + damage.problem +
+                                       "; not a torn tail: " + not_torn + " (at least " +
+                                       std::to_string(cut.events_cut) + " events from there on)"};
 }
 
 Status Verdict::judge_end() {
@@ -204,10 +203,11 @@ Status Verdict::judge_end() {
     const AppendPosition& end = scan_.append_position;
     return refusal("ends at sequence " + std::to_string(last) +
                    (end.fresh ? std::string()
-                              : " (" + segment_path(directory_, end.segment_index) +
-                                    " offset " + std::to_string(end.offset) + ")") +
-                   ", but sequence " + std::to_string(floor_.sequence) + " was synced (known from " +
-                   floor_.source + "): acknowledged events are missing");
+                              : " (" + segment_path(directory_, end.segment_index) + " offset " +
+                                    std::to_string(end.offset) + ")") +
+                   ", but sequence " + std::to_string(floor_.sequence) +
+                   " was synced (known from " + floor_.source +
+                   "): acknowledged events are missing");
   }
   if (manifest_ && manifest_->clean && last > manifest_->durable_sequence) {
     return refusal("continues to sequence " + std::to_string(last) +
@@ -226,8 +226,8 @@ Status apply_cut(Storage& storage, const std::string& directory, const ScanResul
   if (Status status = storage.map_file(cut.file, file); !status.is_ok()) {
     return status;
   }
-  const std::string saved = segment_path(directory, cut.segment_index) + "." +
-                            std::to_string(cut.offset) + ".cut";
+  const std::string saved =
+      segment_path(directory, cut.segment_index) + "." + std::to_string(cut.offset) + ".cut";
   storage.remove(saved);  // a cut of an earlier start that crashed before it finished
   Status status = storage.write_file(saved, file.bytes.subspan(cut.offset, cut.bytes));
   if (status.is_ok()) {
@@ -241,8 +241,8 @@ Status apply_cut(Storage& storage, const std::string& directory, const ScanResul
   storage.unmap_file(file);
   for (const uint64_t index : scan.segments) {
     if (status.is_ok() && index > cut.segment_index) {  // kept aside, like the cut bytes
-      status = storage.rename(segment_path(directory, index),
-                              segment_path(directory, index) + ".cut");
+      status =
+          storage.rename(segment_path(directory, index), segment_path(directory, index) + ".cut");
     }
   }
   if (status.is_ok()) {

@@ -47,17 +47,17 @@ struct JournalCut {
   uint64_t bytes = 0;           // written bytes cut (kept aside)
   bool torn_tail = false;       // proven never synced; false: corruption the operator cut
   std::string problem;
-  std::string saved_to;         // where the cut bytes were kept ("" when read only)
+  std::string saved_to;  // where the cut bytes were kept ("" when read only)
 };
 
 struct RecoveryReport {
   Status status;  // ok, or why the journal cannot be trusted (nothing was changed on disk)
   uint64_t events_replayed = 0;
   uint64_t last_sequence = 0;
-  AppendPosition append_position;  // hand to JournalWriter::open
-  uint64_t synced_floor = 0;       // every event up to it was synced
-  std::string synced_floor_source; // where that was learnt (manifest, durable mark, ...)
-  bool clean_shutdown = false;     // the manifest recorded a clean stop at the journal's end
+  AppendPosition append_position;   // hand to JournalWriter::open
+  uint64_t synced_floor = 0;        // every event up to it was synced
+  std::string synced_floor_source;  // where that was learnt (manifest, durable mark, ...)
+  bool clean_shutdown = false;      // the manifest recorded a clean stop at the journal's end
   std::optional<JournalCut> cut;
   std::vector<std::string> warnings;  // accepted, but an operator should know
   std::chrono::nanoseconds duration{0};

@@ -17,10 +17,10 @@
 #include <variant>
 #include <vector>
 
-#include "engine/wire/currency.h"
+#include "engine/base/wide_sum.h"
 #include "engine/read/read_model.h"
 #include "engine/read/string_key_map.h"
-#include "engine/base/wide_sum.h"
+#include "engine/wire/currency.h"
 
 namespace tally::read {
 

@@ -27,10 +27,10 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
-#include "engine/wire/currency.h"
 #include "engine/journal/journal_record_reader.h"
 #include "engine/read/read_model.h"
 #include "engine/read/string_key_map.h"
+#include "engine/wire/currency.h"
 
 namespace tally::read {
 

@@ -149,8 +149,7 @@ bool Projector::take_queries(Clock::time_point now) {
 void Projector::handle(std::unique_ptr<QueryJob> job, Clock::time_point now) {
   if (failed_.load(std::memory_order_relaxed)) {
     refuse(*job, ResultCode::Unavailable, "this read model stopped: " + failure_.message());
-  } else if (needed_by(*job) <= applied() &&
-             !rebuild_requested_.load(std::memory_order_acquire)) {
+  } else if (needed_by(*job) <= applied() && !rebuild_requested_.load(std::memory_order_acquire)) {
     answer(*job);  // (a query arriving after a rebuild request waits for the rebuilt model)
   } else if (now >= job->deadline) {
     refuse_late(*job, applied());
@@ -189,8 +188,9 @@ uint64_t Projector::needed_by(const QueryJob& job) const {
 void Projector::refuse_late(const QueryJob& job, uint64_t reached) {
   if (reached < ready_sequence_) {
     refuse(job, ResultCode::Unavailable,
-           "the " + std::string(model_->name()) + " read model is still being rebuilt: at sequence " +
-               std::to_string(reached) + " of " + std::to_string(ready_sequence_));
+           "the " + std::string(model_->name()) +
+               " read model is still being rebuilt: at sequence " + std::to_string(reached) +
+               " of " + std::to_string(ready_sequence_));
     return;
   }
   queries_timed_out_.fetch_add(1, std::memory_order_relaxed);

@@ -35,9 +35,9 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 
-#include "engine/ledger/complete_requests.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/storage.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/read/read_model.h"
 
 namespace tally::read {

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/wire/protocol.h"
-#include "engine/read/read_model.h"
 #include "engine/base/wide_sum.h"
+#include "engine/read/read_model.h"
+#include "engine/wire/protocol.h"
 #include "engine/wire/query_limits.h"
 #include "engine/wire/wire_int128.h"
 

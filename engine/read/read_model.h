@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/wire/event.h"
 #include "engine/journal/journal_position.h"
+#include "engine/wire/event.h"
 #include "engine/wire/protocol.h"
 
 namespace tally::read {

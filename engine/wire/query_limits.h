@@ -6,7 +6,7 @@
 
 namespace tally {
 
-inline constexpr uint32_t kPageEntriesMax = 1000;      // history, trails, lists, searches
+inline constexpr uint32_t kPageEntriesMax = 1000;  // history, trails, lists, searches
 inline constexpr uint32_t kTopAccountsMax = 100;
 inline constexpr int32_t kDailyBalanceDaysMax = 3660;  // ten years a page
 

@@ -64,9 +64,8 @@ Status DurableEngine::prepare_directories(StartupReport& report) {
 
 std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
                                                journal::AppendPosition& position, Status& status) {
-  journal::LedgerRecovery recovery =
-      journal::recover_ledger(storage_, config_.journal_directory(), config_.snapshot_directory(),
-                              config_.pipeline.ledger);
+  journal::LedgerRecovery recovery = journal::recover_ledger(
+      storage_, config_.journal_directory(), config_.snapshot_directory(), config_.pipeline.ledger);
   status = recovery.status;
   report.snapshot_sequence = recovery.snapshot_sequence;
   report.snapshots_skipped = recovery.snapshots_skipped;
@@ -122,9 +121,9 @@ Status DurableEngine::start(StartupReport& report) {
   replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});
   pipeline_->start();
   snapshotter_->start();
-  read_side_.start(storage_, config_.journal_directory(),
-                   [journaler = journaler_.get()] { return journaler->durable_sequence(); },
-                   recovered_sequence);
+  read_side_.start(
+      storage_, config_.journal_directory(),
+      [journaler = journaler_.get()] { return journaler->durable_sequence(); }, recovered_sequence);
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();

@@ -21,8 +21,8 @@
 
 #include "engine/journal/data_directory_lock.h"
 #include "engine/journal/journaler.h"
-#include "engine/journal/recovery.h"
 #include "engine/journal/posix_storage.h"
+#include "engine/journal/recovery.h"
 #include "engine/journal/snapshotter.h"
 #include "engine/pipeline/pipeline.h"
 #include "net/protocol/messages.h"
@@ -41,7 +41,7 @@ struct StartupReport {
   uint64_t accounts = 0;
   uint64_t synced_floor = 0;  // every event up to it had been synced
   std::string synced_floor_source;
-  bool clean_shutdown = false;  // the last run stopped cleanly
+  bool clean_shutdown = false;             // the last run stopped cleanly
   std::optional<journal::JournalCut> cut;  // a torn tail cut (and kept aside)
   std::vector<std::string> warnings;
   bool directory_in_use = false;  // start() failed because another process holds the directory

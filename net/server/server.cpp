@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/wire/protocol.h"
 #include "engine/read/projector.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::net {
 namespace {

@@ -30,7 +30,7 @@ struct ServerConfig {
   uint32_t frame_timeout_ms = 10'000;       // a started frame (or the Hello) must complete
   uint32_t write_timeout_ms = 10'000;       // a response write may wait this long
   uint32_t shutdown_grace_ms = 2'000;       // to flush answers to clients on stop
-  uint32_t read_wait_ms = 5'000;  // a query's wait for its min_sequence before a Timeout
+  uint32_t read_wait_ms = 5'000;            // a query's wait for its min_sequence before a Timeout
   // Any request but a command batch (queries, Hello, stats): a few hundred bytes in practice.
   // Above max_frame_bytes it changes nothing (the frame limit applies first).
   uint32_t max_query_frame_bytes = 4 * 1024;

@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/ledger/complete_requests.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
+#include "engine/ledger/complete_requests.h"
 
 namespace tally {
 namespace {

@@ -45,9 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int64_t number = 0;
   std::memcpy(&number, data + 1, sizeof(number));
   expect_round_trip(number, format);
-  FUZZ_CHECK(
-      !tally::cli::format_wide_amount(tally::WideSum{number} * number, format.decimal_places)
-           .empty());
+  FUZZ_CHECK(!tally::cli::format_wide_amount(tally::WideSum{number} * number, format.decimal_places)
+                  .empty());
   const std::string_view text(reinterpret_cast<const char*>(data + 9), size - 9);
   try {
     const int64_t minor_units = tally::cli::parse_amount(text, format, "amount");

@@ -1,7 +1,7 @@
-// Fuzz target: decode_event_payload (engine/wire/event_codec.h), the journal's encoding of an event,
-// on arbitrary bytes. Input: the event type (from the record header, one byte), then the payload.
-// Checked: whatever decodes encodes within kEventPayloadMaxBytes, and that encoding decodes to an
-// event that encodes to the same bytes (the decoder kept every field it accepted).
+// Fuzz target: decode_event_payload (engine/wire/event_codec.h), the journal's encoding of an
+// event, on arbitrary bytes. Input: the event type (from the record header, one byte), then the
+// payload. Checked: whatever decodes encodes within kEventPayloadMaxBytes, and that encoding
+// decodes to an event that encodes to the same bytes (the decoder kept every field it accepted).
 #include <array>
 #include <cstddef>
 #include <cstdint>

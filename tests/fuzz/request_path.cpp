@@ -4,13 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "engine/ledger/event_slots.h"
-#include "engine/wire/fingerprint.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
+#include "engine/ledger/event_slots.h"
 #include "engine/ledger/ledger.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
+#include "engine/wire/fingerprint.h"
 #include "engine/wire/wire_decoder.h"
 #include "engine/wire/wire_encoder.h"
 #include "fuzz/fuzz_check.h"

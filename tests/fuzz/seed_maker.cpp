@@ -17,12 +17,12 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/wire/event_codec.h"
 #include "engine/base/hashing.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/snapshot.h"
+#include "engine/wire/event_codec.h"
 #include "engine/wire/wire_encoder.h"
 #include "fuzz/small_ledger.h"
 #include "net/protocol/frame.h"

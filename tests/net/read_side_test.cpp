@@ -265,8 +265,7 @@ TEST_F(ReadSideTest, ReserveTopAccountsAndSummary) {
 
   const QueryReply bob = ask(*client, Query::summary("bob"));
   EXPECT_EQ(bob.body<protocol::AccountSummaryResult>()->transfers_in(), 1u);
-  EXPECT_EQ(from_wire_int128(*bob.body<protocol::AccountSummaryResult>()->transferred_in()),
-            400);
+  EXPECT_EQ(from_wire_int128(*bob.body<protocol::AccountSummaryResult>()->transferred_in()), 400);
   EXPECT_EQ(bob.body<protocol::AccountSummaryResult>()->rejections(), 2u);
 }
 

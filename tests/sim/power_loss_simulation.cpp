@@ -10,8 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/ledger/complete_requests.h"
-#include "engine/wire/event_codec.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
@@ -19,8 +17,10 @@
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
 #include "engine/journal/snapshotter.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
+#include "engine/wire/event_codec.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
 #include "support/model_query.h"
@@ -32,9 +32,9 @@ using journal::LedgerRecovery;
 using journal::recover_ledger;
 
 // Commands keep views of their strings: every string a command names lives here, forever.
-constexpr std::array<std::string_view, 12> kAccounts = {
-    "acct-00", "acct-01", "acct-02", "acct-03", "acct-04", "acct-05",
-    "acct-06", "acct-07", "acct-08", "acct-09", "acct-10", "acct-11"};
+constexpr std::array<std::string_view, 12> kAccounts = {"acct-00", "acct-01", "acct-02", "acct-03",
+                                                        "acct-04", "acct-05", "acct-06", "acct-07",
+                                                        "acct-08", "acct-09", "acct-10", "acct-11"};
 constexpr std::string_view kOwner = "Grace Hopper";
 constexpr std::string_view kReason = "audit";
 
@@ -128,8 +128,8 @@ class Simulation {
   bool fail(const std::string& what) {
     if (result_.passed) {
       result_.passed = false;
-      result_.failure = "seed " + std::to_string(options_.seed) + ", life " +
-                        std::to_string(life_) + ": " + what;
+      result_.failure =
+          "seed " + std::to_string(options_.seed) + ", life " + std::to_string(life_) + ": " + what;
       note("FAILED: " + what);
     }
     return false;
@@ -226,9 +226,9 @@ bool Simulation::recover_and_check(LedgerRecovery& recovery, bool cut_power_in_r
     return fail("recovery refused a journal nobody corrupted: " + recovery.status.message());
   }
   if (flipped_snapshot) {
-    const bool skipped =
-        std::any_of(recovery.snapshots_skipped.begin(), recovery.snapshots_skipped.end(),
-                    [&](const std::string& line) { return line.find(*flipped_snapshot) != std::string::npos; });
+    const bool skipped = std::any_of(
+        recovery.snapshots_skipped.begin(), recovery.snapshots_skipped.end(),
+        [&](const std::string& line) { return line.find(*flipped_snapshot) != std::string::npos; });
     if (!skipped) {
       return fail("the flipped snapshot " + *flipped_snapshot + " was not skipped");
     }
@@ -280,7 +280,8 @@ bool Simulation::refuse_flipped_record() {
                             std::to_string(target.sequence) + ", synced)";
   storage_.corrupt(target.path, byte, mask);
   const auto before = storage_.image();
-  const LedgerRecovery recovery = recover_ledger(storage_, kJournal, kSnapshots, simulation_limits());
+  const LedgerRecovery recovery =
+      recover_ledger(storage_, kJournal, kSnapshots, simulation_limits());
   if (recovery.status.is_ok()) {
     return fail("a flipped bit at " + where + " was not refused; recovered through " +
                 std::to_string(recovery.journal.last_sequence));
@@ -353,7 +354,8 @@ bool Simulation::check_recovered(const LedgerRecovery& recovery) {
       return fail("the engine's own events do not replay: " + status.message());
     }
     for (const Event& applied : requests.add(event)) {
-      if (applied.code != ResultCode::Ok) continue;
+      if (applied.code != ResultCode::Ok)
+        continue;
       if (applied.type == EventType::AccountOpened || applied.type == EventType::Deposited) {
         money += static_cast<uint64_t>(applied.amount);
       } else if (applied.type == EventType::Withdrawn) {
@@ -365,10 +367,9 @@ bool Simulation::check_recovered(const LedgerRecovery& recovery) {
     return fail("the recovered accounts differ from the engine's events replayed alone");
   }
   uint64_t balances = 0;
-  ledger.accounts().for_each(
-      [&](std::string_view, const Account& account) {
-        balances += static_cast<uint64_t>(account.balance);
-      });
+  ledger.accounts().for_each([&](std::string_view, const Account& account) {
+    balances += static_cast<uint64_t>(account.balance);
+  });
   if (balances != money) {
     return fail("money is not conserved: the balances sum to " +
                 std::to_string(static_cast<int64_t>(balances)) + ", the events to " +
@@ -407,7 +408,8 @@ bool Simulation::check_journal_and_read_models(const Ledger& ledger, uint64_t la
   }
   bool agreed = true;
   ledger.accounts().for_each([&](std::string_view id, const Account& account) {
-    if (!agreed) return;
+    if (!agreed)
+      return;
     const ModelReply balance =
         ask_model(accounts, protocol::RequestBody::BalanceQuery, [&](auto& builder) {
           return protocol::CreateBalanceQuery(builder, builder.CreateString(id));
@@ -462,14 +464,13 @@ bool Simulation::serve(Ledger& ledger, const journal::AppendPosition& position, 
       !status.is_ok()) {
     return fail("the ledger does not copy: " + status.message());
   }
-  journal::Snapshotter snapshotter(
-      storage_,
-      {.journal_directory = kJournal,
-       .snapshot_directory = kSnapshots,
-       .every_events = 20 + pick(150),
-       .every_seconds = 0,
-       .keep = 2},
-      journaler, std::move(mirror), position);
+  journal::Snapshotter snapshotter(storage_,
+                                   {.journal_directory = kJournal,
+                                    .snapshot_directory = kSnapshots,
+                                    .every_events = 20 + pick(150),
+                                    .every_seconds = 0,
+                                    .keep = 2},
+                                   journaler, std::move(mirror), position);
   uint32_t served = 0;
   while (served < options_.requests_per_life) {
     const size_t before = requests_.size();
@@ -611,11 +612,16 @@ Command Simulation::random_command() {
     return open_command(id, account < 8 ? "EUR" : "USD", static_cast<int64_t>(pick(1000)), 0,
                         kOwner);
   }
-  if (draw < 45) return deposit_command(id, amount);
-  if (draw < 65) return withdraw_command(id, amount);
-  if (draw < 92) return transfer_command(id, kAccounts[pick(kAccounts.size())], amount);
-  if (draw < 96) return freeze_command(id, kReason);
-  if (draw < 99) return unfreeze_command(id);
+  if (draw < 45)
+    return deposit_command(id, amount);
+  if (draw < 65)
+    return withdraw_command(id, amount);
+  if (draw < 92)
+    return transfer_command(id, kAccounts[pick(kAccounts.size())], amount);
+  if (draw < 96)
+    return freeze_command(id, kReason);
+  if (draw < 99)
+    return unfreeze_command(id);
   return close_command(id);
 }
 
@@ -627,8 +633,7 @@ SimulationResult simulate_power_loss(const SimulationOptions& options) {
 
 std::string reproduce_command(const SimulationOptions& options) {
   return "build-test-release/tests/tally-power-loss --seed " + std::to_string(options.seed) +
-         " --lives " +
-         std::to_string(options.lives) + " --requests " +
+         " --lives " + std::to_string(options.lives) + " --requests " +
          std::to_string(options.requests_per_life) + " --trace";
 }
 

@@ -81,10 +81,11 @@ int main(int argc, char** argv) {
     if (done % 10'000 == 0 || done == count) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::printf("%llu of %llu seeds passed: %llu power losses, %llu acknowledged requests, %.0f s\n",
-                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(count),
-                  static_cast<unsigned long long>(power_losses),
-                  static_cast<unsigned long long>(acknowledged), seconds);
+      std::printf(
+          "%llu of %llu seeds passed: %llu power losses, %llu acknowledged requests, %.0f s\n",
+          static_cast<unsigned long long>(done), static_cast<unsigned long long>(count),
+          static_cast<unsigned long long>(power_losses),
+          static_cast<unsigned long long>(acknowledged), seconds);
       std::fflush(stdout);
     }
   }

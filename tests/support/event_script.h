@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/wire/event.h"
 #include "engine/base/identifiers.h"
+#include "engine/wire/event.h"
 #include "engine/wire/protocol.h"
 
 namespace tally::testing {

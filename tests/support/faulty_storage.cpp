@@ -23,8 +23,7 @@ bool chance(std::mt19937_64& random, double probability) {
 
 }  // namespace
 
-void FaultyStorage::fail_at(uint64_t operation, StatusCode code, bool sticky,
-                            bool partial_writes) {
+void FaultyStorage::fail_at(uint64_t operation, StatusCode code, bool sticky, bool partial_writes) {
   fail_from_ = operations_ + operation;
   fail_code_ = code;
   fail_sticky_ = sticky;
@@ -85,10 +84,13 @@ void FaultyStorage::lose_unsynced_bytes(
     }
     content.live = content.durable;
   };
-  for (auto& [path, content] : live_names_) lose(*content);
-  for (auto& [path, content] : durable_names_) lose(*content);
+  for (auto& [path, content] : live_names_)
+    lose(*content);
+  for (auto& [path, content] : durable_names_)
+    lose(*content);
   for (NameChange& change : unsynced_names_) {
-    if (change.content != nullptr) lose(*change.content);
+    if (change.content != nullptr)
+      lose(*change.content);
   }
 }
 
@@ -99,7 +101,8 @@ void FaultyStorage::crash(size_t torn_pages) {
 
 void FaultyStorage::crash_keeping(const std::function<bool(const std::string&, size_t)>& survives) {
   std::map<const Content*, std::string> path_of;
-  for (const auto& [path, content] : live_names_) path_of.emplace(content.get(), path);
+  for (const auto& [path, content] : live_names_)
+    path_of.emplace(content.get(), path);
   // One decision per dirty page, asked in page order, as the callers expect.
   std::map<std::pair<const Content*, size_t>, bool> decided;
   lose_unsynced_bytes([&](Content& content, size_t sector) -> size_t {
@@ -117,8 +120,10 @@ void FaultyStorage::crash_keeping(const std::function<bool(const std::string&, s
 
 void FaultyStorage::power_loss(const PowerLoss& how, std::mt19937_64& random) {
   lose_unsynced_bytes([&](Content&, size_t) -> size_t {
-    if (chance(random, how.sector_survives)) return kSectorBytes;
-    if (chance(random, how.sector_tears)) return random() % kSectorBytes;
+    if (chance(random, how.sector_survives))
+      return kSectorBytes;
+    if (chance(random, how.sector_tears))
+      return random() % kSectorBytes;
     return 0;
   });
   for (const NameChange& change : unsynced_names_) {
@@ -149,7 +154,8 @@ std::vector<uint8_t>* FaultyStorage::bytes_of(const std::string& path) {
 
 std::map<std::string, std::vector<uint8_t>> FaultyStorage::image() const {
   std::map<std::string, std::vector<uint8_t>> files;
-  for (const auto& [path, content] : live_names_) files.emplace(path, content->live);
+  for (const auto& [path, content] : live_names_)
+    files.emplace(path, content->live);
   return files;
 }
 

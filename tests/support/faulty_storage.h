@@ -91,8 +91,8 @@ class FaultyStorage final : public journal::Storage {
   // A change to the names not yet made durable.
   struct NameChange {
     enum class Kind { kCreate, kRename, kRemove } kind = Kind::kCreate;
-    std::string path;  // created, removed, or renamed from
-    std::string to{};  // renamed to
+    std::string path;                    // created, removed, or renamed from
+    std::string to{};                    // renamed to
     std::shared_ptr<Content> content{};  // created, or renamed (the file, not the name)
   };
 

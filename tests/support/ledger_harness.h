@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/ledger/ledger.h"
 #include "engine/wire/command.h"
 #include "engine/wire/event.h"
-#include "engine/ledger/ledger.h"
 
 namespace tally::testing {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/wire/protocol.h"
 #include "engine/read/read_model.h"
+#include "engine/wire/protocol.h"
 
 namespace tally::testing {
 

@@ -6,9 +6,9 @@
 #include <span>
 #include <vector>
 
-#include "engine/wire/command.h"
 #include "engine/pipeline/event_consumer.h"
 #include "engine/pipeline/ingress.h"
+#include "engine/wire/command.h"
 
 namespace tally::testing {
 

@@ -418,12 +418,28 @@ TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
   const TallyRun text = tally("stats");
   EXPECT_EQ(text.exit_code, 0) << text.errors;
   EXPECT_NE(text.output.find("server tallyd"), std::string::npos) << text.output;
-  for (const char* counter :
-       {"uptime_ms", "requests", "commands", "rejections", "replayed_answers", "requests_refused",
-        "connections_open", "connections_accepted", "connections_refused", "connections_dropped",
-        "ingress_depth", "ring_backlog", "journal_lag", "durable_sequence", "snapshots_written",
-        "money_in", "money_out", "read_pauses", "memory_budget_bytes", "memory_in_use_bytes",
-        "memory_peak_bytes", "memory_pauses"}) {
+  for (const char* counter : {"uptime_ms",
+                              "requests",
+                              "commands",
+                              "rejections",
+                              "replayed_answers",
+                              "requests_refused",
+                              "connections_open",
+                              "connections_accepted",
+                              "connections_refused",
+                              "connections_dropped",
+                              "ingress_depth",
+                              "ring_backlog",
+                              "journal_lag",
+                              "durable_sequence",
+                              "snapshots_written",
+                              "money_in",
+                              "money_out",
+                              "read_pauses",
+                              "memory_budget_bytes",
+                              "memory_in_use_bytes",
+                              "memory_peak_bytes",
+                              "memory_pauses"}) {
     EXPECT_NE(text.output.find(std::string("\n") + counter + " "), std::string::npos) << counter;
   }
   const std::vector<Row> rows = table_rows(text.output);

@@ -236,8 +236,8 @@ TEST_F(TallyReplayTest, RepairSaysWhatACutLosesAndCutsOnlyWhenTold) {
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("stopped cleanly"), std::string::npos) << verify.output;
   // As tallyd starts: the newest snapshot, then the journal.
-  const journal::LedgerRecovery recovered = journal::recover_ledger(
-      storage, data + "/journal", data + "/snapshots", LedgerLimits{});
+  const journal::LedgerRecovery recovered =
+      journal::recover_ledger(storage, data + "/journal", data + "/snapshots", LedgerLimits{});
   ASSERT_TRUE(recovered.status.is_ok()) << recovered.status.message();
   EXPECT_EQ(recovered.snapshot_sequence, 0u);
   EXPECT_GE(recovered.ledger->next_sequence(), 2u);

@@ -40,8 +40,7 @@ int lock_data_directory(const std::string& path, bool live, bool writes,
     return 2;
   }
   if (!live || writes) {
-    std::fprintf(stderr,
-                 "tally-replay: %s. Stop the server first, or inspect a copy (cp -a)%s\n",
+    std::fprintf(stderr, "tally-replay: %s. Stop the server first, or inspect a copy (cp -a)%s\n",
                  status.message().c_str(),
                  writes ? "" : ", or pass --live to read it as it is now, without writing");
     return kExitDirectoryInUse;
@@ -132,9 +131,8 @@ int main(int argc, char** argv) {
     }
     return tally::replay::run_repair(data, cut);
   }
-  if (const int code = lock_data_directory(data.path, live,
-                                           state->parsed() && point.write_snapshot_to.has_value(),
-                                           lock);
+  if (const int code = lock_data_directory(
+          data.path, live, state->parsed() && point.write_snapshot_to.has_value(), lock);
       code != 0) {
     return code;
   }

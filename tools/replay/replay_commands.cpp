@@ -3,28 +3,27 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "engine/ledger/complete_requests.h"
-#include "engine/wire/event_codec.h"
+#include "engine/base/wide_sum.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
-#include "engine/journal/segment_names.h"
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
+#include "engine/journal/segment_names.h"
 #include "engine/journal/snapshot.h"
+#include "engine/ledger/complete_requests.h"
 #include "engine/ledger/ledger.h"
-#include "engine/base/wide_sum.h"
+#include "engine/wire/event_codec.h"
 #include "tools/common/json.h"
 
 namespace tally::replay {
 namespace {
-
 
 // A count of events on standard error, every 2^20 events, when it is a terminal.
 class Progress {
@@ -361,7 +360,7 @@ Status move_aside_snapshots_after(journal::Storage& storage, const DataDirectory
   if (Status status = storage.list_directory(data.snapshots(), names); !status.is_ok()) {
     return status.code() == StatusCode::kNotFound ? Status::ok() : status;
   }
-  for (uint64_t sequence = last_sequence + 1;; ) {
+  for (uint64_t sequence = last_sequence + 1;;) {
     const auto later = std::find_if(names.begin(), names.end(), [&](const std::string& name) {
       return name.ends_with(".snapshot") && name.size() == 29 &&
              std::strtoull(name.c_str(), nullptr, 10) >= sequence;
@@ -426,8 +425,7 @@ int run_repair(const DataDirectory& data, bool cut) {
   // What the operator's cut would do: everything from the first damage on goes.
   Ledger kept(LedgerLimits{});
   journal::RecoveryReport report = journal::assess_journal(
-      storage, data.journal(), {.cut_at_corruption = true, .read_only = !cut},
-      replay_into(kept));
+      storage, data.journal(), {.cut_at_corruption = true, .read_only = !cut}, replay_into(kept));
   if (!report.status.is_ok() || !report.cut) {
     std::fprintf(stderr, "repair: %s\n",
                  report.status.is_ok() ? "nothing to cut" : report.status.message().c_str());
@@ -446,9 +444,10 @@ int run_repair(const DataDirectory& data, bool cut) {
                at.torn_tail ? "never acknowledged" : "ACKNOWLEDGED EVENTS ARE LOST",
                static_cast<unsigned long long>(report.last_sequence));
   if (!cut) {
-    std::fprintf(stderr,
-                 "repair: nothing was changed. Restoring a backup loses nothing; to cut instead, "
-                 "run again with --cut (the cut bytes and segments are kept aside as .cut files)\n");
+    std::fprintf(
+        stderr,
+        "repair: nothing was changed. Restoring a backup loses nothing; to cut instead, "
+        "run again with --cut (the cut bytes and segments are kept aside as .cut files)\n");
     return 1;
   }
   std::vector<std::string> moved;

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "engine/journal/recovery.h"
 #include "engine/journal/posix_storage.h"
+#include "engine/journal/recovery.h"
 #include "engine/ledger/ledger.h"
 
 namespace tally::journal {

@@ -126,9 +126,12 @@ TEST_F(JournalWriterTest, EveryStaleSpareIsReplacedOnOpen) {
   ASSERT_TRUE(writer.sync().is_ok());
   ASSERT_TRUE(storage.create_file("journal/" + spare_name(2), 4096).is_ok());
   JournalWriter resumed(storage, {.directory = "journal", .segment_bytes = 4096});
-  ASSERT_TRUE(resumed.open({.fresh = false, .segment_index = 0, .offset = sizeof(SegmentHeader),
-                            .next_sequence = 1},
-                           0)
+  ASSERT_TRUE(resumed
+                  .open({.fresh = false,
+                         .segment_index = 0,
+                         .offset = sizeof(SegmentHeader),
+                         .next_sequence = 1},
+                        0)
                   .is_ok());
   std::vector<std::string> names;
   ASSERT_TRUE(storage.list_directory("journal", names).is_ok());

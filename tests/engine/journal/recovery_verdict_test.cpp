@@ -132,8 +132,7 @@ TEST_F(RecoveryVerdictTest, TheLastRecordsZeroedExactlyAreRefused) {
       overwrite(0, from, std::vector<uint8_t>(to - from, 0));
       const RecoveryReport report = recover_journal();
       ASSERT_EQ(report.status.code(), StatusCode::kCorruption) << zeroed << " " << clean_stop;
-      EXPECT_NE(report.status.message().find("acknowledged events are missing"),
-                std::string::npos)
+      EXPECT_NE(report.status.message().find("acknowledged events are missing"), std::string::npos)
           << report.status.message();
       EXPECT_NE(report.status.message().find("ends at sequence " + std::to_string(20 - zeroed)),
                 std::string::npos)
@@ -199,8 +198,7 @@ TEST_F(RecoveryVerdictTest, TheOnlySegmentDeletedIsRefused) {
   ASSERT_TRUE(storage.remove("journal/" + segment_name(0)).is_ok());
   const RecoveryReport report = recover_journal();
   ASSERT_EQ(report.status.code(), StatusCode::kCorruption);
-  EXPECT_NE(report.status.message().find("has none"), std::string::npos)
-      << report.status.message();
+  EXPECT_NE(report.status.message().find("has none"), std::string::npos) << report.status.message();
 }
 
 TEST_F(RecoveryVerdictTest, AMissingManifestIsRefused) {

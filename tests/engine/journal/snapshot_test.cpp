@@ -139,9 +139,9 @@ TEST(SnapshotTest, ASnapshotWhoseJournalIsGoneIsRefused) {
   const RecoveryReport report =
       recover(storage, "journal", *load.ledger, {.snapshot_sequence = load.sequence});
   EXPECT_EQ(report.status.code(), StatusCode::kCorruption);
-  EXPECT_NE(report.status.message().find("snapshots reach sequence " +
-                                         std::to_string(load.sequence)),
-            std::string::npos)
+  EXPECT_NE(
+      report.status.message().find("snapshots reach sequence " + std::to_string(load.sequence)),
+      std::string::npos)
       << report.status.message();
 }
 
