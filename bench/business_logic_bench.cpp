@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "bench/workload.h"
-#include "engine/ledger/event_slots.h"
 #include "engine/ledger/ledger.h"
+#include "engine/ledger/outcome_slots.h"
 #include "engine/wire/fingerprint.h"
 
 namespace tally::bench {
@@ -46,8 +46,8 @@ void business_logic_mixed(benchmark::State& state, WorkloadSource workload_sourc
   const Workload& workload = workload_source();
   Ledger ledger(benchmark_ledger_limits(workload, idempotency_window));
   open_accounts(ledger, workload);
-  std::vector<Event> events(batch_size);
-  const EventSlots slots{
+  std::vector<Outcome> events(batch_size);
+  const OutcomeSlots slots{
       .slots = events.data(), .mask = ~uint64_t{0}, .first = 0, .count = batch_size};
   const uint64_t batches_per_run = kCommandsPerRun / batch_size;
   std::vector<uint64_t> fingerprints;

@@ -52,12 +52,12 @@ class ScratchDirectory {
 
 // The events of the standard workload's traffic, as the ledger records them (1M deposits,
 // withdrawals and transfers on a million accounts).
-const std::vector<Event>& traffic_events() {
-  static const std::vector<Event> events = [] {
+const std::vector<Outcome>& traffic_events() {
+  static const std::vector<Outcome> events = [] {
     const Workload& workload = standard_workload();
     Ledger ledger(benchmark_ledger_limits(workload, 0));
     open_accounts(ledger, workload);
-    std::vector<Event> recorded(1 << 20);
+    std::vector<Outcome> recorded(1 << 20);
     for (size_t first = 0; first < recorded.size(); first += kJournalBatch) {
       const CommandBatch batch{
           .request_id = {.low = first + 1, .high = kTrafficRequestIdHigh},
@@ -76,7 +76,7 @@ const std::vector<Event>& traffic_events() {
 }
 
 void journal_append(benchmark::State& state, bool group_sync) {
-  const std::vector<Event>& events = traffic_events();
+  const std::vector<Outcome>& events = traffic_events();
   ScratchDirectory directory;
   journal::PosixStorage storage;
   journal::JournalWriter writer(storage,
@@ -99,8 +99,8 @@ void journal_append(benchmark::State& state, bool group_sync) {
       return;
     }
   }
-  uint8_t record[journal::kRecordMaxBytes];
-  for (const Event& event : events) {
+  uint8_t record[journal::kRecordBytesMax];
+  for (const Outcome& event : events) {
     bytes += journal::write_record(event, record);
   }
   state.SetItemsProcessed(static_cast<int64_t>(events.size()));
@@ -112,11 +112,11 @@ void journal_append(benchmark::State& state, bool group_sync) {
 // The same record bytes copied into preallocated, mapped segment files and synced at the same
 // cadence: what the disk and the mapping allow, without encoding or checksums.
 void raw_sequential_write(benchmark::State& state, bool group_sync) {
-  const std::vector<Event>& events = traffic_events();
+  const std::vector<Outcome>& events = traffic_events();
   std::vector<uint8_t> bytes;
   std::vector<size_t> ends;
-  uint8_t record[journal::kRecordMaxBytes];
-  for (const Event& event : events) {
+  uint8_t record[journal::kRecordBytesMax];
+  for (const Outcome& event : events) {
     const size_t size = journal::write_record(event, record);
     bytes.insert(bytes.end(), record, record + size);
     ends.push_back(bytes.size());
@@ -196,7 +196,7 @@ void storage_sync_latency(benchmark::State& state) {
 }
 
 void journal_replay(benchmark::State& state) {
-  const std::vector<Event>& events = traffic_events();
+  const std::vector<Outcome>& events = traffic_events();
   ScratchDirectory directory;
   journal::PosixStorage storage;
   {
@@ -214,7 +214,7 @@ void journal_replay(benchmark::State& state) {
   int64_t balance_sum = 0;
   for (auto _ : state) {
     const journal::ScanResult result =
-        journal::scan_journal(storage, directory.path(), {}, [&](const Event& event) {
+        journal::scan_journal(storage, directory.path(), {}, [&](const Outcome& event) {
           balance_sum += event.balance;
           return Status::ok();
         });
@@ -265,7 +265,7 @@ std::unique_ptr<Ledger> ledger_with_accounts(uint32_t accounts) {
   auto ledger = std::make_unique<Ledger>(limits);
   std::vector<std::string> ids(1024);
   std::vector<Command> opens(1024);
-  std::vector<Event> events(1024);
+  std::vector<Outcome> events(1024);
   for (uint32_t first = 0; first < accounts; first += 1024) {
     const uint32_t count = std::min<uint32_t>(1024, accounts - first);
     for (uint32_t index = 0; index < count; ++index) {

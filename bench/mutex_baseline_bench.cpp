@@ -26,7 +26,7 @@
 namespace tally::bench {
 namespace {
 
-constexpr size_t kMaxBatchesInFlight = 4096;  // as IngressConfig's default
+constexpr size_t kBatchesInFlightMax = 4096;  // as IngressConfig's default
 
 uint64_t commands_per_run(uint32_t batch_size) {
   return batch_size == 1 ? 1 << 20 : 1 << 22;
@@ -112,7 +112,7 @@ class MutexWorker {
   // Blocks while the queue is full (back-pressure, as the ingress pool gives).
   void submit(std::vector<Command> batch) {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return queue_.size() < kMaxBatchesInFlight; });
+    not_full_.wait(lock, [&] { return queue_.size() < kBatchesInFlightMax; });
     queue_.push_back(std::move(batch));
     lock.unlock();
     not_empty_.notify_one();

@@ -26,9 +26,9 @@ uint64_t commands_per_run(uint32_t batch_size) {
 }
 
 // Stands in for the journaler: touches every event and accumulates what it would write.
-class JournalLikeHandler : public EventHandler {
+class JournalLikeHandler : public OutcomeHandler {
  public:
-  void on_event(const Event& event, int64_t, bool) override {
+  void on_event(const Outcome& event, int64_t, bool) override {
     if (!event.is_replayed_answer()) {
       amount_total_ += event.amount;
       last_sequence_ = event.sequence;
@@ -44,9 +44,9 @@ class JournalLikeHandler : public EventHandler {
 };
 
 // Stands in for the replier: counts requests answered and commands rejected.
-class ReplierLikeHandler : public EventHandler {
+class ReplierLikeHandler : public OutcomeHandler {
  public:
-  void on_event(const Event& event, int64_t, bool) override {
+  void on_event(const Outcome& event, int64_t, bool) override {
     ++events_;
     rejections_ += event.type == EventType::CommandRejected ? 1 : 0;
     requests_ += event.is_last_in_request() ? 1 : 0;
@@ -97,7 +97,7 @@ class Producer {
   uint64_t queue_full_backoffs_ = 0;
 };
 
-void wait_until_handled(const EventConsumer& consumer, int64_t position) {
+void wait_until_handled(const OutcomeConsumer& consumer, int64_t position) {
   while (consumer.cursor().get() < position) {
     std::this_thread::yield();
   }
@@ -106,7 +106,7 @@ void wait_until_handled(const EventConsumer& consumer, int64_t position) {
 // Opens every account of the workload through the pipeline, untimed; returns the ring position
 // of the last opening event, once the last consumer has handled it.
 int64_t open_accounts_through(Producer& producer, const FramePool& opening,
-                              const EventConsumer& last_consumer) {
+                              const OutcomeConsumer& last_consumer) {
   for (size_t index = 0; index < opening.size(); ++index) {
     producer.submit(opening, index);
   }
@@ -146,8 +146,8 @@ void pipeline_mixed(benchmark::State& state, uint32_t batch_size, WaitKind wait_
   config.ledger = benchmark_ledger_limits(workload, idempotency_window);
   config.wait_kind = wait_kind;
   Pipeline pipeline(config);
-  const EventConsumer& journaler = pipeline.add_consumer("journal", journal);
-  const EventConsumer& replier_consumer = pipeline.add_consumer("replier", replier, {&journaler});
+  const OutcomeConsumer& journaler = pipeline.add_consumer("journal", journal);
+  const OutcomeConsumer& replier_consumer = pipeline.add_consumer("replier", replier, {&journaler});
   pipeline.start();
   Producer producer(pipeline.ingress());
   int64_t last_position = open_accounts_through(producer, opening, replier_consumer);

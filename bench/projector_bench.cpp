@@ -46,7 +46,7 @@ struct BenchmarkJournal {
     journal::PosixStorage storage;
     journal::JournalWriter writer(storage, {.directory = directory, .segment_bytes = 64ULL << 20});
     check(writer.open({}, 0).is_ok(), "cannot open the benchmark journal");
-    std::vector<Event> events(kBatch);
+    std::vector<Outcome> events(kBatch);
     uint64_t request = 0;
     const auto record = [&](std::span<const Command> commands, uint64_t high) {
       const CommandBatch batch{.request_id = {.low = ++request, .high = high},
@@ -103,14 +103,14 @@ std::unique_ptr<read::ReadModel> make_model(ModelKind kind, journal::Storage& st
 void apply(journal::JournalTail& tail, read::ReadModel* model, uint64_t count,
            bool whole_requests = true) {
   struct PositionedEvent {
-    Event event;
+    Outcome event;
     journal::JournalPosition position;
   };
   CompleteRequests<PositionedEvent> requests;
   Status status;
   const uint64_t last = tail.next_sequence() + count - 1;
   for (uint64_t index = 0; index < count; ++index) {
-    const std::optional<Event> event = tail.next(last, status);
+    const std::optional<Outcome> event = tail.next(last, status);
     check(event.has_value(), "the benchmark journal ended early");
     if (model != nullptr && whole_requests) {
       const PositionedEvent entry{.event = *event, .position = tail.last_position()};

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "engine/ledger/event_slots.h"
+#include "engine/ledger/outcome_slots.h"
 
 namespace tally::bench {
 namespace {
@@ -111,7 +111,7 @@ Workload::Workload(const WorkloadConfig& config) : config_(config) {
   // Traffic ids are copied next to each other in command order, as they arrive in a frame: a
   // command's ids are then read sequentially, not fetched from a random string in memory (which
   // would charge the ledger a cache miss the real pipeline never pays).
-  traffic_id_bytes_.reserve(size_t{config.command_count} * 2 * kAccountIdMaxBytes);
+  traffic_id_bytes_.reserve(size_t{config.command_count} * 2 * kAccountIdBytesMax);
   const auto copy_id = [&](const std::string& account_id) {
     const size_t offset = traffic_id_bytes_.size();
     traffic_id_bytes_.insert(traffic_id_bytes_.end(), account_id.begin(), account_id.end());
@@ -168,7 +168,7 @@ void check(bool condition, const char* what) {
 }
 
 void open_accounts(Ledger& ledger, const Workload& workload) {
-  std::vector<Event> events(kOpeningBatchSize);
+  std::vector<Outcome> events(kOpeningBatchSize);
   const std::span<const Command> commands = workload.open_commands();
   uint64_t request_number = 0;
   for (size_t first = 0; first < commands.size(); first += kOpeningBatchSize) {
@@ -178,19 +178,19 @@ void open_accounts(Ledger& ledger, const Workload& workload) {
                              .origin = 0,
                              .atomic = false,
                              .commands = batch_commands};
-    const EventSlots slots{.slots = events.data(),
-                           .mask = ~uint64_t{0},
-                           .first = 0,
-                           .count = static_cast<uint32_t>(batch_commands.size())};
+    const OutcomeSlots slots{.slots = events.data(),
+                             .mask = ~uint64_t{0},
+                             .first = 0,
+                             .count = static_cast<uint32_t>(batch_commands.size())};
     ledger.apply(batch, static_cast<int64_t>(request_number), slots);
-    check(count_rejections(std::span<const Event>(events).first(batch_commands.size())) == 0,
+    check(count_rejections(std::span<const Outcome>(events).first(batch_commands.size())) == 0,
           "opening an account of the workload was rejected");
   }
 }
 
-uint64_t count_rejections(std::span<const Event> events) {
+uint64_t count_rejections(std::span<const Outcome> events) {
   uint64_t rejections = 0;
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     rejections += event.type == EventType::CommandRejected ? 1 : 0;
   }
   return rejections;

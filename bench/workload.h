@@ -14,7 +14,7 @@
 
 #include "engine/ledger/ledger.h"
 #include "engine/wire/command.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::bench {
 
@@ -81,6 +81,6 @@ void check(bool condition, const char* what);
 void open_accounts(Ledger& ledger, const Workload& workload);
 
 // The number of entries in `events` that record a rejection.
-uint64_t count_rejections(std::span<const Event> events);
+uint64_t count_rejections(std::span<const Outcome> events);
 
 }  // namespace tally::bench

@@ -62,7 +62,7 @@ GeneratedAccountId::GeneratedAccountId(uint64_t sequence) {
 }
 
 bool is_valid_client_account_id(std::string_view account_id) {
-  if (account_id.empty() || account_id.size() > kAccountIdMaxBytes) {
+  if (account_id.empty() || account_id.size() > kAccountIdBytesMax) {
     return false;
   }
   if (account_id.starts_with(kGeneratedAccountIdPrefix)) {

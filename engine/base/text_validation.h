@@ -21,7 +21,7 @@ class GeneratedAccountId {
   size_t length_ = 0;
 };
 
-// 1 to kAccountIdMaxBytes bytes of [A-Za-z0-9._:-], not starting with the generated prefix.
+// 1 to kAccountIdBytesMax bytes of [A-Za-z0-9._:-], not starting with the generated prefix.
 bool is_valid_client_account_id(std::string_view account_id);
 
 // Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.

@@ -36,7 +36,7 @@ static_assert(sizeof(SegmentHeader) == 56);
 static_assert(sizeof(SegmentHeader) % kRecordAlignment == 0);
 
 struct RecordHeader {
-  uint32_t payload_bytes;   // 1..kEventPayloadMaxBytes; 0 never starts a record (zeros: end)
+  uint32_t payload_bytes;   // 1..kEventPayloadBytesMax; 0 never starts a record (zeros: end)
   uint32_t checksum;        // of the header bytes after this field, then the payload
   uint64_t sequence;        // gapless, strictly increasing across the journal
   int64_t timestamp_ns;     // never goes backwards
@@ -57,8 +57,8 @@ static_assert(offsetof(RecordHeader, checksum) + sizeof(uint32_t) == 8,
 // the kernel writes dirty pages back in any order, so the damage need not be a clean prefix.
 inline constexpr uint64_t kUnsyncedBytesMax = 4ULL << 20;
 
-inline constexpr size_t kRecordMaxBytes =
-    (sizeof(RecordHeader) + kEventPayloadMaxBytes + kRecordAlignment - 1) / kRecordAlignment *
+inline constexpr size_t kRecordBytesMax =
+    (sizeof(RecordHeader) + kEventPayloadBytesMax + kRecordAlignment - 1) / kRecordAlignment *
     kRecordAlignment;
 
 // Bytes a record with `payload_bytes` of payload takes, padding included.

@@ -161,7 +161,7 @@ Status JournalScanner::scan_records(const MappedFile& file, uint64_t index, bool
                         record.header.sequence < *expected_sequence_ ? "sequence goes backwards"
                                                                      : "sequence gap");
     }
-    Event event;
+    Outcome event;
     if (!decode_record(record, event)) {
       return corruption(file.path, offset, "malformed event payload");
     }

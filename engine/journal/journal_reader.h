@@ -20,7 +20,7 @@
 #include "engine/base/status.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::journal {
 
@@ -58,7 +58,7 @@ struct ScanResult {
 // Called with each event after options.after_sequence, in order. Returns ok to go on, or why the
 // event cannot be taken (it contradicts what came before): the scan then stops with a
 // corruption report naming the event's place in the journal, followed by the status's message.
-using EventVisitor = std::function<Status(const Event&)>;
+using EventVisitor = std::function<Status(const Outcome&)>;
 
 ScanResult scan_journal(Storage& storage, const std::string& directory, const ScanOptions& options,
                         const EventVisitor& visit);

@@ -15,12 +15,12 @@
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/storage.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::journal {
 
 struct JournalRecord {
-  Event event;
+  Outcome event;
   JournalPosition next;  // where the record after it is (in this segment or the next)
 };
 

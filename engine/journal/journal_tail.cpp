@@ -24,7 +24,7 @@ std::string JournalTail::segment_path(uint64_t index) const {
   return journal_directory_ + "/" + segment_name(index);
 }
 
-std::optional<Event> JournalTail::next(uint64_t durable_sequence, Status& status) {
+std::optional<Outcome> JournalTail::next(uint64_t durable_sequence, Status& status) {
   if (next_sequence_ > durable_sequence) {
     return std::nullopt;
   }
@@ -38,7 +38,7 @@ std::optional<Event> JournalTail::next(uint64_t durable_sequence, Status& status
     }
     const ReadResult record = read_record(segment_.bytes.subspan(offset_));
     if (record.outcome == ReadOutcome::kRecord) {
-      Event event;
+      Outcome event;
       if (!decode_record(record, event)) {
         status = {StatusCode::kCorruption, "malformed event in " + segment_.path};
         return std::nullopt;

@@ -16,7 +16,7 @@
 #include "engine/journal/journal_position.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/storage.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::journal {
 
@@ -30,7 +30,7 @@ class JournalTail {
 
   // The next event if its sequence is at most `durable_sequence`; nullopt when there is none
   // yet, or on a problem (then `status` says what: a missing segment, a malformed record).
-  std::optional<Event> next(uint64_t durable_sequence, Status& status);
+  std::optional<Outcome> next(uint64_t durable_sequence, Status& status);
 
   uint64_t next_sequence() const { return next_sequence_; }
   // Where the event next() returned last was read from (for read models that index the

@@ -21,7 +21,7 @@ bool is_spare(const std::string& name) {
 
 JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
     : storage_(storage), config_(std::move(config)), durable_mark_(storage) {
-  TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordMaxBytes);
+  TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordBytesMax);
   TALLY_ASSERT(config_.segment_bytes <= UINT32_MAX);  // JournalPosition keeps 32-bit offsets
 }
 
@@ -94,20 +94,20 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   return Status::ok();
 }
 
-Status JournalWriter::append(const Event& event) {
+Status JournalWriter::append(const Outcome& event) {
   if (failed()) {
     return failure_;
   }
   TALLY_ASSERT(!closed_);
   TALLY_ASSERT(!event.is_replayed_answer());
   TALLY_ASSERT(event.sequence == next_sequence_);
-  if (current_.bytes.size() - offset_ < kRecordMaxBytes) {
+  if (current_.bytes.size() - offset_ < kRecordBytesMax) {
     if (Status status = rotate(event.sequence); !status.is_ok()) {
       return fail(status);
     }
   }
   // Bound what a crash can damage (see kUnsyncedBytesMax): sync early if the group is huge.
-  if (offset_ + kRecordMaxBytes - synced_offset_ > kUnsyncedBytesMax) {
+  if (offset_ + kRecordBytesMax - synced_offset_ > kUnsyncedBytesMax) {
     if (Status status = sync_current(); !status.is_ok()) {
       return fail(status);
     }

@@ -18,7 +18,7 @@
 
 #include "engine/journal/durable_mark.h"
 #include "engine/journal/storage.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::journal {
 
@@ -46,7 +46,7 @@ class JournalWriter {
   Status open(const AppendPosition& position, int64_t now_ns);
 
   // Appends one event (never a replayed answer), whose sequence must be the next one.
-  Status append(const Event& event);
+  Status append(const Outcome& event);
 
   // Makes every appended event durable.
   Status sync();

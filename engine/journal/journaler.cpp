@@ -10,7 +10,7 @@ void Journaler::record(Status status) {
   }
 }
 
-void Journaler::on_event(const Event& event, int64_t, bool end_of_batch) {
+void Journaler::on_event(const Outcome& event, int64_t, bool end_of_batch) {
   if (has_failed()) {
     return;
   }

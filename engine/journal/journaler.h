@@ -12,7 +12,7 @@
 #include <chrono>
 
 #include "engine/journal/journal_writer.h"
-#include "engine/pipeline/event_consumer.h"
+#include "engine/pipeline/outcome_consumer.h"
 
 namespace tally::journal {
 
@@ -24,7 +24,7 @@ enum class SyncPolicy : uint8_t {
   kNone,        // benchmarks only: acknowledged when written to the mapping, never synced
 };
 
-class Journaler final : public EventHandler {
+class Journaler final : public OutcomeHandler {
  public:
   Journaler(JournalWriter& writer, SyncPolicy policy,
             std::chrono::microseconds interval = std::chrono::microseconds(0))
@@ -33,7 +33,7 @@ class Journaler final : public EventHandler {
     durable_sequence_.store(writer_.durable_sequence(), std::memory_order_relaxed);
   }
 
-  void on_event(const Event& event, int64_t position, bool end_of_batch) override;
+  void on_event(const Outcome& event, int64_t position, bool end_of_batch) override;
   void on_shutdown() override;
   bool has_failed() const override { return !failure_.is_ok(); }
 

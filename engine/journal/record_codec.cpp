@@ -34,8 +34,8 @@ ReadResult failure(ReadOutcome outcome, std::string_view problem) {
 
 }  // namespace
 
-size_t write_record(const Event& event, std::span<uint8_t> out, uint32_t synced_distance) {
-  TALLY_ASSERT(out.size() >= kRecordMaxBytes);
+size_t write_record(const Outcome& event, std::span<uint8_t> out, uint32_t synced_distance) {
+  TALLY_ASSERT(out.size() >= kRecordBytesMax);
   uint8_t* const payload = out.data() + sizeof(RecordHeader);
   const size_t payload_bytes =
       encode_event_payload(event, {payload, out.size() - sizeof(RecordHeader)});
@@ -67,7 +67,7 @@ ReadResult read_record(std::span<const uint8_t> bytes) {
                ? ReadResult{}
                : failure(ReadOutcome::kCorrupt, "zero length with a non-zero header");
   }
-  if (header.payload_bytes > kEventPayloadMaxBytes) {
+  if (header.payload_bytes > kEventPayloadBytesMax) {
     return failure(ReadOutcome::kCorrupt, "payload length out of range");
   }
   const size_t total = record_bytes(header.payload_bytes);
@@ -93,7 +93,7 @@ ReadResult read_record(std::span<const uint8_t> bytes) {
   return result;
 }
 
-bool decode_record(const ReadResult& record, Event& event) {
+bool decode_record(const ReadResult& record, Outcome& event) {
   TALLY_ASSERT(record.outcome == ReadOutcome::kRecord);
   event.sequence = record.header.sequence;
   event.timestamp_ns = record.header.timestamp_ns;
@@ -136,7 +136,7 @@ Status check_segment_header(const SegmentHeader& header) {
   if (header.header_bytes != sizeof(SegmentHeader) || header.reserved != 0) {
     return Status::corruption("segment header size or reserved bits unexpected");
   }
-  if (header.segment_bytes < sizeof(SegmentHeader) + kRecordMaxBytes) {
+  if (header.segment_bytes < sizeof(SegmentHeader) + kRecordBytesMax) {
     return Status::corruption("segment smaller than one record");
   }
   return Status::ok();

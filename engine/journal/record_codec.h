@@ -12,14 +12,14 @@
 
 #include "engine/base/status.h"
 #include "engine/journal/journal_format.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::journal {
 
 // Writes `event` (not a replayed answer) as one record at the start of `out` (at least
-// kRecordMaxBytes), padding included; returns the bytes written. `synced_distance`: see
+// kRecordBytesMax), padding included; returns the bytes written. `synced_distance`: see
 // RecordHeader (0: unknown).
-size_t write_record(const Event& event, std::span<uint8_t> out, uint32_t synced_distance = 0);
+size_t write_record(const Outcome& event, std::span<uint8_t> out, uint32_t synced_distance = 0);
 
 enum class ReadOutcome : uint8_t { kRecord, kEnd, kTruncated, kCorrupt };
 
@@ -35,7 +35,7 @@ struct ReadResult {
 ReadResult read_record(std::span<const uint8_t> bytes);
 
 // Decodes a record read with outcome kRecord into `event`. False if the payload is malformed.
-bool decode_record(const ReadResult& record, Event& event);
+bool decode_record(const ReadResult& record, Outcome& event);
 
 // True if every byte is zero (preallocated space never written).
 bool all_zero(std::span<const uint8_t> bytes);

@@ -282,7 +282,7 @@ RecoveryReport assess_journal(Storage& storage, const std::string& directory,
 RecoveryReport recover(Storage& storage, const std::string& directory, Ledger& ledger,
                        const RecoveryOptions& options) {
   return assess_journal(storage, directory, options,
-                        [&](const Event& event) { return ledger.replay(event); });
+                        [&](const Outcome& event) { return ledger.replay(event); });
 }
 
 LedgerRecovery recover_ledger(Storage& storage, const std::string& journal_directory,

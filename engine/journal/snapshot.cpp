@@ -77,7 +77,7 @@ bool parse_account(ByteReader& reader, ParsedAccount& parsed) {
   uint8_t status = 0;
   uint8_t type = 0;
   Account& account = parsed.account;
-  if (!reader.take(id_length) || id_length == 0 || id_length > kAccountIdMaxBytes ||
+  if (!reader.take(id_length) || id_length == 0 || id_length > kAccountIdBytesMax ||
       !reader.take_text(id_length, parsed.id) || !reader.take(account.balance) ||
       !reader.take(account.overdraft_limit) || !reader.take(account.version) ||
       !reader.take(currency) || !reader.take(status) || !reader.take(type) ||
@@ -207,7 +207,7 @@ Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger) {
       hash_bytes(body.data(), body.size()) != header.body_checksum) {
     return corrupt("body length or checksum");
   }
-  if (header.account_count > ledger.limits().max_accounts) {
+  if (header.account_count > ledger.limits().accounts_max) {
     return corrupt("more accounts than max_accounts allows");
   }
   if (!take_accounts(reader, ledger, header.account_count)) {

@@ -44,7 +44,7 @@ bool Snapshotter::catch_up() {
   while (failure_.is_ok()) {
     // Acquire: the journaler synced these bytes before it published their sequence.
     Status status;
-    const std::optional<Event> event = tail_.next(journaler_.durable_sequence(), status);
+    const std::optional<Outcome> event = tail_.next(journaler_.durable_sequence(), status);
     if (!event) {
       if (!status.is_ok()) {
         failure_ = {status.code(), "snapshotter: " + status.message()};

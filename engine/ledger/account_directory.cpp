@@ -68,7 +68,7 @@ std::string_view AccountDirectory::id_of(AccountRef ref) const {
 }
 
 AccountRef AccountDirectory::append_record(std::string_view account_id, const Account& account) {
-  TALLY_ASSERT(account_id.size() <= kAccountIdMaxBytes);
+  TALLY_ASSERT(account_id.size() <= kAccountIdBytesMax);
   const uint32_t bytes = record_bytes(account_id.size());
   if (chunks_.empty() || chunk_used_.back() + bytes > kChunkBytes) {
     chunks_.push_back(std::make_unique<uint64_t[]>(kChunkBytes / sizeof(uint64_t)));

@@ -7,7 +7,7 @@
 // its last one has come; a request that another starts before it ends was cut, and its events
 // are dropped (counted).
 //
-// Entry is an Event, or any type with a member `event` (an event and where it was read from).
+// Entry is an Outcome, or any type with a member `event` (an event and where it was read from).
 // One thread. The span add() returns stays valid until the next add() or reset(), and may be
 // `entry` itself (a one-event request is not copied): keep it alive while using the span.
 #pragma once
@@ -16,11 +16,11 @@
 #include <span>
 #include <vector>
 
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally {
 
-template <typename Entry = Event>
+template <typename Entry = Outcome>
 class CompleteRequests {
  public:
   // Takes the next event in sequence order; returns the events of the request it completes, or
@@ -30,7 +30,7 @@ class CompleteRequests {
       pending_.clear();
       completed_ = false;
     }
-    const Event& event = event_of(entry);
+    const Outcome& event = event_of(entry);
     if (!pending_.empty() && starts_another_request(event_of(pending_.front()), event)) {
       events_dropped_ += pending_.size();
       pending_.clear();
@@ -65,14 +65,14 @@ class CompleteRequests {
   }
 
  private:
-  static const Event& event_of(const Event& event) { return event; }
+  static const Outcome& event_of(const Outcome& event) { return event; }
   template <typename Wrapped>
-  static const Event& event_of(const Wrapped& entry) {
+  static const Outcome& event_of(const Wrapped& entry) {
     return entry.event;
   }
 
   // Every request starts at command index 0 and keeps one request id to its end.
-  static bool starts_another_request(const Event& first, const Event& next) {
+  static bool starts_another_request(const Outcome& first, const Outcome& next) {
     return next.request_id != first.request_id || next.command_index == 0;
   }
 

@@ -14,11 +14,11 @@ Ledger::Ledger(const LedgerLimits& limits)
     : limits_(validated(limits, "ledger limits")),
       accounts_(limits.initial_account_capacity),
       window_(limits.idempotency_window),
-      transactions_(limits.max_transaction_ids, limits.initial_transaction_capacity) {
+      transactions_(limits.transaction_ids_max, limits.initial_transaction_capacity) {
   // At most three undo entries per command: a transfer's two accounts and its transaction id.
-  undo_log_.reserve(3 * size_t{limits.max_batch_commands});
-  hashes_.resize(limits.max_batch_commands);
-  outcomes_.reserve(limits.max_batch_commands);
+  undo_log_.reserve(3 * size_t{limits.batch_commands_max});
+  hashes_.resize(limits.batch_commands_max);
+  outcomes_.reserve(limits.batch_commands_max);
 }
 
 size_t Ledger::memory_bytes() const {
@@ -27,10 +27,10 @@ size_t Ledger::memory_bytes() const {
          outcomes_.capacity() * sizeof(RememberedOutcome);
 }
 
-void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const EventSlots& out) {
+void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const OutcomeSlots& out) {
   const size_t count = batch.commands.size();
   TALLY_ASSERT(count >= 1);
-  TALLY_ASSERT(count <= limits_.max_batch_commands);
+  TALLY_ASSERT(count <= limits_.batch_commands_max);
   TALLY_ASSERT(out.count == count);
   timestamp_ns_ = std::max(timestamp_ns_, now_ns);
 
@@ -151,11 +151,11 @@ void Ledger::prefetch_ahead(uint32_t index, uint32_t count) const {
   }
 }
 
-void Ledger::apply_each(const CommandBatch& batch, const EventSlots& out) {
+void Ledger::apply_each(const CommandBatch& batch, const OutcomeSlots& out) {
   for (uint32_t index = 0; index < out.count; ++index) {
     prefetch_ahead(index, out.count);
     const Command& command = batch.commands[index];
-    Event& event = out[index];
+    Outcome& event = out[index];
     begin_event(batch, index, event);
     const ResultCode code = execute(command, hashes_[index], event);
     if (!is_ok(code)) {
@@ -164,7 +164,7 @@ void Ledger::apply_each(const CommandBatch& batch, const EventSlots& out) {
   }
 }
 
-void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
+void Ledger::apply_atomic(const CommandBatch& batch, const OutcomeSlots& out) {
   const uint64_t first_sequence = next_sequence_;
   undo_log_.clear();
   recording_undo_ = true;
@@ -172,7 +172,7 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   ResultCode failure = ResultCode::Ok;
   for (uint32_t index = 0; index < out.count; ++index) {
     prefetch_ahead(index, out.count);
-    Event& event = out[index];
+    Outcome& event = out[index];
     begin_event(batch, index, event);
     failure = execute(batch.commands[index], hashes_[index], event);
     if (!is_ok(failure)) {
@@ -188,22 +188,22 @@ void Ledger::apply_atomic(const CommandBatch& batch, const EventSlots& out) {
   rollback();
   next_sequence_ = first_sequence;
   for (uint32_t index = 0; index < out.count; ++index) {
-    Event& event = out[index];
+    Outcome& event = out[index];
     begin_event(batch, index, event);
     const ResultCode code = index == failed_index ? failure : ResultCode::LinkedCommandFailed;
     record_rejection(batch.commands[index], code, event);
   }
 }
 
-void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
+void Ledger::answer_retry(const CommandBatch& batch, const OutcomeSlots& out) {
   const RememberedRequest* request = window_.find(batch.request_id);
   TALLY_ASSERT(request != nullptr);
   TALLY_ASSERT(request->count == out.count);
   for (uint32_t index = 0; index < out.count; ++index) {
     const RememberedOutcome* outcome = &window_.outcome(*request, index);
     const Command& command = batch.commands[index];
-    Event& event = out[index];
-    event = Event{};
+    Outcome& event = out[index];
+    event = Outcome{};
     event.sequence = outcome->sequence;
     event.timestamp_ns = timestamp_ns_;
     event.origin = batch.origin;
@@ -225,21 +225,21 @@ void Ledger::answer_retry(const CommandBatch& batch, const EventSlots& out) {
   }
 }
 
-void Ledger::reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out) {
+void Ledger::reject_all(const CommandBatch& batch, ResultCode code, const OutcomeSlots& out) {
   for (uint32_t index = 0; index < out.count; ++index) {
-    Event& event = out[index];
+    Outcome& event = out[index];
     begin_event(batch, index, event);
     record_rejection(batch.commands[index], code, event);
   }
 }
 
-void Ledger::remember_outcomes(const CommandBatch& batch, const EventSlots& out) {
+void Ledger::remember_outcomes(const CommandBatch& batch, const OutcomeSlots& out) {
   if (!window_.enabled()) {
     return;
   }
   outcomes_.clear();
   for (uint32_t index = 0; index < out.count; ++index) {
-    const Event& event = out[index];
+    const Outcome& event = out[index];
     outcomes_.push_back({.sequence = event.sequence,
                          .balance = event.balance,
                          .version = event.version,
@@ -249,9 +249,9 @@ void Ledger::remember_outcomes(const CommandBatch& batch, const EventSlots& out)
   window_.remember(batch.request_id, request_fingerprint_, outcomes_);
 }
 
-void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event) {
+void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Outcome& event) {
   const Command& command = batch.commands[index];
-  // Field by field rather than `event = Event{}`: zeroing 384 bytes per command costs more than
+  // Field by field rather than `event = Outcome{}`: zeroing 384 bytes per command costs more than
   // the rule checks; every field a consumer reads is set here or by the command's handler.
   event.sequence = next_sequence_++;
   event.timestamp_ns = timestamp_ns_;
@@ -278,7 +278,7 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Event& event
   event.text.clear();
 }
 
-ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, Outcome& event) {
   switch (command.type) {
     case CommandType::OpenAccount:
       return open_account(command, event);
@@ -298,7 +298,7 @@ ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, 
   }
 }
 
-void Ledger::record_rejection(const Command& command, ResultCode code, Event& event) {
+void Ledger::record_rejection(const Command& command, ResultCode code, Outcome& event) {
   event.type = EventType::CommandRejected;
   event.code = code;
   // What the client sent: an open that failed after generating an id did not open anything.

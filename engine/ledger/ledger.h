@@ -21,15 +21,15 @@
 #include <string>
 #include <vector>
 
-#include "engine/ledger/account_directory.h"
-#include "engine/ledger/complete_requests.h"
-#include "engine/wire/command.h"
-#include "engine/ledger/event_slots.h"
-#include "engine/wire/fingerprint.h"
-#include "engine/ledger/idempotency_window.h"
 #include "engine/base/limits.h"
 #include "engine/base/status.h"
+#include "engine/ledger/account_directory.h"
+#include "engine/ledger/complete_requests.h"
+#include "engine/ledger/idempotency_window.h"
+#include "engine/ledger/outcome_slots.h"
 #include "engine/ledger/transaction_registry.h"
+#include "engine/wire/command.h"
+#include "engine/wire/fingerprint.h"
 
 namespace tally {
 
@@ -41,9 +41,9 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
 
   // Writes exactly batch.commands.size() entries into out[0..n). The caller ensures
-  // 1 <= n <= limits().max_batch_commands and out.count == n. `now_ns` is the wall clock;
+  // 1 <= n <= limits().batch_commands_max and out.count == n. `now_ns` is the wall clock;
   // timestamps never go backwards even if it does.
-  void apply(const CommandBatch& batch, int64_t now_ns, const EventSlots& out);
+  void apply(const CommandBatch& batch, int64_t now_ns, const OutcomeSlots& out);
 
   // Hints for a batch that will be applied soon (the processor overlaps small requests): fetch
   // the table slots of its first accounts, and later their records. Change nothing.
@@ -55,7 +55,7 @@ class Ledger {
   // event (kLastInRequest) arrives: a request the journal holds only part of was never
   // acknowledged, so it stays without effect, though its sequences stay used. Returns ok, or
   // kCorruption saying which event contradicts the state and how ("event N: ...").
-  Status replay(const Event& event);
+  Status replay(const Outcome& event);
   // True while a replayed request's last event has not come yet (its effects are not applied,
   // so the state is not "as of" the last replayed sequence: no snapshot may be taken).
   bool replay_in_progress() const { return replay_requests_.in_progress(); }
@@ -108,34 +108,34 @@ class Ledger {
   };
 
   RetryVerdict check_retry(const CommandBatch& batch);
-  void apply_each(const CommandBatch& batch, const EventSlots& out);
-  void apply_atomic(const CommandBatch& batch, const EventSlots& out);
-  void answer_retry(const CommandBatch& batch, const EventSlots& out);
-  void reject_all(const CommandBatch& batch, ResultCode code, const EventSlots& out);
-  void remember_outcomes(const CommandBatch& batch, const EventSlots& out);
+  void apply_each(const CommandBatch& batch, const OutcomeSlots& out);
+  void apply_atomic(const CommandBatch& batch, const OutcomeSlots& out);
+  void answer_retry(const CommandBatch& batch, const OutcomeSlots& out);
+  void reject_all(const CommandBatch& batch, ResultCode code, const OutcomeSlots& out);
+  void remember_outcomes(const CommandBatch& batch, const OutcomeSlots& out);
   void prepare_batch(const CommandBatch& batch);
   void prefetch_ahead(uint32_t index, uint32_t count) const;
 
-  void begin_event(const CommandBatch& batch, uint32_t index, Event& event);
-  ResultCode execute(const Command& command, const AccountHashes& hashes, Event& event);
-  void record_rejection(const Command& command, ResultCode code, Event& event);
+  void begin_event(const CommandBatch& batch, uint32_t index, Outcome& event);
+  ResultCode execute(const Command& command, const AccountHashes& hashes, Outcome& event);
+  void record_rejection(const Command& command, ResultCode code, Outcome& event);
 
-  ResultCode open_account(const Command& command, Event& event);
+  ResultCode open_account(const Command& command, Outcome& event);
   // Deposit and Withdraw: one rule but for the direction.
-  ResultCode move_money(const Command& command, const AccountHashes& hashes, Event& event);
-  ResultCode transfer(const Command& command, const AccountHashes& hashes, Event& event);
-  ResultCode freeze(const Command& command, const AccountHashes& hashes, Event& event);
-  ResultCode unfreeze(const Command& command, const AccountHashes& hashes, Event& event);
-  ResultCode close(const Command& command, const AccountHashes& hashes, Event& event);
+  ResultCode move_money(const Command& command, const AccountHashes& hashes, Outcome& event);
+  ResultCode transfer(const Command& command, const AccountHashes& hashes, Outcome& event);
+  ResultCode freeze(const Command& command, const AccountHashes& hashes, Outcome& event);
+  ResultCode unfreeze(const Command& command, const AccountHashes& hashes, Outcome& event);
+  ResultCode close(const Command& command, const AccountHashes& hashes, Outcome& event);
 
   // Shared checks: the account exists, is not closed, (optionally) not frozen, at the version.
   ResultCode find_usable(std::string_view account_id, uint64_t hash, bool allow_frozen,
                          const std::optional<uint64_t>& expected_version, AccountRef& found);
   ResultCode check_transaction_id(const Id128& transaction_id) const;
 
-  Status replay_request(std::span<const Event> request);
+  Status replay_request(std::span<const Outcome> request);
   // kCorruption without the event's sequence (replay_request adds it).
-  Status replay_effect(const Event& event);
+  Status replay_effect(const Outcome& event);
   Status replay_change(std::string_view account_id, int64_t balance, uint64_t version,
                        std::optional<AccountStatus> status);
 

@@ -5,13 +5,13 @@
 
 #include "engine/base/checked_math.h"
 #include "engine/base/invariant.h"
-#include "engine/ledger/ledger.h"
 #include "engine/base/text_validation.h"
+#include "engine/ledger/ledger.h"
 
 namespace tally {
 namespace {
 
-void record_account(const Account& account, Event& event) {
+void record_account(const Account& account, Outcome& event) {
   event.balance = account.balance;
   event.version = account.version;
 }
@@ -20,7 +20,7 @@ ResultCode validate_open(const Command& command) {
   if (!command.account_id.empty() && !is_valid_client_account_id(command.account_id)) {
     return ResultCode::InvalidArgument;
   }
-  if (command.owner.size() > kOwnerMaxBytes || !is_valid_utf8(command.owner)) {
+  if (command.owner.size() > kOwnerBytesMax || !is_valid_utf8(command.owner)) {
     return ResultCode::InvalidArgument;
   }
   if (!CurrencyCode::parse(command.currency)) {
@@ -59,7 +59,7 @@ ResultCode balance_after(const Account& account, const Command& command, int64_t
 
 }  // namespace
 
-ResultCode Ledger::open_account(const Command& command, Event& event) {
+ResultCode Ledger::open_account(const Command& command, Outcome& event) {
   if (const ResultCode invalid = validate_open(command); !is_ok(invalid)) {
     return invalid;
   }
@@ -70,7 +70,7 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
   if (accounts_.find(account_id) != kNoAccount) {
     return ResultCode::AccountExists;
   }
-  if (accounts_.size() >= limits_.max_accounts) {
+  if (accounts_.size() >= limits_.accounts_max) {
     return ResultCode::LimitExceeded;
   }
   const Account account{.balance = command.amount,
@@ -95,7 +95,7 @@ ResultCode Ledger::open_account(const Command& command, Event& event) {
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashes, Outcome& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
@@ -121,7 +121,7 @@ ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashe
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes, Outcome& event) {
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
@@ -172,8 +172,8 @@ ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes,
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, Event& event) {
-  if (command.reason.size() > kFreezeReasonMaxBytes || !is_valid_utf8(command.reason)) {
+ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, Outcome& event) {
+  if (command.reason.size() > kFreezeReasonBytesMax || !is_valid_utf8(command.reason)) {
     return ResultCode::InvalidArgument;
   }
   AccountRef index = kNoAccount;
@@ -192,7 +192,7 @@ ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, E
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes, Outcome& event) {
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, hashes.account, true, command.expected_version, index);
@@ -211,7 +211,7 @@ ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes,
   return ResultCode::Ok;
 }
 
-ResultCode Ledger::close(const Command& command, const AccountHashes& hashes, Event& event) {
+ResultCode Ledger::close(const Command& command, const AccountHashes& hashes, Outcome& event) {
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, hashes.account, false, command.expected_version, index);

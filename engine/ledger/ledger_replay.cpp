@@ -7,7 +7,7 @@
 
 namespace tally {
 
-Status Ledger::replay(const Event& event) {
+Status Ledger::replay(const Outcome& event) {
   TALLY_ASSERT(!event.is_replayed_answer());
   if (event.sequence != next_sequence_) {
     return Status::corruption("event " + std::to_string(event.sequence) + " where " +
@@ -17,13 +17,13 @@ Status Ledger::replay(const Event& event) {
   timestamp_ns_ = std::max(timestamp_ns_, event.timestamp_ns);
   // A request the journal holds only part of (cut by a crash, never acknowledged) stays in the
   // journal without effect: the rule every reader shares (complete_requests.h).
-  const std::span<const Event> request = replay_requests_.add(event);
+  const std::span<const Outcome> request = replay_requests_.add(event);
   return request.empty() ? Status::ok() : replay_request(request);
 }
 
-Status Ledger::replay_request(std::span<const Event> request) {
+Status Ledger::replay_request(std::span<const Outcome> request) {
   bool request_id_reused = false;
-  for (const Event& event : request) {
+  for (const Outcome& event : request) {
     if (Status status = replay_effect(event); !status.is_ok()) {
       return Status::corruption("event " + std::to_string(event.sequence) + ": " +
                                 status.message());
@@ -35,14 +35,14 @@ Status Ledger::replay_request(std::span<const Event> request) {
     return Status::ok();
   }
   outcomes_.clear();
-  for (const Event& event : request) {
+  for (const Outcome& event : request) {
     outcomes_.push_back({.sequence = event.sequence,
                          .balance = event.balance,
                          .version = event.version,
                          .code = event.code,
                          .command_type = event.command_type});
   }
-  const Event& last = request.back();
+  const Outcome& last = request.back();
   if (window_.find(last.request_id) == nullptr) {
     window_.remember(last.request_id, last.fingerprint, outcomes_);
   }
@@ -67,7 +67,7 @@ Status Ledger::replay_change(std::string_view account_id, int64_t balance, uint6
   return Status::ok();
 }
 
-Status Ledger::replay_effect(const Event& event) {
+Status Ledger::replay_effect(const Outcome& event) {
   if (event.type != EventType::CommandRejected && (event.flags & kHasTransactionId) != 0) {
     transactions_.add(event.transaction_id);
   }
@@ -77,7 +77,7 @@ Status Ledger::replay_effect(const Event& event) {
         return Status::corruption("account " + std::string(event.account_id.view()) +
                                   " opened twice");
       }
-      if (accounts_.size() >= limits_.max_accounts) {
+      if (accounts_.size() >= limits_.accounts_max) {
         return Status::corruption("more accounts than max_accounts allows");
       }
       accounts_.insert(event.account_id.view(), Account{.balance = event.balance,

@@ -1,6 +1,6 @@
 // TransactionRegistry: every business transaction id the ledger has accepted, so that one is
 // never used twice. Kept for the life of the ledger (uniqueness is ledger-wide, not windowed),
-// bounded by LedgerLimits::max_transaction_ids. Business-logic thread only.
+// bounded by LedgerLimits::transaction_ids_max. Business-logic thread only.
 #pragma once
 
 #include <algorithm>

@@ -13,17 +13,17 @@ int64_t wall_clock_ns() {
 
 }  // namespace
 
-BusinessLogicProcessor::BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, EventRing& ring)
+BusinessLogicProcessor::BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, OutcomeRing& ring)
     : ledger_(ledger), ingress_(ingress), ring_(ring) {
   // A batch's entries are claimed at once, and a group publishes before it could fill the ring.
-  TALLY_ASSERT(ledger.limits().max_batch_commands <= ring.capacity() / 2);
-  TALLY_ASSERT(ingress.config().max_batch_commands <= ledger.limits().max_batch_commands);
+  TALLY_ASSERT(ledger.limits().batch_commands_max <= ring.capacity() / 2);
+  TALLY_ASSERT(ingress.config().batch_commands_max <= ledger.limits().batch_commands_max);
 }
 
 bool BusinessLogicProcessor::apply(const IngressBatch& batch, int64_t now_ns,
                                    int64_t& last_position) {
   const auto count = static_cast<uint32_t>(batch.batch.commands.size());
-  const EventSlots slots = ring_.claim(count);
+  const OutcomeSlots slots = ring_.claim(count);
   if (slots.count == 0) {
     return false;  // the ring failed: nothing more may be recorded, so nothing is applied
   }

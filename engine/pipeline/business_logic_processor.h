@@ -13,15 +13,15 @@
 #include <span>
 #include <vector>
 
-#include "engine/pipeline/event_ring.h"
-#include "engine/pipeline/ingress.h"
 #include "engine/ledger/ledger.h"
+#include "engine/pipeline/ingress.h"
+#include "engine/pipeline/outcome_ring.h"
 
 namespace tally {
 
 class BusinessLogicProcessor {
  public:
-  BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, EventRing& ring);
+  BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, OutcomeRing& ring);
 
   void run();
 
@@ -44,7 +44,7 @@ class BusinessLogicProcessor {
 
   Ledger& ledger_;
   Ingress& ingress_;
-  EventRing& ring_;
+  OutcomeRing& ring_;
   std::atomic<uint64_t> commands_applied_{0};
   std::atomic<uint64_t> batches_applied_{0};
 };

@@ -1,19 +1,19 @@
 #include "engine/pipeline/ingress.h"
 
-#include "engine/wire/fingerprint.h"
 #include "engine/base/invariant.h"
+#include "engine/wire/fingerprint.h"
 #include "engine/wire/wire_decoder.h"
 
 namespace tally {
 
 Ingress::Ingress(const IngressConfig& config)
     : config_(config),
-      batches_(config.max_batches_in_flight),
-      free_batches_(config.max_batches_in_flight),
-      queue_(config.max_batches_in_flight, 0, kMaxProducerThreads) {
-  TALLY_ASSERT(config.max_batches_in_flight >= 1);
+      batches_(config.batches_in_flight_max),
+      free_batches_(config.batches_in_flight_max),
+      queue_(config.batches_in_flight_max, 0, kProducerThreadsMax) {
+  TALLY_ASSERT(config.batches_in_flight_max >= 1);
   for (IngressBatch& batch : batches_) {
-    batch.commands.reserve(config.max_batch_commands);
+    batch.commands.reserve(config.batch_commands_max);
     const bool added = free_batches_.enqueue(&batch);
     TALLY_ASSERT(added);
   }
@@ -48,11 +48,11 @@ ResultCode Ingress::guarded_submit(IngressBatch* batch, bool verify) {
 }
 
 ResultCode Ingress::verify_and_enqueue(IngressBatch* batch, bool verify) {
-  if (batch->frame.size() > config_.max_frame_bytes) {
+  if (batch->frame.size() > config_.frame_bytes_max) {
     return ResultCode::LimitExceeded;
   }
   if (verify) {
-    const ResultCode verdict = verify_command_request(batch->frame, config_.max_batch_commands);
+    const ResultCode verdict = verify_command_request(batch->frame, config_.batch_commands_max);
     if (verdict != ResultCode::Ok) {
       return verdict;
     }
@@ -60,7 +60,7 @@ ResultCode Ingress::verify_and_enqueue(IngressBatch* batch, bool verify) {
   batch->batch = decode_command_request(batch->frame, batch->commands);
   batch->batch.origin = batch->origin;
   batch->batch.fingerprint = request_fingerprint(batch->batch);
-  // The pool holds max_batches_in_flight batches, so the queue can never hold more; a failure
+  // The pool holds batches_in_flight_max batches, so the queue can never hold more; a failure
   // here means the queue could not get a block, which is back-pressure all the same.
   if (!queue_.try_enqueue(batch)) {
     return ResultCode::Unavailable;

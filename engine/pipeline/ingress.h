@@ -33,15 +33,15 @@ struct IngressBatch {
 
 struct IngressConfig {
   // Pool size and queue bound (docs/decisions.md, "A shallow ingress").
-  uint32_t max_batches_in_flight = 128;
-  uint32_t max_batch_commands = 8190;
-  uint32_t max_frame_bytes = 1 << 20;
+  uint32_t batches_in_flight_max = 128;
+  uint32_t batch_commands_max = 8190;
+  uint32_t frame_bytes_max = 1 << 20;
 };
 
 class Ingress {
  public:
   // Threads that may submit at once; moodycamel sizes each one's share of the queue from it.
-  static constexpr size_t kMaxProducerThreads = 64;
+  static constexpr size_t kProducerThreadsMax = 64;
 
   explicit Ingress(const IngressConfig& config);
   Ingress(const Ingress&) = delete;

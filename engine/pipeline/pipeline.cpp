@@ -17,13 +17,13 @@ Status PipelineConfig::validate() const {
   if (ring_capacity < 2 || !std::has_single_bit(ring_capacity)) {
     return Status::invalid_argument("ring_capacity must be a power of two");
   }
-  if (ledger.max_batch_commands > ring_capacity / 2) {
+  if (ledger.batch_commands_max > ring_capacity / 2) {
     return Status::invalid_argument("ring_capacity must be at least twice max_batch_commands");
   }
-  if (ingress.max_batch_commands != ledger.max_batch_commands) {
+  if (ingress.batch_commands_max != ledger.batch_commands_max) {
     return Status::invalid_argument("the ingress and the ledger must agree on max_batch_commands");
   }
-  if (ingress.max_batches_in_flight < 1) {
+  if (ingress.batches_in_flight_max < 1) {
     return Status::invalid_argument("max_batches_in_flight must be at least 1");
   }
   return Status::ok();
@@ -41,7 +41,7 @@ Pipeline::Pipeline(const PipelineConfig& config, std::unique_ptr<Ledger> recover
       ring_(config.ring_capacity, wait_strategy_),
       processor_(*ledger_, ingress_, ring_) {
   TALLY_ASSERT(ledger_ != nullptr);
-  if (ledger_->limits().max_batch_commands != config.ledger.max_batch_commands) {
+  if (ledger_->limits().batch_commands_max != config.ledger.batch_commands_max) {
     throw std::invalid_argument("pipeline configuration: the recovered ledger's limits differ");
   }
 }
@@ -50,15 +50,15 @@ Pipeline::~Pipeline() {
   stop();
 }
 
-EventConsumer& Pipeline::add_consumer(std::string name, EventHandler& handler,
-                                      const std::vector<const EventConsumer*>& run_after) {
+OutcomeConsumer& Pipeline::add_consumer(std::string name, OutcomeHandler& handler,
+                                        const std::vector<const OutcomeConsumer*>& run_after) {
   TALLY_ASSERT(!started_);
   std::vector<const Sequence*> dependencies;
-  for (const EventConsumer* upstream : run_after) {
+  for (const OutcomeConsumer* upstream : run_after) {
     dependencies.push_back(&upstream->cursor());
   }
   consumers_.push_back(
-      std::make_unique<EventConsumer>(std::move(name), ring_, handler, std::move(dependencies)));
+      std::make_unique<OutcomeConsumer>(std::move(name), ring_, handler, std::move(dependencies)));
   // Every consumer gates the producer; gating on all (not only the last of each chain) keeps
   // the rule simple and costs one extra load per claim that must wait.
   ring_.add_gating_sequence(&consumers_.back()->cursor());

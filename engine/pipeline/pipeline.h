@@ -1,7 +1,7 @@
 // Pipeline: the in-process engine, wired in one place, stage by stage.
 //
 //   1. producers (network threads, in-process callers) → Ingress (bounded MPSC queue)
-//   2. BusinessLogicProcessor (one thread, the only writer of account state) → EventRing
+//   2. BusinessLogicProcessor (one thread, the only writer of account state) → OutcomeRing
 //   3. EventConsumers, each on its own thread, in the order they were added; a consumer added
 //      with dependencies runs after them on every entry (the replier after the journaler).
 //
@@ -19,11 +19,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/pipeline/business_logic_processor.h"
-#include "engine/pipeline/event_consumer.h"
-#include "engine/pipeline/event_ring.h"
-#include "engine/pipeline/ingress.h"
 #include "engine/ledger/ledger.h"
+#include "engine/pipeline/business_logic_processor.h"
+#include "engine/pipeline/ingress.h"
+#include "engine/pipeline/outcome_consumer.h"
+#include "engine/pipeline/outcome_ring.h"
 #include "engine/pipeline/wait_strategy.h"
 
 namespace tally {
@@ -51,8 +51,8 @@ class Pipeline {
   ~Pipeline();
 
   // Before start(): adds a consumer that sees every entry after those in `run_after`.
-  EventConsumer& add_consumer(std::string name, EventHandler& handler,
-                              const std::vector<const EventConsumer*>& run_after = {});
+  OutcomeConsumer& add_consumer(std::string name, OutcomeHandler& handler,
+                                const std::vector<const OutcomeConsumer*>& run_after = {});
 
   void start();
   void stop();
@@ -60,16 +60,16 @@ class Pipeline {
   Ingress& ingress() { return ingress_; }
   const Ledger& ledger() const { return *ledger_; }
   const BusinessLogicProcessor& processor() const { return processor_; }
-  const EventRing& ring() const { return ring_; }
+  const OutcomeRing& ring() const { return ring_; }
 
  private:
   PipelineConfig config_;
   WaitStrategy wait_strategy_;
   std::unique_ptr<Ledger> ledger_;
   Ingress ingress_;
-  EventRing ring_;
+  OutcomeRing ring_;
   BusinessLogicProcessor processor_;
-  std::vector<std::unique_ptr<EventConsumer>> consumers_;
+  std::vector<std::unique_ptr<OutcomeConsumer>> consumers_;
   std::thread logic_thread_;
   bool started_ = false;
 };

@@ -58,7 +58,7 @@ void AccountModel::touch(AccountActivity& account, int64_t timestamp_ns) {
   account.last_activity_ns = timestamp_ns;
 }
 
-void AccountModel::open(const Event& event) {
+void AccountModel::open(const Outcome& event) {
   const auto index = static_cast<uint32_t>(profiles_.size());
   AccountProfile profile;
   profile.account_id = std::string(event.account_id.view());
@@ -111,7 +111,7 @@ void AccountModel::set_status(uint32_t index, AccountStatus status, uint64_t ver
   touch(account, timestamp_ns);
 }
 
-void AccountModel::apply(const Event& event, journal::JournalPosition /*position*/) {
+void AccountModel::apply(const Outcome& event, journal::JournalPosition /*position*/) {
   if (event.type == EventType::AccountOpened) {
     open(event);
     return;

@@ -70,7 +70,7 @@ class AccountModel final : public ReadModel {
  public:
   std::string_view name() const override { return "accounts"; }
   bool answers(protocol::RequestBody type) const override;
-  void apply(const Event& event, journal::JournalPosition position) override;
+  void apply(const Outcome& event, journal::JournalPosition position) override;
   void reset() override;
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
@@ -84,7 +84,7 @@ class AccountModel final : public ReadModel {
   // The index of the account a query names, or the error to answer it with.
   std::variant<uint32_t, QueryAnswer> locate(const flatbuffers::String* account_id) const;
   uint32_t currency_index(CurrencyCode currency);
-  void open(const Event& event);
+  void open(const Outcome& event);
   void set_balance(uint32_t index, int64_t balance, uint64_t version, int64_t timestamp_ns);
   void set_status(uint32_t index, AccountStatus status, uint64_t version, int64_t timestamp_ns);
   static void touch(AccountActivity& account, int64_t timestamp_ns);

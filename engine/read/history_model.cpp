@@ -16,7 +16,7 @@ using protocol::ResponseBody;
 namespace {
 
 // True if the event passes the search's type and amount filters.
-bool matches(const Event& event, const protocol::TransactionSearchQuery& query) {
+bool matches(const Outcome& event, const protocol::TransactionSearchQuery& query) {
   if (query.type() != EventType::Unknown && event.type != query.type()) {
     return false;
   }
@@ -66,13 +66,13 @@ AccountHistory* HistoryModel::history_of(std::string_view account_id) {
   return found == accounts_.end() ? nullptr : &found->second;
 }
 
-bool HistoryModel::moves_money(const Event& event) {
+bool HistoryModel::moves_money(const Outcome& event) {
   return event.type == EventType::Deposited || event.type == EventType::Withdrawn ||
          event.type == EventType::Transferred ||
          (event.type == EventType::AccountOpened && event.amount > 0);
 }
 
-HistoryModel::Entry HistoryModel::entry_for(const Event& event, std::string_view account_id) {
+HistoryModel::Entry HistoryModel::entry_for(const Outcome& event, std::string_view account_id) {
   switch (event.type) {
     case EventType::Withdrawn:
       return {-event.amount, event.balance, event.version, {}};
@@ -87,7 +87,7 @@ HistoryModel::Entry HistoryModel::entry_for(const Event& event, std::string_view
   }
 }
 
-void HistoryModel::apply(const Event& event, JournalPosition position) {
+void HistoryModel::apply(const Outcome& event, JournalPosition position) {
   // The projector hands over complete requests in journal order: sequences only grow.
   TALLY_ASSERT(event.sequence > last_sequence_);
   if (events_applied_ % kCheckpointEvery == 0) {
@@ -124,7 +124,7 @@ void HistoryModel::apply(const Event& event, JournalPosition position) {
   }
 }
 
-void HistoryModel::complete_rejected_transfer(Event& event) const {
+void HistoryModel::complete_rejected_transfer(Outcome& event) const {
   if (event.type != EventType::CommandRejected) {
     return;
   }
@@ -215,8 +215,8 @@ std::optional<size_t> HistoryModel::count_up_to_sequence(const std::vector<Histo
 }
 
 std::optional<HistoryModel::Entry> HistoryModel::entry_at(const HistoryEntry& entry,
-                                                          std::string_view account_id, Event& event,
-                                                          Status& status) {
+                                                          std::string_view account_id,
+                                                          Outcome& event, Status& status) {
   std::optional<journal::JournalRecord> record = reader_.read(entry.position(), status);
   if (!record) {
     return std::nullopt;
@@ -272,7 +272,7 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
   std::vector<flatbuffers::Offset<protocol::StatementEntry>> lines;
   lines.reserve(indexes.size());
   Status status;
-  Event event;
+  Outcome event;
   for (const size_t index : indexes) {
     const std::optional<Entry> entry = entry_at(entries[index], account_id, event, status);
     if (!entry) {
@@ -342,7 +342,7 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
     return missing_account_id();
   }
   if (query.from_day() < 0) {
-    // Event times are never negative, so no day before 1970-01-01 has a balance; refusing
+    // Outcome times are never negative, so no day before 1970-01-01 has a balance; refusing
     // them also keeps a day's bounds in nanoseconds within int64.
     return QueryAnswer::error(ResultCode::InvalidArgument, "from_day is before 1970-01-01 (day 0)");
   }
@@ -371,7 +371,7 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   std::optional<size_t> read_for;  // the statement entry `balance` was read from
   int64_t balance = 0;
   Status status;
-  Event event;
+  Outcome event;
   std::vector<protocol::DailyBalance> days;  // structs in a vector: CreateVectorOfStructs
   for (int32_t day = query.from_day(); day <= last_day; ++day) {
     const int64_t day_end_ns = (int64_t{day} + 1) * kNanosecondsPerDay;
@@ -489,7 +489,7 @@ QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery&
       if (!record) {
         return unreadable(status);
       }
-      const Event& event = record->event;
+      const Outcome& event = record->event;
       if (query.to_ns() != 0 && event.timestamp_ns >= query.to_ns()) {
         break;
       }
@@ -555,7 +555,7 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
     return QueryAnswer::of(ResponseBody::BalanceAsOfResult,
                            protocol::CreateBalanceAsOfResult(builder, id, false));
   }
-  Event event;
+  Outcome event;
   const std::optional<Entry> entry = entry_at(entries[*in_force], account_id, event, status);
   if (!entry) {
     return unreadable(status);

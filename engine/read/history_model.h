@@ -75,7 +75,7 @@ class HistoryModel final : public ReadModel {
 
   std::string_view name() const override { return "history"; }
   bool answers(protocol::RequestBody type) const override;
-  void apply(const Event& event, journal::JournalPosition position) override;
+  void apply(const Outcome& event, journal::JournalPosition position) override;
   void reset() override;
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
@@ -96,8 +96,8 @@ class HistoryModel final : public ReadModel {
     uint64_t version = 0;
     std::string_view counterparty_id;
   };
-  static Entry entry_for(const Event& event, std::string_view account_id);
-  static bool moves_money(const Event& event);
+  static Entry entry_for(const Outcome& event, std::string_view account_id);
+  static bool moves_money(const Outcome& event);
 
   AccountHistory* history_of(std::string_view account_id);
   // The index of the first entry at or after `timestamp_ns` (0: the first entry).
@@ -114,10 +114,10 @@ class HistoryModel final : public ReadModel {
                                              uint64_t sequence, Status& status);
   // `event` with the state its rejected transfer left the receiving side in, which the journal
   // does not record. Other events are already complete.
-  void complete_rejected_transfer(Event& event) const;
+  void complete_rejected_transfer(Outcome& event) const;
   // The balance after the statement entry `index` of `account_id`.
   std::optional<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id,
-                                Event& event, Status& status);
+                                Outcome& event, Status& status);
 
   QueryAnswer history(const protocol::HistoryQuery& query, flatbuffers::FlatBufferBuilder& builder);
   QueryAnswer trail(const protocol::EventTrailQuery& query,

@@ -112,7 +112,7 @@ bool Projector::apply_available() {
   uint32_t read = 0;
   uint32_t applied_now = 0;
   for (; read < kApplyChunk; ++read) {
-    std::optional<Event> event = tail_->next(durable, failure_);
+    std::optional<Outcome> event = tail_->next(durable, failure_);
     if (!event) {
       break;
     }

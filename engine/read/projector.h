@@ -115,7 +115,7 @@ class Projector {
 
   // A journal event and where it was read, waiting with the rest of its request.
   struct PositionedEvent {
-    Event event;
+    Outcome event;
     journal::JournalPosition position;
   };
 

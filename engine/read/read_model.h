@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "engine/journal/journal_position.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 #include "engine/wire/protocol.h"
 
 namespace tally::read {
@@ -47,7 +47,7 @@ class ReadModel {
   virtual std::string_view name() const = 0;
   virtual bool answers(protocol::RequestBody type) const = 0;
 
-  virtual void apply(const Event& event, journal::JournalPosition position) = 0;
+  virtual void apply(const Outcome& event, journal::JournalPosition position) = 0;
   // Forgets everything: the next event applied is the journal's first again.
   virtual void reset() = 0;
 

@@ -104,7 +104,7 @@ class Reader {
   size_t position_ = 0;
 };
 
-uint8_t parts_of(const Event& event) {
+uint8_t parts_of(const Outcome& event) {
   uint8_t parts = 0;
   if (event.type == EventType::Transferred || !event.counterparty_id.empty()) {
     parts |= kPartCounterparty;
@@ -120,9 +120,9 @@ uint8_t parts_of(const Event& event) {
 
 }  // namespace
 
-size_t encode_event_payload(const Event& event, std::span<uint8_t> out) {
+size_t encode_event_payload(const Outcome& event, std::span<uint8_t> out) {
   static_assert(std::endian::native == std::endian::little, "the codec writes host order");
-  TALLY_ASSERT(out.size() >= kEventPayloadMaxBytes);
+  TALLY_ASSERT(out.size() >= kEventPayloadBytesMax);
   TALLY_ASSERT(!event.is_replayed_answer());
   const uint8_t parts = parts_of(event);
   Writer writer(out);
@@ -155,13 +155,13 @@ size_t encode_event_payload(const Event& event, std::span<uint8_t> out) {
   if (parts & kPartText) {
     writer.text(event.text.view());
   }
-  TALLY_ASSERT(writer.size() <= kEventPayloadMaxBytes);
+  TALLY_ASSERT(writer.size() <= kEventPayloadBytesMax);
   return writer.size();
 }
 
 namespace {
 
-bool decode_common(Reader& reader, Event& event, uint8_t& parts) {
+bool decode_common(Reader& reader, Outcome& event, uint8_t& parts) {
   uint8_t command_type = 0;
   uint64_t code = 0;
   uint64_t command_index = 0;
@@ -191,7 +191,7 @@ bool decode_common(Reader& reader, Event& event, uint8_t& parts) {
   return true;
 }
 
-bool decode_parts(Reader& reader, uint8_t parts, Event& event) {
+bool decode_parts(Reader& reader, uint8_t parts, Outcome& event) {
   if ((parts & kPartCounterparty) &&
       !(reader.text(event.counterparty_id) && reader.signed_varint(event.counterparty_balance) &&
         reader.varint(event.counterparty_version))) {
@@ -223,11 +223,11 @@ bool decode_parts(Reader& reader, uint8_t parts, Event& event) {
 
 }  // namespace
 
-bool decode_event_payload(std::span<const uint8_t> payload, Event& event) {
+bool decode_event_payload(std::span<const uint8_t> payload, Outcome& event) {
   const uint64_t sequence = event.sequence;
   const int64_t timestamp_ns = event.timestamp_ns;
   const EventType type = event.type;
-  event = Event{};
+  event = Outcome{};
   event.sequence = sequence;
   event.timestamp_ns = timestamp_ns;
   event.type = type;

@@ -1,4 +1,4 @@
-// Event codec: the compact binary form of an event's payload, as the journal stores it and as
+// Outcome codec: the compact binary form of an event's payload, as the journal stores it and as
 // determinism is checked (the same commands give the same bytes).
 //
 // The record header (journal_format.h: length, checksum, sequence, timestamp, type, payload
@@ -12,21 +12,21 @@
 #include <cstdint>
 #include <span>
 
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally {
 
 inline constexpr uint8_t kEventPayloadVersion = 1;
 
 // The largest payload: common fields, two ids, the text, every number at its longest.
-inline constexpr size_t kEventPayloadMaxBytes = 512;
+inline constexpr size_t kEventPayloadBytesMax = 512;
 
-// Writes `event`'s payload into `out` (at least kEventPayloadMaxBytes); returns its size.
+// Writes `event`'s payload into `out` (at least kEventPayloadBytesMax); returns its size.
 // Replayed answers are not events and are never encoded.
-size_t encode_event_payload(const Event& event, std::span<uint8_t> out);
+size_t encode_event_payload(const Outcome& event, std::span<uint8_t> out);
 
 // Decodes a payload written by encode_event_payload into `event`, whose sequence, timestamp
 // and type the caller has set from the record header. False if the bytes are malformed.
-bool decode_event_payload(std::span<const uint8_t> payload, Event& event);
+bool decode_event_payload(std::span<const uint8_t> payload, Outcome& event);
 
 }  // namespace tally

@@ -102,10 +102,10 @@ Id128 to_id128(const protocol::Uint128* value) {
   return value == nullptr ? Id128{} : Id128{.low = value->low(), .high = value->high()};
 }
 
-RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t max_commands) {
+RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t commands_max) {
   // Every command is a few tables and strings; this bounds the verifier's work per frame.
-  const uint32_t max_tables = 16 * max_commands + 16;
-  flatbuffers::Verifier verifier(frame.data(), frame.size(), kVerifierMaxDepth, max_tables);
+  const uint32_t max_tables = 16 * commands_max + 16;
+  flatbuffers::Verifier verifier(frame.data(), frame.size(), kVerifierDepthMax, max_tables);
   if (!protocol::VerifyRequestBuffer(verifier)) {
     return {ResultCode::InvalidArgument, "the frame is not a well-formed Request"};
   }
@@ -120,7 +120,7 @@ RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t max_comma
   return {ResultCode::Ok, {}, request};
 }
 
-RequestVerdict check_command_batch(const protocol::Request& request, uint32_t max_commands) {
+RequestVerdict check_command_batch(const protocol::Request& request, uint32_t commands_max) {
   const protocol::CommandBatch* batch = request.body_as_CommandBatch();
   if (batch == nullptr) {
     return {ResultCode::InvalidArgument, "the request body is not a CommandBatch"};
@@ -128,18 +128,18 @@ RequestVerdict check_command_batch(const protocol::Request& request, uint32_t ma
   if (batch->commands() == nullptr || batch->commands()->size() == 0) {
     return {ResultCode::InvalidArgument, "the batch has no commands"};
   }
-  if (batch->commands()->size() > max_commands) {
+  if (batch->commands()->size() > commands_max) {
     return {ResultCode::LimitExceeded, "the batch has more commands than max_batch_commands"};
   }
   return {};
 }
 
-ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands) {
-  const RequestVerdict envelope = verify_request(frame, max_commands);
+ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t commands_max) {
+  const RequestVerdict envelope = verify_request(frame, commands_max);
   if (!envelope.ok()) {
     return envelope.code;
   }
-  return check_command_batch(*protocol::GetRequest(frame.data()), max_commands).code;
+  return check_command_batch(*protocol::GetRequest(frame.data()), commands_max).code;
 }
 
 CommandBatch decode_command_request(std::span<const uint8_t> frame,

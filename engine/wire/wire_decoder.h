@@ -14,7 +14,7 @@
 namespace tally {
 
 // Verifier limits: a request is at most a batch of commands with a few strings each.
-inline constexpr uint32_t kVerifierMaxDepth = 8;
+inline constexpr uint32_t kVerifierDepthMax = 8;
 
 // The outcome of checking a request: Ok, or a code and a sentence for the client.
 struct RequestVerdict {
@@ -27,18 +27,18 @@ struct RequestVerdict {
 };
 
 // Checks `frame` holds a well-formed Request envelope (identifier, bounds, depth, table count
-// sized for `max_commands`, our protocol version, a request id), whatever its body. The
+// sized for `commands_max`, our protocol version, a request id), whatever its body. The
 // network layer calls this once per frame, then dispatches on the body type.
-RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t max_commands);
+RequestVerdict verify_request(std::span<const uint8_t> frame, uint32_t commands_max);
 
-// For a request verify_request accepted: its body is a CommandBatch of 1..max_commands
+// For a request verify_request accepted: its body is a CommandBatch of 1..commands_max
 // commands. InvalidArgument or LimitExceeded otherwise.
-RequestVerdict check_command_batch(const protocol::Request& request, uint32_t max_commands);
+RequestVerdict check_command_batch(const protocol::Request& request, uint32_t commands_max);
 
 // Checks `frame` holds a well-formed Request (identifier, bounds, depth, table count) whose
-// protocol version is ours and whose body is a CommandBatch of 1..max_commands commands. Returns
+// protocol version is ours and whose body is a CommandBatch of 1..commands_max commands. Returns
 // Ok, InvalidArgument (malformed, empty, not a command batch) or LimitExceeded (too many commands).
-ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t max_commands);
+ResultCode verify_command_request(std::span<const uint8_t> frame, uint32_t commands_max);
 
 // Decodes a verified request's command batch; `commands` is cleared and refilled (its
 // capacity is reused). The views point into `frame`. An entry without a command, or whose type

@@ -91,11 +91,11 @@ void encode_command_request(const CommandBatch& batch, FlatBufferBuilder& builde
   protocol::FinishRequestBuffer(builder, request);
 }
 
-flatbuffers::Offset<protocol::Event> encode_event(const Event& event,
+flatbuffers::Offset<protocol::Event> encode_event(const Outcome& event,
                                                   flatbuffers::FlatBufferBuilder& builder) {
   const auto account_id = string_of(builder, event.account_id.view());
   const auto counterparty_id = string_of(builder, event.counterparty_id.view());
-  // Event::text is the owner of an opening and the reason of a freeze, tried or done.
+  // Outcome::text is the owner of an opening and the reason of a freeze, tried or done.
   const bool text_is_owner = event.command_type == CommandType::OpenAccount;
   const auto owner = text_is_owner ? string_of(builder, event.text.view())
                                    : flatbuffers::Offset<flatbuffers::String>();

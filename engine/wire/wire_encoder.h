@@ -8,7 +8,7 @@
 #include <span>
 
 #include "engine/wire/command.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 #include "engine/wire/protocol.h"
 
 namespace tally {
@@ -20,7 +20,7 @@ void encode_command_request(const CommandBatch& batch, flatbuffers::FlatBufferBu
 protocol::Uint128 to_wire(const Id128& id);
 
 // An event as clients see it (event trails, searches), built into `builder`.
-flatbuffers::Offset<protocol::Event> encode_event(const Event& event,
+flatbuffers::Offset<protocol::Event> encode_event(const Outcome& event,
                                                   flatbuffers::FlatBufferBuilder& builder);
 
 }  // namespace tally

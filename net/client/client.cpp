@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 
 // A response bigger than this is not one tallyd sends (its largest, a full batch's results,
 // is well under it): the stream is out of step.
-constexpr uint32_t kResponseMaxBytes = 64u << 20;
+constexpr uint32_t kResponseBytesMax = 64u << 20;
 
 CommandOutcome outcome_of(const protocol::CommandResult* result) {
   if (result == nullptr) {
@@ -153,7 +153,7 @@ struct Client::Connection {
   // garbage.
   void decode(std::deque<Reply>& replies) {
     while (const std::optional<uint32_t> length = reader.peek_length()) {
-      if (*length > kResponseMaxBytes) {
+      if (*length > kResponseBytesMax) {
         fail("the server sent a frame of " + std::to_string(*length) + " bytes");
         return;
       }
@@ -318,12 +318,12 @@ void Client::ensure_connected(Clock::time_point deadline) {
 void Client::queue_frame(const Id128& request_id, std::vector<uint8_t> frame) {
   // A frame the server would refuse, and close the connection over: refused here instead, so
   // it is never resent and never holds up the requests behind it.
-  const uint32_t max_frame_bytes = server_.limits.max_frame_bytes;
-  if (max_frame_bytes != 0 && frame.size() - net::kFrameHeaderBytes > max_frame_bytes) {
+  const uint32_t frame_bytes_max = server_.limits.frame_bytes_max;
+  if (frame_bytes_max != 0 && frame.size() - net::kFrameHeaderBytes > frame_bytes_max) {
     throw ClientError(ClientError::Kind::kRefused,
                       "the request takes " + std::to_string(frame.size()) +
                           " bytes; the server's max-frame-bytes is " +
-                          std::to_string(max_frame_bytes),
+                          std::to_string(frame_bytes_max),
                       ResultCode::LimitExceeded);
   }
   if (connected()) {

@@ -44,9 +44,9 @@ void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   const auto name = builder.CreateString(hello.server_name);
   const auto version = builder.CreateString(hello.server_version);
   const auto limits = protocol::CreateServerLimits(
-      builder, hello.limits.max_frame_bytes, hello.limits.max_batch_commands,
-      hello.limits.max_requests_in_flight, hello.limits.max_connections,
-      hello.limits.idempotency_window_commands, hello.limits.max_query_frame_bytes);
+      builder, hello.limits.frame_bytes_max, hello.limits.batch_commands_max,
+      hello.limits.requests_in_flight_max, hello.limits.connections_max,
+      hello.limits.idempotency_window_commands, hello.limits.query_frame_bytes_max);
   const auto result =
       protocol::CreateHelloResult(builder, hello.protocol_version, name, version, limits);
   finish_response(builder, &request_id, protocol::ResponseBody::HelloResult, result.Union());
@@ -133,12 +133,12 @@ ServerHello decode_hello(const protocol::HelloResult& hello) {
                      .server_version = string_of(hello.server_version()),
                      .limits = {}};
   if (const protocol::ServerLimits* limits = hello.limits()) {
-    result.limits = {.max_frame_bytes = limits->max_frame_bytes(),
-                     .max_batch_commands = limits->max_batch_commands(),
-                     .max_requests_in_flight = limits->max_requests_in_flight(),
-                     .max_connections = limits->max_connections(),
+    result.limits = {.frame_bytes_max = limits->frame_bytes_max(),
+                     .batch_commands_max = limits->batch_commands_max(),
+                     .requests_in_flight_max = limits->requests_in_flight_max(),
+                     .connections_max = limits->connections_max(),
                      .idempotency_window_commands = limits->idempotency_window_commands(),
-                     .max_query_frame_bytes = limits->max_query_frame_bytes()};
+                     .query_frame_bytes_max = limits->query_frame_bytes_max()};
   }
   return result;
 }

@@ -16,12 +16,12 @@
 namespace tally::net {
 
 struct ServerLimits {
-  uint32_t max_frame_bytes = 0;
-  uint32_t max_batch_commands = 0;
-  uint32_t max_requests_in_flight = 0;
-  uint32_t max_connections = 0;
+  uint32_t frame_bytes_max = 0;
+  uint32_t batch_commands_max = 0;
+  uint32_t requests_in_flight_max = 0;
+  uint32_t connections_max = 0;
   uint64_t idempotency_window_commands = 0;
-  uint32_t max_query_frame_bytes = 0;  // 0 from a server older than the limit
+  uint32_t query_frame_bytes_max = 0;  // 0 from a server older than the limit
 };
 
 struct ServerHello {

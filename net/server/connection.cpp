@@ -15,7 +15,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr size_t kInitialReadBufferBytes = 64 * 1024;
-constexpr size_t kClientNameMaxBytes = 64;
+constexpr size_t kClientNameBytesMax = 64;
 // How long a connection waits before trying again when the ingress has no free batch.
 constexpr auto kIngressRetryDelay = std::chrono::microseconds(200);
 
@@ -32,7 +32,7 @@ std::string printable(const flatbuffers::String* text) {
   if (text == nullptr) {
     return result;
   }
-  for (size_t index = 0; index < std::min<size_t>(text->size(), kClientNameMaxBytes); ++index) {
+  for (size_t index = 0; index < std::min<size_t>(text->size(), kClientNameBytesMax); ++index) {
     const char character = text->c_str()[index];
     result.push_back(character >= 0x20 && character < 0x7f ? character : '?');
   }
@@ -73,7 +73,7 @@ void Connection::begin() {
 void Connection::refuse_connection() {
   context_.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
   spdlog::warn("event=connection_refused peer={} reason=max_connections limit={}", peer_,
-               context_.config.max_connections);
+               context_.config.connections_max);
   encode_error(builder_, nullptr, ResultCode::LimitExceeded,
                "too many connections: the server's max-connections is reached");
   write_buffer_.clear();
@@ -215,7 +215,7 @@ void Connection::process_frames() {
     if (!length) {
       break;
     }
-    if (*length > config.pipeline.ingress.max_frame_bytes) {
+    if (*length > config.pipeline.ingress.frame_bytes_max) {
       context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
       refuse(nullptr, ResultCode::LimitExceeded,
              "the frame is larger than the server's max-frame-bytes; closing the connection");
@@ -226,7 +226,7 @@ void Connection::process_frames() {
     if (!frame) {
       break;  // read_more makes room for the rest of it
     }
-    if (in_flight_ >= config.max_requests_in_flight) {
+    if (in_flight_ >= config.requests_in_flight_max) {
       context_.counters.read_pauses.fetch_add(1, std::memory_order_relaxed);
       move_to(Reading::kPausedAtInFlightLimit);  // flush() resumes once answers go out
       client_owes_since_.reset();
@@ -282,8 +282,8 @@ Connection::FrameOutcome Connection::handle_frame(std::span<const uint8_t> frame
 
 // Owns `batch`: submits it to the engine or releases it.
 Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
-  const uint32_t max_commands = context_.config.pipeline.ingress.max_batch_commands;
-  const RequestVerdict verdict = verify_request(batch->frame, max_commands);
+  const uint32_t commands_max = context_.config.pipeline.ingress.batch_commands_max;
+  const RequestVerdict verdict = verify_request(batch->frame, commands_max);
   FrameOutcome outcome = FrameOutcome::kDone;
   if (!verdict.ok()) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
@@ -293,7 +293,7 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
       outcome = FrameOutcome::kClose;
     }
   } else if (verdict.request->body_type() != protocol::RequestBody::CommandBatch &&
-             batch->frame.size() > context_.config.max_query_frame_bytes) {
+             batch->frame.size() > context_.config.query_frame_bytes_max) {
     // Only a command batch may be large: anything else is a few hundred bytes, and a query's
     // frame is held while it waits, so padding would pin memory.
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
@@ -347,7 +347,7 @@ Connection::FrameOutcome Connection::handle_batch(const protocol::Request& reque
                                                   IngressBatch* batch) {
   Ingress& ingress = context_.ingress;
   const RequestVerdict verdict =
-      check_command_batch(request, context_.config.pipeline.ingress.max_batch_commands);
+      check_command_batch(request, context_.config.pipeline.ingress.batch_commands_max);
   if (!verdict.ok()) {
     context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     refuse(&request, verdict.code, verdict.problem);
@@ -442,7 +442,7 @@ void Connection::flush() {
     return;
   }
   if (reading_ == Reading::kPausedAtInFlightLimit &&
-      in_flight_ < context_.config.max_requests_in_flight) {
+      in_flight_ < context_.config.requests_in_flight_max) {
     move_to(Reading::kReady);
     process_frames();
   } else if (reading_ == Reading::kWaitingForMemory && idle()) {

@@ -1,16 +1,16 @@
 // Connection: one client's TCP session on the server. It reads frames, answers the handshake,
 // stats and projection status itself, hands command batches to the engine's ingress and
 // queries to the read side's projectors, and writes the responses the ResponseRouter collects
-// for it (queries count against max_requests_in_flight like command batches).
+// for it (queries count against requests_in_flight_max like command batches).
 //
 // Every limit is enforced here, per connection, so a misbehaving client is cut off without
-// touching the others: a frame over max_frame_bytes gets an error and a close; a request other
-// than a command batch over max_query_frame_bytes, or a malformed or unknown request, gets an
-// error response (and a close if it is the first); at max_requests_in_flight unanswered
+// touching the others: a frame over frame_bytes_max gets an error and a close; a request other
+// than a command batch over query_frame_bytes_max, or a malformed or unknown request, gets an
+// error response (and a close if it is the first); at requests_in_flight_max unanswered
 // requests (or when the ingress is full) the connection stops reading its socket until answers
 // go out (TCP back-pressure: nothing is dropped); a partial frame or a missing Hello older than
 // frame_timeout, a response write stuck for write_timeout, or unwritten responses over
-// max_outbox_bytes close the connection.
+// outbox_bytes_max close the connection.
 //
 // Memory is bounded server-wide by the MemoryBudget: a query is charged until its answer is
 // delivered, a read buffer grown for a large frame until it shrinks back. While the budget is
@@ -80,7 +80,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   enum class Reading : uint8_t {
     kReady,                  // may read (or take the frames already read)
     kReading,                // a read of the socket is in progress
-    kPausedAtInFlightLimit,  // max_requests_in_flight unanswered: flush() resumes
+    kPausedAtInFlightLimit,  // requests_in_flight_max unanswered: flush() resumes
     kWaitingForIngress,      // the ingress is full: a timer resumes
     kWaitingForMemory,       // the budget is in use: it wakes the connection
   };

@@ -85,8 +85,8 @@ class DurableEngine {
   std::unique_ptr<journal::Journaler> journaler_;
   std::unique_ptr<journal::Snapshotter> snapshotter_;
   std::unique_ptr<Pipeline> pipeline_;
-  const EventConsumer* journal_consumer_ = nullptr;
-  const EventConsumer* replier_consumer_ = nullptr;
+  const OutcomeConsumer* journal_consumer_ = nullptr;
+  const OutcomeConsumer* replier_consumer_ = nullptr;
   bool running_ = false;
 };
 

@@ -12,7 +12,7 @@ Replier::Replier(ResponseRouter& router, ServerCounters& counters)
   framed_.reserve(4096);
 }
 
-void Replier::on_event(const Event& event, int64_t, bool) {
+void Replier::on_event(const Outcome& event, int64_t, bool) {
   if (event.command_index == 0) {
     builder_.Clear();
     results_.clear();
@@ -29,7 +29,7 @@ void Replier::on_event(const Event& event, int64_t, bool) {
   }
 }
 
-void Replier::count(const Event& event) {
+void Replier::count(const Outcome& event) {
   if (event.is_replayed_answer()) {
     ++replayed_answers_;
     return;
@@ -55,7 +55,7 @@ void Replier::count(const Event& event) {
   }
 }
 
-void Replier::answer(const Event& last) {
+void Replier::answer(const Outcome& last) {
   ++requests_answered_;
   const protocol::Uint128 request_id = to_wire(last.request_id);
   const auto results = builder_.CreateVector(results_);

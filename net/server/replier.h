@@ -13,22 +13,22 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/pipeline/event_consumer.h"
+#include "engine/pipeline/outcome_consumer.h"
 #include "engine/wire/protocol.h"
 #include "net/server/response_router.h"
 #include "net/server/server_counters.h"
 
 namespace tally::net {
 
-class Replier : public EventHandler {
+class Replier : public OutcomeHandler {
  public:
   Replier(ResponseRouter& router, ServerCounters& counters);
 
-  void on_event(const Event& event, int64_t position, bool end_of_batch) override;
+  void on_event(const Outcome& event, int64_t position, bool end_of_batch) override;
 
  private:
-  void count(const Event& event);
-  void answer(const Event& last);
+  void count(const Outcome& event);
+  void answer(const Outcome& last);
   void publish_counters();
 
   ResponseRouter& router_;

@@ -6,15 +6,15 @@
 
 namespace tally::net {
 
-ResponseRouter::ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes,
+ResponseRouter::ResponseRouter(uint32_t connections_max, size_t outbox_bytes_max,
                                MemoryBudget& budget, uint64_t query_charge_bytes)
-    : max_outbox_bytes_(max_outbox_bytes),
+    : outbox_bytes_max_(outbox_bytes_max),
       budget_(budget),
       query_charge_bytes_(query_charge_bytes),
-      slots_(max_connections) {
-  TALLY_ASSERT(max_connections <= kMaxConnections);
-  free_slots_.reserve(max_connections);
-  for (uint32_t index = max_connections; index > 0; --index) {
+      slots_(connections_max) {
+  TALLY_ASSERT(connections_max <= kConnectionsMax);
+  free_slots_.reserve(connections_max);
+  for (uint32_t index = connections_max; index > 0; --index) {
     free_slots_.push_back(index - 1);
   }
 }
@@ -127,7 +127,7 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
         slot->overflow != Overflow::kNone) {
       return false;
     }
-    if (slot->outbox.size() + slot->in_write_bytes + framed.size() > max_outbox_bytes_) {
+    if (slot->outbox.size() + slot->in_write_bytes + framed.size() > outbox_bytes_max_) {
       overflowed_now = Overflow::kOutboxLimit;
     } else if (!append(*slot, framed)) {
       overflowed_now = Overflow::kServerMemory;

@@ -12,7 +12,7 @@
 // the server's MemoryBudget (by capacity, which is what the process holds) and released once
 // written, or when the connection goes. An answer that the budget refuses (past its ceiling,
 // or past its large outboxes' line for an outbox that holds much already), or that takes a
-// connection's unwritten answers past max_outbox_bytes, overflows the outbox: it is emptied
+// connection's unwritten answers past outbox_bytes_max, overflows the outbox: it is emptied
 // and the connection must be dropped. A query's origin (query_origin) carries a
 // flag: delivering its answer releases the charge its connection took for the query's frame
 // (query_charge_bytes), whether or not the connection is still there, since the frame was held
@@ -38,7 +38,7 @@ namespace tally::net {
 // Why an outbox overflowed, if it did: the connection must then be dropped.
 enum class Overflow {
   kNone,
-  kOutboxLimit,   // this connection's unwritten answers passed max_outbox_bytes
+  kOutboxLimit,   // this connection's unwritten answers passed outbox_bytes_max
   kServerMemory,  // the memory budget refused an answer for it (MemoryBudget::try_charge_answer)
 };
 
@@ -67,13 +67,13 @@ class ResponseRouter {
   // An outbox's first allocation: small answers do not reallocate one by one.
   static constexpr size_t kFirstOutboxBytes = 4 * 1024;
   // At most this many slots: a token's low word is the slot index, and its top bit flags a query.
-  static constexpr uint32_t kMaxConnections = 1u << 20;
+  static constexpr uint32_t kConnectionsMax = 1u << 20;
 
-  // `max_outbox_bytes`: the most a connection may have waiting to be written (taken but not
+  // `outbox_bytes_max`: the most a connection may have waiting to be written (taken but not
   // yet written counts too) before it is dropped as a client that does not read.
   // `query_charge_bytes`: what a connection charges `budget` for each query it hands to a
   // projector, released here when the query's answer is delivered.
-  ResponseRouter(uint32_t max_connections, size_t max_outbox_bytes, MemoryBudget& budget,
+  ResponseRouter(uint32_t connections_max, size_t outbox_bytes_max, MemoryBudget& budget,
                  uint64_t query_charge_bytes = 0);
   ResponseRouter(const ResponseRouter&) = delete;
   ResponseRouter& operator=(const ResponseRouter&) = delete;
@@ -134,7 +134,7 @@ class ResponseRouter {
   // With the slot's lock held: releases everything charged for the slot.
   void release_all(Slot& slot);
 
-  size_t max_outbox_bytes_;
+  size_t outbox_bytes_max_;
   MemoryBudget& budget_;
   uint64_t query_charge_bytes_;
   std::vector<Slot> slots_;

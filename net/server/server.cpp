@@ -18,20 +18,20 @@ constexpr uint64_t kQueryJobOverheadBytes = 128;
 static_assert(sizeof(read::QueryJob) + 2 * 16 + 8 <= kQueryJobOverheadBytes);
 
 uint64_t query_charge_bytes(const ServerConfig& config) {
-  return config.max_query_frame_bytes + kQueryJobOverheadBytes;
+  return config.query_frame_bytes_max + kQueryJobOverheadBytes;
 }
 
 ServerHello hello_of(const ServerConfig& config) {
   return {.protocol_version = static_cast<uint16_t>(protocol::ProtocolVersion::Current),
           .server_name = "tallyd",
           .server_version = TALLY_VERSION,
-          .limits = {.max_frame_bytes = config.pipeline.ingress.max_frame_bytes,
-                     .max_batch_commands = config.pipeline.ingress.max_batch_commands,
-                     .max_requests_in_flight = config.max_requests_in_flight,
-                     .max_connections = config.max_connections,
+          .limits = {.frame_bytes_max = config.pipeline.ingress.frame_bytes_max,
+                     .batch_commands_max = config.pipeline.ingress.batch_commands_max,
+                     .requests_in_flight_max = config.requests_in_flight_max,
+                     .connections_max = config.connections_max,
                      .idempotency_window_commands = config.pipeline.ledger.idempotency_window,
-                     .max_query_frame_bytes = std::min(config.max_query_frame_bytes,
-                                                       config.pipeline.ingress.max_frame_bytes)}};
+                     .query_frame_bytes_max = std::min(config.query_frame_bytes_max,
+                                                       config.pipeline.ingress.frame_bytes_max)}};
 }
 
 }  // namespace
@@ -39,7 +39,7 @@ ServerHello hello_of(const ServerConfig& config) {
 Server::Server(const ServerConfig& config)
     : config_(config),
       budget_(config.memory_budget_bytes),
-      router_(config.max_connections, config.max_outbox_bytes, budget_, query_charge_bytes(config)),
+      router_(config.connections_max, config.outbox_bytes_max, budget_, query_charge_bytes(config)),
       accept_strand_(asio::make_strand(io_context_)),
       acceptor_(accept_strand_),
       accept_retry_(accept_strand_) {}

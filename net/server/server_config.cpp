@@ -12,23 +12,23 @@ Status ServerConfig::validate() const {
   if (io_threads < 1 || io_threads > 64) {
     return Status::invalid_argument("io-threads must be between 1 and 64");
   }
-  if (max_connections < 1 || max_connections > (1u << 20)) {
+  if (connections_max < 1 || connections_max > (1u << 20)) {
     return Status::invalid_argument("max-connections must be between 1 and 1048576");
   }
-  if (max_requests_in_flight < 1) {
+  if (requests_in_flight_max < 1) {
     return Status::invalid_argument("max-in-flight must be at least 1");
   }
-  if (pipeline.ingress.max_frame_bytes < 1024) {
+  if (pipeline.ingress.frame_bytes_max < 1024) {
     return Status::invalid_argument("max-frame-bytes must be at least 1024");
   }
-  if (max_outbox_bytes < pipeline.ingress.max_frame_bytes) {
+  if (outbox_bytes_max < pipeline.ingress.frame_bytes_max) {
     return Status::invalid_argument("max-outbox-bytes must be at least max-frame-bytes");
   }
-  if (max_query_frame_bytes < 1024) {
+  if (query_frame_bytes_max < 1024) {
     return Status::invalid_argument("max-query-frame-bytes must be at least 1024");
   }
   // A large frame is read only while its whole buffer fits in the budget.
-  if (memory_budget_bytes < pipeline.ingress.max_frame_bytes ||
+  if (memory_budget_bytes < pipeline.ingress.frame_bytes_max ||
       memory_budget_bytes > (1ULL << 50)) {
     return Status::invalid_argument(
         "memory-budget-bytes must be between max-frame-bytes and 1 PiB");

@@ -24,16 +24,16 @@ struct ServerConfig {
   uint32_t snapshots_kept = 2;
 
   uint32_t io_threads = 1;
-  uint32_t max_connections = 1024;
-  uint32_t max_requests_in_flight = 256;    // per connection; then the server stops reading
-  uint64_t max_outbox_bytes = 64ULL << 20;  // unread responses per connection before a drop
+  uint32_t connections_max = 1024;
+  uint32_t requests_in_flight_max = 256;    // per connection; then the server stops reading
+  uint64_t outbox_bytes_max = 64ULL << 20;  // unread responses per connection before a drop
   uint32_t frame_timeout_ms = 10'000;       // a started frame (or the Hello) must complete
   uint32_t write_timeout_ms = 10'000;       // a response write may wait this long
   uint32_t shutdown_grace_ms = 2'000;       // to flush answers to clients on stop
   uint32_t read_wait_ms = 5'000;            // a query's wait for its min_sequence before a Timeout
   // Any request but a command batch (queries, Hello, stats): a few hundred bytes in practice.
-  // Above max_frame_bytes it changes nothing (the frame limit applies first).
-  uint32_t max_query_frame_bytes = 4 * 1024;
+  // Above frame_bytes_max it changes nothing (the frame limit applies first).
+  uint32_t query_frame_bytes_max = 4 * 1024;
   // Server-wide: held query frames, grown read buffers and unwritten answers. Reading stops
   // while it is in use; answers may use as much again (MemoryBudget, docs/protocol.md).
   uint64_t memory_budget_bytes = 256ULL << 20;

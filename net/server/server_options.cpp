@@ -29,20 +29,20 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
       ->capture_default_str();
   app.add_option("--io-threads", config.io_threads, "Network threads")->capture_default_str();
-  app.add_option("--max-connections", config.max_connections,
+  app.add_option("--max-connections", config.connections_max,
                  "Connections at once; more are refused with an error")
       ->capture_default_str();
-  app.add_option("--max-in-flight", config.max_requests_in_flight,
+  app.add_option("--max-in-flight", config.requests_in_flight_max,
                  "Requests in flight per connection; at the limit the server stops reading "
                  "that connection until answers go out")
       ->capture_default_str();
-  app.add_option("--max-frame-bytes", config.pipeline.ingress.max_frame_bytes,
+  app.add_option("--max-frame-bytes", config.pipeline.ingress.frame_bytes_max,
                  "Largest frame accepted; a larger one gets an error and the connection closes")
       ->capture_default_str();
-  app.add_option("--max-outbox-bytes", config.max_outbox_bytes,
+  app.add_option("--max-outbox-bytes", config.outbox_bytes_max,
                  "Unwritten responses per connection before it is dropped as not reading")
       ->capture_default_str();
-  app.add_option("--max-query-frame-bytes", config.max_query_frame_bytes,
+  app.add_option("--max-query-frame-bytes", config.query_frame_bytes_max,
                  "Largest frame of any request but a command batch (queries, Hello, stats); a "
                  "larger one gets an error and the connection carries on")
       ->capture_default_str();
@@ -67,21 +67,21 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
 }
 
 void add_engine_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {
-  app.add_option("--max-batch", config.pipeline.ledger.max_batch_commands,
+  app.add_option("--max-batch", config.pipeline.ledger.batch_commands_max,
                  "Commands per request at most")
       ->capture_default_str();
-  app.add_option("--max-accounts", config.pipeline.ledger.max_accounts, "Accounts at most")
+  app.add_option("--max-accounts", config.pipeline.ledger.accounts_max, "Accounts at most")
       ->capture_default_str();
-  app.add_option("--max-transaction-ids", config.pipeline.ledger.max_transaction_ids,
+  app.add_option("--max-transaction-ids", config.pipeline.ledger.transaction_ids_max,
                  "Business transaction ids remembered at most")
       ->capture_default_str();
   app.add_option("--idempotency-window", config.pipeline.ledger.idempotency_window,
                  "Commands of recent requests remembered for retries")
       ->capture_default_str();
   app.add_option("--ring-capacity", config.pipeline.ring_capacity,
-                 "Event ring entries (a power of two, at least twice --max-batch)")
+                 "Outcome ring entries (a power of two, at least twice --max-batch)")
       ->capture_default_str();
-  app.add_option("--ingress-batches", config.pipeline.ingress.max_batches_in_flight,
+  app.add_option("--ingress-batches", config.pipeline.ingress.batches_in_flight_max,
                  "Requests queued for the business-logic thread at most (server-wide)")
       ->capture_default_str();
   app.add_option("--wait", names.wait,
@@ -137,7 +137,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   }
   config.pipeline.wait_kind = kWaitKinds.at(names.wait);
   config.sync_policy = kSyncPolicies.at(names.sync);
-  config.pipeline.ingress.max_batch_commands = config.pipeline.ledger.max_batch_commands;
+  config.pipeline.ingress.batch_commands_max = config.pipeline.ledger.batch_commands_max;
   if (const Status status = config.validate(); !status.is_ok()) {
     std::fprintf(stderr, "tallyd: %s\n", status.message().c_str());
     parsed.exit_code = 2;

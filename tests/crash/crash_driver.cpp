@@ -25,9 +25,9 @@ using namespace tally;
 
 const std::vector<std::string> kAccounts = {"a", "b", "c", "d", "e", "f", "g", "h"};
 
-class Acknowledger : public EventHandler {
+class Acknowledger : public OutcomeHandler {
  public:
-  void on_event(const Event& event, int64_t, bool end_of_batch) override {
+  void on_event(const Outcome& event, int64_t, bool end_of_batch) override {
     if (event.is_last_in_request()) {
       last_ = event.sequence;
     }
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   journal::Journaler journaler(writer, journal::SyncPolicy::kEveryBatch);
   Acknowledger acknowledger;
   Pipeline pipeline(PipelineConfig{}, std::move(ledger));
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
   pipeline.add_consumer("replier", acknowledger, {&journal_consumer});
   pipeline.start();
   if (fresh) {

@@ -95,8 +95,8 @@ std::string run_and_kill(const std::string& data, uint64_t seed, std::chrono::mi
 int64_t expected_total(journal::Storage& storage, const std::string& directory) {
   int64_t total = 0;
   CompleteRequests<> requests;
-  journal::scan_journal(storage, directory, {}, [&](const Event& event) {
-    for (const Event& applied : requests.add(event)) {
+  journal::scan_journal(storage, directory, {}, [&](const Outcome& event) {
+    for (const Outcome& applied : requests.add(event)) {
       if (applied.type == EventType::AccountOpened || applied.type == EventType::Deposited) {
         total += applied.amount;
       } else if (applied.type == EventType::Withdrawn) {

@@ -35,7 +35,7 @@ size_t fix_record_checksum(std::span<uint8_t> bytes) {
   std::memcpy(&payload_bytes, bytes.data() + offsetof(RecordHeader, payload_bytes),
               sizeof(payload_bytes));
   const size_t total = journal::record_bytes(payload_bytes);
-  if (payload_bytes == 0 || payload_bytes > kEventPayloadMaxBytes || total > bytes.size()) {
+  if (payload_bytes == 0 || payload_bytes > kEventPayloadBytesMax || total > bytes.size()) {
     return 0;
   }
   // The checksum covers the header after its own field, then the payload.
@@ -74,12 +74,12 @@ void fix_snapshot_checksums(std::span<uint8_t> snapshot) {
 
 bool fixups_match_the_codecs() {
   // A record and a segment with their checksums broken, then fixed.
-  const std::vector<Event> events = testing::make_deposit_events(3);
+  const std::vector<Outcome> events = testing::make_deposit_events(3);
   std::vector<uint8_t> segment(4096, 0);
   const SegmentHeader header = journal::make_segment_header(0, 1, 0, segment.size());
   std::memcpy(segment.data(), &header, sizeof(header));
   size_t offset = sizeof(SegmentHeader);
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     offset += journal::write_record(event, std::span(segment).subspan(offset));
   }
   segment[offsetof(SegmentHeader, checksum)] ^= 1;
@@ -91,7 +91,7 @@ bool fixups_match_the_codecs() {
     return false;
   }
   offset = sizeof(SegmentHeader);
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     const journal::ReadResult record = journal::read_record(std::span(segment).subspan(offset));
     if (record.outcome != journal::ReadOutcome::kRecord ||
         record.header.sequence != event.sequence) {

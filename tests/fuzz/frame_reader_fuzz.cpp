@@ -22,15 +22,15 @@ namespace {
 struct Plan {
   uint32_t chunk_seed = 0;
   size_t initial_bytes = 0;
-  uint32_t max_frame_bytes = 0;
+  uint32_t frame_bytes_max = 0;
 };
 
 Plan plan_of(uint8_t first, uint8_t second) {
   static constexpr size_t kInitialBytes[] = {1, 16, 64 * 1024, 100};
-  static constexpr uint32_t kMaxFrameBytes[] = {1u << 20, 256, 4096, 0};
+  static constexpr uint32_t kFrameBytesMax[] = {1u << 20, 256, 4096, 0};
   return {.chunk_seed = (uint32_t{first} << 8 | second) | 1u,
           .initial_bytes = kInitialBytes[first & 3],
-          .max_frame_bytes = kMaxFrameBytes[(first >> 2) & 3]};
+          .frame_bytes_max = kFrameBytesMax[(first >> 2) & 3]};
 }
 
 struct Parsed {
@@ -40,14 +40,14 @@ struct Parsed {
 };
 
 // The framing of docs/protocol.md, read the plainest way: u32 little-endian length, message.
-Parsed parse(std::span<const uint8_t> stream, uint32_t max_frame_bytes) {
+Parsed parse(std::span<const uint8_t> stream, uint32_t frame_bytes_max) {
   Parsed parsed;
   while (stream.size() - parsed.consumed >= 4) {
     uint32_t length = 0;
     for (int index = 3; index >= 0; --index) {
       length = length << 8 | stream[parsed.consumed + static_cast<size_t>(index)];
     }
-    if (length > max_frame_bytes) {
+    if (length > frame_bytes_max) {
       parsed.oversized = true;
       break;
     }
@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Plan plan = plan_of(data[size - 2], data[size - 1]);
   const std::span<const uint8_t> stream(data, size - 2);
-  const Parsed expected = parse(stream, plan.max_frame_bytes);
+  const Parsed expected = parse(stream, plan.frame_bytes_max);
 
   tally::net::FrameReader reader(plan.initial_bytes);
   size_t received = 0;
@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     reader.commit(bytes);
     received += bytes;
     while (const std::optional<uint32_t> length = reader.peek_length()) {
-      if (*length > plan.max_frame_bytes) {
+      if (*length > plan.frame_bytes_max) {
         oversized = true;
         break;
       }

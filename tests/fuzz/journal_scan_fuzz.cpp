@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t last_sequence = 0;
   const tally::journal::ScanResult result = tally::journal::scan_journal(
       storage, std::string(kDirectory), tally::journal::ScanOptions{},
-      [&](const tally::Event& event) {
+      [&](const tally::Outcome& event) {
         FUZZ_CHECK(visited == 0 || event.sequence == last_sequence + 1);
         ++visited;
         last_sequence = event.sequence;

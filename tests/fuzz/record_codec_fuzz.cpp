@@ -20,15 +20,15 @@ using tally::journal::ReadOutcome;
 using tally::journal::ReadResult;
 
 // write_record(decoded) reads back as a record that writes the same bytes again.
-void expect_rewrites_the_same(const tally::Event& event) {
-  std::array<uint8_t, tally::journal::kRecordMaxBytes> first{};
+void expect_rewrites_the_same(const tally::Outcome& event) {
+  std::array<uint8_t, tally::journal::kRecordBytesMax> first{};
   const size_t first_bytes = tally::journal::write_record(event, first);
   const ReadResult read = tally::journal::read_record({first.data(), first_bytes});
   FUZZ_CHECK(read.outcome == ReadOutcome::kRecord);
   FUZZ_CHECK(read.record_bytes == first_bytes);
-  tally::Event again;
+  tally::Outcome again;
   FUZZ_CHECK(tally::journal::decode_record(read, again));
-  std::array<uint8_t, tally::journal::kRecordMaxBytes> second{};
+  std::array<uint8_t, tally::journal::kRecordBytesMax> second{};
   const size_t second_bytes = tally::journal::write_record(again, second);
   FUZZ_CHECK(second_bytes == first_bytes);
   FUZZ_CHECK(std::memcmp(first.data(), second.data(), first_bytes) == 0);
@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(record.record_bytes % tally::journal::kRecordAlignment == 0);
     FUZZ_CHECK(record.payload.data() >= rest.data() + sizeof(tally::journal::RecordHeader));
     FUZZ_CHECK(record.payload.data() + record.payload.size() <= rest.data() + record.record_bytes);
-    tally::Event event;
+    tally::Outcome event;
     if (tally::journal::decode_record(record, event)) {
       expect_rewrites_the_same(event);
     }

@@ -6,8 +6,8 @@
 
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
-#include "engine/ledger/event_slots.h"
 #include "engine/ledger/ledger.h"
+#include "engine/ledger/outcome_slots.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
 #include "engine/wire/fingerprint.h"
@@ -30,11 +30,11 @@ constexpr int64_t kNowNs = kFirstDayNs + 30 * kDayNs;
 // Small tables, so that a ledger per request costs little; the batch limit is the server's.
 LedgerLimits ledger_limits() {
   LedgerLimits limits;
-  limits.max_batch_commands = RequestPath::kMaxBatchCommands;
-  limits.max_accounts = 4096;
+  limits.batch_commands_max = RequestPath::kFuzzBatchCommandsMax;
+  limits.accounts_max = 4096;
   limits.initial_account_capacity = 16;
-  limits.idempotency_window = RequestPath::kMaxBatchCommands;
-  limits.max_transaction_ids = 4096;
+  limits.idempotency_window = RequestPath::kFuzzBatchCommandsMax;
+  limits.transaction_ids_max = 4096;
   limits.initial_transaction_capacity = 16;
   return limits;
 }
@@ -94,14 +94,14 @@ struct RequestPath::ReadSide {
         storage,
         journal::JournalWriterConfig{.directory = "journal", .segment_bytes = kSegmentBytes});
     FUZZ_CHECK(writer.open({}, kFirstDayNs).is_ok());
-    for (const Event& event : script.events) {
+    for (const Outcome& event : script.events) {
       FUZZ_CHECK(writer.append(event).is_ok());
     }
     FUZZ_CHECK(writer.sync().is_ok());
     journal::JournalTail tail(storage, "journal", journal::AppendPosition{});
     Status status;
-    for (const Event& event : script.events) {
-      const std::optional<Event> read = tail.next(writer.durable_sequence(), status);
+    for (const Outcome& event : script.events) {
+      const std::optional<Outcome> read = tail.next(writer.durable_sequence(), status);
       FUZZ_CHECK(read.has_value() && read->sequence == event.sequence);
       accounts.apply(*read, tail.last_position());
       history.apply(*read, tail.last_position());
@@ -116,14 +116,14 @@ RequestPath::~RequestPath() = default;
 void RequestPath::handle(std::span<const uint8_t> message) {
   // Connection::handle_frame: FlatBuffers needs its buffer aligned; the stream's is not.
   aligned_.assign(message.begin(), message.end());
-  const RequestVerdict verdict = verify_request(aligned_, kMaxBatchCommands);
+  const RequestVerdict verdict = verify_request(aligned_, kFuzzBatchCommandsMax);
   if (!verdict.ok()) {
     refuse(verdict.request, verdict.code, verdict.problem);
     return;
   }
   const protocol::Request& request = *verdict.request;
   if (request.body_type() != protocol::RequestBody::CommandBatch &&
-      aligned_.size() > kMaxQueryFrameBytes) {
+      aligned_.size() > kQueryFrameBytesMax) {
     refuse(&request, ResultCode::LimitExceeded, "the frame is larger than max-query-frame-bytes");
     return;
   }
@@ -140,7 +140,7 @@ void RequestPath::handle(std::span<const uint8_t> message) {
 }
 
 void RequestPath::handle_batch(const protocol::Request& request) {
-  const RequestVerdict verdict = check_command_batch(request, kMaxBatchCommands);
+  const RequestVerdict verdict = check_command_batch(request, kFuzzBatchCommandsMax);
   if (!verdict.ok()) {
     return;
   }
@@ -153,7 +153,7 @@ void RequestPath::handle_batch(const protocol::Request& request) {
   flatbuffers::FlatBufferBuilder again;
   encode_command_request(batch, again);
   const std::span<const uint8_t> again_frame = again.GetBufferSpan();
-  FUZZ_CHECK(verify_command_request(again_frame, kMaxBatchCommands) == ResultCode::Ok);
+  FUZZ_CHECK(verify_command_request(again_frame, kFuzzBatchCommandsMax) == ResultCode::Ok);
   std::vector<Command> again_commands;
   CommandBatch again_batch = decode_command_request(again_frame, again_commands);
   FUZZ_CHECK(again_batch.request_id == batch.request_id);
@@ -163,10 +163,10 @@ void RequestPath::handle_batch(const protocol::Request& request) {
   // The business-logic thread, then a retry of the same request.
   Ledger ledger(ledger_limits());
   const auto count = static_cast<uint32_t>(batch.commands.size());
-  std::vector<Event> first(count);
-  std::vector<Event> retry(count);
-  ledger.apply(batch, kNowNs, EventSlots{.slots = first.data(), .count = count});
-  ledger.apply(batch, kNowNs + 1000, EventSlots{.slots = retry.data(), .count = count});
+  std::vector<Outcome> first(count);
+  std::vector<Outcome> retry(count);
+  ledger.apply(batch, kNowNs, OutcomeSlots{.slots = first.data(), .count = count});
+  ledger.apply(batch, kNowNs + 1000, OutcomeSlots{.slots = retry.data(), .count = count});
   for (uint32_t index = 0; index < count; ++index) {
     FUZZ_CHECK(!first[index].is_replayed_answer());
     FUZZ_CHECK(retry[index].is_replayed_answer());

@@ -31,8 +31,8 @@ class RequestPath {
  public:
   // The server's default limits (ServerConfig): the verifier's table budget depends on the
   // first; the second bounds every request but a command batch.
-  static constexpr uint32_t kMaxBatchCommands = 8190;
-  static constexpr size_t kMaxQueryFrameBytes = 4 * 1024;
+  static constexpr uint32_t kFuzzBatchCommandsMax = 8190;
+  static constexpr size_t kQueryFrameBytesMax = 4 * 1024;
 
   // Writes a small journal (accounts of three currencies, every kind of event, several days) to
   // in-memory storage and loads both read models from it.

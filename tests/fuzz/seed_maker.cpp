@@ -178,7 +178,7 @@ std::vector<Bytes> streams(const std::vector<Bytes>& commands, const std::vector
 
 // ---- Events, records, segments ---------------------------------------------------------------
 
-std::vector<Event> script_events() {
+std::vector<Outcome> script_events() {
   testing::EventScript script;
   script.when(1'700'000'000'000'000'000).open("alice", "EUR", 10'000, "Alice", 500);
   script.account_type = AccountType::Savings;
@@ -198,10 +198,10 @@ std::vector<Event> script_events() {
   return script.events;
 }
 
-std::vector<Bytes> event_payloads(const std::vector<Event>& events) {
+std::vector<Bytes> event_payloads(const std::vector<Outcome>& events) {
   std::vector<Bytes> payloads;
   for (size_t index = 0; index < 11; ++index) {
-    Bytes payload(1 + kEventPayloadMaxBytes);
+    Bytes payload(1 + kEventPayloadBytesMax);
     payload[0] = static_cast<uint8_t>(events[index].type);
     const size_t size = encode_event_payload(events[index], std::span(payload).subspan(1));
     payload.resize(1 + size);
@@ -211,18 +211,18 @@ std::vector<Bytes> event_payloads(const std::vector<Event>& events) {
 }
 
 // Records back to back after a flags byte, then `zeros` bytes of zeros.
-Bytes records_of(std::span<const Event> events, uint8_t flags, size_t zeros) {
+Bytes records_of(std::span<const Outcome> events, uint8_t flags, size_t zeros) {
   Bytes bytes{flags};
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     const size_t start = bytes.size();
-    bytes.resize(start + journal::kRecordMaxBytes);
+    bytes.resize(start + journal::kRecordBytesMax);
     bytes.resize(start + journal::write_record(event, std::span(bytes).subspan(start)));
   }
   bytes.resize(bytes.size() + zeros, 0);
   return bytes;
 }
 
-std::vector<Bytes> records(const std::vector<Event>& events) {
+std::vector<Bytes> records(const std::vector<Outcome>& events) {
   std::vector<Bytes> result;
   result.push_back(records_of(std::span(events).first(1), 0, 0));
   result.push_back(records_of(std::span(events).first(6), 1, 64));
@@ -234,7 +234,7 @@ std::vector<Bytes> records(const std::vector<Event>& events) {
 }
 
 // The segment files JournalWriter writes for `events`, in order, each `segment_bytes` long.
-std::vector<Bytes> segment_files(const std::vector<Event>& events, uint64_t segment_bytes) {
+std::vector<Bytes> segment_files(const std::vector<Outcome>& events, uint64_t segment_bytes) {
   testing::FaultyStorage storage;
   journal::JournalWriter writer(
       storage,
@@ -242,7 +242,7 @@ std::vector<Bytes> segment_files(const std::vector<Event>& events, uint64_t segm
   if (!writer.open({}, 0).is_ok()) {
     throw std::runtime_error("cannot open a journal");
   }
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     if (!writer.append(event).is_ok()) {
       throw std::runtime_error("cannot append");
     }
@@ -271,7 +271,7 @@ Bytes journal_input(const std::vector<Bytes>& files, size_t count, uint8_t flags
   return input;
 }
 
-std::vector<Bytes> journals(const std::vector<Event>& events) {
+std::vector<Bytes> journals(const std::vector<Outcome>& events) {
   const std::vector<Bytes> files = segment_files(events, 1024);
   if (files.size() < 4) {
     throw std::runtime_error("expected at least four segments");
@@ -389,7 +389,7 @@ void write_corpus(const std::filesystem::path& directory, const std::vector<Byte
 Corpora corpora() {
   const std::vector<Bytes> commands = command_frames();
   const std::vector<Bytes> queries = query_frames();
-  const std::vector<Event> events = script_events();
+  const std::vector<Outcome> events = script_events();
   Corpora result;
   result["request"] = commands;
   result["request"].insert(result["request"].end(), queries.begin(), queries.end());

@@ -9,11 +9,11 @@ namespace tally::fuzz {
 
 inline LedgerLimits small_ledger_limits() {
   LedgerLimits limits;
-  limits.max_batch_commands = 64;
-  limits.max_accounts = 1024;
+  limits.batch_commands_max = 64;
+  limits.accounts_max = 1024;
   limits.initial_account_capacity = 16;
   limits.idempotency_window = 1024;
-  limits.max_transaction_ids = 1024;
+  limits.transaction_ids_max = 1024;
   limits.initial_transaction_capacity = 16;
   return limits;
 }

@@ -167,7 +167,7 @@ class MemoryBudgetTest : public ::testing::Test {
 
 TEST_F(MemoryBudgetTest, AQueryFramePaddedPastTheQueryLimitIsRefusedAndTheConnectionCarriesOn) {
   TallydProcess& server = start();
-  EXPECT_EQ(good_->server().limits.max_query_frame_bytes, 4096u);
+  EXPECT_EQ(good_->server().limits.query_frame_bytes_max, 4096u);
   RawSocket socket(server.port());
   ASSERT_TRUE(socket.hello());
 

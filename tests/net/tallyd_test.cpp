@@ -51,10 +51,10 @@ TEST_F(TallydTest, HandshakeReportsVersionAndLimits) {
   EXPECT_EQ(client.server().protocol_version, 1);
   EXPECT_EQ(client.server().server_name, "tallyd");
   EXPECT_FALSE(client.server().server_version.empty());
-  EXPECT_EQ(client.server().limits.max_frame_bytes, 1u << 20);
-  EXPECT_EQ(client.server().limits.max_batch_commands, 8190u);
-  EXPECT_EQ(client.server().limits.max_requests_in_flight, 77u);
-  EXPECT_EQ(client.server().limits.max_connections, 1024u);
+  EXPECT_EQ(client.server().limits.frame_bytes_max, 1u << 20);
+  EXPECT_EQ(client.server().limits.batch_commands_max, 8190u);
+  EXPECT_EQ(client.server().limits.requests_in_flight_max, 77u);
+  EXPECT_EQ(client.server().limits.connections_max, 1024u);
   EXPECT_NE(server.log().find("event=client_hello"), std::string::npos);
 }
 
@@ -362,8 +362,8 @@ TEST_F(TallydTest, AConfigFileSetsOptionsAndFlagsWin) {
   TallydProcess& server = start({"--config", config, "--max-batch", "200"});
   Client client(server.client_options());
   client.connect();
-  EXPECT_EQ(client.server().limits.max_requests_in_flight, 33u);
-  EXPECT_EQ(client.server().limits.max_batch_commands, 200u);
+  EXPECT_EQ(client.server().limits.requests_in_flight_max, 33u);
+  EXPECT_EQ(client.server().limits.batch_commands_max, 200u);
 }
 
 TEST_F(TallydTest, AMisspeltConfigKeyIsAnError) {

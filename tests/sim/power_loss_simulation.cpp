@@ -43,7 +43,7 @@ const std::string kSnapshots = "data/snapshots";
 // Small tables: a run builds many ledgers (recovered, reference, mirror, snapshots).
 LedgerLimits simulation_limits() {
   LedgerLimits limits;
-  limits.max_batch_commands = 16;
+  limits.batch_commands_max = 16;
   limits.initial_account_capacity = 64;
   limits.initial_transaction_capacity = 64;
   limits.idempotency_window = 1 << 16;  // every request of a run stays in it
@@ -58,18 +58,18 @@ bool is_injected(const Status& status) {
 }
 
 // What a client heard back for one command.
-struct Outcome {
+struct AnsweredOutcome {
   ResultCode code = ResultCode::Ok;
   uint64_t sequence = 0;
-  friend bool operator==(const Outcome&, const Outcome&) = default;
+  friend bool operator==(const AnsweredOutcome&, const AnsweredOutcome&) = default;
 };
 
 struct Request {
   Id128 id;
   std::vector<Command> commands;
   bool atomic = false;
-  std::vector<Outcome> outcomes;  // as first answered, while applied
-  uint64_t last_sequence = 0;     // its last event; 0: never applied, or lost in a power cut
+  std::vector<AnsweredOutcome> outcomes;  // as first answered, while applied
+  uint64_t last_sequence = 0;  // its last event; 0: never applied, or lost in a power cut
   bool acknowledged = false;
 };
 
@@ -81,13 +81,13 @@ enum class PowerCut {
   kAfterCleanStop,  // after the journal was closed cleanly
 };
 
-std::string describe(const Outcome& outcome) {
+std::string describe(const AnsweredOutcome& outcome) {
   return std::string(result_code_name(outcome.code)) + "@" + std::to_string(outcome.sequence);
 }
 
 // The event as the journal keeps it: header fields and payload bytes.
-std::vector<uint8_t> journaled_form(const Event& event) {
-  std::vector<uint8_t> bytes(kEventPayloadMaxBytes + 24);
+std::vector<uint8_t> journaled_form(const Outcome& event) {
+  std::vector<uint8_t> bytes(kEventPayloadBytesMax + 24);
   const size_t payload = encode_event_payload(event, std::span(bytes).subspan(24));
   std::memcpy(bytes.data(), &event.sequence, 8);
   std::memcpy(bytes.data() + 8, &event.timestamp_ns, 8);
@@ -143,7 +143,7 @@ class Simulation {
   bool check_journal_and_read_models(const Ledger& ledger, uint64_t last_sequence);
   bool serve(Ledger& ledger, const journal::AppendPosition& position, PowerCut cut);
   bool serve_group(Ledger& ledger, journal::Journaler& journaler);
-  bool apply_request(Ledger& ledger, size_t index, std::vector<Event>& out);
+  bool apply_request(Ledger& ledger, size_t index, std::vector<Outcome>& out);
   size_t next_request();
   Command random_command();
   void lose_power();
@@ -153,7 +153,7 @@ class Simulation {
   SimulationResult result_;
   FaultyStorage storage_;
   uint32_t life_ = 0;
-  std::vector<Event> history_;  // every event the engine produced, index = sequence - 1
+  std::vector<Outcome> history_;  // every event the engine produced, index = sequence - 1
   std::vector<Request> requests_;
   uint64_t acknowledged_through_ = 0;
   // Every record up to here is followed, in a synced record, by proof that it was synced.
@@ -260,7 +260,7 @@ bool Simulation::refuse_flipped_record() {
          offset + sizeof(journal::RecordHeader) <= bytes.size();) {
       journal::RecordHeader header;
       std::memcpy(&header, bytes.data() + offset, sizeof(header));
-      if (header.payload_bytes == 0 || header.payload_bytes > kEventPayloadMaxBytes) {
+      if (header.payload_bytes == 0 || header.payload_bytes > kEventPayloadBytesMax) {
         break;
       }
       if (header.sequence >= 1 && header.sequence <= provably_synced_) {
@@ -348,12 +348,12 @@ bool Simulation::check_recovered(const LedgerRecovery& recovery) {
   // The same events through a fresh ledger, never through a journal or a snapshot.
   Ledger reference(simulation_limits());
   uint64_t money = 0;
-  CompleteRequests<Event> requests;
-  for (const Event& event : history_) {
+  CompleteRequests<Outcome> requests;
+  for (const Outcome& event : history_) {
     if (Status status = reference.replay(event); !status.is_ok()) {
       return fail("the engine's own events do not replay: " + status.message());
     }
-    for (const Event& applied : requests.add(event)) {
+    for (const Outcome& applied : requests.add(event)) {
       if (applied.code != ResultCode::Ok)
         continue;
       if (applied.type == EventType::AccountOpened || applied.type == EventType::Deposited) {
@@ -385,13 +385,13 @@ bool Simulation::check_journal_and_read_models(const Ledger& ledger, uint64_t la
   read::HistoryModel history(storage_, kJournal);
   journal::JournalTail tail(storage_, kJournal, journal::AppendPosition{});
   struct Positioned {
-    Event event;
+    Outcome event;
     journal::JournalPosition position;
   };
   CompleteRequests<Positioned> requests;
   for (uint64_t expected = 1; expected <= last_sequence; ++expected) {
     Status status;
-    const std::optional<Event> event = tail.next(last_sequence, status);
+    const std::optional<Outcome> event = tail.next(last_sequence, status);
     if (!event) {
       return fail("the journal's reader stopped before " + std::to_string(expected) + ": " +
                   status.message());
@@ -501,7 +501,7 @@ bool Simulation::serve(Ledger& ledger, const journal::AppendPosition& position, 
 // A group of requests, journaled with one sync. False when the power went during it.
 bool Simulation::serve_group(Ledger& ledger, journal::Journaler& journaler) {
   std::vector<size_t> group;
-  std::vector<Event> events;
+  std::vector<Outcome> events;
   for (uint64_t count = 1 + pick(5); count > 0; --count) {
     group.push_back(next_request());
     if (!apply_request(ledger, group.back(), events)) {
@@ -527,7 +527,7 @@ bool Simulation::serve_group(Ledger& ledger, journal::Journaler& journaler) {
   // This group's records carry the sync before it, and they are synced now. A group of retries
   // alone wrote no record, and proves nothing.
   const bool wrote = std::any_of(events.begin(), events.end(),
-                                 [](const Event& event) { return !event.is_replayed_answer(); });
+                                 [](const Outcome& event) { return !event.is_replayed_answer(); });
   if (wrote) {
     provably_synced_ = synced_before;
   }
@@ -540,9 +540,9 @@ bool Simulation::serve_group(Ledger& ledger, journal::Journaler& journaler) {
 }
 
 // Applies one request (new, or a retry) and checks its answer against what it was told before.
-bool Simulation::apply_request(Ledger& ledger, size_t index, std::vector<Event>& out) {
+bool Simulation::apply_request(Ledger& ledger, size_t index, std::vector<Outcome>& out) {
   Request& request = requests_[index];
-  std::vector<Event> events(request.commands.size());
+  std::vector<Outcome> events(request.commands.size());
   const CommandBatch batch{.request_id = request.id,
                            .origin = 1,
                            .atomic = request.atomic,
@@ -554,8 +554,8 @@ bool Simulation::apply_request(Ledger& ledger, size_t index, std::vector<Event>&
                 .count = static_cast<uint32_t>(events.size())});
   clock_ns_ += 1000 + static_cast<int64_t>(pick(1000));
   ++result_.requests;
-  std::vector<Outcome> outcomes;
-  for (const Event& event : events) {
+  std::vector<AnsweredOutcome> outcomes;
+  for (const Outcome& event : events) {
     outcomes.push_back({event.code, event.sequence});
   }
   const bool replayed = events.front().is_replayed_answer();
@@ -572,7 +572,7 @@ bool Simulation::apply_request(Ledger& ledger, size_t index, std::vector<Event>&
       return fail("request " + std::to_string(request.id.low) +
                   " was answered as a retry, but nothing of it survived the power loss");
     }
-    for (const Event& event : events) {
+    for (const Outcome& event : events) {
       if (event.sequence != history_.size() + 1) {
         return fail("the ledger gave sequence " + std::to_string(event.sequence) + " after " +
                     std::to_string(history_.size()));

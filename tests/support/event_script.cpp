@@ -4,7 +4,7 @@ namespace tally::testing {
 
 void EventScript::open(std::string_view id, std::string_view currency, int64_t deposit,
                        std::string_view owner, int64_t overdraft_limit) {
-  Event event = next(EventType::AccountOpened, CommandType::OpenAccount, id);
+  Outcome event = next(EventType::AccountOpened, CommandType::OpenAccount, id);
   event.amount = deposit;
   event.currency = *CurrencyCode::parse(currency);
   event.overdraft_limit = overdraft_limit;
@@ -15,7 +15,7 @@ void EventScript::open(std::string_view id, std::string_view currency, int64_t d
 }
 
 void EventScript::deposit(std::string_view id, int64_t amount, Id128 transaction_id) {
-  Event event = next(EventType::Deposited, CommandType::Deposit, id);
+  Outcome event = next(EventType::Deposited, CommandType::Deposit, id);
   event.amount = amount;
   if (!transaction_id.is_zero()) {
     event.transaction_id = transaction_id;
@@ -26,14 +26,14 @@ void EventScript::deposit(std::string_view id, int64_t amount, Id128 transaction
 }
 
 void EventScript::withdraw(std::string_view id, int64_t amount) {
-  Event event = next(EventType::Withdrawn, CommandType::Withdraw, id);
+  Outcome event = next(EventType::Withdrawn, CommandType::Withdraw, id);
   event.amount = amount;
   state_.at(std::string(id)).first -= amount;
   change(event, id);
 }
 
 void EventScript::transfer(std::string_view from, std::string_view to, int64_t amount) {
-  Event event = next(EventType::Transferred, CommandType::Transfer, from);
+  Outcome event = next(EventType::Transferred, CommandType::Transfer, from);
   event.counterparty_id.assign(to);
   event.amount = amount;
   auto& destination = state_.at(std::string(to));
@@ -46,24 +46,24 @@ void EventScript::transfer(std::string_view from, std::string_view to, int64_t a
 }
 
 void EventScript::freeze(std::string_view id, std::string_view reason) {
-  Event event = next(EventType::AccountFrozen, CommandType::FreezeAccount, id);
+  Outcome event = next(EventType::AccountFrozen, CommandType::FreezeAccount, id);
   event.text.assign(reason);
   change(event, id);
 }
 
 void EventScript::unfreeze(std::string_view id) {
-  Event event = next(EventType::AccountUnfrozen, CommandType::UnfreezeAccount, id);
+  Outcome event = next(EventType::AccountUnfrozen, CommandType::UnfreezeAccount, id);
   change(event, id);
 }
 
 void EventScript::close(std::string_view id) {
-  Event event = next(EventType::AccountClosed, CommandType::CloseAccount, id);
+  Outcome event = next(EventType::AccountClosed, CommandType::CloseAccount, id);
   change(event, id);
 }
 
 void EventScript::reject(std::string_view id, CommandType command, ResultCode reason,
                          int64_t amount) {
-  Event event = next(EventType::CommandRejected, command, id);
+  Outcome event = next(EventType::CommandRejected, command, id);
   event.code = reason;
   event.amount = amount;
   if (const auto found = state_.find(std::string(id)); found != state_.end()) {
@@ -73,8 +73,8 @@ void EventScript::reject(std::string_view id, CommandType command, ResultCode re
   record(event);
 }
 
-Event EventScript::next(EventType type, CommandType command, std::string_view id) {
-  Event event;
+Outcome EventScript::next(EventType type, CommandType command, std::string_view id) {
+  Outcome event;
   event.sequence = ++sequence_;
   event.timestamp_ns = now_ns;
   event.request_id = {sequence_, 0};
@@ -85,18 +85,18 @@ Event EventScript::next(EventType type, CommandType command, std::string_view id
   return event;
 }
 
-void EventScript::change(Event& event, std::string_view id) {
+void EventScript::change(Outcome& event, std::string_view id) {
   ++state_.at(std::string(id)).second;
   emit(event, id);
 }
 
-void EventScript::emit(Event& event, std::string_view id) {
+void EventScript::emit(Outcome& event, std::string_view id) {
   event.balance = state_.at(std::string(id)).first;
   event.version = state_.at(std::string(id)).second;
   record(event);
 }
 
-void EventScript::record(const Event& event) {
+void EventScript::record(const Outcome& event) {
   events.push_back(event);
   if (listener_) {
     listener_(events.back());

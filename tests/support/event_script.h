@@ -18,18 +18,18 @@
 #include <vector>
 
 #include "engine/base/identifiers.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 #include "engine/wire/protocol.h"
 
 namespace tally::testing {
 
 class EventScript {
  public:
-  using Listener = std::function<void(const Event&)>;
+  using Listener = std::function<void(const Outcome&)>;
 
   explicit EventScript(Listener listener = {}) : listener_(std::move(listener)) {}
 
-  std::vector<Event> events;                         // every event made, in sequence order
+  std::vector<Outcome> events;                       // every event made, in sequence order
   int64_t now_ns = 0;                                // the time the next event carries
   AccountType account_type = AccountType::Checking;  // what the next openings carry
 
@@ -55,10 +55,10 @@ class EventScript {
   uint64_t last_sequence() const { return sequence_; }
 
  private:
-  Event next(EventType type, CommandType command, std::string_view id);
-  void change(Event& event, std::string_view id);  // a new version of `id`, then emit
-  void emit(Event& event, std::string_view id);    // with `id`'s balance and version
-  void record(const Event& event);
+  Outcome next(EventType type, CommandType command, std::string_view id);
+  void change(Outcome& event, std::string_view id);  // a new version of `id`, then emit
+  void emit(Outcome& event, std::string_view id);    // with `id`'s balance and version
+  void record(const Outcome& event);
 
   Listener listener_;
   uint64_t sequence_ = 0;

@@ -79,35 +79,35 @@ std::vector<AccountImage> image_of(const Ledger& ledger) {
   return image;
 }
 
-std::vector<Event> make_deposit_events(int count) {
+std::vector<Outcome> make_deposit_events(int count) {
   LedgerHarness harness;
-  std::vector<Event> events = {harness.apply_one(open_command("acc-0000001", "EUR", 0))};
+  std::vector<Outcome> events = {harness.apply_one(open_command("acc-0000001", "EUR", 0))};
   for (int index = 1; index < count; ++index) {
     events.push_back(harness.apply_one(deposit_command("acc-0000001", index)));
   }
   return events;
 }
 
-std::vector<Event> LedgerHarness::apply(std::span<const Command> commands, bool atomic) {
+std::vector<Outcome> LedgerHarness::apply(std::span<const Command> commands, bool atomic) {
   const Id128 request_id{.low = next_request_++, .high = 0x7e57};
   return apply_with_id(request_id, commands, atomic);
 }
 
-std::vector<Event> LedgerHarness::apply_with_id(const Id128& request_id,
-                                                std::span<const Command> commands, bool atomic) {
-  std::vector<Event> events(commands.size());
+std::vector<Outcome> LedgerHarness::apply_with_id(const Id128& request_id,
+                                                  std::span<const Command> commands, bool atomic) {
+  std::vector<Outcome> events(commands.size());
   const CommandBatch batch{
       .request_id = request_id, .origin = 42, .atomic = atomic, .commands = commands};
-  const EventSlots slots{.slots = events.data(),
-                         .mask = ~uint64_t{0},
-                         .first = 0,
-                         .count = static_cast<uint32_t>(commands.size())};
+  const OutcomeSlots slots{.slots = events.data(),
+                           .mask = ~uint64_t{0},
+                           .first = 0,
+                           .count = static_cast<uint32_t>(commands.size())};
   ledger_.apply(batch, now_ns, slots);
   now_ns += 1000;
   return events;
 }
 
-Event LedgerHarness::apply_one(const Command& command) {
+Outcome LedgerHarness::apply_one(const Command& command) {
   return apply(std::span<const Command>(&command, 1)).front();
 }
 

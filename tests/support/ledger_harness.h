@@ -10,7 +10,7 @@
 
 #include "engine/ledger/ledger.h"
 #include "engine/wire/command.h"
-#include "engine/wire/event.h"
+#include "engine/wire/outcome.h"
 
 namespace tally::testing {
 
@@ -39,19 +39,19 @@ struct AccountImage {
 std::vector<AccountImage> image_of(const Ledger& ledger);
 
 // Events from a real ledger: an opening of "acc-0000001", then `count - 1` deposits to it.
-std::vector<Event> make_deposit_events(int count);
+std::vector<Outcome> make_deposit_events(int count);
 
 class LedgerHarness {
  public:
   explicit LedgerHarness(const LedgerLimits& limits = LedgerLimits{});
 
   // Applies one batch under a fresh request id; returns its entries in order.
-  std::vector<Event> apply(std::span<const Command> commands, bool atomic = false);
+  std::vector<Outcome> apply(std::span<const Command> commands, bool atomic = false);
   // Applies one batch under `request_id` (for retry tests).
-  std::vector<Event> apply_with_id(const Id128& request_id, std::span<const Command> commands,
-                                   bool atomic = false);
+  std::vector<Outcome> apply_with_id(const Id128& request_id, std::span<const Command> commands,
+                                     bool atomic = false);
   // One command in a batch of its own.
-  Event apply_one(const Command& command);
+  Outcome apply_one(const Command& command);
 
   Ledger& ledger() { return ledger_; }
   const Account* find(std::string_view account_id) const;

@@ -6,17 +6,17 @@
 #include <span>
 #include <vector>
 
-#include "engine/pipeline/event_consumer.h"
 #include "engine/pipeline/ingress.h"
+#include "engine/pipeline/outcome_consumer.h"
 #include "engine/wire/command.h"
 
 namespace tally::testing {
 
 // Like the replier: notes the highest sequence it would acknowledge (the last event of a
 // request). Added after the journaler, it sees durable events only.
-class AcknowledgementRecorder : public EventHandler {
+class AcknowledgementRecorder : public OutcomeHandler {
  public:
-  void on_event(const Event& event, int64_t, bool) override {
+  void on_event(const Outcome& event, int64_t, bool) override {
     if (event.is_last_in_request() && event.sequence > highest_acknowledged) {
       highest_acknowledged = event.sequence;
     }

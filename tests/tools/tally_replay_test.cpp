@@ -121,7 +121,7 @@ TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
   std::system(("rm -rf " + data + "/journal/*").c_str());
   journal::JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 4096});
   ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (const Event& event : testing::make_deposit_events(150)) {
+  for (const Outcome& event : testing::make_deposit_events(150)) {
     ASSERT_TRUE(writer.append(event).is_ok());
   }
   ASSERT_TRUE(writer.sync().is_ok());
@@ -145,7 +145,7 @@ TEST_F(TallyReplayTest, AFlippedBitNearTheEndOfACleanlyStoppedJournalIsCorruptio
     journal::JournalWriter writer(storage,
                                   {.directory = data + "/journal", .segment_bytes = 1 << 16});
     ASSERT_TRUE(writer.open({}, 0).is_ok());
-    for (const Event& event : testing::make_deposit_events(20)) {
+    for (const Outcome& event : testing::make_deposit_events(20)) {
       ASSERT_TRUE(writer.append(event).is_ok());
     }
     ASSERT_TRUE(writer.close().is_ok());
@@ -165,7 +165,7 @@ TEST_F(TallyReplayTest, OnlyATailNeverSyncedIsCalledTorn) {
   journal::JournalWriter writer(storage,
                                 {.directory = data + "/journal", .segment_bytes = 1 << 16});
   ASSERT_TRUE(writer.open({}, 0).is_ok());
-  const std::vector<Event> events = testing::make_deposit_events(30);
+  const std::vector<Outcome> events = testing::make_deposit_events(30);
   for (size_t index = 0; index < 30; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());
     if (index == 19) {
@@ -201,7 +201,7 @@ TEST_F(TallyReplayTest, RepairSaysWhatACutLosesAndCutsOnlyWhenTold) {
     journal::JournalWriter writer(storage,
                                   {.directory = data + "/journal", .segment_bytes = 1 << 16});
     ASSERT_TRUE(writer.open({}, 0).is_ok());
-    for (const Event& event : testing::make_deposit_events(20)) {
+    for (const Outcome& event : testing::make_deposit_events(20)) {
       ASSERT_TRUE(writer.append(event).is_ok());
     }
     ASSERT_TRUE(writer.close().is_ok());
@@ -262,16 +262,16 @@ TEST_F(TallyReplayTest, ADirectoryAServerHoldsIsRefusedUnlessReadLive) {
 // effect and the retry applies it anew. Every reader must agree: no transfer shown twice.
 TEST_F(TallyReplayTest, ARequestACrashCutShortIsLeftOutOfDumpAndStats) {
   testing::LedgerHarness harness;
-  std::vector<Event> events = {harness.apply_one(testing::open_command("a", "EUR", 100)),
-                               harness.apply_one(testing::open_command("b", "EUR", 0))};
+  std::vector<Outcome> events = {harness.apply_one(testing::open_command("a", "EUR", 100)),
+                                 harness.apply_one(testing::open_command("b", "EUR", 0))};
   const Command pair[] = {testing::transfer_command("a", "b", 30),
                           testing::deposit_command("b", 7)};
-  const std::vector<Event> cut = harness.apply(pair);
+  const std::vector<Outcome> cut = harness.apply(pair);
   events.push_back(cut[0]);  // the request's first event only: the crash came before the second
   testing::LedgerHarness retry_harness;
   retry_harness.apply_one(testing::open_command("a", "EUR", 100));
   retry_harness.apply_one(testing::open_command("b", "EUR", 0));
-  for (Event retried : retry_harness.apply(pair)) {
+  for (Outcome retried : retry_harness.apply(pair)) {
     retried.sequence += 1;  // after the cut event, whose sequence stays used
     events.push_back(retried);
   }
@@ -279,7 +279,7 @@ TEST_F(TallyReplayTest, ARequestACrashCutShortIsLeftOutOfDumpAndStats) {
   journal::JournalWriter writer(storage,
                                 {.directory = data + "/journal", .segment_bytes = 1 << 16});
   ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (const Event& event : events) {
+  for (const Outcome& event : events) {
     ASSERT_TRUE(writer.append(event).is_ok());
   }
   ASSERT_TRUE(writer.close().is_ok());

@@ -118,7 +118,7 @@ OpenedAccounts open_accounts(const LoadOptions& options, client::Client& client)
     accounts.push_back(options.account_prefix + std::to_string(index));
   }
   const uint32_t batch_size =
-      std::max<uint32_t>(1, std::min(client.server().limits.max_batch_commands, 4096u));
+      std::max<uint32_t>(1, std::min(client.server().limits.batch_commands_max, 4096u));
   client::BatchBuilder batch;
   size_t next = 0;
   uint64_t opened = 0;

@@ -75,7 +75,7 @@ std::string wide_text(WideSum value) {
 
 // The fields only an opening carries: who, which currency, which kind of account, how far
 // below zero it may go.
-void print_opening_fields(const Event& event) {
+void print_opening_fields(const Outcome& event) {
   std::printf(",\"currency\":\"%s\",\"owner\":", event.currency.to_string().c_str());
   print_json_string(event.text.view());
   std::printf(",\"account_type\":\"%s\",\"overdraft_limit\":%lld",
@@ -83,7 +83,7 @@ void print_opening_fields(const Event& event) {
               static_cast<long long>(event.overdraft_limit));
 }
 
-void print_event(const Event& event) {
+void print_event(const Outcome& event) {
   std::printf("{\"sequence\":%llu,\"timestamp_ns\":%lld,\"type\":\"%s\",\"code\":\"%s\"",
               static_cast<unsigned long long>(event.sequence),
               static_cast<long long>(event.timestamp_ns), protocol::EnumNameEventType(event.type),
@@ -115,7 +115,7 @@ void print_event(const Event& event) {
               static_cast<unsigned long long>(event.request_id.low));
 }
 
-bool matches(const Event& event, const DumpFilter& filter) {
+bool matches(const Outcome& event, const DumpFilter& filter) {
   if (event.sequence < filter.from_sequence || event.sequence > filter.to_sequence ||
       event.timestamp_ns < filter.from_time_ns || event.timestamp_ns > filter.to_time_ns) {
     return false;
@@ -167,15 +167,15 @@ int report_journal(const journal::RecoveryReport& report, uint64_t events_droppe
 // events of complete requests only (the rule recovery and the read side follow).
 journal::RecoveryReport read_journal(journal::Storage& storage, const DataDirectory& data,
                                      uint64_t snapshot_on_disk,
-                                     const std::function<Status(const Event&)>& visit,
+                                     const std::function<Status(const Outcome&)>& visit,
                                      uint64_t& events_dropped) {
   Progress progress;
   CompleteRequests<> requests;
   journal::RecoveryReport report = journal::assess_journal(
       storage, data.journal(), {.read_only = true, .snapshot_on_disk = snapshot_on_disk},
-      [&](const Event& event) {
+      [&](const Outcome& event) {
         progress.tick();
-        for (const Event& complete : requests.add(event)) {
+        for (const Outcome& complete : requests.add(event)) {
           if (Status status = visit(complete); !status.is_ok()) {
             return status;
           }
@@ -256,7 +256,7 @@ int run_verify(const DataDirectory& data) {
   Progress progress;
   const journal::RecoveryReport report = journal::assess_journal(
       storage, data.journal(), {.read_only = true, .snapshot_on_disk = newest_snapshot},
-      [&](const Event& event) {
+      [&](const Outcome& event) {
         progress.tick();
         return ledger.replay(event);
       });
@@ -273,7 +273,7 @@ int run_dump(const DataDirectory& data, const DumpFilter& filter) {
   uint64_t dropped = 0;
   const journal::RecoveryReport report = read_journal(
       storage, data, 0,
-      [&](const Event& event) {
+      [&](const Outcome& event) {
         if (matches(event, filter))
           print_event(event);
         return Status::ok();
@@ -288,7 +288,7 @@ int run_state(const DataDirectory& data, const StatePoint& point) {
   Progress progress;
   bool past_the_point = false;
   const journal::RecoveryReport report = journal::assess_journal(
-      storage, data.journal(), {.read_only = true}, [&](const Event& event) {
+      storage, data.journal(), {.read_only = true}, [&](const Outcome& event) {
         progress.tick();
         past_the_point = past_the_point ||
                          (point.at_sequence && event.sequence > *point.at_sequence) ||
@@ -320,13 +320,13 @@ int run_stats(const DataDirectory& data) {
   std::map<std::string, uint64_t> per_reason;
   uint64_t bytes = 0;
   uint64_t events = 0;
-  uint8_t payload[kEventPayloadMaxBytes];
+  uint8_t payload[kEventPayloadBytesMax];
   Progress progress;
   CompleteRequests<> requests;  // counted as the ledger applies them: complete requests only
   const journal::RecoveryReport report = journal::assess_journal(
-      storage, data.journal(), {.read_only = true}, [&](const Event& event) {
+      storage, data.journal(), {.read_only = true}, [&](const Outcome& event) {
         progress.tick();
-        for (const Event& complete : requests.add(event)) {
+        for (const Outcome& complete : requests.add(event)) {
           ++events;
           ++per_type[protocol::EnumNameEventType(complete.type)];
           if (complete.type == EventType::CommandRejected)
@@ -407,7 +407,7 @@ int run_repair(const DataDirectory& data, bool cut) {
     return 2;
   }
   const auto replay_into = [](Ledger& ledger) {
-    return [&ledger](const Event& event) { return ledger.replay(event); };
+    return [&ledger](const Outcome& event) { return ledger.replay(event); };
   };
   Ledger whole(LedgerLimits{});
   const journal::RecoveryReport assessed = journal::assess_journal(

@@ -184,10 +184,10 @@ ExitCode report_client_error(const ClientError& error, const std::optional<Id128
 // Nothing is sent if the server would refuse the batch for its size.
 void check_batch_size(const BatchPlanner& planner, const tally::net::ServerLimits& limits) {
   const size_t commands = planner.size();
-  if (limits.max_batch_commands != 0 && commands > limits.max_batch_commands) {
+  if (limits.batch_commands_max != 0 && commands > limits.batch_commands_max) {
     throw UsageError("the batch holds " + std::to_string(commands) +
                      " commands; the server takes at most " +
-                     std::to_string(limits.max_batch_commands) + " in one request");
+                     std::to_string(limits.batch_commands_max) + " in one request");
   }
 }
 

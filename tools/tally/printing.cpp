@@ -250,10 +250,10 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
 
 std::string limits_json(const net::ServerLimits& limits) {
   return JsonObject()
-      .add_unsigned("max_frame_bytes", limits.max_frame_bytes)
-      .add_unsigned("max_batch_commands", limits.max_batch_commands)
-      .add_unsigned("max_requests_in_flight", limits.max_requests_in_flight)
-      .add_unsigned("max_connections", limits.max_connections)
+      .add_unsigned("max_frame_bytes", limits.frame_bytes_max)
+      .add_unsigned("max_batch_commands", limits.batch_commands_max)
+      .add_unsigned("max_requests_in_flight", limits.requests_in_flight_max)
+      .add_unsigned("max_connections", limits.connections_max)
       .add_unsigned("idempotency_window_commands", limits.idempotency_window_commands)
       .str();
 }
@@ -300,10 +300,10 @@ void add_counter_rows(TextTable& table, const net::ServerStats& stats) {
 }
 
 void add_limit_rows(TextTable& table, const net::ServerLimits& limits) {
-  table.add_row({"max_batch_commands", std::to_string(limits.max_batch_commands), "limit"});
-  table.add_row({"max_frame_bytes", std::to_string(limits.max_frame_bytes), "limit"});
-  table.add_row({"max_requests_in_flight", std::to_string(limits.max_requests_in_flight), "limit"});
-  table.add_row({"max_connections", std::to_string(limits.max_connections), "limit"});
+  table.add_row({"max_batch_commands", std::to_string(limits.batch_commands_max), "limit"});
+  table.add_row({"max_frame_bytes", std::to_string(limits.frame_bytes_max), "limit"});
+  table.add_row({"max_requests_in_flight", std::to_string(limits.requests_in_flight_max), "limit"});
+  table.add_row({"max_connections", std::to_string(limits.connections_max), "limit"});
   table.add_row(
       {"idempotency_window_commands", std::to_string(limits.idempotency_window_commands), "limit"});
 }

@@ -395,7 +395,7 @@ void QueryPlanner::plan_search() {
   if (!request_.max_amount.empty()) {
     max_amount_ = parse_minor_units(request_.max_amount, "--max");
   }
-  check_max_amount();
+  check_amount_max();
 }
 
 void QueryPlanner::set_account_currency(std::string_view currency) {
@@ -406,11 +406,11 @@ void QueryPlanner::set_account_currency(std::string_view currency) {
   if (!request_.max_amount.empty()) {
     max_amount_ = parse_amount(request_.max_amount, format, "--max");
   }
-  check_max_amount();
+  check_amount_max();
   needs_account_currency_ = false;
 }
 
-void QueryPlanner::check_max_amount() const {
+void QueryPlanner::check_amount_max() const {
   // On the wire a maximum of 0 means "no upper bound": --max 0 cannot be sent as it reads.
   if (!request_.max_amount.empty() && max_amount_ == 0) {
     throw UsageError("--max must be above 0 (leave it out for no upper bound)");

@@ -128,7 +128,7 @@ class QueryPlanner {
   void plan_search();
   client::Query history_query() const;
   client::Query search_query() const;
-  void check_max_amount() const;
+  void check_amount_max() const;
 
   QueryRequest request_;
   int64_t from_ns_ = 0;  // history, search; 0: no bound

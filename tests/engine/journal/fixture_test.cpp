@@ -14,9 +14,9 @@ TEST(JournalFixtureTest, FormatVersion1JournalStaysReadable) {
   PosixStorage storage;
   Ledger ledger(LedgerLimits{});
   // A fixture is never modified: read only. Version 1 had no manifest: accepted, with a warning.
-  const RecoveryReport report =
-      assess_journal(storage, std::string(TALLY_FIXTURES_DIR) + "/journal-v1/journal",
-                     {.read_only = true}, [&](const Event& event) { return ledger.replay(event); });
+  const RecoveryReport report = assess_journal(
+      storage, std::string(TALLY_FIXTURES_DIR) + "/journal-v1/journal", {.read_only = true},
+      [&](const Outcome& event) { return ledger.replay(event); });
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
   EXPECT_EQ(report.events_replayed, 125u);
   EXPECT_EQ(report.last_sequence, 125u);

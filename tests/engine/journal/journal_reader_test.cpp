@@ -32,7 +32,7 @@ class JournalReaderTest : public ::testing::Test {
 
   ScanResult scan(const ScanOptions& options = {}) {
     visited.clear();
-    return scan_journal(storage, "journal", options, [&](const Event& event) {
+    return scan_journal(storage, "journal", options, [&](const Outcome& event) {
       visited.push_back(event.sequence);
       return Status::ok();
     });
@@ -71,7 +71,7 @@ class JournalReaderTest : public ::testing::Test {
 
   tally::testing::FaultyStorage storage;
   JournalWriterConfig config{.directory = "journal", .segment_bytes = kSmallSegment};
-  std::vector<Event> events = tally::testing::make_deposit_events(200);
+  std::vector<Outcome> events = tally::testing::make_deposit_events(200);
   std::vector<uint64_t> visited;
 };
 
@@ -162,10 +162,10 @@ TEST_F(JournalReaderTest, MissingSegmentRefused) {
 
 TEST_F(JournalReaderTest, SequenceGapRefused) {
   write(40);
-  Event skipped = events[19];
+  Outcome skipped = events[19];
   skipped.sequence = 25;  // a well-formed record with the wrong sequence
   rewrite_record(20, [&](uint8_t* record) {
-    uint8_t buffer[kRecordMaxBytes];
+    uint8_t buffer[kRecordBytesMax];
     const size_t bytes = write_record(skipped, buffer);
     std::memcpy(record, buffer, bytes);
   });

@@ -23,7 +23,7 @@ class JournalTailTest : public ::testing::Test {
 
   tally::testing::FaultyStorage storage;
   JournalWriter writer{storage, {.directory = "journal", .segment_bytes = kSmallSegment}};
-  std::vector<Event> events = tally::testing::make_deposit_events(300);
+  std::vector<Outcome> events = tally::testing::make_deposit_events(300);
 };
 
 TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
@@ -34,7 +34,7 @@ TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
   append(0, 120);
   ASSERT_GT(writer.segment_index(), 1u);
   for (uint64_t sequence = 1; sequence <= 100; ++sequence) {
-    const std::optional<Event> event = tail.next(100, status);
+    const std::optional<Outcome> event = tail.next(100, status);
     ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
     EXPECT_EQ(event->sequence, sequence);
     EXPECT_EQ(event->amount, events[sequence - 1].amount);
@@ -43,7 +43,7 @@ TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
   EXPECT_TRUE(status.is_ok());
   append(120, 180);
   for (uint64_t sequence = 101; sequence <= 300; ++sequence) {
-    const std::optional<Event> event = tail.next(writer.durable_sequence(), status);
+    const std::optional<Outcome> event = tail.next(writer.durable_sequence(), status);
     ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
     EXPECT_EQ(event->sequence, sequence);
   }

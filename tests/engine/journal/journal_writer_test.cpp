@@ -74,7 +74,7 @@ class JournalWriterTest : public ::testing::Test {
  protected:
   tally::testing::FaultyStorage storage;
   JournalWriter writer{storage, {.directory = "journal", .segment_bytes = kSmallSegment}};
-  std::vector<Event> events = tally::testing::make_deposit_events(200);
+  std::vector<Outcome> events = tally::testing::make_deposit_events(200);
 };
 
 TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {

@@ -49,7 +49,7 @@ class PipelineJournalerTest : public ::testing::Test {
     storage.crash();
     storage.heal();
     const ScanResult scan =
-        scan_journal(storage, "journal", {}, [](const Event&) { return Status::ok(); });
+        scan_journal(storage, "journal", {}, [](const Outcome&) { return Status::ok(); });
     EXPECT_TRUE(scan.status.is_ok()) << scan.status.message();
     return scan.last_sequence;
   }
@@ -63,7 +63,7 @@ class PipelineJournalerTest : public ::testing::Test {
 TEST_F(PipelineJournalerTest, EverythingAConsumerAfterTheJournalerSeesIsDurable) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
   pipeline.add_consumer("replier", replier, {&journal_consumer});
   pipeline.start();
   const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
@@ -103,7 +103,7 @@ TEST_F(PipelineJournalerTest, IntervalPolicySyncsAtMostOncePerIntervalAndStillOn
   Journaler interval_journaler(writer, SyncPolicy::kInterval, std::chrono::milliseconds(20));
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", interval_journaler);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", interval_journaler);
   pipeline.add_consumer("replier", replier, {&journal_consumer});
   const uint64_t operations_before = storage.operations();
   const auto started = std::chrono::steady_clock::now();
@@ -124,7 +124,7 @@ TEST_F(PipelineJournalerTest, IntervalPolicySyncsAtMostOncePerIntervalAndStillOn
 TEST_F(PipelineJournalerTest, EveryBatchPolicySyncsForEachTricklingRequest) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
   pipeline.add_consumer("replier", replier, {&journal_consumer});
   const uint64_t operations_before = storage.operations();
   pipeline.start();
@@ -138,7 +138,7 @@ TEST_F(PipelineJournalerTest, EveryBatchPolicySyncsForEachTricklingRequest) {
 void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
   pipeline.add_consumer("replier", replier, {&journal_consumer});
   storage.fail_at(operation, code);
   pipeline.start();

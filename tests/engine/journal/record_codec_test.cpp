@@ -26,7 +26,7 @@ class RecordCodecTest : public ::testing::Test {
     }
     region.assign(4096, 0);
     size_t offset = 0;
-    for (const Event& event : events) {
+    for (const Outcome& event : events) {
       offsets.push_back(offset);
       offset += write_record(event, {region.data() + offset, region.size() - offset});
     }
@@ -37,7 +37,7 @@ class RecordCodecTest : public ::testing::Test {
     return read_record({region.data() + offset, end - offset});
   }
 
-  std::vector<Event> events;
+  std::vector<Outcome> events;
   std::vector<uint8_t> region;
   std::vector<size_t> offsets;
   size_t written = 0;
@@ -45,10 +45,10 @@ class RecordCodecTest : public ::testing::Test {
 
 TEST_F(RecordCodecTest, EveryRecordRoundTripsThenZeroedPreallocatedSpaceIsEnd) {
   size_t offset = 0;
-  for (const Event& original : events) {
+  for (const Outcome& original : events) {
     const ReadResult record = read_at(offset, region.size());
     ASSERT_EQ(record.outcome, ReadOutcome::kRecord) << record.problem;
-    Event decoded;
+    Outcome decoded;
     ASSERT_TRUE(decode_record(record, decoded));
     EXPECT_EQ(decoded.sequence, original.sequence);
     EXPECT_EQ(decoded.timestamp_ns, original.timestamp_ns);
@@ -89,7 +89,7 @@ TEST_F(RecordCodecTest, ChecksumMismatchInTheHeaderIsCorrupt) {
 }
 
 TEST_F(RecordCodecTest, LengthOutOfRangeIsCorrupt) {
-  const uint32_t too_long = kEventPayloadMaxBytes + 1;
+  const uint32_t too_long = kEventPayloadBytesMax + 1;
   std::memcpy(region.data() + offsets[0], &too_long, sizeof(too_long));
   EXPECT_EQ(read_at(offsets[0], region.size()).outcome, ReadOutcome::kCorrupt);
 }

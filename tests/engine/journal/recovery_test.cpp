@@ -32,7 +32,7 @@ class RecoveryTest : public ::testing::Test {
     ASSERT_TRUE(writer.open({}, 0).is_ok());
     Journaler journaler(writer, SyncPolicy::kEveryBatch);
     Pipeline pipeline(PipelineConfig{});
-    EventConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+    OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
     pipeline.add_consumer("replier", replier, {&journal_consumer});
     if (failing_operation != 0) {
       storage.fail_at(failing_operation, StatusCode::kIoError);
@@ -108,7 +108,7 @@ TEST_F(RecoveryTest, SnapshotPlusTheJournalAfterItEqualsAFullReplay) {
   // A mirror that followed the journal to a request boundary half way, then snapshotted.
   Ledger mirror(LedgerLimits{});
   bool stopped = false;
-  scan_journal(storage, "journal", {}, [&](const Event& event) {
+  scan_journal(storage, "journal", {}, [&](const Outcome& event) {
     if (!stopped) {
       Status status = mirror.replay(event);
       stopped = event.is_last_in_request() && event.sequence >= sequence_before_crash / 2;

@@ -86,7 +86,7 @@ class RecoveryVerdictTest : public ::testing::Test {
 
   tally::testing::FaultyStorage storage;
   JournalWriterConfig config{.directory = "journal", .segment_bytes = kSmallSegment};
-  std::vector<Event> events = tally::testing::make_deposit_events(400);
+  std::vector<Outcome> events = tally::testing::make_deposit_events(400);
   std::unique_ptr<Ledger> ledger;
 };
 
@@ -333,7 +333,7 @@ TEST_F(RecoveryVerdictTest, AReadOnlyAssessmentChangesNothing) {
   flip_bit(0, offset_of(25) + 40);
   const std::vector<uint8_t> before = contents("journal/" + segment_name(0));
   const RecoveryReport report = assess_journal(storage, "journal", {.read_only = true},
-                                               [](const Event&) { return Status::ok(); });
+                                               [](const Outcome&) { return Status::ok(); });
   ASSERT_TRUE(report.status.is_ok());
   ASSERT_TRUE(report.cut.has_value());
   EXPECT_TRUE(report.cut->saved_to.empty());

@@ -46,7 +46,7 @@ TEST(SnapshotTest, RoundTripKeepsAccountsTransactionIdsAndTheRetryWindow) {
   Command deposit = tally::testing::deposit_command("a", 50);  // request 49 (0-based)
   deposit.transaction_id = {.low = 50, .high = 3};
   const Command batch[] = {deposit, tally::testing::withdraw_command("a", 1)};
-  std::vector<Event> retry(2);
+  std::vector<Outcome> retry(2);
   restored.apply(
       {.request_id = {.low = 50, .high = 8}, .origin = 0, .atomic = false, .commands = batch}, 0,
       {.slots = retry.data(), .count = 2});
@@ -60,7 +60,7 @@ TEST(SnapshotTest, AnyFlippedByteIsCorruption) {
   for (size_t index = 0; index < bytes.size(); index += 7) {
     std::vector<uint8_t> damaged = bytes;
     damaged[index] ^= 0x04;
-    Ledger restored(LedgerLimits{.max_batch_commands = 8, .idempotency_window = 1024});
+    Ledger restored(LedgerLimits{.batch_commands_max = 8, .idempotency_window = 1024});
     EXPECT_EQ(decode_snapshot(damaged, restored).code(), StatusCode::kCorruption) << index;
   }
 }
@@ -115,7 +115,7 @@ TEST(SnapshotTest, ASnapshotInsideARequestIsRefused) {
   original.apply_one(tally::testing::open_command("a", "EUR", 0));
   const Command batch[] = {tally::testing::deposit_command("a", 1),
                            tally::testing::deposit_command("a", 2)};
-  const std::vector<Event> events = original.apply(batch);
+  const std::vector<Outcome> events = original.apply(batch);
   Ledger mirror(LedgerLimits{});
   const Status opened =
       mirror.replay(LedgerHarness().apply_one(tally::testing::open_command("a", "EUR", 0)));
@@ -149,7 +149,7 @@ TEST(SnapshotTest, AJournalThatEndsBeforeTheSnapshotIsRefused) {
   tally::testing::FaultyStorage storage;
   JournalWriter writer(storage, {.directory = "journal", .segment_bytes = 4096});
   ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (const Event& event : tally::testing::make_deposit_events(10)) {
+  for (const Outcome& event : tally::testing::make_deposit_events(10)) {
     ASSERT_TRUE(writer.append(event).is_ok());
   }
   ASSERT_TRUE(writer.sync().is_ok());

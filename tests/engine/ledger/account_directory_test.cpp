@@ -72,7 +72,7 @@ TEST(AccountDirectoryTest, AtomicBatchOfOpeningsAcrossAChunkRollsBackCleanly) {
   const std::string second(kOpensAChunk);
   const Command batch[] = {testing::open_command(first), testing::open_command(second),
                            testing::deposit_command("no-such-account", 1)};
-  const std::vector<Event> events = harness.apply(batch, true);
+  const std::vector<Outcome> events = harness.apply(batch, true);
   EXPECT_EQ(events[2].code, ResultCode::AccountNotFound);
   EXPECT_EQ(harness.apply_one(testing::open_command(std::string(50, 'c'))).code, ResultCode::Ok);
   EXPECT_EQ(harness.apply_one(testing::open_command(first)).code, ResultCode::Ok);

@@ -25,8 +25,8 @@ class AtomicBatchTest : public ::testing::Test {
 TEST_F(AtomicBatchTest, AllApplyWhenAllSucceed) {
   const Command batch[] = {transfer_command("a", "b", 30), deposit_command("b", 5),
                            open_command("c", "EUR", 7)};
-  const std::vector<Event> events = harness.apply(batch, true);
-  for (const Event& event : events) {
+  const std::vector<Outcome> events = harness.apply(batch, true);
+  for (const Outcome& event : events) {
     EXPECT_EQ(event.code, ResultCode::Ok);
   }
   EXPECT_EQ(harness.find("a")->balance, 70);
@@ -37,7 +37,7 @@ TEST_F(AtomicBatchTest, AllApplyWhenAllSucceed) {
 TEST_F(AtomicBatchTest, RollbackUndoesEverythingOnTheFirstFailure) {
   const Command batch[] = {transfer_command("a", "b", 30), open_command("c", "EUR", 7),
                            withdraw_command("b", 1000), deposit_command("a", 1)};
-  const std::vector<Event> events = harness.apply(batch, true);
+  const std::vector<Outcome> events = harness.apply(batch, true);
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[0].code, ResultCode::LinkedCommandFailed);
   EXPECT_EQ(events[1].code, ResultCode::LinkedCommandFailed);
@@ -66,7 +66,7 @@ TEST_F(AtomicBatchTest, RollbackReleasesTransactionIds) {
 
 TEST_F(AtomicBatchTest, RolledBackOpenCanBeOpenedAgain) {
   const Command batch[] = {open_command("c"), open_command("c")};
-  const std::vector<Event> events = harness.apply(batch, true);
+  const std::vector<Outcome> events = harness.apply(batch, true);
   EXPECT_EQ(events[0].code, ResultCode::LinkedCommandFailed);
   EXPECT_EQ(events[1].code, ResultCode::AccountExists);
   EXPECT_EQ(harness.apply_one(open_command("c")).code, ResultCode::Ok);
@@ -76,7 +76,7 @@ TEST_F(AtomicBatchTest, RetryOfAFailedAtomicBatchGetsTheSameRejections) {
   const Id128 request{.low = 5, .high = 5};
   const Command batch[] = {deposit_command("a", 1), withdraw_command("b", 1)};
   harness.apply_with_id(request, batch, true);
-  const std::vector<Event> retry = harness.apply_with_id(request, batch, true);
+  const std::vector<Outcome> retry = harness.apply_with_id(request, batch, true);
   EXPECT_TRUE(retry[0].is_replayed_answer());
   EXPECT_EQ(retry[0].code, ResultCode::LinkedCommandFailed);
   EXPECT_EQ(retry[1].code, ResultCode::InsufficientFunds);
@@ -85,7 +85,7 @@ TEST_F(AtomicBatchTest, RetryOfAFailedAtomicBatchGetsTheSameRejections) {
 TEST_F(AtomicBatchTest, NonAtomicBatchAppliesWhatItCan) {
   const Command batch[] = {deposit_command("a", 1), withdraw_command("b", 1),
                            deposit_command("b", 2)};
-  const std::vector<Event> events = harness.apply(batch, false);
+  const std::vector<Outcome> events = harness.apply(batch, false);
   EXPECT_EQ(events[0].code, ResultCode::Ok);
   EXPECT_EQ(events[1].code, ResultCode::InsufficientFunds);
   EXPECT_EQ(events[2].code, ResultCode::Ok);

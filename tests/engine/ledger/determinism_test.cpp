@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/wire/event_codec.h"
 #include "engine/ledger/ledger.h"
+#include "engine/wire/event_codec.h"
 #include "support/ledger_harness.h"
 
 namespace tally {
@@ -55,10 +55,10 @@ std::vector<std::vector<Command>> mixed_batches(const std::vector<std::string>& 
 std::vector<uint8_t> encode_stream(LedgerHarness& harness,
                                    const std::vector<std::vector<Command>>& batches) {
   std::vector<uint8_t> bytes;
-  uint8_t payload[kEventPayloadMaxBytes];
+  uint8_t payload[kEventPayloadBytesMax];
   for (size_t index = 0; index < batches.size(); ++index) {
     const bool atomic = index % 7 == 0;
-    for (const Event& event : harness.apply(batches[index], atomic)) {
+    for (const Outcome& event : harness.apply(batches[index], atomic)) {
       const auto append = [&](const void* data, size_t size) {
         const auto* begin = static_cast<const uint8_t*>(data);
         bytes.insert(bytes.end(), begin, begin + size);
@@ -86,17 +86,17 @@ TEST(DeterminismTest, SameCommandsGiveByteIdenticalEvents) {
 TEST(EventCodecTest, EveryEventRoundTrips) {
   const std::vector<std::string> ids = {"alpha", "beta", "gamma"};
   LedgerHarness harness;
-  uint8_t payload[kEventPayloadMaxBytes];
+  uint8_t payload[kEventPayloadBytesMax];
   size_t checked = 0;
   for (const auto& batch : mixed_batches(ids, 2'000)) {
-    for (const Event& event : harness.apply(batch)) {
+    for (const Outcome& event : harness.apply(batch)) {
       const size_t size = encode_event_payload(event, payload);
-      Event decoded;
+      Outcome decoded;
       decoded.sequence = event.sequence;
       decoded.timestamp_ns = event.timestamp_ns;
       decoded.type = event.type;
       ASSERT_TRUE(decode_event_payload({payload, size}, decoded));
-      uint8_t again[kEventPayloadMaxBytes];
+      uint8_t again[kEventPayloadBytesMax];
       ASSERT_EQ(encode_event_payload(decoded, again), size);
       ASSERT_EQ(std::memcmp(payload, again, size), 0);
       EXPECT_EQ(decoded.account_id.view(), event.account_id.view());
@@ -110,22 +110,22 @@ TEST(EventCodecTest, EveryEventRoundTrips) {
 
 TEST(EventCodecTest, TruncatedPayloadIsRejected) {
   LedgerHarness harness;
-  const Event event = harness.apply_one(testing::open_command("alpha", "EUR", 5));
-  uint8_t payload[kEventPayloadMaxBytes];
+  const Outcome event = harness.apply_one(testing::open_command("alpha", "EUR", 5));
+  uint8_t payload[kEventPayloadBytesMax];
   const size_t size = encode_event_payload(event, payload);
   for (size_t cut = 0; cut < size; ++cut) {
-    Event decoded;
+    Outcome decoded;
     EXPECT_FALSE(decode_event_payload({payload, cut}, decoded)) << cut;
   }
 }
 
 TEST(EventCodecTest, TrailingBytesAreRejected) {
   LedgerHarness harness;
-  const Event event = harness.apply_one(testing::open_command("alpha"));
-  uint8_t payload[kEventPayloadMaxBytes + 1];
+  const Outcome event = harness.apply_one(testing::open_command("alpha"));
+  uint8_t payload[kEventPayloadBytesMax + 1];
   const size_t size = encode_event_payload(event, payload);
   payload[size] = 0;
-  Event decoded;
+  Outcome decoded;
   EXPECT_FALSE(decode_event_payload({payload, size + 1}, decoded));
 }
 
@@ -137,11 +137,11 @@ class CorruptPayloadTest : public ::testing::Test {
     testing::LedgerHarness harness;
     harness.apply_one(testing::open_command("alpha", "EUR", 5));
     size = encode_event_payload(harness.apply_one(testing::deposit_command("alpha", 7)), payload);
-    Event decoded;
+    Outcome decoded;
     ASSERT_TRUE(decode_event_payload({payload, size}, decoded));
   }
   bool decodes() const {
-    Event decoded;
+    Outcome decoded;
     return decode_event_payload({payload, size}, decoded);
   }
   // Byte offsets of the leading fields (see docs/journal-format.md).
@@ -149,7 +149,7 @@ class CorruptPayloadTest : public ::testing::Test {
   static constexpr size_t kFlags = 1;
   static constexpr size_t kCommandType = 2;
   static constexpr size_t kCode = 3;
-  uint8_t payload[kEventPayloadMaxBytes + 1] = {};
+  uint8_t payload[kEventPayloadBytesMax + 1] = {};
   size_t size = 0;
 };
 

@@ -29,10 +29,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/wire/command.h"
-#include "engine/wire/event.h"
-#include "engine/ledger/ledger.h"
 #include "engine/base/limits.h"
+#include "engine/ledger/ledger.h"
+#include "engine/wire/command.h"
+#include "engine/wire/outcome.h"
 #include "support/ledger_harness.h"
 
 namespace tally {
@@ -41,10 +41,10 @@ namespace {
 // Exact sums of balances and exact overflow checks, without borrowing the engine's helpers.
 __extension__ typedef __int128 WideInteger;
 
-constexpr int64_t kMaxMoney = std::numeric_limits<int64_t>::max();
-constexpr int64_t kMinMoney = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMoneyMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMoneyMin = std::numeric_limits<int64_t>::min();
 constexpr uint64_t kDefaultCommandCount = 1'000'000;
-constexpr size_t kMaxBatchSize = 8;
+constexpr size_t kBatchSizeMax = 8;
 
 std::string wide_to_string(WideInteger value) {
   if (value == 0) {
@@ -359,7 +359,7 @@ class ReferenceLedger {
     if (accounts_.contains(account_id)) {
       return ResultCode::AccountExists;
     }
-    if (accounts_.size() >= limits_.max_accounts) {
+    if (accounts_.size() >= limits_.accounts_max) {
       return ResultCode::LimitExceeded;
     }
     save_for_undo(account_id);
@@ -390,7 +390,7 @@ class ReferenceLedger {
         taken != ResultCode::Ok) {
       return taken;
     }
-    if (WideInteger{account->balance} + command.amount > kMaxMoney) {
+    if (WideInteger{account->balance} + command.amount > kMoneyMax) {
       return ResultCode::Overflow;
     }
     save_for_undo(command.account_id);
@@ -460,7 +460,7 @@ class ReferenceLedger {
     if (WideInteger{source->balance} - command.amount < -WideInteger{source->overdraft_limit}) {
       return ResultCode::InsufficientFunds;
     }
-    if (WideInteger{destination->balance} + command.amount > kMaxMoney) {
+    if (WideInteger{destination->balance} + command.amount > kMoneyMax) {
       return ResultCode::Overflow;
     }
     save_for_undo(command.account_id);
@@ -562,7 +562,7 @@ class ReferenceLedger {
     if (transactions_.contains({transaction_id.low, transaction_id.high})) {
       return ResultCode::DuplicateTransaction;
     }
-    if (transactions_.size() >= limits_.max_transaction_ids) {
+    if (transactions_.size() >= limits_.transaction_ids_max) {
       return ResultCode::LimitExceeded;
     }
     return ResultCode::Ok;
@@ -717,7 +717,7 @@ class BatchGenerator {
       batch.request_id = {.low = ++request_counter_, .high = 0xd1ffull};
       batch.atomic = percent() < mix_.atomic_percent;
       careful_ = percent() < mix_.careful_percent;
-      const size_t size = uniform(1, kMaxBatchSize);
+      const size_t size = uniform(1, kBatchSizeMax);
       while (batch.commands.size() < size) {
         add_random_commands(batch.commands);
       }
@@ -773,7 +773,7 @@ class BatchGenerator {
     Command& command = batch.commands[uniform(0, batch.commands.size() - 1)];
     switch (uniform(0, 3)) {
       case 0:
-        command.amount = command.amount == kMaxMoney ? command.amount - 1 : command.amount + 1;
+        command.amount = command.amount == kMoneyMax ? command.amount - 1 : command.amount + 1;
         break;
       case 1:
         batch.atomic = !batch.atomic;
@@ -786,7 +786,7 @@ class BatchGenerator {
         }
         break;
       default:
-        if (batch.commands.size() < kMaxBatchSize) {
+        if (batch.commands.size() < kBatchSizeMax) {
           std::vector<Command> more;
           add_random_commands(more);
           batch.commands.push_back(more.front());
@@ -859,13 +859,13 @@ class BatchGenerator {
       return 0;
     }
     if (roll < 4) {
-      return percent() < 80 ? -static_cast<int64_t>(uniform(1, 1000)) : kMinMoney;
+      return percent() < 80 ? -static_cast<int64_t>(uniform(1, 1000)) : kMoneyMin;
     }
     if (roll < 7) {
-      return kMaxMoney - static_cast<int64_t>(uniform(0, percent() < 50 ? 0 : 1'000'000));
+      return kMoneyMax - static_cast<int64_t>(uniform(0, percent() < 50 ? 0 : 1'000'000));
     }
     if (roll < 9) {
-      return kMaxMoney / 2 + static_cast<int64_t>(uniform(0, 1000));
+      return kMoneyMax / 2 + static_cast<int64_t>(uniform(0, 1000));
     }
     return static_cast<int64_t>(uniform(1, percent() < 90 ? 5'000 : 1'000'000));
   }
@@ -997,12 +997,12 @@ class BatchGenerator {
     command.overdraft_limit = overdraft_roll < 70   ? 0
                               : overdraft_roll < 90 ? static_cast<int64_t>(uniform(1, 10'000))
                               : overdraft_roll < 95 ? -static_cast<int64_t>(uniform(1, 10))
-                                                    : kMaxMoney;
+                                                    : kMoneyMax;
     const int deposit_roll = percent();
     command.amount = deposit_roll < 15   ? 0
                      : deposit_roll < 90 ? static_cast<int64_t>(uniform(1, 100'000))
                      : deposit_roll < 95 ? -static_cast<int64_t>(uniform(1, 10))
-                                         : kMaxMoney - static_cast<int64_t>(uniform(0, 10));
+                                         : kMoneyMax - static_cast<int64_t>(uniform(0, 10));
   }
 
   void add_close(Command& command, std::vector<Command>& commands) {
@@ -1084,7 +1084,7 @@ std::string describe_expected(const ExpectedEntry& entry) {
   return text.str();
 }
 
-std::string describe_actual(const Event& event) {
+std::string describe_actual(const Outcome& event) {
   std::ostringstream text;
   text << "{code=" << result_code_name(event.code)
        << " type=" << protocol::EnumNameEventType(event.type) << " sequence=" << event.sequence
@@ -1097,7 +1097,7 @@ std::string describe_actual(const Event& event) {
 }
 
 // The first field on which the entry differs from the model, or nothing.
-std::optional<std::string> first_difference(const Event& actual, const ExpectedEntry& expected,
+std::optional<std::string> first_difference(const Outcome& actual, const ExpectedEntry& expected,
                                             bool last_in_request) {
   if (actual.is_replayed_answer() != expected.replayed) {
     return "replayed flag";
@@ -1139,7 +1139,7 @@ std::optional<std::string> first_difference(const Event& actual, const ExpectedE
 
 // Whether the entry carries what its command and request said (the parts of an event that
 // echo the input rather than the rules): the first field that does not, or nothing.
-std::optional<std::string> first_echo_difference(const Event& actual, const Command& command,
+std::optional<std::string> first_echo_difference(const Outcome& actual, const Command& command,
                                                  uint32_t index, const CommandBatch& batch,
                                                  uint64_t fingerprint) {
   const auto truncated = [](std::string_view text, size_t capacity) {
@@ -1267,7 +1267,7 @@ DifferentialReport run_differential(const DifferentialRun& run) {
 
   while (report.commands < run.command_count) {
     const GeneratedBatch batch = generator.next();
-    const std::vector<Event> actual =
+    const std::vector<Outcome> actual =
         harness.apply_with_id(batch.request_id, batch.commands, batch.atomic);
     const CommandBatch model_batch{.request_id = batch.request_id,
                                    .origin = 0,
@@ -1281,7 +1281,7 @@ DifferentialReport run_differential(const DifferentialRun& run) {
     const uint64_t fingerprint =
         run.limits.idempotency_window > 0 ? request_fingerprint(model_batch) : 0;
     for (size_t index = 0; index < batch.commands.size(); ++index) {
-      const Event& event = actual[index];
+      const Outcome& event = actual[index];
       const bool last = index + 1 == batch.commands.size();
       std::optional<std::string> difference = first_difference(event, expected[index], last);
       if (!difference) {
@@ -1319,7 +1319,7 @@ DifferentialReport run_differential(const DifferentialRun& run) {
     }
     generator.learn(batch, expected);
     if (batch.atomic && batch.commands.size() >= 2 &&
-        std::all_of(actual.begin(), actual.end(), [](const Event& event) {
+        std::all_of(actual.begin(), actual.end(), [](const Outcome& event) {
           return event.code == ResultCode::Ok && !event.is_replayed_answer();
         })) {
       ++report.committed_atomic_batches;
@@ -1398,7 +1398,7 @@ LedgerLimits small_window_limits() {
   LedgerLimits limits;
   limits.idempotency_window = 4096;
   limits.initial_account_capacity = 1024;
-  limits.max_batch_commands = static_cast<uint32_t>(kMaxBatchSize);
+  limits.batch_commands_max = static_cast<uint32_t>(kBatchSizeMax);
   return limits;
 }
 
@@ -1466,13 +1466,13 @@ TEST(Differential, MoneyIsConserved) {
 
 TEST(Differential, TransactionIdAndAccountLimitsMatchReferenceModel) {
   // Tiny limits: the registry fills up (and frees up again when atomic batches are undone),
-  // and opening accounts runs into max_accounts.
+  // and opening accounts runs into accounts_max.
   DifferentialRun run;
   run.seed = seed_or(0x7a11'd1ff'0000'0003);
   run.command_count = std::max<uint64_t>(command_budget() / 10, 1);
   run.limits = small_window_limits();
-  run.limits.max_transaction_ids = 64;
-  run.limits.max_accounts = 300;
+  run.limits.transaction_ids_max = 64;
+  run.limits.accounts_max = 300;
   run.mix.atomic_percent = 50;
   run.mix.failing_tail_percent = 10;
   const DifferentialReport report = run_differential(run);

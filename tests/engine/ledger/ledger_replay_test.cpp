@@ -16,12 +16,12 @@ using testing::LedgerHarness;
 
 // Applies a random mix (atomic batches, retries, reused ids, rejections) and keeps the events
 // a journal would hold: every entry that is not a replayed answer.
-std::vector<Event> run_mixed_traffic(LedgerHarness& harness) {
+std::vector<Outcome> run_mixed_traffic(LedgerHarness& harness) {
   std::mt19937_64 random(7);
   const std::vector<std::string> ids = {"a", "b", "c", "d", "e", "f"};
-  std::vector<Event> journal;
-  const auto keep = [&](const std::vector<Event>& entries) {
-    for (const Event& entry : entries) {
+  std::vector<Outcome> journal;
+  const auto keep = [&](const std::vector<Outcome>& entries) {
+    for (const Outcome& entry : entries) {
       if (!entry.is_replayed_answer())
         journal.push_back(entry);
     }
@@ -58,9 +58,9 @@ std::vector<Event> run_mixed_traffic(LedgerHarness& harness) {
 
 TEST(LedgerReplayTest, JournaledEventsRebuildTheSameState) {
   LedgerHarness original;
-  const std::vector<Event> journal = run_mixed_traffic(original);
+  const std::vector<Outcome> journal = run_mixed_traffic(original);
   Ledger recovered(LedgerLimits{});
-  for (const Event& event : journal) {
+  for (const Outcome& event : journal) {
     const Status status = recovered.replay(event);
     ASSERT_TRUE(status.is_ok()) << "event " << event.sequence << ": " << status.message();
   }
@@ -74,14 +74,14 @@ TEST(LedgerReplayTest, ARetryAfterRecoveryGetsTheOriginalAnswer) {
   original.apply_one(testing::open_command("a", "EUR", 100));
   const Command deposit[] = {testing::deposit_command("a", 5)};
   const Id128 request{.low = 77, .high = 7};
-  const std::vector<Event> first = original.apply_with_id(request, deposit);
+  const std::vector<Outcome> first = original.apply_with_id(request, deposit);
   Ledger recovered(LedgerLimits{});
   const Status opened =
       recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100)));
   ASSERT_TRUE(opened.is_ok()) << opened.message();
   const Status deposited = recovered.replay(first[0]);
   ASSERT_TRUE(deposited.is_ok()) << deposited.message();
-  std::vector<Event> retry(1);
+  std::vector<Outcome> retry(1);
   recovered.apply({.request_id = request, .origin = 0, .atomic = false, .commands = deposit}, 0,
                   {.slots = retry.data(), .count = 1});
   EXPECT_TRUE(retry[0].is_replayed_answer());
@@ -93,7 +93,7 @@ TEST(LedgerReplayTest, ARequestCutShortByACrashHasNoEffect) {
   LedgerHarness original;
   original.apply_one(testing::open_command("a", "EUR", 100));
   const Command batch[] = {testing::deposit_command("a", 5), testing::deposit_command("a", 6)};
-  const std::vector<Event> events = original.apply(batch);
+  const std::vector<Outcome> events = original.apply(batch);
   Ledger recovered(LedgerLimits{});
   const Status opened =
       recovered.replay(LedgerHarness().apply_one(testing::open_command("a", "EUR", 100)));
@@ -108,9 +108,9 @@ TEST(LedgerReplayTest, ARequestCutShortByACrashHasNoEffect) {
 TEST(LedgerReplayTest, AnEventThatContradictsTheStateIsReported) {
   LedgerHarness original;
   original.apply_one(testing::open_command("a", "EUR", 100));
-  const Event deposit = original.apply_one(testing::deposit_command("a", 5));
+  const Outcome deposit = original.apply_one(testing::deposit_command("a", 5));
   Ledger recovered(LedgerLimits{});
-  Event orphan = deposit;
+  Outcome orphan = deposit;
   orphan.sequence = 1;  // a deposit to an account the journal never opened
   const Status orphaned = recovered.replay(orphan);
   EXPECT_EQ(orphaned.code(), StatusCode::kCorruption);

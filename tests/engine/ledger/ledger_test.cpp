@@ -21,13 +21,13 @@ using testing::transfer_command;
 using testing::unfreeze_command;
 using testing::withdraw_command;
 
-constexpr int64_t kMaxAmount = std::numeric_limits<int64_t>::max();
+constexpr int64_t kAmountMax = std::numeric_limits<int64_t>::max();
 
 class LedgerTest : public ::testing::Test {
  protected:
   void open(std::string_view account_id, int64_t initial = 0, std::string_view currency = "EUR",
             int64_t overdraft = 0) {
-    const Event event = harness.apply_one(open_command(account_id, currency, initial, overdraft));
+    const Outcome event = harness.apply_one(open_command(account_id, currency, initial, overdraft));
     ASSERT_EQ(event.code, ResultCode::Ok) << account_id;
   }
   ResultCode code_of(const Command& command) { return harness.apply_one(command).code; }
@@ -36,7 +36,7 @@ class LedgerTest : public ::testing::Test {
 };
 
 TEST_F(LedgerTest, OpenAccountRecordsEveryField) {
-  const Event event = harness.apply_one(open_command("alice", "USD", 500, 100, "Alice Liddell"));
+  const Outcome event = harness.apply_one(open_command("alice", "USD", 500, 100, "Alice Liddell"));
   EXPECT_EQ(event.type, EventType::AccountOpened);
   EXPECT_EQ(event.code, ResultCode::Ok);
   EXPECT_EQ(event.sequence, 1u);
@@ -54,7 +54,7 @@ TEST_F(LedgerTest, OpenAccountRecordsEveryField) {
 
 TEST_F(LedgerTest, OpenWithoutIdGeneratesOneFromTheSequence) {
   harness.apply_one(open_command("first"));
-  const Event event = harness.apply_one(open_command(""));
+  const Outcome event = harness.apply_one(open_command(""));
   EXPECT_EQ(event.code, ResultCode::Ok);
   EXPECT_EQ(event.account_id.view(), "tally:2");
   EXPECT_NE(harness.find("tally:2"), nullptr);
@@ -102,7 +102,7 @@ TEST_F(LedgerTest, InvalidAmountForZeroOrNegativeMovements) {
 
 TEST_F(LedgerTest, DepositAddsAndBumpsTheVersion) {
   open("a", 100);
-  const Event event = harness.apply_one(deposit_command("a", 50));
+  const Outcome event = harness.apply_one(deposit_command("a", 50));
   EXPECT_EQ(event.type, EventType::Deposited);
   EXPECT_EQ(event.amount, 50);
   EXPECT_EQ(event.balance, 150);
@@ -137,24 +137,24 @@ TEST_F(LedgerTest, OverdraftLimitAllowsANegativeBalanceDownToMinusTheLimit) {
 }
 
 TEST_F(LedgerTest, Overflow) {
-  open("a", kMaxAmount);
+  open("a", kAmountMax);
   open("b", 1);
   EXPECT_EQ(code_of(deposit_command("a", 1)), ResultCode::Overflow);
   EXPECT_EQ(code_of(transfer_command("b", "a", 1)), ResultCode::Overflow);
-  EXPECT_EQ(harness.find("a")->balance, kMaxAmount);
+  EXPECT_EQ(harness.find("a")->balance, kAmountMax);
   EXPECT_EQ(harness.find("b")->balance, 1);
 }
 
 TEST_F(LedgerTest, WithdrawBeyondTheSmallestBalanceIsInsufficientFundsNotUndefined) {
-  open("a", 0, "EUR", kMaxAmount);
-  EXPECT_EQ(code_of(withdraw_command("a", kMaxAmount)), ResultCode::Ok);
-  EXPECT_EQ(code_of(withdraw_command("a", kMaxAmount)), ResultCode::InsufficientFunds);
+  open("a", 0, "EUR", kAmountMax);
+  EXPECT_EQ(code_of(withdraw_command("a", kAmountMax)), ResultCode::Ok);
+  EXPECT_EQ(code_of(withdraw_command("a", kAmountMax)), ResultCode::InsufficientFunds);
 }
 
 TEST_F(LedgerTest, TransferMovesMoneyAtomicallyAndReportsBothSides) {
   open("a", 100);
   open("b", 10);
-  const Event event = harness.apply_one(transfer_command("a", "b", 30));
+  const Outcome event = harness.apply_one(transfer_command("a", "b", 30));
   EXPECT_EQ(event.type, EventType::Transferred);
   EXPECT_EQ(event.balance, 70);
   EXPECT_EQ(event.version, 2u);
@@ -190,7 +190,7 @@ TEST_F(LedgerTest, AccountFrozenTakesNoMoneyInOrOut) {
 
 TEST_F(LedgerTest, FreezeRecordsItsReason) {
   open("a");
-  const Event event = harness.apply_one(freeze_command("a", "court order 17"));
+  const Outcome event = harness.apply_one(freeze_command("a", "court order 17"));
   EXPECT_EQ(event.type, EventType::AccountFrozen);
   EXPECT_EQ(event.text.view(), "court order 17");
   EXPECT_EQ(event.version, 2u);
@@ -251,7 +251,7 @@ TEST_F(LedgerTest, VersionConflictReportsTheCurrentVersion) {
   open("a", 100);
   Command stale = withdraw_command("a", 1);
   stale.expected_version = 3;
-  const Event event = harness.apply_one(stale);
+  const Outcome event = harness.apply_one(stale);
   EXPECT_EQ(event.type, EventType::CommandRejected);
   EXPECT_EQ(event.version, 1u);
   EXPECT_EQ(event.balance, 100);
@@ -282,26 +282,26 @@ TEST_F(LedgerTest, ARejectedMovementDoesNotConsumeItsTransactionId) {
 }
 
 TEST(LedgerLimitsTest, LimitExceededWhenTheAccountTableIsFull) {
-  LedgerHarness harness(LedgerLimits{.max_accounts = 2});
+  LedgerHarness harness(LedgerLimits{.accounts_max = 2});
   EXPECT_EQ(harness.apply_one(open_command("a")).code, ResultCode::Ok);
   EXPECT_EQ(harness.apply_one(open_command("b")).code, ResultCode::Ok);
   EXPECT_EQ(harness.apply_one(open_command("c")).code, ResultCode::LimitExceeded);
 }
 
 TEST(LedgerLimitsTest, AFailedGeneratedOpenRecordsNoId) {
-  LedgerHarness harness(LedgerLimits{.max_accounts = 0});
-  const Event event = harness.apply_one(open_command(""));
+  LedgerHarness harness(LedgerLimits{.accounts_max = 0});
+  const Outcome event = harness.apply_one(open_command(""));
   EXPECT_EQ(event.code, ResultCode::LimitExceeded);
   EXPECT_TRUE(event.account_id.empty());
 }
 
 TEST(LedgerLimitsTest, OutOfRangeBatchLimitIsRefusedAtStartUp) {
-  EXPECT_THROW(Ledger(LedgerLimits{.max_batch_commands = 0}), std::invalid_argument);
-  EXPECT_THROW(Ledger(LedgerLimits{.max_batch_commands = 70'000}), std::invalid_argument);
+  EXPECT_THROW(Ledger(LedgerLimits{.batch_commands_max = 0}), std::invalid_argument);
+  EXPECT_THROW(Ledger(LedgerLimits{.batch_commands_max = 70'000}), std::invalid_argument);
 }
 
 TEST(LedgerLimitsTest, LimitExceededWhenTransactionIdsAreFull) {
-  LedgerHarness harness(LedgerLimits{.max_transaction_ids = 1});
+  LedgerHarness harness(LedgerLimits{.transaction_ids_max = 1});
   harness.apply_one(open_command("a"));
   Command first = deposit_command("a", 1);
   first.transaction_id = {.low = 1, .high = 0};
@@ -318,7 +318,7 @@ TEST_F(LedgerTest, UnknownCommandTypeIsInvalidArgument) {
 
 TEST_F(LedgerTest, EveryRejectionIsRecordedAsAnEventWithItsReason) {
   open("a", 10);
-  const Event event = harness.apply_one(withdraw_command("a", 11));
+  const Outcome event = harness.apply_one(withdraw_command("a", 11));
   EXPECT_EQ(event.type, EventType::CommandRejected);
   EXPECT_EQ(event.code, ResultCode::InsufficientFunds);
   EXPECT_EQ(event.command_type, CommandType::Withdraw);
@@ -332,7 +332,7 @@ TEST_F(LedgerTest, SequencesAreGaplessAndTimestampsNeverGoBackwards) {
   harness.now_ns -= 1'000'000'000;  // the wall clock steps back a second
   const Command commands[] = {deposit_command("a", 1), withdraw_command("a", 1000),
                               deposit_command("ghost", 1)};
-  const std::vector<Event> events = harness.apply(commands);
+  const std::vector<Outcome> events = harness.apply(commands);
   ASSERT_EQ(events.size(), 3u);
   int64_t previous_timestamp = 0;
   for (size_t index = 0; index < events.size(); ++index) {

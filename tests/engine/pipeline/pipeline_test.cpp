@@ -19,9 +19,9 @@ namespace tally {
 namespace {
 
 // Like a journaler: checks the ledger sequence is gapless over events, totals the money.
-class SequenceChecker : public EventHandler {
+class SequenceChecker : public OutcomeHandler {
  public:
-  void on_event(const Event& event, int64_t, bool) override {
+  void on_event(const Outcome& event, int64_t, bool) override {
     ++entries;
     if (event.is_replayed_answer()) {
       ++replayed;
@@ -46,10 +46,10 @@ class SequenceChecker : public EventHandler {
 };
 
 // Like a replier: counts completed requests per origin, checks it runs after the journaler.
-class RequestCounter : public EventHandler {
+class RequestCounter : public OutcomeHandler {
  public:
   explicit RequestCounter(const Sequence& upstream) : upstream_(upstream) {}
-  void on_event(const Event& event, int64_t position, bool) override {
+  void on_event(const Outcome& event, int64_t position, bool) override {
     ordering_errors += upstream_.get() >= position ? 0 : 1;
     if (event.is_last_in_request()) {
       ++requests_by_origin[event.origin];
@@ -68,15 +68,15 @@ using testing::submit;
 TEST(PipelineTest, ProducersToConsumersLosesNothingAndConservesMoney) {
   PipelineConfig config;
   config.ring_capacity = 1 << 12;
-  config.ledger.max_batch_commands = 64;
-  config.ingress.max_batch_commands = 64;
-  config.ingress.max_batches_in_flight = 16;  // small: exercises back-pressure
+  config.ledger.batch_commands_max = 64;
+  config.ingress.batch_commands_max = 64;
+  config.ingress.batches_in_flight_max = 16;  // small: exercises back-pressure
   // Handlers outlive the pipeline: its destructor stops the consumer threads that call them.
   SequenceChecker journal;
   SequenceChecker projector;
   std::unique_ptr<RequestCounter> replier;
   Pipeline pipeline(config);
-  EventConsumer& journal_consumer = pipeline.add_consumer("journal", journal);
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journal);
   replier = std::make_unique<RequestCounter>(journal_consumer.cursor());
   pipeline.add_consumer("replier", *replier, {&journal_consumer});
   pipeline.add_consumer("projector", projector);
@@ -145,7 +145,7 @@ TEST(PipelineTest, MalformedFramesAreRefusedAtSubmitAndNeverReachTheLogicThread)
 
 TEST(PipelineTest, ExhaustedPoolPushesBackInsteadOfBlocking) {
   PipelineConfig config;
-  config.ingress.max_batches_in_flight = 2;
+  config.ingress.batches_in_flight_max = 2;
   Pipeline pipeline(config);  // not started: nothing drains
   IngressBatch* first = pipeline.ingress().acquire();
   IngressBatch* second = pipeline.ingress().acquire();
@@ -195,8 +195,8 @@ TEST(PipelineTest, GroupsLargerThanHalfTheRingArePublishedAsTheyGo) {
   // processor must publish mid-group or it would wait for slots no consumer could free.
   PipelineConfig config;
   config.ring_capacity = 16;
-  config.ledger.max_batch_commands = 8;
-  config.ingress.max_batch_commands = 8;
+  config.ledger.batch_commands_max = 8;
+  config.ingress.batch_commands_max = 8;
   SequenceChecker journal;
   Pipeline pipeline(config);
   pipeline.add_consumer("journal", journal);
@@ -243,7 +243,7 @@ TEST(PipelineTest, InconsistentConfigurationIsRefusedAtStartUp) {
   ring_too_small.ring_capacity = 8192;  // the default batch of 8190 needs 16384
   EXPECT_THROW(Pipeline{ring_too_small}, std::invalid_argument);
   PipelineConfig disagreeing;
-  disagreeing.ingress.max_batch_commands = 100;
+  disagreeing.ingress.batch_commands_max = 100;
   EXPECT_THROW(Pipeline{disagreeing}, std::invalid_argument);
   EXPECT_TRUE(PipelineConfig{}.validate().is_ok());
 }

@@ -98,14 +98,14 @@ class HistoryModelTest : public ::testing::Test {
   // Journals the script's events, then applies each to the model with the position the
   // journal holds it at (read back as a projector does).
   void load() {
-    for (const Event& event : script.events) {
+    for (const Outcome& event : script.events) {
       ASSERT_TRUE(writer->append(event).is_ok());
     }
     ASSERT_TRUE(writer->sync().is_ok());
     journal::JournalTail tail(storage, journal_directory, journal::AppendPosition{});
     Status status;
-    for (const Event& event : script.events) {
-      const std::optional<Event> read = tail.next(writer->durable_sequence(), status);
+    for (const Outcome& event : script.events) {
+      const std::optional<Outcome> read = tail.next(writer->durable_sequence(), status);
       ASSERT_TRUE(read.has_value()) << status.message();
       ASSERT_EQ(read->sequence, event.sequence);
       model->apply(event, tail.last_position());
@@ -640,7 +640,7 @@ TEST_F(HistoryModelTest, TransactionSearchOfTheWholeJournalSkipsRejections) {
 
 // Longer than a few checkpoints (one every 1024 events): the search over every account must
 // start at the journal's first event without a cursor or a start time, and near the later of
-// the two with both. Event s (after x's opening) deposits s at second s.
+// the two with both. Outcome s (after x's opening) deposits s at second s.
 TEST_F(HistoryModelTest, TransactionSearchOfALongJournalStartsWhereAsked) {
   constexpr int64_t kEvents = 3000;
   start_journal(64 * 1024);  // a few segments: the tiny ones would be hundreds of files

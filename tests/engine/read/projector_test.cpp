@@ -71,7 +71,7 @@ class GatedModel final : public ReadModel {
       : inner_(std::move(inner)), open_(open) {}
   std::string_view name() const override { return inner_->name(); }
   bool answers(protocol::RequestBody type) const override { return inner_->answers(type); }
-  void apply(const Event& event, journal::JournalPosition position) override {
+  void apply(const Outcome& event, journal::JournalPosition position) override {
     while (!open_.load()) {
       std::this_thread::sleep_for(1ms);
     }
@@ -169,11 +169,11 @@ TEST_F(ProjectorTest, AStalledProjectorNeverHoldsUpCommands) {
 
   PipelineConfig config;
   config.ring_capacity = 1024;
-  config.ledger.max_batch_commands = 64;
-  config.ingress.max_batch_commands = 64;
+  config.ledger.batch_commands_max = 64;
+  config.ingress.batch_commands_max = 64;
   tally::testing::AcknowledgementRecorder acknowledged;
   Pipeline pipeline(config);
-  const EventConsumer& journal_consumer = pipeline.add_consumer("journal", *journaler);
+  const OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", *journaler);
   pipeline.add_consumer("acknowledge", acknowledged, {&journal_consumer});
   pipeline.start();
   const Command opens[] = {open_command("a", "EUR", 1000), open_command("b", "EUR", 0)};
@@ -228,8 +228,8 @@ TEST_F(ProjectorTest, AQueryTimesOutIfItsSequenceNeverComes) {
 // After a restart a model is rebuilt from the journal: until it holds what recovery found, it
 // answers nothing (a balance of 156.15 was printed while the ledger held 655.20).
 TEST_F(ProjectorTest, ARebuildingModelAnswersNothingBeforeTheRecoveredSequence) {
-  const std::vector<Event> events = tally::testing::make_deposit_events(300);
-  for (const Event& event : events) {
+  const std::vector<Outcome> events = tally::testing::make_deposit_events(300);
+  for (const Outcome& event : events) {
     ASSERT_TRUE(writer->append(event).is_ok());
   }
   ASSERT_TRUE(writer->sync().is_ok());

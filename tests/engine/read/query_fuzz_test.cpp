@@ -132,7 +132,7 @@ class QueryFuzzTest : public ::testing::Test {
     ASSERT_TRUE(writer.open({}, 0).is_ok());
     const testing::EventScript script = random_script(random);
     events = script.events;
-    for (const Event& event : script.events) {
+    for (const Outcome& event : script.events) {
       ASSERT_TRUE(writer.append(event).is_ok());
     }
     ASSERT_TRUE(writer.sync().is_ok());
@@ -140,7 +140,7 @@ class QueryFuzzTest : public ::testing::Test {
     journal::JournalTail tail(storage, journal_directory, journal::AppendPosition{});
     Status status;
     for (size_t applied = 0; applied < events.size(); ++applied) {
-      const std::optional<Event> event = tail.next(writer.durable_sequence(), status);
+      const std::optional<Outcome> event = tail.next(writer.durable_sequence(), status);
       ASSERT_TRUE(event.has_value()) << status.message();
       history->apply(*event, tail.last_position());
       accounts.apply(*event, tail.last_position());
@@ -258,7 +258,7 @@ class QueryFuzzTest : public ::testing::Test {
   std::vector<uint64_t> expected_money_moves(std::string_view id, int64_t from_ns, int64_t to_ns,
                                              Openings openings) const {
     std::vector<uint64_t> sequences;
-    for (const Event& event : events) {
+    for (const Outcome& event : events) {
       const bool moves_money = event.type == EventType::Deposited ||
                                event.type == EventType::Withdrawn ||
                                event.type == EventType::Transferred ||
@@ -276,7 +276,7 @@ class QueryFuzzTest : public ::testing::Test {
   }
 
   std::mt19937_64 random{20261130};
-  std::vector<Event> events;
+  std::vector<Outcome> events;
   journal::PosixStorage storage;
   std::string data;
   AccountModel accounts;

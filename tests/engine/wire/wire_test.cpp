@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/wire/fingerprint.h"
 #include "engine/pipeline/ingress.h"
+#include "engine/wire/fingerprint.h"
 #include "engine/wire/wire_encoder.h"
 #include "support/ledger_harness.h"
 
@@ -184,7 +184,7 @@ TEST_P(TablelessCommandTest, IsRejectedByTheLedgerWithInvalidArgument) {
 // The server's own path: Ingress::submit verifies, decodes and fingerprints on the producer's
 // thread, where the null read used to happen.
 TEST_P(TablelessCommandTest, IsAcceptedByTheIngressNextToAValidCommand) {
-  Ingress ingress(IngressConfig{.max_batches_in_flight = 1});
+  Ingress ingress(IngressConfig{.batches_in_flight_max = 1});
   IngressBatch* batch = ingress.acquire();
   ASSERT_NE(batch, nullptr);
   batch->frame = frame_with_a_tableless_command(GetParam(), /*with_a_deposit_first=*/true);

@@ -1,5 +1,5 @@
 // The event ring under real threads: order, gating, dependencies, halting, for every wait kind.
-#include "engine/pipeline/event_ring.h"
+#include "engine/pipeline/outcome_ring.h"
 
 #include <gtest/gtest.h>
 
@@ -7,18 +7,18 @@
 #include <thread>
 #include <vector>
 
-#include "engine/pipeline/event_consumer.h"
+#include "engine/pipeline/outcome_consumer.h"
 
 namespace tally {
 namespace {
 
 // Checks that it sees positions 0, 1, 2... with the payload the producer wrote, and (when it
 // has an upstream) that the upstream had already handled each one.
-class CheckingHandler : public EventHandler {
+class CheckingHandler : public OutcomeHandler {
  public:
   explicit CheckingHandler(const Sequence* upstream = nullptr) : upstream_(upstream) {}
 
-  void on_event(const Event& event, int64_t position, bool end_of_batch) override {
+  void on_event(const Outcome& event, int64_t position, bool end_of_batch) override {
     if (position != expected_position_ || event.amount != position * 3 ||
         (upstream_ != nullptr && upstream_->get() < position)) {
       errors_.fetch_add(1, std::memory_order_relaxed);
@@ -46,11 +46,11 @@ class CheckingHandler : public EventHandler {
   bool shut_down_ = false;
 };
 
-void produce(EventRing& ring, int64_t total, uint32_t claim_size) {
+void produce(OutcomeRing& ring, int64_t total, uint32_t claim_size) {
   int64_t written = 0;
   while (written < total) {
     const auto count = static_cast<uint32_t>(std::min<int64_t>(claim_size, total - written));
-    const EventSlots slots = ring.claim(count);
+    const OutcomeSlots slots = ring.claim(count);
     for (uint32_t index = 0; index < count; ++index) {
       slots[index].amount = static_cast<int64_t>(slots.first + index) * 3;
     }
@@ -60,18 +60,18 @@ void produce(EventRing& ring, int64_t total, uint32_t claim_size) {
   ring.halt();
 }
 
-class EventRingTest : public ::testing::TestWithParam<WaitKind> {};
+class OutcomeRingTest : public ::testing::TestWithParam<WaitKind> {};
 
-TEST_P(EventRingTest, EveryConsumerSeesEveryEntryInOrderAndDependentsRunAfter) {
+TEST_P(OutcomeRingTest, EveryConsumerSeesEveryEntryInOrderAndDependentsRunAfter) {
   WaitStrategy wait(GetParam());
-  EventRing ring(64, wait);
+  OutcomeRing ring(64, wait);
   CheckingHandler journal;
   CheckingHandler projector;
-  EventConsumer journal_consumer("journal", ring, journal);
+  OutcomeConsumer journal_consumer("journal", ring, journal);
   CheckingHandler replier(&journal_consumer.cursor());
-  EventConsumer replier_consumer("replier", ring, replier, {&journal_consumer.cursor()});
-  EventConsumer projector_consumer("projector", ring, projector);
-  for (const EventConsumer* consumer :
+  OutcomeConsumer replier_consumer("replier", ring, replier, {&journal_consumer.cursor()});
+  OutcomeConsumer projector_consumer("projector", ring, projector);
+  for (const OutcomeConsumer* consumer :
        {&journal_consumer, &replier_consumer, &projector_consumer}) {
     ring.add_gating_sequence(&consumer->cursor());
   }
@@ -94,7 +94,7 @@ TEST_P(EventRingTest, EveryConsumerSeesEveryEntryInOrderAndDependentsRunAfter) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(WaitKinds, EventRingTest,
+INSTANTIATE_TEST_SUITE_P(WaitKinds, OutcomeRingTest,
                          ::testing::Values(WaitKind::kAdaptive, WaitKind::kBlock, WaitKind::kYield,
                                            WaitKind::kSpin),
                          [](const auto& test_info) {
@@ -103,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(WaitKinds, EventRingTest,
 
 TEST(EventRingGatingTest, ProducerNeverOvertakesTheSlowestConsumer) {
   WaitStrategy wait(WaitKind::kBlock);
-  EventRing ring(4, wait);
+  OutcomeRing ring(4, wait);
   Sequence consumer_cursor;  // a consumer that has seen nothing yet
   ring.add_gating_sequence(&consumer_cursor);
   ring.claim(4);
@@ -123,9 +123,9 @@ TEST(EventRingGatingTest, ProducerNeverOvertakesTheSlowestConsumer) {
 
 TEST(EventRingGatingTest, HaltWithNothingPublishedStopsConsumers) {
   WaitStrategy wait(WaitKind::kAdaptive);
-  EventRing ring(8, wait);
+  OutcomeRing ring(8, wait);
   CheckingHandler handler;
-  EventConsumer consumer("idle", ring, handler);
+  OutcomeConsumer consumer("idle", ring, handler);
   ring.add_gating_sequence(&consumer.cursor());
   consumer.start();
   ring.halt();

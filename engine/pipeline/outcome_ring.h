@@ -1,4 +1,4 @@
-// EventRing: the preallocated ring of Event slots between the business-logic thread (the one
+// OutcomeRing: the preallocated ring of Outcome slots between the business-logic thread (the one
 // producer) and the consumers (journaler, replier, projectors, snapshotter), Disruptor style.
 //
 // The producer claims consecutive positions, fills the slots, then publishes the last position
@@ -6,7 +6,7 @@
 // it). The producer never overwrites a slot until every gating consumer has passed it, so it
 // is held back by the slowest consumer and never by locks. Each consumer reads slots up to the
 // published cursor (and up to the cursors of the consumers it depends on), then publishes its
-// own cursor; see EventConsumer.
+// own cursor; see OutcomeConsumer.
 //
 // Threads: claim/publish/halt from the producer only; add_gating_sequence before start only;
 // published/at/is_halted from anyone.
@@ -18,19 +18,19 @@
 #include <memory>
 #include <vector>
 
-#include "engine/wire/event.h"
-#include "engine/ledger/event_slots.h"
 #include "engine/base/invariant.h"
+#include "engine/ledger/outcome_slots.h"
 #include "engine/pipeline/sequence.h"
 #include "engine/pipeline/wait_strategy.h"
+#include "engine/wire/outcome.h"
 
 namespace tally {
 
-class EventRing {
+class OutcomeRing {
  public:
-  EventRing(uint32_t capacity, WaitStrategy& wait_strategy);
-  EventRing(const EventRing&) = delete;
-  EventRing& operator=(const EventRing&) = delete;
+  OutcomeRing(uint32_t capacity, WaitStrategy& wait_strategy);
+  OutcomeRing(const OutcomeRing&) = delete;
+  OutcomeRing& operator=(const OutcomeRing&) = delete;
 
   uint32_t capacity() const { return static_cast<uint32_t>(mask_ + 1); }
   WaitStrategy& wait_strategy() { return wait_strategy_; }
@@ -42,7 +42,7 @@ class EventRing {
 
   // Producer: the next `count` slots, waiting for the slowest consumer to free them; slots with
   // count 0 if the ring has failed (nothing more may be recorded).
-  EventSlots claim(uint32_t count);
+  OutcomeSlots claim(uint32_t count);
 
   // Producer: makes every claimed slot up to `last_position` visible to consumers.
   void publish(int64_t last_position) {
@@ -68,7 +68,7 @@ class EventRing {
   int64_t published() const { return cursor_.get(); }
   const Sequence& cursor() const { return cursor_; }
   bool is_halted() const { return halted_.load(std::memory_order_acquire); }
-  const Event& at(int64_t position) const {
+  const Outcome& at(int64_t position) const {
     return slots_[static_cast<uint64_t>(position) & mask_];
   }
 
@@ -78,7 +78,7 @@ class EventRing {
  private:
   const uint64_t mask_;
   WaitStrategy& wait_strategy_;
-  std::unique_ptr<Event[]> slots_;
+  std::unique_ptr<Outcome[]> slots_;
   std::vector<const Sequence*> gating_sequences_;
   // Producer-local, written on every claim: on their own cache lines, away from the fields
   // above that every consumer reads in at().

@@ -1,10 +1,12 @@
-// Event: one entry of the event ring, written by the business-logic thread and read by every
-// consumer (journaler, replier, projectors, snapshotter).
+// Outcome: what one command produced, and one entry of the outcome ring, written by the
+// business-logic thread and read by every consumer (journaler, replier, projectors,
+// snapshotter).
 //
-// Each command yields exactly one entry, so a batch of N commands fills N consecutive slots.
-// Most entries are events: a new fact with the next ledger sequence (rejections are facts too).
-// An entry flagged kReplayedAnswer is not an event: it answers an idempotent retry with the
-// original outcome, carries that outcome's sequence, and is neither journaled nor projected.
+// Each command yields exactly one outcome, so a batch of N commands fills N consecutive slots.
+// Most outcomes are events: a new fact with the next ledger sequence (rejections are facts too),
+// journaled and projected; the journal and the read models see only these. An outcome flagged
+// kReplayedAnswer is not an event: it answers an idempotent retry with the original result,
+// carries that result's sequence, and is neither journaled nor projected.
 //
 // Layout: the fields every consumer reads first, the strings after, so a deposit touches three
 // cache lines of the slot.
@@ -12,22 +14,22 @@
 
 #include <cstdint>
 
-#include "engine/wire/currency.h"
 #include "engine/base/identifiers.h"
 #include "engine/base/inline_string.h"
 #include "engine/base/limits.h"
+#include "engine/wire/currency.h"
 #include "engine/wire/protocol.h"
 
 namespace tally {
 
-enum EventFlags : uint8_t {
+enum OutcomeFlags : uint8_t {
   kLastInRequest = 1 << 0,     // the last entry of its request: the replier can answer it
   kReplayedAnswer = 1 << 1,    // an idempotent retry's answer, not a new event
   kHasTransactionId = 1 << 2,  // transaction_id is meaningful
   kAtomicBatch = 1 << 3,       // part of an atomic batch
 };
 
-struct alignas(64) Event {
+struct alignas(64) Outcome {
   uint64_t sequence = 0;     // ledger sequence: gapless, strictly increasing over events
   int64_t timestamp_ns = 0;  // Unix time, never goes backwards
   uint64_t origin = 0;       // the submitter's token (CommandBatch::origin)
@@ -36,7 +38,7 @@ struct alignas(64) Event {
   EventType type = EventType::Unknown;
   CommandType command_type = CommandType::Unknown;
   ResultCode code = ResultCode::Ok;  // the command's outcome; CommandRejected: the reason
-  uint8_t flags = 0;                 // EventFlags
+  uint8_t flags = 0;                 // OutcomeFlags
   AccountType account_type = AccountType::Checking;  // AccountOpened
   int64_t amount = 0;                                // money moved; AccountOpened: initial deposit
   int64_t balance = 0;                               // account_id's balance after the event
@@ -47,15 +49,16 @@ struct alignas(64) Event {
   int64_t overdraft_limit = 0;  // AccountOpened
   uint64_t fingerprint = 0;     // of the request's commands, to rebuild the retry window
   CurrencyCode currency;        // AccountOpened
-  InlineString<kAccountIdMaxBytes> account_id;
-  InlineString<kAccountIdMaxBytes> counterparty_id;
-  InlineString<kOwnerMaxBytes> text;  // AccountOpened: owner; AccountFrozen: reason
+  InlineString<kAccountIdBytesMax> account_id;
+  InlineString<kAccountIdBytesMax> counterparty_id;
+  InlineString<kOwnerBytesMax> text;  // AccountOpened: owner; AccountFrozen: reason
 
   bool is_replayed_answer() const { return (flags & kReplayedAnswer) != 0; }
   bool is_last_in_request() const { return (flags & kLastInRequest) != 0; }
+  bool is_event() const { return !is_replayed_answer(); }
 };
 
-static_assert(kOwnerMaxBytes == kFreezeReasonMaxBytes, "Event::text holds either");
-static_assert(sizeof(Event) == 384, "ring memory is sized in whole cache lines");
+static_assert(kOwnerBytesMax == kFreezeReasonBytesMax, "Outcome::text holds either");
+static_assert(sizeof(Outcome) == 384, "ring memory is sized in whole cache lines");
 
 }  // namespace tally

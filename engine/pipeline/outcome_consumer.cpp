@@ -1,4 +1,4 @@
-#include "engine/pipeline/event_consumer.h"
+#include "engine/pipeline/outcome_consumer.h"
 
 #include <pthread.h>
 
@@ -6,29 +6,29 @@
 
 namespace tally {
 
-EventConsumer::EventConsumer(std::string name, EventRing& ring, EventHandler& handler,
-                             std::vector<const Sequence*> dependencies)
+OutcomeConsumer::OutcomeConsumer(std::string name, OutcomeRing& ring, OutcomeHandler& handler,
+                                 std::vector<const Sequence*> dependencies)
     : name_(std::move(name)),
       ring_(ring),
       handler_(handler),
       dependencies_(std::move(dependencies)) {}
 
-EventConsumer::~EventConsumer() {
+OutcomeConsumer::~OutcomeConsumer() {
   join();
 }
 
-void EventConsumer::start() {
+void OutcomeConsumer::start() {
   TALLY_ASSERT(!thread_.joinable());
   thread_ = std::thread([this] { run(); });
 }
 
-void EventConsumer::join() {
+void OutcomeConsumer::join() {
   if (thread_.joinable()) {
     thread_.join();
   }
 }
 
-int64_t EventConsumer::available() const {
+int64_t OutcomeConsumer::available() const {
   int64_t position = ring_.published();
   for (const Sequence* dependency : dependencies_) {
     position = std::min(position, dependency->get());
@@ -36,7 +36,7 @@ int64_t EventConsumer::available() const {
   return position;
 }
 
-int64_t EventConsumer::wait_for(int64_t next) const {
+int64_t OutcomeConsumer::wait_for(int64_t next) const {
   int64_t position = available();
   if (position >= next) {
     return position;
@@ -53,7 +53,7 @@ int64_t EventConsumer::wait_for(int64_t next) const {
   return position;
 }
 
-void EventConsumer::run() {
+void OutcomeConsumer::run() {
   // Named after the consumer (15 characters at most), so top, perf and gdb can tell them apart.
   pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
   int64_t next = cursor_.get() + 1;

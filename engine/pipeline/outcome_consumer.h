@@ -1,5 +1,5 @@
-// EventConsumer: one thread that reads the event ring in order and hands each entry to its
-// EventHandler (the Disruptor's BatchEventProcessor).
+// OutcomeConsumer: one thread that reads the event ring in order and hands each entry to its
+// OutcomeHandler (the Disruptor's BatchEventProcessor).
 //
 // The consumer waits until the ring's cursor, and the cursor of every consumer it depends on,
 // pass its next position; hands over everything available, flagging the last entry of the
@@ -15,15 +15,15 @@
 #include <thread>
 #include <vector>
 
-#include "engine/pipeline/event_ring.h"
+#include "engine/pipeline/outcome_ring.h"
 
 namespace tally {
 
-class EventHandler {
+class OutcomeHandler {
  public:
-  virtual ~EventHandler() = default;
+  virtual ~OutcomeHandler() = default;
   // `position` is the ring position (not the ledger sequence: replayed answers have none).
-  virtual void on_event(const Event& event, int64_t position, bool end_of_batch) = 0;
+  virtual void on_event(const Outcome& event, int64_t position, bool end_of_batch) = 0;
   // On the consumer thread, after the last event.
   virtual void on_shutdown() {}
   // Checked after every batch: true stops this consumer before it publishes its cursor, and
@@ -32,14 +32,14 @@ class EventHandler {
   virtual bool has_failed() const { return false; }
 };
 
-class EventConsumer {
+class OutcomeConsumer {
  public:
   // `dependencies`: cursors of consumers that must handle an entry before this one does.
-  EventConsumer(std::string name, EventRing& ring, EventHandler& handler,
-                std::vector<const Sequence*> dependencies = {});
-  EventConsumer(const EventConsumer&) = delete;
-  EventConsumer& operator=(const EventConsumer&) = delete;
-  ~EventConsumer();
+  OutcomeConsumer(std::string name, OutcomeRing& ring, OutcomeHandler& handler,
+                  std::vector<const Sequence*> dependencies = {});
+  OutcomeConsumer(const OutcomeConsumer&) = delete;
+  OutcomeConsumer& operator=(const OutcomeConsumer&) = delete;
+  ~OutcomeConsumer();
 
   void start();
   void join();
@@ -54,8 +54,8 @@ class EventConsumer {
   int64_t available() const;
 
   std::string name_;
-  EventRing& ring_;
-  EventHandler& handler_;
+  OutcomeRing& ring_;
+  OutcomeHandler& handler_;
   std::vector<const Sequence*> dependencies_;
   Sequence cursor_;
   std::thread thread_;

@@ -1,17 +1,17 @@
-#include "engine/pipeline/event_ring.h"
+#include "engine/pipeline/outcome_ring.h"
 
 #include <bit>
 #include <limits>
 
 namespace tally {
 
-EventRing::EventRing(uint32_t capacity, WaitStrategy& wait_strategy)
-    : mask_(capacity - 1), wait_strategy_(wait_strategy), slots_(new Event[capacity]) {
+OutcomeRing::OutcomeRing(uint32_t capacity, WaitStrategy& wait_strategy)
+    : mask_(capacity - 1), wait_strategy_(wait_strategy), slots_(new Outcome[capacity]) {
   TALLY_ASSERT(capacity >= 2);
   TALLY_ASSERT(std::has_single_bit(capacity));
 }
 
-int64_t EventRing::minimum_gating_position() const {
+int64_t OutcomeRing::minimum_gating_position() const {
   int64_t minimum = std::numeric_limits<int64_t>::max();
   for (const Sequence* sequence : gating_sequences_) {
     minimum = std::min(minimum, sequence->get());
@@ -19,7 +19,7 @@ int64_t EventRing::minimum_gating_position() const {
   return gating_sequences_.empty() ? next_position_ - 1 : minimum;
 }
 
-EventSlots EventRing::claim(uint32_t count) {
+OutcomeSlots OutcomeRing::claim(uint32_t count) {
   TALLY_ASSERT(count >= 1);
   TALLY_ASSERT(count <= capacity());
   const int64_t first = next_position_;
@@ -32,10 +32,10 @@ EventSlots EventRing::claim(uint32_t count) {
     cached_gating_position_ = minimum_gating_position();
   }
   if (has_failed()) {
-    return EventSlots{.slots = slots_.get(), .mask = mask_, .first = 0, .count = 0};
+    return OutcomeSlots{.slots = slots_.get(), .mask = mask_, .first = 0, .count = 0};
   }
   next_position_ = last + 1;
-  return EventSlots{
+  return OutcomeSlots{
       .slots = slots_.get(), .mask = mask_, .first = static_cast<uint64_t>(first), .count = count};
 }
 
