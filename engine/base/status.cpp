@@ -22,4 +22,13 @@ Status Status::from_errno(int error_number, std::string_view what, std::string_v
   return {code, std::move(message)};
 }
 
+Status Status::with_context(std::string_view context) const {
+  if (is_ok())
+    return *this;
+  std::string message(context);
+  message += ": ";
+  message += message_;
+  return {code_, std::move(message)};
+}
+
 }  // namespace tally

@@ -35,6 +35,10 @@ class Status {
   // `what` and `path` say what was being done, e.g. ("fallocate", "journal/000001.seg").
   static Status from_errno(int error_number, std::string_view what, std::string_view path);
 
+  // The same failure with where it happened in front ("journal/000002.seg offset 4096: ..."),
+  // so a message names the file, offset, sequence or account it is about. Ok stays ok.
+  Status with_context(std::string_view context) const;
+
   bool is_ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
