@@ -94,24 +94,27 @@ bool parse_account(ByteReader& reader, ParsedAccount& parsed) {
 
 // Accounts in groups: parse a group and prefetch its table slots, then insert it, so the
 // cache misses of a group overlap (loading ten million accounts is mostly such misses).
-bool take_accounts(ByteReader& reader, Ledger& ledger, uint64_t count) {
+// kCorruption for a record that cannot be read, or an account listed twice (naming it).
+Status take_accounts(ByteReader& reader, Ledger& ledger, uint64_t count) {
   constexpr size_t kGroup = 32;
   ParsedAccount group[kGroup];
   for (uint64_t done = 0; done < count;) {
     const size_t size = static_cast<size_t>(std::min<uint64_t>(kGroup, count - done));
     for (size_t index = 0; index < size; ++index) {
       if (!parse_account(reader, group[index]))
-        return false;
+        return Status::corruption("snapshot corrupt: account record");
       ledger.prefetch_restore(group[index].hash);
     }
     for (size_t index = 0; index < size; ++index) {
-      if (!ledger.restore_account(group[index].id, group[index].hash, group[index].account)) {
-        return false;
+      const ParsedAccount& parsed = group[index];
+      if (Status status = ledger.restore_account(parsed.id, parsed.hash, parsed.account);
+          !status.is_ok()) {
+        return status.with_context("snapshot corrupt");
       }
     }
     done += size;
   }
-  return true;
+  return Status::ok();
 }
 
 bool take_request(ByteReader& reader, Ledger& ledger, std::vector<RememberedOutcome>& outcomes) {
@@ -210,8 +213,8 @@ Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger) {
   if (header.account_count > ledger.limits().accounts_max) {
     return corrupt("more accounts than max_accounts allows");
   }
-  if (!take_accounts(reader, ledger, header.account_count)) {
-    return corrupt("account record");
+  if (Status status = take_accounts(reader, ledger, header.account_count); !status.is_ok()) {
+    return status;
   }
   for (uint64_t index = 0; index < header.transaction_count; ++index) {
     Id128 id;

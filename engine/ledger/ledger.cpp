@@ -8,6 +8,7 @@
 #include "engine/base/invariant.h"
 #include "engine/base/text_validation.h"
 #include "engine/base/validated.h"
+#include "engine/ledger/outcome_fields.h"
 
 namespace tally {
 Ledger::Ledger(const LedgerLimits& limits)
@@ -34,8 +35,10 @@ void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const OutcomeSlots
   TALLY_ASSERT(out.count == count);
   timestamp_ns_ = std::max(timestamp_ns_, now_ns);
 
+  const uint64_t first_sequence = next_sequence_;
   prepare_batch(batch);
-  switch (check_retry(batch)) {
+  const RetryVerdict verdict = check_retry(batch);
+  switch (verdict) {
     case RetryVerdict::kNew:
       if (batch.atomic) {
         apply_atomic(batch, out);
@@ -51,6 +54,12 @@ void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const OutcomeSlots
       reject_all(batch, ResultCode::RequestIdReused, out);
       break;
   }
+  // What the ring's consumers rely on: a request's events take the next sequences, one each,
+  // gapless (an atomic batch that failed reuses its own); a retry's answers take none.
+  const bool retry = verdict == RetryVerdict::kRetry;
+  TALLY_ASSERT(next_sequence_ == first_sequence + (retry ? 0 : count));
+  TALLY_ASSERT(retry || (out[0].sequence == first_sequence &&
+                         out[out.count - 1].sequence == next_sequence_ - 1));
   out[out.count - 1].flags |= kLastInRequest;
 }
 
@@ -166,6 +175,8 @@ void Ledger::apply_each(const CommandBatch& batch, const OutcomeSlots& out) {
 
 void Ledger::apply_atomic(const CommandBatch& batch, const OutcomeSlots& out) {
   const uint64_t first_sequence = next_sequence_;
+  const size_t accounts_before = accounts_.size();
+  const size_t transactions_before = transactions_.size();
   undo_log_.clear();
   recording_undo_ = true;
   uint32_t failed_index = out.count;
@@ -186,6 +197,7 @@ void Ledger::apply_atomic(const CommandBatch& batch, const OutcomeSlots& out) {
   }
   // Undo, then record the whole batch as rejected under the same sequences.
   rollback();
+  TALLY_ASSERT(accounts_.size() == accounts_before && transactions_.size() == transactions_before);
   next_sequence_ = first_sequence;
   for (uint32_t index = 0; index < out.count; ++index) {
     Outcome& event = out[index];
@@ -200,27 +212,24 @@ void Ledger::answer_retry(const CommandBatch& batch, const OutcomeSlots& out) {
   TALLY_ASSERT(request != nullptr);
   TALLY_ASSERT(request->count == out.count);
   for (uint32_t index = 0; index < out.count; ++index) {
-    const RememberedOutcome* outcome = &window_.outcome(*request, index);
+    const RememberedOutcome& outcome = window_.outcome(*request, index);
+    // The answer names an event this ledger wrote before.
+    TALLY_ASSERT(outcome.sequence < next_sequence_);
     const Command& command = batch.commands[index];
-    Outcome& event = out[index];
-    event = Outcome{};
-    event.sequence = outcome->sequence;
-    event.timestamp_ns = timestamp_ns_;
-    event.origin = batch.origin;
-    event.request_id = batch.request_id;
-    event.command_index = static_cast<uint16_t>(index);
-    event.command_type = outcome->command_type;
-    event.code = outcome->code;
-    event.flags = kReplayedAnswer;
-    event.balance = outcome->balance;
-    event.version = outcome->version;
-    event.fingerprint = request_fingerprint_;
+    Outcome& answer = out[index];
+    answer = Outcome{};
+    record_remembered(outcome, answer);
+    answer.timestamp_ns = timestamp_ns_;
+    answer.origin = batch.origin;
+    answer.request_id = batch.request_id;
+    answer.command_index = static_cast<uint16_t>(index);
+    answer.fingerprint = request_fingerprint_;
     const bool generated = command.type == CommandType::OpenAccount && command.account_id.empty() &&
-                           is_ok(outcome->code);
+                           is_ok(outcome.code);
     if (generated) {
-      event.account_id.assign(GeneratedAccountId(outcome->sequence).view());
+      answer.account_id.assign(GeneratedAccountId(outcome.sequence).view());
     } else {
-      event.account_id.assign_truncated(command.account_id);
+      answer.account_id.assign_truncated(command.account_id);
     }
   }
 }
@@ -239,12 +248,7 @@ void Ledger::remember_outcomes(const CommandBatch& batch, const OutcomeSlots& ou
   }
   outcomes_.clear();
   for (uint32_t index = 0; index < out.count; ++index) {
-    const Outcome& event = out[index];
-    outcomes_.push_back({.sequence = event.sequence,
-                         .balance = event.balance,
-                         .version = event.version,
-                         .code = event.code,
-                         .command_type = event.command_type});
+    outcomes_.push_back(remembered_outcome(out[index]));
   }
   window_.remember(batch.request_id, request_fingerprint_, outcomes_);
 }
@@ -290,15 +294,16 @@ ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, 
     case CommandType::FreezeAccount:
       return freeze(command, hashes, event);
     case CommandType::UnfreezeAccount:
-      return unfreeze(command, hashes, event);
+      return change_status(command, hashes, AccountStatus::Active, event);
     case CommandType::CloseAccount:
-      return close(command, hashes, event);
+      return change_status(command, hashes, AccountStatus::Closed, event);
     default:
       return ResultCode::InvalidArgument;
   }
 }
 
 void Ledger::record_rejection(const Command& command, ResultCode code, Outcome& event) {
+  TALLY_ASSERT(!is_ok(code));
   event.type = EventType::CommandRejected;
   event.code = code;
   // What the client sent: an open that failed after generating an id did not open anything.

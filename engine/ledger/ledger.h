@@ -69,12 +69,13 @@ class Ledger {
   int64_t timestamp_ns() const { return timestamp_ns_; }
   const TransactionRegistry& transactions() const { return transactions_; }
   const IdempotencyWindow& window() const { return window_; }
-  // False if the id is already present (a snapshot that lists it twice is corrupt). With the
-  // id's hash (AccountDirectory::hash_of), restores can be prefetched a few accounts ahead.
-  bool restore_account(std::string_view account_id, const Account& account) {
+  // kCorruption naming the account if its id is already present: a snapshot lists each account
+  // once, so one listed twice is corrupt (not a question the caller may answer otherwise). With
+  // the id's hash (AccountDirectory::hash_of), restores can be prefetched a few accounts ahead.
+  Status restore_account(std::string_view account_id, const Account& account) {
     return restore_account(account_id, AccountDirectory::hash_of(account_id), account);
   }
-  bool restore_account(std::string_view account_id, uint64_t hash, const Account& account);
+  Status restore_account(std::string_view account_id, uint64_t hash, const Account& account);
   void prefetch_restore(uint64_t hash) const { accounts_.prefetch_slot(hash); }
   void restore_transaction(const Id128& transaction_id) { transactions_.add(transaction_id); }
   void restore_request(const Id128& request_id, uint64_t fingerprint,
@@ -124,9 +125,12 @@ class Ledger {
   // Deposit and Withdraw: one rule but for the direction.
   ResultCode move_money(const Command& command, const AccountHashes& hashes, Outcome& event);
   ResultCode transfer(const Command& command, const AccountHashes& hashes, Outcome& event);
+  // Freeze checks its reason, then changes the status as unfreeze and close do.
   ResultCode freeze(const Command& command, const AccountHashes& hashes, Outcome& event);
-  ResultCode unfreeze(const Command& command, const AccountHashes& hashes, Outcome& event);
-  ResultCode close(const Command& command, const AccountHashes& hashes, Outcome& event);
+  // Freeze (to Frozen), unfreeze (to Active) and close (to Closed): one rule but for the
+  // status they set, which says which accounts may take it (outcome_fields.h: the event).
+  ResultCode change_status(const Command& command, const AccountHashes& hashes,
+                           AccountStatus status, Outcome& event);
 
   // Shared checks: the account exists, is not closed, (optionally) not frozen, at the version.
   ResultCode find_usable(std::string_view account_id, uint64_t hash, bool allow_frozen,

@@ -7,14 +7,10 @@
 #include "engine/base/invariant.h"
 #include "engine/base/text_validation.h"
 #include "engine/ledger/ledger.h"
+#include "engine/ledger/outcome_fields.h"
 
 namespace tally {
 namespace {
-
-void record_account(const Account& account, Outcome& event) {
-  event.balance = account.balance;
-  event.version = account.version;
-}
 
 ResultCode validate_open(const Command& command) {
   if (!command.account_id.empty() && !is_valid_client_account_id(command.account_id)) {
@@ -57,6 +53,18 @@ ResultCode balance_after(const Account& account, const Command& command, int64_t
   return ResultCode::Ok;
 }
 
+// Why `account`, found usable, cannot take `status`: only a frozen account can be unfrozen,
+// only an empty one closed. Freezing asks nothing more.
+ResultCode check_status_change(const Account& account, AccountStatus status) {
+  if (status == AccountStatus::Active && account.status != AccountStatus::Frozen) {
+    return ResultCode::AccountNotFrozen;
+  }
+  if (status == AccountStatus::Closed && account.balance != 0) {
+    return ResultCode::BalanceNotZero;
+  }
+  return ResultCode::Ok;
+}
+
 }  // namespace
 
 ResultCode Ledger::open_account(const Command& command, Outcome& event) {
@@ -86,12 +94,8 @@ ResultCode Ledger::open_account(const Command& command, Outcome& event) {
                          .previous = {},
                          .transaction_id = {}});
   }
-  event.type = EventType::AccountOpened;
-  event.account_type = account.type;
-  event.currency = account.currency;
-  event.overdraft_limit = account.overdraft_limit;
+  record_opening(account, event);
   event.text.assign(command.owner);
-  record_account(account, event);
   return ResultCode::Ok;
 }
 
@@ -141,6 +145,8 @@ ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes,
       !is_ok(unusable)) {
     return unusable;
   }
+  // Two ids that differ name two records: the undo log and the event's two sides rely on it.
+  TALLY_ASSERT(source_index != destination_index);
   Account source = accounts_.at(source_index);
   Account destination = accounts_.at(destination_index);
   if (source.currency != destination.currency) {
@@ -176,56 +182,31 @@ ResultCode Ledger::freeze(const Command& command, const AccountHashes& hashes, O
   if (command.reason.size() > kFreezeReasonBytesMax || !is_valid_utf8(command.reason)) {
     return ResultCode::InvalidArgument;
   }
-  AccountRef index = kNoAccount;
-  if (const ResultCode unusable =
-          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
-      !is_ok(unusable)) {
-    return unusable;
+  const ResultCode code = change_status(command, hashes, AccountStatus::Frozen, event);
+  if (is_ok(code)) {
+    event.text.assign(command.reason);
   }
-  Account updated = accounts_.at(index);
-  updated.status = AccountStatus::Frozen;
-  ++updated.version;
-  change_account(index, updated);
-  event.type = EventType::AccountFrozen;
-  event.text.assign(command.reason);
-  record_account(updated, event);
-  return ResultCode::Ok;
+  return code;
 }
 
-ResultCode Ledger::unfreeze(const Command& command, const AccountHashes& hashes, Outcome& event) {
+ResultCode Ledger::change_status(const Command& command, const AccountHashes& hashes,
+                                 AccountStatus status, Outcome& event) {
+  // Unfreezing is the one command a frozen account takes.
+  const bool allow_frozen = status == AccountStatus::Active;
   AccountRef index = kNoAccount;
-  if (const ResultCode unusable =
-          find_usable(command.account_id, hashes.account, true, command.expected_version, index);
+  if (const ResultCode unusable = find_usable(command.account_id, hashes.account, allow_frozen,
+                                              command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
   }
   Account updated = accounts_.at(index);
-  if (updated.status != AccountStatus::Frozen) {
-    return ResultCode::AccountNotFrozen;
+  if (const ResultCode refused = check_status_change(updated, status); !is_ok(refused)) {
+    return refused;
   }
-  updated.status = AccountStatus::Active;
+  updated.status = status;
   ++updated.version;
   change_account(index, updated);
-  event.type = EventType::AccountUnfrozen;
-  record_account(updated, event);
-  return ResultCode::Ok;
-}
-
-ResultCode Ledger::close(const Command& command, const AccountHashes& hashes, Outcome& event) {
-  AccountRef index = kNoAccount;
-  if (const ResultCode unusable =
-          find_usable(command.account_id, hashes.account, false, command.expected_version, index);
-      !is_ok(unusable)) {
-    return unusable;
-  }
-  Account updated = accounts_.at(index);
-  if (updated.balance != 0) {
-    return ResultCode::BalanceNotZero;
-  }
-  updated.status = AccountStatus::Closed;
-  ++updated.version;
-  change_account(index, updated);
-  event.type = EventType::AccountClosed;
+  event.type = status_change_event(status);
   record_account(updated, event);
   return ResultCode::Ok;
 }

@@ -4,6 +4,7 @@
 // contradicts itself is corrupt and must not be trusted.
 #include "engine/base/invariant.h"
 #include "engine/ledger/ledger.h"
+#include "engine/ledger/outcome_fields.h"
 
 namespace tally {
 
@@ -36,11 +37,7 @@ Status Ledger::replay_request(std::span<const Outcome> request) {
   }
   outcomes_.clear();
   for (const Outcome& event : request) {
-    outcomes_.push_back({.sequence = event.sequence,
-                         .balance = event.balance,
-                         .version = event.version,
-                         .code = event.code,
-                         .command_type = event.command_type});
+    outcomes_.push_back(remembered_outcome(event));
   }
   const Outcome& last = request.back();
   if (window_.find(last.request_id) == nullptr) {
@@ -80,17 +77,16 @@ Status Ledger::replay_effect(const Outcome& event) {
       if (accounts_.size() >= limits_.accounts_max) {
         return Status::corruption("more accounts than max_accounts allows");
       }
-      accounts_.insert(event.account_id.view(), Account{.balance = event.balance,
-                                                        .overdraft_limit = event.overdraft_limit,
-                                                        .version = event.version,
-                                                        .currency = event.currency,
-                                                        .status = AccountStatus::Active,
-                                                        .type = event.account_type});
+      accounts_.insert(event.account_id.view(), account_opened_by(event));
       return Status::ok();
     }
     case EventType::Deposited:
     case EventType::Withdrawn:
-      return replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
+    case EventType::AccountFrozen:
+    case EventType::AccountUnfrozen:
+    case EventType::AccountClosed:
+      return replay_change(event.account_id.view(), event.balance, event.version,
+                           status_set_by(event.type));
     case EventType::Transferred: {
       Status status =
           replay_change(event.account_id.view(), event.balance, event.version, std::nullopt);
@@ -99,15 +95,6 @@ Status Ledger::replay_effect(const Outcome& event) {
                                  event.counterparty_version, std::nullopt)
                  : status;
     }
-    case EventType::AccountFrozen:
-      return replay_change(event.account_id.view(), event.balance, event.version,
-                           AccountStatus::Frozen);
-    case EventType::AccountUnfrozen:
-      return replay_change(event.account_id.view(), event.balance, event.version,
-                           AccountStatus::Active);
-    case EventType::AccountClosed:
-      return replay_change(event.account_id.view(), event.balance, event.version,
-                           AccountStatus::Closed);
     case EventType::CommandRejected:
       return Status::ok();
     default:
@@ -115,8 +102,11 @@ Status Ledger::replay_effect(const Outcome& event) {
   }
 }
 
-bool Ledger::restore_account(std::string_view account_id, uint64_t hash, const Account& account) {
-  return accounts_.try_insert(account_id, hash, account) != kNoAccount;
+Status Ledger::restore_account(std::string_view account_id, uint64_t hash, const Account& account) {
+  if (accounts_.try_insert(account_id, hash, account) == kNoAccount) {
+    return Status::corruption("account " + std::string(account_id) + " appears twice");
+  }
+  return Status::ok();
 }
 
 void Ledger::restore_request(const Id128& request_id, uint64_t fingerprint,

@@ -55,6 +55,29 @@ TEST_F(AtomicBatchTest, RollbackUndoesEverythingOnTheFirstFailure) {
   EXPECT_EQ(harness.ledger().next_sequence(), 7u);
 }
 
+TEST_F(AtomicBatchTest, RollbackUndoesStatusChanges) {
+  const Command batch[] = {testing::freeze_command("a"), testing::close_command("b"),
+                           testing::unfreeze_command("a"), withdraw_command("a", 1000)};
+  const std::vector<Outcome> events = harness.apply(batch, true);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].code, ResultCode::InsufficientFunds);
+  for (size_t index = 0; index < 3; ++index) {
+    EXPECT_EQ(events[index].code, ResultCode::LinkedCommandFailed);
+    EXPECT_EQ(events[index].type, EventType::CommandRejected);
+  }
+  EXPECT_EQ(harness.find("a")->status, AccountStatus::Active);
+  EXPECT_EQ(harness.find("a")->version, 1u);
+  EXPECT_EQ(harness.find("b")->status, AccountStatus::Active);
+  EXPECT_EQ(harness.find("b")->version, 1u);
+  // And the same batch without the failing command applies whole.
+  const std::vector<Outcome> applied = harness.apply(std::span(batch, 3), true);
+  EXPECT_EQ(applied[0].type, EventType::AccountFrozen);
+  EXPECT_EQ(applied[1].type, EventType::AccountClosed);
+  EXPECT_EQ(applied[2].type, EventType::AccountUnfrozen);
+  EXPECT_EQ(harness.find("a")->version, 3u);
+  EXPECT_EQ(harness.find("b")->status, AccountStatus::Closed);
+}
+
 TEST_F(AtomicBatchTest, RollbackReleasesTransactionIds) {
   Command deposit = deposit_command("a", 1);
   deposit.transaction_id = {.low = 1, .high = 2};

@@ -121,5 +121,37 @@ TEST(LedgerReplayTest, AnEventThatContradictsTheStateIsReported) {
   EXPECT_EQ(early.message(), "event 2 where 1 was expected");
 }
 
+TEST(LedgerReplayTest, StatusChangesRebuildTheSameStatuses) {
+  LedgerHarness original;
+  std::vector<Outcome> journal = {original.apply_one(testing::open_command("a", "EUR")),
+                                  original.apply_one(testing::open_command("b", "EUR", 5))};
+  for (const Command& command :
+       {testing::freeze_command("a"), testing::freeze_command("b"), testing::unfreeze_command("a"),
+        testing::close_command("a"), testing::close_command("b")}) {
+    journal.push_back(original.apply_one(command));  // the last is refused: b is frozen
+  }
+  Ledger recovered(LedgerLimits{});
+  for (const Outcome& event : journal) {
+    const Status status = recovered.replay(event);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+  }
+  EXPECT_EQ(image_of(recovered), image_of(original.ledger()));
+  EXPECT_EQ(original.find("a")->status, AccountStatus::Closed);
+  EXPECT_EQ(original.find("b")->status, AccountStatus::Frozen);
+}
+
+// A snapshot lists each account once: restoring one twice is corruption, naming the account,
+// and leaves the first as it was.
+TEST(LedgerReplayTest, RestoringAnAccountTwiceIsCorruption) {
+  Ledger ledger(LedgerLimits{});
+  const Account account{.balance = 7, .overdraft_limit = 0, .version = 3};
+  ASSERT_TRUE(ledger.restore_account("alice", account).is_ok());
+  const Status twice = ledger.restore_account("alice", Account{.balance = 9, .version = 1});
+  EXPECT_EQ(twice.code(), StatusCode::kCorruption);
+  EXPECT_EQ(twice.message(), "account alice appears twice");
+  ASSERT_EQ(ledger.accounts().size(), 1u);
+  EXPECT_EQ(ledger.accounts().at(ledger.accounts().find("alice")).balance, 7);
+}
+
 }  // namespace
 }  // namespace tally

@@ -207,6 +207,42 @@ TEST_F(LedgerTest, AccountNotFrozen) {
   EXPECT_EQ(code_of(unfreeze_command("a")), ResultCode::AccountNotFrozen);
 }
 
+// Freeze, unfreeze and close share one rule: each records its own event with the account's
+// balance and next version, takes an expected version, and refuses in the one order.
+TEST_F(LedgerTest, StatusChangesRecordTheirEventAndTheNextVersion) {
+  open("a");
+  Command freeze = freeze_command("a", "audit");
+  freeze.expected_version = 1;
+  const Outcome frozen = harness.apply_one(freeze);
+  EXPECT_EQ(frozen.type, EventType::AccountFrozen);
+  EXPECT_EQ(frozen.version, 2u);
+  EXPECT_EQ(frozen.text.view(), "audit");
+  Command stale_unfreeze = unfreeze_command("a");
+  stale_unfreeze.expected_version = 1;  // a frozen account is usable to unfreeze: version next
+  EXPECT_EQ(code_of(stale_unfreeze), ResultCode::VersionConflict);
+  Command unfreeze = unfreeze_command("a");
+  unfreeze.expected_version = 2;
+  const Outcome unfrozen = harness.apply_one(unfreeze);
+  EXPECT_EQ(unfrozen.type, EventType::AccountUnfrozen);
+  EXPECT_EQ(unfrozen.version, 3u);
+  EXPECT_TRUE(unfrozen.text.empty());
+  EXPECT_EQ(harness.find("a")->status, AccountStatus::Active);
+  const Outcome closed = harness.apply_one(close_command("a"));
+  EXPECT_EQ(closed.type, EventType::AccountClosed);
+  EXPECT_EQ(closed.version, 4u);
+  EXPECT_EQ(closed.balance, 0);
+  EXPECT_EQ(harness.find("a")->status, AccountStatus::Closed);
+  // A rejected freeze keeps its reason; the account's state is as it was.
+  const Outcome refused = harness.apply_one(freeze_command("a", "too late"));
+  EXPECT_EQ(refused.type, EventType::CommandRejected);
+  EXPECT_EQ(refused.code, ResultCode::AccountClosed);
+  EXPECT_EQ(refused.text.view(), "too late");
+  EXPECT_EQ(refused.version, 4u);
+  EXPECT_EQ(code_of(freeze_command("missing")), ResultCode::AccountNotFound);
+  EXPECT_EQ(code_of(unfreeze_command("missing")), ResultCode::AccountNotFound);
+  EXPECT_EQ(code_of(close_command("missing")), ResultCode::AccountNotFound);
+}
+
 TEST_F(LedgerTest, AccountClosedTakesNothing) {
   open("a");
   open("b", 100);
