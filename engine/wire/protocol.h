@@ -3,6 +3,8 @@
 // (result codes, event and command types). One definition of each number, in the schema.
 #pragma once
 
+#include <string>
+
 #include "tally_generated.h"
 
 namespace tally {
@@ -13,8 +15,17 @@ using protocol::CommandType;
 using protocol::EventType;
 using protocol::ResultCode;
 
+// The schema's name of `code` ("InsufficientFunds"), or "" for a code this build does not know
+// (a newer peer's). A static string, so it goes into printf and messages as it is.
 inline const char* result_code_name(ResultCode code) {
   return protocol::EnumNameResultCode(code);
+}
+
+// How the tools print a code: its name, or "Code<number>" for one this build does not know,
+// so that an answer from a newer server still says which code it was.
+inline std::string result_code_text(ResultCode code) {
+  const char* name = result_code_name(code);
+  return *name != '\0' ? std::string(name) : "Code" + std::to_string(static_cast<unsigned>(code));
 }
 
 inline bool is_ok(ResultCode code) {

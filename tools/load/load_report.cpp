@@ -10,9 +10,9 @@
 namespace tally::load {
 namespace {
 
-std::string code_name(size_t code) {
-  const char* name = protocol::EnumNameResultCode(static_cast<ResultCode>(code));
-  return name != nullptr && *name != '\0' ? name : "code" + std::to_string(code);
+// The code counted in a results slot, printed as every tool prints one.
+std::string code_name(size_t slot) {
+  return result_code_text(static_cast<ResultCode>(slot));
 }
 
 double milliseconds(uint64_t nanoseconds) {

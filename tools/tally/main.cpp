@@ -174,7 +174,7 @@ ExitCode report_client_error(const ClientError& error, const std::optional<Id128
   if (error.kind() == ClientError::Kind::kRefused) {
     // Refused whole: nothing was applied, so any retry is safe.
     std::fprintf(stderr, "tally: the server refused the request: %s: %s\n",
-                 result_code_name(error.code()).c_str(), error.what());
+                 tally::result_code_text(error.code()).c_str(), error.what());
     return ExitCode::kRefused;
   }
   std::fprintf(stderr, "tally: %s%s\n", error.what(), retry_advice(sent).c_str());

@@ -202,7 +202,7 @@ JsonObject result_json(const PlannedCommand& command, const client::CommandOutco
   JsonObject object;
   object.add_text("command", command_kind_name(command.kind))
       .add_unsigned("code", static_cast<uint64_t>(outcome.code))
-      .add_text("result", result_code_name(outcome.code))
+      .add_text("result", result_code_text(outcome.code))
       .add_unsigned("sequence", outcome.sequence)
       .add_signed("balance_minor", outcome.balance)
       .add_text("balance", format_amount(outcome.balance, command.decimal_places))
@@ -214,7 +214,7 @@ JsonObject result_json(const PlannedCommand& command, const client::CommandOutco
 
 std::vector<std::string> result_row(const PlannedCommand& command,
                                     const client::CommandOutcome& outcome) {
-  return {result_code_name(outcome.code), std::to_string(outcome.sequence),
+  return {result_code_text(outcome.code), std::to_string(outcome.sequence),
           format_amount(outcome.balance, command.decimal_places), std::to_string(outcome.version),
           account_of(command, outcome)};
 }
@@ -263,7 +263,7 @@ std::string rejections_json(const net::ServerStats& stats) {
   for (const auto& [code, count] : stats.rejections_by_reason) {
     reasons.push_back(JsonObject()
                           .add_unsigned("code", static_cast<uint64_t>(code))
-                          .add_text("result", result_code_name(code))
+                          .add_text("result", result_code_text(code))
                           .add_unsigned("count", count)
                           .str());
   }
@@ -292,7 +292,7 @@ void add_counter_rows(TextTable& table, const net::ServerStats& stats) {
     if (name == "rejections") {
       for (const auto& [code, count] : stats.rejections_by_reason) {
         // Indented under "rejections"; appended, as "literal" + string trips GCC 12's -Wrestrict.
-        table.add_row({std::string("  ").append(result_code_name(code)), std::to_string(count),
+        table.add_row({std::string("  ").append(result_code_text(code)), std::to_string(count),
                        "code " + std::to_string(static_cast<unsigned>(code))});
       }
     }
@@ -540,7 +540,7 @@ std::string event_json(const protocol::Event& event, const AccountCurrencies& cu
       .add_text("command", command_type_name(event.command_type()))
       .add_unsigned("command_index", event.command_index())
       .add_unsigned("code", static_cast<uint64_t>(event.reason()))
-      .add_text("result", result_code_name(event.reason()))
+      .add_text("result", result_code_text(event.reason()))
       .add_text("request_id", to_hex(to_id128(event.request_id())))
       .add_text("account_id", text_of(event.account_id()))
       .add_text("counterparty_id", text_of(event.counterparty_id()));
@@ -603,7 +603,7 @@ std::vector<std::string> trail_row(const protocol::Event& event, std::string_vie
           time_text(event.timestamp_ns()),
           event_type_name(event.type()),
           command_type_name(event.command_type()),
-          result_code_name(event.reason()),
+          result_code_text(event.reason()),
           text_of(event.account_id()),
           text_of(event.counterparty_id()),
           has_amount ? format_amount(event.amount(), amount_places) : "",
@@ -683,11 +683,6 @@ TextTable balance_at_table(const protocol::BalanceAsOfResult& result,
 }  // namespace
 
 // ---- Shared -------------------------------------------------------------------------------
-
-std::string result_code_name(ResultCode code) {
-  const std::string name = protocol::EnumNameResultCode(code);
-  return name.empty() ? "Code" + std::to_string(static_cast<unsigned>(code)) : name;
-}
 
 std::string text_of(const flatbuffers::String* text) {
   return text == nullptr ? std::string() : text->str();

@@ -27,10 +27,6 @@
 
 namespace tally::cli {
 
-// The schema's name of `code` ("InsufficientFunds"), or "Code<number>" for a code this build
-// does not know (from a newer server).
-std::string result_code_name(ResultCode code);
-
 // A string of an answer; empty for a missing one.
 std::string text_of(const flatbuffers::String* text);
 
