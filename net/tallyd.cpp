@@ -1,8 +1,9 @@
 // tallyd: the Tally ledger server. Recovers the data directory, serves the binary protocol on
 // TCP, and on SIGINT/SIGTERM stops accepting, finishes what is in the pipeline, syncs and
-// exits 0. Exits 1 if the data directory cannot be recovered or the journal fails (nothing is
-// acknowledged after a journal failure), 2 for bad flags, 3 if another process holds the data
-// directory. See docs/protocol.md and --help.
+// exits 0. Exits 1 if the data directory cannot be recovered, the port cannot be listened on or
+// the journal fails (nothing is acknowledged after a journal failure), 2 for bad flags, 3 if
+// another process holds the data directory (ExitCode, engine/base/exit_code.h). See
+// docs/protocol.md and --help.
 #include <signal.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/base/exit_code.h"
 #include "net/server/durable_engine.h"
 #include "net/server/server.h"
 #include "net/server/server_options.h"
@@ -33,8 +35,6 @@ constexpr std::string_view sync_name(journal::SyncPolicy policy) {
   }
   return "unknown";
 }
-
-constexpr int kExitDirectoryInUse = 3;
 
 void log_startup(const ServerConfig& config, const StartupReport& report, uint16_t port) {
   for (const std::string& skipped : report.snapshots_skipped) {
@@ -67,8 +67,9 @@ void log_startup(const ServerConfig& config, const StartupReport& report, uint16
 void log_read_side_failures(DurableEngine& engine, std::set<std::string>& logged) {
   for (const std::string& failure : engine.read_side().failures()) {
     if (logged.insert(failure).second) {
-      spdlog::error("event=read_model_failed problem=\"{}\" note=\"its queries answer Unavailable\"",
-                    failure);
+      spdlog::error(
+          "event=read_model_failed problem=\"{}\" note=\"its queries answer Unavailable\"",
+          failure);
     }
   }
 }
@@ -106,7 +107,7 @@ int wait_for_stop(const sigset_t& signals, DurableEngine& engine, const Server& 
 int main(int argc, char** argv) {
   const ParsedOptions options = parse_server_options(argc, argv);
   if (!options.config) {
-    return options.exit_code;
+    return static_cast<int>(options.exit_code);
   }
   const ServerConfig& config = *options.config;
   spdlog::set_default_logger(spdlog::stderr_logger_mt("tallyd"));
@@ -127,7 +128,7 @@ int main(int argc, char** argv) {
   if (const Status status = engine.start(report); !status.is_ok()) {
     spdlog::critical("event=start_failed data_dir=\"{}\" problem=\"{}\"", config.data_directory,
                      status.message());
-    return report.directory_in_use ? kExitDirectoryInUse : 1;
+    return static_cast<int>(report.directory_in_use ? ExitCode::kRefused : ExitCode::kFailed);
   }
   try {
     server.listen(engine.ingress(), engine.read_side(),
@@ -136,7 +137,7 @@ int main(int argc, char** argv) {
     spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host, config.port,
                      error.what());
     engine.stop();
-    return 1;
+    return static_cast<int>(ExitCode::kFailed);
   }
   log_startup(config, report, server.port());
   server.run();
@@ -157,11 +158,11 @@ int main(int argc, char** argv) {
         "event=journal_failed problem=\"{}\" note=\"nothing after it was "
         "acknowledged\"",
         journal_status.message());
-    return 1;
+    return static_cast<int>(ExitCode::kFailed);
   }
   if (const Status snapshot_status = engine.snapshot_failure(); !snapshot_status.is_ok()) {
     spdlog::error("event=snapshot_failed problem=\"{}\"", snapshot_status.message());
   }
   spdlog::info("event=stopped");
-  return 0;
+  return static_cast<int>(ExitCode::kOk);
 }

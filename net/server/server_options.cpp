@@ -132,7 +132,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    parsed.exit_code = app.exit(error) == 0 ? 0 : 2;
+    parsed.exit_code = app.exit(error) == 0 ? ExitCode::kOk : ExitCode::kUsage;
     return parsed;
   }
   config.pipeline.wait_kind = kWaitKinds.at(names.wait);
@@ -140,7 +140,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   config.pipeline.ingress.batch_commands_max = config.pipeline.ledger.batch_commands_max;
   if (const Status status = config.validate(); !status.is_ok()) {
     std::fprintf(stderr, "tallyd: %s\n", status.message().c_str());
-    parsed.exit_code = 2;
+    parsed.exit_code = ExitCode::kUsage;
     return parsed;
   }
   parsed.config = config;

@@ -3,16 +3,19 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
+#include "engine/base/exit_code.h"
 #include "net/server/server_config.h"
 
 namespace tally::net {
 
-// The configuration to run with, or the exit code to leave with (0 after --help, 2 for a bad
-// flag or an inconsistent configuration; the reason is printed to stderr).
+// The configuration to run with, or the exit code to leave with (kOk after --help or
+// --version, kUsage for a bad flag or an inconsistent configuration; the reason is printed to
+// stderr).
 struct ParsedOptions {
   std::optional<ServerConfig> config;
-  int exit_code = 0;
+  ExitCode exit_code = ExitCode::kOk;
   std::string log_level = "info";
 };
 

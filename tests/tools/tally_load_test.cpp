@@ -170,6 +170,10 @@ TEST_F(TallyLoadTest, BadOptionsExitTwoAndAnAbsentServerExitsFour) {
   EXPECT_EQ(run_load("--min-amount 10 --max-amount 5" + port()).exit_code, 2);
   EXPECT_EQ(run_load("--read-weight 1.5" + port()).exit_code, 2);
   EXPECT_EQ(run_load("--read-weight -0.1" + port()).exit_code, 2);
+  // What CLI11 refuses is bad options too (not CLI11's own numbers); --help succeeds.
+  EXPECT_EQ(run_load("--no-such-flag" + port()).exit_code, 2);
+  EXPECT_EQ(run_load("--duration soon" + port()).exit_code, 2);
+  EXPECT_EQ(run_load("--help").exit_code, 0);
   server_->kill();
   EXPECT_EQ(run_load("--duration 0.1" + port()).exit_code, 4);
 }

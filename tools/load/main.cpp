@@ -5,8 +5,8 @@
 // Prints a progress line every second, then throughput, latency percentiles, results by code,
 // the queries' figures, a check that the server's totals match what the acknowledged commands
 // imply and a check that its reserve (the read side) moved by the money they put in.
-// Exit codes: 0 done and consistent; 1 a check failed or a connection was lost for good;
-// 2 bad options; 4 cannot reach the server.
+// Exit codes (ExitCode, engine/base/exit_code.h): 0 done and consistent; 1 a check failed or a
+// connection was lost for good; 2 bad options; 4 cannot reach the server.
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +22,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/base/exit_code.h"
 #include "net/client/client.h"
 #include "tools/load/echo_baseline.h"
 #include "tools/load/load_options.h"
@@ -199,7 +200,7 @@ uint32_t request_frame_bytes(const LoadOptions& options) {
   return static_cast<uint32_t>(frame.size());
 }
 
-int run(LoadOptions& options) {
+ExitCode run(LoadOptions& options) {
   std::optional<LatencyHistogram> echo;
   if (options.echo_baseline > 0) {
     echo = measure_echo_round_trips(options.echo_baseline, request_frame_bytes(options));
@@ -295,7 +296,9 @@ int run(LoadOptions& options) {
     }
   }
   options.json ? print_json(report) : print_text(report);
-  return report.tally.failure.empty() && report.check.passed && !report.reserve.failed() ? 0 : 1;
+  const bool consistent =
+      report.tally.failure.empty() && report.check.passed && !report.reserve.failed();
+  return consistent ? ExitCode::kOk : ExitCode::kFailed;
 }
 
 }  // namespace
@@ -310,10 +313,16 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 done and consistent, 1 a check failed (server totals or reserve) or a "
       "connection was lost, 2 bad options, 4 cannot reach the server.");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and succeeds; any other parse problem is bad options, as documented (not
+    // CLI11's own numbers).
+    return static_cast<int>(app.exit(error) == 0 ? ExitCode::kOk : ExitCode::kUsage);
+  }
   if (const Status status = options.validate(); !status.is_ok()) {
     std::fprintf(stderr, "tally-load: %s\n", status.message().c_str());
-    return 2;
+    return static_cast<int>(ExitCode::kUsage);
   }
   std::random_device random;
   if (options.seed == 0) {
@@ -327,9 +336,10 @@ int main(int argc, char** argv) {
   }
   options.progress = ::isatty(STDERR_FILENO) != 0 || !options.json;
   try {
-    return run(options);
+    return static_cast<int>(run(options));
   } catch (const client::ClientError& error) {
     std::fprintf(stderr, "tally-load: %s\n", error.what());
-    return error.kind() == client::ClientError::Kind::kConnect ? 4 : 1;
+    const bool unreachable = error.kind() == client::ClientError::Kind::kConnect;
+    return static_cast<int>(unreachable ? ExitCode::kUnreachable : ExitCode::kFailed);
   }
 }

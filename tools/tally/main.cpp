@@ -5,8 +5,8 @@
 //
 // This file holds the command line (global options, dispatch) and the session: one run
 // connects, sends the request, prints the answer and turns what happened into the exit code
-// (see ExitCode in parsers.h); client errors become a message on standard error. A request that
-// was sent but not answered (timeout, lost connection) may or may not have been applied: the
+// (ExitCode, engine/base/exit_code.h); client errors become a message on standard error. A request
+// that was sent but not answered (timeout, lost connection) may or may not have been applied: the
 // message names its request id, and running the same command again with --request-id <that id>
 // applies it at most once (the server answers a retry with the original results).
 #include <chrono>
@@ -20,6 +20,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/base/exit_code.h"
 #include "net/client/client.h"
 #include "tools/tally/commands.h"
 #include "tools/tally/parsers.h"
@@ -29,6 +30,7 @@
 namespace {
 
 using namespace tally::cli;
+using tally::ExitCode;
 using tally::Id128;
 using tally::client::ClientError;
 
@@ -207,7 +209,7 @@ ExitCode print_outcome(const BatchPlanner& planner, const tally::client::BatchRe
     return ExitCode::kOk;
   }
   std::fprintf(stderr, "tally: %zu of %zu commands rejected\n", rejected, results.results.size());
-  return ExitCode::kRejected;
+  return ExitCode::kFailed;
 }
 
 // Plans `planner`'s commands with the currencies of their accounts, asked of the server, sends
@@ -273,11 +275,11 @@ class CommandLine {
 
   // Parses the arguments: nothing to go on, or the exit code when there is nothing more to do
   // (--help printed: 0; a parse error printed: kUsage).
-  std::optional<int> parse(int argc, char** argv) {
+  std::optional<ExitCode> parse(int argc, char** argv) {
     try {
       app_.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-      return app_.exit(error) == 0 ? 0 : static_cast<int>(ExitCode::kUsage);
+      return app_.exit(error) == 0 ? ExitCode::kOk : ExitCode::kUsage;
     }
     options_.session.timeout = std::chrono::milliseconds(options_.timeout_ms);
     return std::nullopt;
@@ -336,8 +338,8 @@ class CommandLine {
 
 int main(int argc, char** argv) {
   CommandLine command_line;
-  if (const std::optional<int> exit_code = command_line.parse(argc, argv)) {
-    return *exit_code;
+  if (const std::optional<ExitCode> exit_code = command_line.parse(argc, argv)) {
+    return static_cast<int>(*exit_code);
   }
   try {
     return static_cast<int>(command_line.run());

@@ -2,7 +2,7 @@
 // currency's minor units), request and transaction ids (hex), times and dates, and the words of
 // a batch line. Pure functions of their text: no server, no CLI11. Whatever cannot be read is a
 // UsageError naming what it was ("--from", "amount") and the text, and tally exits 2 having
-// sent nothing. The exit codes of tally live here too, the lowest layer that decides one.
+// sent nothing.
 #pragma once
 
 #include <cstddef>
@@ -17,24 +17,10 @@
 
 namespace tally::cli {
 
-// ---- Exit codes and usage errors ----------------------------------------------------------
+// ---- Usage errors -------------------------------------------------------------------------
 
-// One per kind of outcome, so that a script can tell a business rejection (read the output)
-// from a refusal (retry later) from a lost answer (retry with the same --request-id).
-// Documented in --help and tools/tally/README.md.
-enum class ExitCode : int {
-  kOk = 0,        // every command was applied; a query was answered
-  kRejected = 1,  // at least one command was rejected by the ledger (its reason is printed)
-  kUsage = 2,     // bad flags, amounts, times, dates or batch lines: nothing was sent
-  // The server refused the whole request (malformed, over a limit, unavailable), or a query
-  // (an unknown account, a bad range, a limit over the maximum, Timeout: --min-sequence not
-  // reached in time); its code and message are printed.
-  kRefused = 3,
-  kUnreachable = 4,  // no connection, no answer in time, or an answer that made no sense
-};
-
-// What the user typed is wrong (a flag, an amount, a time, a batch line): exit 2, nothing is
-// sent.
+// What the user typed is wrong (a flag, an amount, a time, a batch line): exit 2
+// (ExitCode::kUsage, engine/base/exit_code.h), nothing is sent.
 class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

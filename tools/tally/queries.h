@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "engine/base/exit_code.h"
 #include "engine/wire/protocol.h"
 #include "net/client/client.h"
 #include "net/client/query.h"
