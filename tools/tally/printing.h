@@ -10,6 +10,10 @@
 // this build prints as its number. Every query's object starts with {"query":NAME,
 // "read_sequence":N}, N being how far the answering read model had got; a page that stopped
 // before the end prints "next: --cursor N" (JSON: next_cursor, 0 for no more).
+//
+// Defined by concern: printing_commands.cpp (command results, counters, projections),
+// printing_accounts.cpp and printing_history.cpp (each read model's answers), and
+// printing_support.cpp (what they share: tables, names, JSON fields; printing_support.h).
 #pragma once
 
 #include <cstddef>
