@@ -57,6 +57,7 @@ void Projector::submit(std::unique_ptr<QueryJob> job) {
 ProjectorStatus Projector::status() const {
   return ProjectorStatus{.name = std::string(model_->name()),
                          .applied_sequence = applied(),
+                         .lag = 0,  // (the caller knows the durable sequence it reports with)
                          .events_applied = events_applied_.load(std::memory_order_relaxed),
                          .queries_answered = queries_answered_.load(std::memory_order_relaxed),
                          .queries_waiting = queries_waiting_.load(std::memory_order_relaxed),

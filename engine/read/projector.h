@@ -39,6 +39,7 @@
 #include "engine/journal/storage.h"
 #include "engine/ledger/complete_requests.h"
 #include "engine/read/read_model.h"
+#include "engine/wire/projector_status.h"
 
 namespace tally::read {
 
@@ -54,17 +55,6 @@ class AnswerSink {
   virtual ~AnswerSink() = default;
   // `response`: a finished protocol::Response (not framed). Called on the projector's thread.
   virtual void deliver(uint64_t origin, std::span<const uint8_t> response) = 0;
-};
-
-struct ProjectorStatus {
-  std::string name;
-  uint64_t applied_sequence = 0;
-  uint64_t events_applied = 0;
-  uint64_t queries_answered = 0;
-  uint64_t queries_waiting = 0;
-  uint64_t queries_timed_out = 0;
-  uint64_t rebuilds = 0;
-  bool failed = false;
 };
 
 class Projector {

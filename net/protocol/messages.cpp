@@ -92,7 +92,7 @@ void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id1
                               const ProjectionReport& report) {
   builder.Clear();
   std::vector<flatbuffers::Offset<protocol::ProjectorStatus>> projectors;
-  for (const ProjectorReport& projector : report.projectors) {
+  for (const ProjectorStatus& projector : report.projectors) {
     projectors.push_back(protocol::CreateProjectorStatus(
         builder, builder.CreateString(projector.name), projector.applied_sequence, projector.lag,
         projector.events_applied, projector.queries_answered, projector.queries_waiting,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/base/identifiers.h"
+#include "engine/wire/projector_status.h"
 #include "engine/wire/protocol.h"
 
 namespace tally::net {
@@ -59,23 +60,14 @@ struct ServerStats {
   uint64_t memory_pauses = 0;
 };
 
-// Mirrors table ProjectorStatus.
-struct ProjectorReport {
-  std::string name;
-  uint64_t applied_sequence = 0;
-  uint64_t lag = 0;
-  uint64_t events_applied = 0;
-  uint64_t queries_answered = 0;
-  uint64_t queries_waiting = 0;
-  uint64_t queries_timed_out = 0;
-  uint64_t rebuilds = 0;
-  bool failed = false;
-};
+// The name tools/tally still prints projector status by; the struct itself is
+// tally::ProjectorStatus (engine/wire/projector_status.h), shared with the read side.
+using ProjectorReport = ProjectorStatus;
 
 // Mirrors table ProjectionStatusResult.
 struct ProjectionReport {
   uint64_t durable_sequence = 0;
-  std::vector<ProjectorReport> projectors;
+  std::vector<ProjectorStatus> projectors;
 };
 
 // The finished buffer of `builder`, as the bytes to frame.

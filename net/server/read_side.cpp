@@ -1,7 +1,6 @@
 #include "net/server/read_side.h"
 
-#include <algorithm>
-
+#include "engine/base/invariant.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
 #include "net/protocol/frame.h"
@@ -40,7 +39,7 @@ void ReadSide::start(journal::Storage& storage, const std::string& journal_direc
 std::vector<std::string> ReadSide::failures() const {
   std::vector<std::string> failures;
   for (const std::unique_ptr<read::Projector>& projector : projectors_) {
-    const read::ProjectorStatus status = projector->status();
+    const ProjectorStatus status = projector->status();
     if (status.failed) {  // (acquire: failure() was written before `failed`)
       failures.push_back(status.name + ": " + projector->failure().message());
     }
@@ -89,21 +88,13 @@ ProjectionReport ReadSide::report() const {
   ProjectionReport report;
   // Projectors first: a durable sequence read after them is never below what they applied.
   for (const std::unique_ptr<read::Projector>& projector : projectors_) {
-    const read::ProjectorStatus status = projector->status();
-    report.projectors.push_back({.name = status.name,
-                                 .applied_sequence = status.applied_sequence,
-                                 .lag = 0,
-                                 .events_applied = status.events_applied,
-                                 .queries_answered = status.queries_answered,
-                                 .queries_waiting = status.queries_waiting,
-                                 .queries_timed_out = status.queries_timed_out,
-                                 .rebuilds = status.rebuilds,
-                                 .failed = status.failed});
+    report.projectors.push_back(projector->status());
   }
   report.durable_sequence = durable_sequence_ ? durable_sequence_() : 0;
-  for (ProjectorReport& projector : report.projectors) {
-    projector.lag =
-        report.durable_sequence - std::min(projector.applied_sequence, report.durable_sequence);
+  for (ProjectorStatus& projector : report.projectors) {
+    // A projector applies only durable events, and the durable sequence only grows.
+    TALLY_ASSERT(projector.applied_sequence <= report.durable_sequence);
+    projector.lag = report.durable_sequence - projector.applied_sequence;
   }
   return report;
 }

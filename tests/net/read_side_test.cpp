@@ -482,7 +482,7 @@ TEST_F(ReadSideTest, ARebuildEqualsTheLiveModels) {
     EXPECT_EQ(rebuilt[index], live[index]) << "query " << index;
   }
   const net::ProjectionReport status = client->projection_status();
-  for (const net::ProjectorReport& projector : status.projectors) {
+  for (const ProjectorStatus& projector : status.projectors) {
     EXPECT_EQ(projector.rebuilds, 1u) << projector.name;
     EXPECT_EQ(projector.applied_sequence, last_sequence_) << projector.name;
     EXPECT_EQ(projector.lag, 0u) << projector.name;
