@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "engine/base/invariant.h"
 #include "engine/read/query_support.h"
 
 namespace tally::read {
@@ -25,6 +26,8 @@ bool AccountModel::answers(RequestBody type) const {
 }
 
 void AccountModel::reset() {
+  last_sequence_ = 0;
+  last_timestamp_ns_ = 0;
   activity_.clear();
   profiles_.clear();
   balances_.clear();
@@ -79,6 +82,8 @@ void AccountModel::open(const Outcome& event) {
   touch(account, event.timestamp_ns);
   CurrencyTotals& totals = currencies_[account.currency_index];
   totals.total_balance += event.balance;
+  totals.net_inflow += event.amount;
+  TALLY_ASSERT(totals.total_balance == totals.net_inflow);
   ++totals.accounts;
   totals.members.push_back(index);
   by_id_.emplace(profile.account_id, index);
@@ -102,47 +107,95 @@ void AccountModel::set_status(uint32_t index, AccountStatus status, uint64_t ver
                               int64_t timestamp_ns) {
   AccountActivity& account = activity_[index];
   CurrencyTotals& totals = currencies_[account.currency_index];
+  // An account leaves a status it is counted in: counts never go below zero, and never count
+  // more accounts than there are.
+  TALLY_ASSERT(account.status != AccountStatus::Frozen || totals.frozen > 0);
+  TALLY_ASSERT(account.status != AccountStatus::Closed || totals.closed > 0);
   totals.frozen -= account.status == AccountStatus::Frozen ? 1 : 0;
   totals.closed -= account.status == AccountStatus::Closed ? 1 : 0;
   account.status = status;
   totals.frozen += status == AccountStatus::Frozen ? 1 : 0;
   totals.closed += status == AccountStatus::Closed ? 1 : 0;
+  TALLY_ASSERT(totals.frozen + totals.closed <= totals.accounts);
   account.version = version;
   touch(account, timestamp_ns);
 }
 
-void AccountModel::apply(const Outcome& event, journal::JournalPosition /*position*/) {
-  if (event.type == EventType::AccountOpened) {
-    open(event);
-    return;
-  }
+Status AccountModel::apply(const Outcome& event, journal::JournalPosition /*position*/) {
+  // The projector hands over events in journal order, and has refused times that go back.
+  TALLY_ASSERT(event.sequence > last_sequence_);
+  TALLY_ASSERT(event.timestamp_ns >= last_timestamp_ns_);
   const uint32_t index = index_of(event.account_id.view());
-  if (index == kNotFound) {
-    return;  // a rejection naming an account that does not exist
+  Status status;
+  if (event.type == EventType::AccountOpened) {
+    status = index == kNotFound ? check_opening(event) : opened_twice(event);
+    if (status.is_ok()) {
+      open(event);
+    }
+  } else if (index != kNotFound) {
+    status = apply_to(index, event);
+  } else if (event.type != EventType::CommandRejected) {
+    status = never_opened(event, event.account_id.view());
+  }  // (else a rejection naming an account that does not exist: nothing changes)
+  if (status.is_ok()) {
+    last_sequence_ = event.sequence;
+    last_timestamp_ns_ = event.timestamp_ns;
   }
+  return status;
+}
+
+Status AccountModel::apply_to(uint32_t index, const Outcome& event) {
   AccountActivity& account = activity_[index];
+  if (event.type == EventType::CommandRejected) {
+    ++account.rejections;
+    const int64_t updated_ns = account.updated_ns;  // a rejection changes only the activity
+    touch(account, event.timestamp_ns);
+    account.updated_ns = updated_ns;
+    return Status::ok();
+  }
+  if (!is_known_event_type(event.type)) {
+    return unknown_event_type(event);
+  }
+  if (Status status = check_change(event, Side::kAccount, state_of(index)); !status.is_ok()) {
+    return status;
+  }
+  CurrencyTotals& totals = currencies_[account.currency_index];
   switch (event.type) {
     case EventType::Deposited:
       account.deposited += event.amount;
       ++account.deposits;
+      totals.net_inflow += event.amount;
       set_balance(index, event.balance, event.version, event.timestamp_ns);
       break;
     case EventType::Withdrawn:
       account.withdrawn += event.amount;
       ++account.withdrawals;
+      totals.net_inflow -= event.amount;
       set_balance(index, event.balance, event.version, event.timestamp_ns);
       break;
     case EventType::Transferred: {
+      const uint32_t destination = index_of(event.counterparty_id.view());
+      if (destination == kNotFound) {
+        return never_opened(event, event.counterparty_id.view());
+      }
+      // (currencies by index: the profiles are not on the apply path)
+      if (Status status =
+              check_transfer(event, destination != index, totals.currency,
+                             currencies_[activity_[destination].currency_index].currency);
+          !status.is_ok()) {
+        return status;
+      }
+      if (Status status = check_change(event, Side::kCounterparty, state_of(destination));
+          !status.is_ok()) {
+        return status;
+      }
       account.transferred_out += event.amount;
       ++account.transfers_out;
       set_balance(index, event.balance, event.version, event.timestamp_ns);
-      const uint32_t destination = index_of(event.counterparty_id.view());
-      if (destination != kNotFound) {
-        activity_[destination].transferred_in += event.amount;
-        ++activity_[destination].transfers_in;
-        set_balance(destination, event.counterparty_balance, event.counterparty_version,
-                    event.timestamp_ns);
-      }
+      activity_[destination].transferred_in += event.amount;
+      ++activity_[destination].transfers_in;
+      set_balance(destination, event.counterparty_balance, event.counterparty_version,
+                  event.timestamp_ns);
       break;
     }
     case EventType::AccountFrozen:
@@ -156,16 +209,12 @@ void AccountModel::apply(const Outcome& event, journal::JournalPosition /*positi
     case EventType::AccountClosed:
       set_status(index, AccountStatus::Closed, event.version, event.timestamp_ns);
       break;
-    case EventType::CommandRejected: {
-      ++account.rejections;
-      const int64_t updated_ns = account.updated_ns;  // a rejection changes only the activity
-      touch(account, event.timestamp_ns);
-      account.updated_ns = updated_ns;
-      break;
-    }
     default:
       break;
   }
+  // The reserve, kept from the balances the events record, is what their amounts add up to.
+  TALLY_ASSERT(totals.total_balance == totals.net_inflow);
+  return Status::ok();
 }
 
 QueryAnswer AccountModel::answer(const protocol::Request& request,

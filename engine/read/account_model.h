@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/base/wide_sum.h"
+#include "engine/read/event_checks.h"
 #include "engine/read/read_model.h"
 #include "engine/read/string_key_map.h"
 #include "engine/wire/currency.h"
@@ -59,7 +60,10 @@ struct AccountProfile {
 
 struct CurrencyTotals {
   CurrencyCode currency;
-  WideSum total_balance = 0;
+  WideSum total_balance = 0;  // the reserve: the sum of the members' balances, kept as they change
+  // What the events' amounts say the members hold: opening deposits and deposits, less
+  // withdrawals (a transfer stays within one currency). Always equal to total_balance (asserted).
+  WideSum net_inflow = 0;
   uint64_t accounts = 0;
   uint64_t frozen = 0;
   uint64_t closed = 0;
@@ -70,7 +74,7 @@ class AccountModel final : public ReadModel {
  public:
   std::string_view name() const override { return "accounts"; }
   bool answers(protocol::RequestBody type) const override;
-  void apply(const Outcome& event, journal::JournalPosition position) override;
+  Status apply(const Outcome& event, journal::JournalPosition position) override;
   void reset() override;
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
@@ -84,7 +88,12 @@ class AccountModel final : public ReadModel {
   // The index of the account a query names, or the error to answer it with.
   std::variant<uint32_t, QueryAnswer> locate(const flatbuffers::String* account_id) const;
   uint32_t currency_index(CurrencyCode currency);
+  AccountState state_of(uint32_t index) const {
+    return {activity_[index].balance, activity_[index].version};
+  }
+  // apply() once the event is known to fit: the account exists (for all but an opening).
   void open(const Outcome& event);
+  Status apply_to(uint32_t index, const Outcome& event);
   void set_balance(uint32_t index, int64_t balance, uint64_t version, int64_t timestamp_ns);
   void set_status(uint32_t index, AccountStatus status, uint64_t version, int64_t timestamp_ns);
   static void touch(AccountActivity& account, int64_t timestamp_ns);
@@ -107,6 +116,8 @@ class AccountModel final : public ReadModel {
   StringKeyMap<uint32_t> by_id_;
   StringKeyMap<std::vector<uint32_t>> by_owner_;
   std::vector<CurrencyTotals> currencies_;  // in order of first use
+  uint64_t last_sequence_ = 0;              // of the last event applied
+  int64_t last_timestamp_ns_ = 0;
 };
 
 }  // namespace tally::read

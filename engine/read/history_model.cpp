@@ -49,6 +49,7 @@ bool HistoryModel::answers(RequestBody type) const {
 
 void HistoryModel::reset() {
   reader_.close();
+  last_timestamp_ns_ = 0;
   accounts_.clear();
   rejected_transfer_receivers_.clear();
   checkpoints_.clear();
@@ -87,14 +88,61 @@ HistoryModel::Entry HistoryModel::entry_for(const Outcome& event, std::string_vi
   }
 }
 
-void HistoryModel::apply(const Outcome& event, JournalPosition position) {
-  // The projector hands over complete requests in journal order: sequences only grow.
+Status HistoryModel::apply(const Outcome& event, JournalPosition position) {
+  // The projector hands over events in journal order, and has refused times that go back (the
+  // entries are binary-searched by time).
   TALLY_ASSERT(event.sequence > last_sequence_);
+  TALLY_ASSERT(event.timestamp_ns >= last_timestamp_ns_);
+  const std::string_view account_id = event.account_id.view();
+  if (event.type == EventType::AccountOpened) {
+    Status status = history_of(account_id) == nullptr ? check_opening(event) : opened_twice(event);
+    if (status.is_ok()) {
+      record(event, position, nullptr, nullptr);
+    }
+    return status;
+  }
+  AccountHistory* account = history_of(account_id);
+  const std::string_view counterparty_id = event.counterparty_id.view();
+  AccountHistory* counterparty = counterparty_id.empty() ? nullptr : history_of(counterparty_id);
+  if (event.type != EventType::CommandRejected) {
+    // Accepted: it names accounts that exist and moves them as it says. (A rejection names any
+    // account, or none that exists, and changes nothing.)
+    if (!is_known_event_type(event.type)) {
+      return unknown_event_type(event);
+    }
+    if (account == nullptr) {
+      return never_opened(event, account_id);
+    }
+    if (Status status = check_change(event, Side::kAccount, account->latest); !status.is_ok()) {
+      return status;
+    }
+    if (event.type == EventType::Transferred) {
+      if (counterparty == nullptr) {
+        return never_opened(event, counterparty_id);
+      }
+      if (Status status = check_transfer(event, counterparty != account, account->currency,
+                                         counterparty->currency);
+          !status.is_ok()) {
+        return status;
+      }
+      if (Status status = check_change(event, Side::kCounterparty, counterparty->latest);
+          !status.is_ok()) {
+        return status;
+      }
+    }
+  }
+  record(event, position, account, counterparty == account ? nullptr : counterparty);
+  return Status::ok();
+}
+
+void HistoryModel::record(const Outcome& event, JournalPosition position, AccountHistory* account,
+                          AccountHistory* counterparty) {
   if (events_applied_ % kCheckpointEvery == 0) {
     checkpoints_.push_back({event.sequence, event.timestamp_ns, position});
   }
   ++events_applied_;
   last_sequence_ = event.sequence;
+  last_timestamp_ns_ = event.timestamp_ns;
   if (event.type == EventType::AccountOpened) {
     AccountHistory& history = accounts_[std::string(event.account_id.view())];
     history.currency = event.currency;
@@ -105,21 +153,18 @@ void HistoryModel::apply(const Outcome& event, JournalPosition position) {
   }
   const bool in_statement = moves_money(event);
   const bool rejected = event.type == EventType::CommandRejected;
-  if (AccountHistory* history = history_of(event.account_id.view())) {
-    history->entries.emplace_back(position, event.timestamp_ns, in_statement);
+  if (account != nullptr) {
+    account->entries.emplace_back(position, event.timestamp_ns, in_statement);
     if (!rejected) {
-      history->latest = {event.balance, event.version};
+      account->latest = {event.balance, event.version};
     }
   }
-  if (event.counterparty_id.size() != 0 &&
-      event.counterparty_id.view() != event.account_id.view()) {
-    if (AccountHistory* counterparty = history_of(event.counterparty_id.view())) {
-      counterparty->entries.emplace_back(position, event.timestamp_ns, in_statement);
-      if (rejected) {
-        rejected_transfer_receivers_.emplace(event.sequence, counterparty->latest);
-      } else {
-        counterparty->latest = {event.counterparty_balance, event.counterparty_version};
-      }
+  if (counterparty != nullptr) {
+    counterparty->entries.emplace_back(position, event.timestamp_ns, in_statement);
+    if (rejected) {
+      rejected_transfer_receivers_.emplace(event.sequence, counterparty->latest);
+    } else {
+      counterparty->latest = {event.counterparty_balance, event.counterparty_version};
     }
   }
 }
@@ -194,16 +239,17 @@ std::optional<size_t> HistoryModel::previous_statement(const std::vector<History
   return std::nullopt;
 }
 
-std::optional<size_t> HistoryModel::count_up_to_sequence(const std::vector<HistoryEntry>& entries,
-                                                         uint64_t sequence, Status& status) {
+Result<size_t> HistoryModel::count_up_to_sequence(const std::vector<HistoryEntry>& entries,
+                                                  uint64_t sequence) {
   size_t low = 0;
   size_t high = entries.size();
+  Status status;
   while (low < high) {
     const size_t middle = low + (high - low) / 2;
     const std::optional<journal::RecordHeader> header =
         reader_.read_header(entries[middle].position(), status);
     if (!header) {
-      return std::nullopt;
+      return status;
     }
     if (header->sequence <= sequence) {
       low = middle + 1;
@@ -214,12 +260,12 @@ std::optional<size_t> HistoryModel::count_up_to_sequence(const std::vector<Histo
   return low;
 }
 
-std::optional<HistoryModel::Entry> HistoryModel::entry_at(const HistoryEntry& entry,
-                                                          std::string_view account_id,
-                                                          Outcome& event, Status& status) {
+Result<HistoryModel::Entry> HistoryModel::entry_at(const HistoryEntry& entry,
+                                                   std::string_view account_id, Outcome& event) {
+  Status status;
   std::optional<journal::JournalRecord> record = reader_.read(entry.position(), status);
   if (!record) {
-    return std::nullopt;
+    return status;
   }
   event = record->event;
   return entry_for(event, account_id);
@@ -271,12 +317,11 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
   }
   std::vector<flatbuffers::Offset<protocol::StatementEntry>> lines;
   lines.reserve(indexes.size());
-  Status status;
   Outcome event;
   for (const size_t index : indexes) {
-    const std::optional<Entry> entry = entry_at(entries[index], account_id, event, status);
-    if (!entry) {
-      return unreadable(status);
+    const Result<Entry> entry = entry_at(entries[index], account_id, event);
+    if (!entry.is_ok()) {
+      return unreadable(entry.status());
     }
     const auto counterparty =
         entry->counterparty_id.empty() ? 0 : builder.CreateString(entry->counterparty_id);
@@ -370,7 +415,6 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
   std::optional<size_t> in_force = previous_statement(entries, next, 0);
   std::optional<size_t> read_for;  // the statement entry `balance` was read from
   int64_t balance = 0;
-  Status status;
   Outcome event;
   std::vector<protocol::DailyBalance> days;  // structs in a vector: CreateVectorOfStructs
   for (int32_t day = query.from_day(); day <= last_day; ++day) {
@@ -384,9 +428,9 @@ QueryAnswer HistoryModel::daily_balances(const protocol::DailyBalancesQuery& que
       continue;  // not opened yet
     }
     if (read_for != in_force) {
-      const std::optional<Entry> entry = entry_at(entries[*in_force], account_id, event, status);
-      if (!entry) {
-        return unreadable(status);
+      const Result<Entry> entry = entry_at(entries[*in_force], account_id, event);
+      if (!entry.is_ok()) {
+        return unreadable(entry.status());
       }
       balance = entry->balance;
       read_for = in_force;
@@ -542,12 +586,11 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
     return unknown_account(account_id);
   }
   const std::vector<HistoryEntry>& entries = account->entries;
-  Status status;
-  const std::optional<size_t> count =
-      query.at_sequence() != 0 ? count_up_to_sequence(entries, query.at_sequence(), status)
-                               : std::optional<size_t>(first_after(entries, query.at_ns()));
-  if (!count) {
-    return unreadable(status);
+  const Result<size_t> count = query.at_sequence() != 0
+                                   ? count_up_to_sequence(entries, query.at_sequence())
+                                   : Result<size_t>(first_after(entries, query.at_ns()));
+  if (!count.is_ok()) {
+    return unreadable(count.status());
   }
   const auto id = builder.CreateString(account_id);
   const std::optional<size_t> in_force = previous_statement(entries, *count, 0);
@@ -556,9 +599,9 @@ QueryAnswer HistoryModel::balance_as_of(const protocol::BalanceAsOfQuery& query,
                            protocol::CreateBalanceAsOfResult(builder, id, false));
   }
   Outcome event;
-  const std::optional<Entry> entry = entry_at(entries[*in_force], account_id, event, status);
-  if (!entry) {
-    return unreadable(status);
+  const Result<Entry> entry = entry_at(entries[*in_force], account_id, event);
+  if (!entry.is_ok()) {
+    return unreadable(entry.status());
   }
   return QueryAnswer::of(
       ResponseBody::BalanceAsOfResult,

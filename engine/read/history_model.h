@@ -27,7 +27,9 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "engine/base/result.h"
 #include "engine/journal/journal_record_reader.h"
+#include "engine/read/event_checks.h"
 #include "engine/read/read_model.h"
 #include "engine/read/string_key_map.h"
 #include "engine/wire/currency.h"
@@ -53,12 +55,6 @@ class HistoryEntry {
 };
 static_assert(sizeof(HistoryEntry) == 16);
 
-// An account's balance and version after an event.
-struct AccountState {
-  int64_t balance = 0;
-  uint64_t version = 0;
-};
-
 struct AccountHistory {
   CurrencyCode currency;
   std::vector<HistoryEntry> entries;  // oldest first: the trail; flagged ones the statement
@@ -75,7 +71,7 @@ class HistoryModel final : public ReadModel {
 
   std::string_view name() const override { return "history"; }
   bool answers(protocol::RequestBody type) const override;
-  void apply(const Outcome& event, journal::JournalPosition position) override;
+  Status apply(const Outcome& event, journal::JournalPosition position) override;
   void reset() override;
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
@@ -109,15 +105,18 @@ class HistoryModel final : public ReadModel {
   // The index of the last statement entry in [begin, before), or nullopt.
   static std::optional<size_t> previous_statement(const std::vector<HistoryEntry>& entries,
                                                   size_t before, size_t begin);
-  // The number of leading entries whose record's sequence is at most `sequence`.
-  std::optional<size_t> count_up_to_sequence(const std::vector<HistoryEntry>& entries,
-                                             uint64_t sequence, Status& status);
+  // The number of leading entries whose record's sequence is at most `sequence`, or why the
+  // journal could not say.
+  Result<size_t> count_up_to_sequence(const std::vector<HistoryEntry>& entries, uint64_t sequence);
   // `event` with the state its rejected transfer left the receiving side in, which the journal
   // does not record. Other events are already complete.
   void complete_rejected_transfer(Outcome& event) const;
-  // The balance after the statement entry `index` of `account_id`.
-  std::optional<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id,
-                                Outcome& event, Status& status);
+  // The statement line of `entry` as `account_id` sees it, read from the journal into `event`
+  // (which the line's counterparty id views), or why it could not be read.
+  Result<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id, Outcome& event);
+  // apply() once the event is known to fit: adds its entries and the accounts' latest states.
+  void record(const Outcome& event, journal::JournalPosition position, AccountHistory* account,
+              AccountHistory* counterparty);
 
   QueryAnswer history(const protocol::HistoryQuery& query, flatbuffers::FlatBufferBuilder& builder);
   QueryAnswer trail(const protocol::EventTrailQuery& query,
@@ -143,6 +142,7 @@ class HistoryModel final : public ReadModel {
   std::vector<Checkpoint> checkpoints_;
   uint64_t events_applied_ = 0;
   uint64_t last_sequence_ = 0;
+  int64_t last_timestamp_ns_ = 0;  // entries are searched by time: it never goes back
 };
 
 }  // namespace tally::read

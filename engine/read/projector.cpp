@@ -98,6 +98,10 @@ void Projector::rebuild() {
   ready_sequence_ = std::max(ready_sequence_, applied());
   model_->reset();
   requests_.reset();
+  read_sequence_ = 0;
+  handed_sequence_ = 0;
+  handed_timestamp_ns_ = 0;
+  dropped_before_ = 0;
   tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
                                                  journal::AppendPosition{});
   applied_sequence_.store(0, std::memory_order_relaxed);
@@ -112,26 +116,64 @@ bool Projector::apply_available() {
   const uint64_t durable = durable_sequence_();
   uint32_t read = 0;
   uint32_t applied_now = 0;
-  for (; read < kApplyChunk; ++read) {
+  uint64_t applied_through = 0;  // the end of the last request applied whole, if any
+  for (; read < kApplyChunk && failure_.is_ok(); ++read) {
     std::optional<Outcome> event = tail_->next(durable, failure_);
     if (!event) {
       break;
     }
+    // The tail hands over each sequence after the last, or reports why it cannot.
+    TALLY_ASSERT(event->sequence == read_sequence_ + 1);
+    read_sequence_ = event->sequence;
     const PositionedEvent entry{.event = *event, .position = tail_->last_position()};
-    for (const PositionedEvent& complete : requests_.add(entry)) {
-      model_->apply(complete.event, complete.position);
+    const std::span<const PositionedEvent> complete = requests_.add(entry);
+    for (const PositionedEvent& one : complete) {
+      if (Status status = hand_over(one); !status.is_ok()) {
+        failure_ = std::move(status);
+        break;
+      }
       ++applied_now;
+    }
+    if (failure_.is_ok() && !complete.empty()) {
+      applied_through = requests_.complete_through();
     }
   }
   if (!failure_.is_ok()) {
     failed_.store(true, std::memory_order_release);
   }
-  if (applied_now > 0) {
-    events_applied_.fetch_add(applied_now, std::memory_order_relaxed);
-    TALLY_ASSERT(requests_.complete_through() > applied());  // sequences only move forward
-    applied_sequence_.store(requests_.complete_through(), std::memory_order_release);
+  events_applied_.fetch_add(applied_now, std::memory_order_relaxed);
+  if (applied_through != 0) {
+    TALLY_ASSERT(applied_through > applied());  // sequences only move forward
+    applied_sequence_.store(applied_through, std::memory_order_release);
   }
   return read > 0;  // a request still coming in counts as progress: read on at once
+}
+
+Status Projector::hand_over(const PositionedEvent& entry) {
+  const Outcome& event = entry.event;
+  // Gapless but for the events of the requests a crash cut, which are dropped, never applied.
+  const uint64_t dropped = requests_.events_dropped() - dropped_before_;
+  TALLY_ASSERT(event.sequence == handed_sequence_ + 1 + dropped);
+  const auto where = [&entry] {  // only for a refusal: nothing is built on the way
+    return "journal segment " + std::to_string(entry.position.segment_index) + " offset " +
+           std::to_string(entry.position.offset);
+  };
+  if (event.timestamp_ns < handed_timestamp_ns_) {
+    // Written by this program, event times never go backwards; a journal that says otherwise
+    // is not to be trusted (the history model searches its entries by time).
+    return Status::corruption("event " + std::to_string(event.sequence) + " is at " +
+                              std::to_string(event.timestamp_ns) + " ns, before event " +
+                              std::to_string(handed_sequence_) + " at " +
+                              std::to_string(handed_timestamp_ns_) + " ns")
+        .with_context(where());
+  }
+  if (Status status = model_->apply(event, entry.position); !status.is_ok()) {
+    return status.with_context(where());
+  }
+  dropped_before_ = requests_.events_dropped();
+  handed_sequence_ = event.sequence;
+  handed_timestamp_ns_ = event.timestamp_ns;
+  return Status::ok();
 }
 
 bool Projector::take_queries(Clock::time_point now) {

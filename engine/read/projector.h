@@ -7,7 +7,12 @@
 // journal is read again from its first event.
 //
 // Like recovery, it applies a request's events only once the request's last event is in the
-// journal (complete_requests.h): a request a crash cut is never in a read model.
+// journal (complete_requests.h): a request a crash cut is never in a read model. What it reads
+// is checked, not trusted: the tail refuses a record that is not the next sequence, the
+// projector an event whose time goes back, the model an event that does not fit it
+// (event_checks.h). Any of these stops the projector (status().failed, failure() says where
+// and why) and its queries are answered Unavailable; the process carries on. What it hands the
+// model is asserted: the next sequence but for the events of cut requests.
 //
 // Queries arrive verified (QueryJob) on a lock-free queue from the network threads. A query
 // whose min_sequence the model has not reached waits (read your own writes) until it has, or
@@ -108,6 +113,9 @@ class Projector {
     Outcome event;
     journal::JournalPosition position;
   };
+  // Applies one event of a complete request to the model, once its time is checked: kCorruption
+  // (with where the event is) if the time goes back or the model refuses the event.
+  Status hand_over(const PositionedEvent& entry);
 
   journal::Storage& storage_;
   std::string journal_directory_;
@@ -117,6 +125,12 @@ class Projector {
   std::unique_ptr<journal::JournalTail> tail_;
   CompleteRequests<PositionedEvent> requests_;
   uint64_t ready_sequence_ = 0;  // answer nothing before the model reaches it (projector thread)
+  // The projector thread's record of what went by: the last sequence read from the tail, the
+  // last event handed to the model and its time, and the dropped events already accounted for.
+  uint64_t read_sequence_ = 0;
+  uint64_t handed_sequence_ = 0;
+  int64_t handed_timestamp_ns_ = 0;
+  uint64_t dropped_before_ = 0;
   moodycamel::BlockingConcurrentQueue<std::unique_ptr<QueryJob>> queue_;
   std::vector<std::unique_ptr<QueryJob>> waiting_;  // for min_sequence, oldest first
   flatbuffers::FlatBufferBuilder builder_{1024};

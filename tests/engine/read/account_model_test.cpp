@@ -27,7 +27,10 @@ constexpr int64_t kMax = INT64_MAX;
 // Events as the ledger would write them, each applied to the model as it is made: savings
 // accounts, the clock at kT0 until a test moves now_ns.
 testing::EventScript script_for(AccountModel& model) {
-  testing::EventScript script([&model](const Outcome& event) { model.apply(event, {}); });
+  testing::EventScript script([&model](const Outcome& event) {
+    const Status applied = model.apply(event, {});
+    EXPECT_TRUE(applied.is_ok()) << applied.message();
+  });
   script.now_ns = kT0;
   script.account_type = AccountType::Savings;
   return script;

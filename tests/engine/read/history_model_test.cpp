@@ -108,7 +108,8 @@ class HistoryModelTest : public ::testing::Test {
       const std::optional<Outcome> read = tail.next(writer->durable_sequence(), status);
       ASSERT_TRUE(read.has_value()) << status.message();
       ASSERT_EQ(read->sequence, event.sequence);
-      model->apply(event, tail.last_position());
+      const Status applied = model->apply(event, tail.last_position());
+      ASSERT_TRUE(applied.is_ok()) << applied.message();
     }
   }
 

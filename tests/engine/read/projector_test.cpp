@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -71,11 +72,11 @@ class GatedModel final : public ReadModel {
       : inner_(std::move(inner)), open_(open) {}
   std::string_view name() const override { return inner_->name(); }
   bool answers(protocol::RequestBody type) const override { return inner_->answers(type); }
-  void apply(const Outcome& event, journal::JournalPosition position) override {
+  Status apply(const Outcome& event, journal::JournalPosition position) override {
     while (!open_.load()) {
       std::this_thread::sleep_for(1ms);
     }
-    inner_->apply(event, position);
+    return inner_->apply(event, position);
   }
   void reset() override { inner_->reset(); }
   QueryAnswer answer(const protocol::Request& request,
@@ -139,6 +140,26 @@ class ProjectorTest : public ::testing::Test {
   }
   std::unique_ptr<ReadModel> history_model() {
     return std::make_unique<HistoryModel>(storage, journal_directory);
+  }
+  // Writes `events` to the journal, durable, as if a server had written them.
+  void journal(const std::vector<Outcome>& events) {
+    for (const Outcome& event : events) {
+      ASSERT_TRUE(writer->append(event).is_ok());
+    }
+    ASSERT_TRUE(writer->sync().is_ok());
+    journaler = std::make_unique<journal::Journaler>(*writer, journal::SyncPolicy::kEveryBatch);
+  }
+  void expect_projector_stops(const std::function<void(Outcome&)>& spoil,
+                              const std::string& failure);
+  static bool wait_until_failed(const Projector& projector) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!projector.status().failed) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return true;
   }
   static bool wait_until_applied(const Projector& projector, uint64_t sequence) {
     const auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -263,6 +284,72 @@ TEST_F(ProjectorTest, ARebuildingModelAnswersNothingBeforeTheRecoveredSequence) 
   EXPECT_EQ(answered->body_as_BalanceResult()->balance(), 299 * 300 / 2);
   EXPECT_GE(answered->read_sequence(), 300u);
   projector->stop();
+}
+
+// A request a crash cut (its first events journaled, never its last) is never applied: the
+// projector hands the model the next sequence but for the events dropped.
+TEST_F(ProjectorTest, ARequestACrashCutIsSkippedAndTheRestApplied) {
+  std::vector<Outcome> events = tally::testing::make_deposit_events(4);  // 0, +1, +2, +3
+  events[1].flags &= ~kLastInRequest;  // +1 was cut: the deposits after it build on 0
+  events[2].balance = 2;
+  events[2].version = 2;
+  events[3].balance = 5;
+  events[3].version = 3;
+  journal(events);
+  CapturingSink sink;
+  const std::unique_ptr<Projector> projector =
+      make_projector(std::make_unique<AccountModel>(), sink);
+  projector->start();
+  ASSERT_TRUE(wait_until_applied(*projector, 4));
+  projector->submit(balance_job(7, "acc-0000001", 4));
+  const std::vector<uint8_t> answer = sink.wait_for(7);
+  const protocol::Response* response = response_of(answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::BalanceResult);
+  EXPECT_EQ(response->body_as_BalanceResult()->balance(), 5);
+  EXPECT_EQ(projector->status().events_applied, 3u);
+  EXPECT_FALSE(projector->status().failed);
+  projector->stop();
+}
+
+// What the journal says is checked on the way in: an event whose time goes back, or that does
+// not fit the model, stops that projector (its queries answered Unavailable), never the process.
+// `spoil` changes the third of four events; `failure` is what the projector must then say.
+void ProjectorTest::expect_projector_stops(const std::function<void(Outcome&)>& spoil,
+                                           const std::string& failure) {
+  std::vector<Outcome> events = tally::testing::make_deposit_events(4);
+  spoil(events[2]);
+  journal(events);
+  CapturingSink sink;
+  const std::unique_ptr<Projector> projector = make_projector(history_model(), sink);
+  projector->start();
+  ASSERT_TRUE(wait_until_failed(*projector));
+  EXPECT_EQ(projector->status().applied_sequence, 2u);
+  EXPECT_EQ(projector->failure().code(), StatusCode::kCorruption);
+  const std::string& why = projector->failure().message();
+  EXPECT_NE(why.find("journal segment 0 offset "), std::string::npos) << why;
+  EXPECT_NE(why.find(failure), std::string::npos) << why;
+  projector->submit(query_job(8, 0, protocol::RequestBody::HistoryQuery, [](auto& builder) {
+    return protocol::CreateHistoryQuery(builder, builder.CreateString("acc-0000001"),
+                                        protocol::Order::OldestFirst, 0, 0, 10);
+  }));
+  const std::vector<uint8_t> answer = sink.wait_for(8);
+  const protocol::Response* response = response_of(answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::Error);
+  EXPECT_EQ(response->body_as_Error()->code(), ResultCode::Unavailable);
+  EXPECT_NE(response->body_as_Error()->message()->str().find("this read model stopped"),
+            std::string::npos);
+  projector->stop();
+}
+
+TEST_F(ProjectorTest, AJournalWhoseTimeGoesBackStopsTheProjectorNotTheProcess) {
+  expect_projector_stops([](Outcome& event) { event.timestamp_ns -= 2000; }, "event 3 is at");
+}
+
+TEST_F(ProjectorTest, AnEventTheModelRefusesStopsTheProjectorNotTheProcess) {
+  expect_projector_stops([](Outcome& event) { event.account_id.assign("ghost"); },
+                         "event 3 (Deposited) names account 'ghost', which was never opened");
 }
 
 // Queries whose answers cover every read model, for every account of the workload.
