@@ -428,7 +428,11 @@ void Connection::flush() {
     return;  // a write in progress calls flush() again when it completes
   }
   const TakenResponses taken = context_.router.take(token_, write_buffer_);
-  in_flight_ -= std::min<uint64_t>(in_flight_, taken.answered);
+  // Every answer is for a request of this connection that is waiting, and comes once: the
+  // engine answers each request it accepted, the projectors each query, and the router hands
+  // a slot's answers only to the connection holding it.
+  TALLY_ASSERT(taken.answered <= in_flight_);
+  in_flight_ -= taken.answered;
   if (drop_if_overflowed(taken.overflow)) {
     return;
   }

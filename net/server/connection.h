@@ -24,7 +24,9 @@
 //             AwaitingHello ──► Closing                       (a malformed first request)
 //   Reading:  Ready ◄──► Reading | PausedAtInFlightLimit | WaitingForIngress | WaitingForMemory
 //             (from Ready to one of them and back: at most one reason not to read at a time)
-// Writing is independent of both: one write in progress at a time.
+// Writing is independent of both: one write in progress at a time. Every answer the router
+// hands over is for a request of this connection in flight (asserted): in_flight_ never goes
+// below zero.
 //
 // Threads: all handlers run on the connection's strand; on_responses_ready() and on_overflow()
 // may be called from any thread (they post to the strand).

@@ -1,5 +1,6 @@
 #include "net/server/replier.h"
 
+#include "engine/base/invariant.h"
 #include "engine/wire/wire_encoder.h"
 #include "net/protocol/frame.h"
 #include "net/protocol/messages.h"
@@ -13,10 +14,12 @@ Replier::Replier(ResponseRouter& router, ServerCounters& counters)
 }
 
 void Replier::on_event(const Outcome& event, int64_t, bool) {
-  if (event.command_index == 0) {
-    builder_.Clear();
-    results_.clear();
-  }
+  // A request's entries come together and in order (the logic thread writes a batch whole into
+  // consecutive slots), and each is answered once, by its last entry: a new request starts only
+  // once the one before was answered.
+  TALLY_ASSERT(event.command_index == results_.size());
+  TALLY_ASSERT(event.command_index == 0 || event.request_id == request_id_);
+  request_id_ = event.request_id;
   count(event);
   const bool opened = event.type == EventType::AccountOpened;
   const auto account_id = opened ? builder_.CreateString(event.account_id.view())
@@ -69,6 +72,8 @@ void Replier::answer(const Outcome& last) {
   // Counters first: a client that reads stats after its answer sees its commands counted.
   publish_counters();
   router_.deliver(last.origin, framed_, 1);
+  builder_.Clear();
+  results_.clear();
 }
 
 void Replier::publish_counters() {

@@ -1,10 +1,10 @@
 // Replier: the ring consumer that answers clients. It runs after the journaler, so it only
 // ever sees durable events: a client is told "done" only for what a crash cannot take back.
 //
-// Each request's entries are consecutive in the ring (the logic thread applies a batch whole);
-// the replier turns them into one Response with a CommandBatchResult, frames it and delivers
-// it to the connection the request came from (the entry's origin), through the
-// ResponseRouter. It also keeps the command counters of `tally stats`.
+// Each request's entries are consecutive in the ring (the logic thread applies a batch whole,
+// asserted here); the replier turns them into one Response with a CommandBatchResult, frames
+// it and delivers it to the connection the request came from (the entry's origin), through
+// the ResponseRouter. It also keeps the command counters of `tally stats`.
 //
 // Threads: on_event runs on the replier's consumer thread only.
 #pragma once
@@ -36,6 +36,7 @@ class Replier : public OutcomeHandler {
   flatbuffers::FlatBufferBuilder builder_{1024};
   std::vector<flatbuffers::Offset<protocol::CommandResult>> results_;
   std::vector<uint8_t> framed_;
+  Id128 request_id_;  // of the request being gathered
 
   // Running totals (this thread is their only writer), published to counters_ before each
   // answer goes out.

@@ -105,12 +105,17 @@ bool ResponseRouter::append(Slot& slot, std::span<const uint8_t> framed) {
 
 void ResponseRouter::overflow(Slot& slot, Overflow why) {
   slot.overflow = why;
+  TALLY_ASSERT(slot.charged_bytes >= slot.outbox.capacity());  // the outbox was charged whole
   budget_.release(slot.outbox.capacity());
   slot.charged_bytes -= slot.outbox.capacity();
   std::vector<uint8_t>().swap(slot.outbox);
 }
 
 bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered) {
+  // One framed Response answers one request at most (none: an error about an unreadable frame,
+  // a Hello, stats), and a query's answer exactly its own query, whose charge it releases once.
+  TALLY_ASSERT(answered <= 1);
+  TALLY_ASSERT((token & kQueryFlag) == 0 || answered == 1);
   if ((token & kQueryFlag) != 0) {
     budget_.release(query_charge_bytes_);  // the projector is done with the query's frame
   }
@@ -166,6 +171,7 @@ void ResponseRouter::written(Slot& slot, std::vector<uint8_t>& out) {
   // A large buffer goes back, and so does one this router did not hand out (never charged).
   if (out.capacity() > kRetainedBufferBytes || out.capacity() != slot.in_write_capacity) {
     std::vector<uint8_t>().swap(out);
+    TALLY_ASSERT(slot.charged_bytes >= slot.in_write_capacity);  // charged when it was taken
     budget_.release(slot.in_write_capacity);
     slot.charged_bytes -= slot.in_write_capacity;
     slot.in_write_capacity = 0;
@@ -194,11 +200,6 @@ TakenResponses ResponseRouter::take(uint64_t token, std::vector<uint8_t>& out) {
   slot->answered = 0;
   if (out.empty()) {
     slot->wake_pending = false;
-  }
-  if (slot->charged_bytes != slot->outbox.capacity() + slot->in_write_capacity) {
-    fprintf(stderr, "DEBUG charged=%zu outbox_cap=%zu outbox_size=%zu in_write_cap=%zu\n",
-            slot->charged_bytes, slot->outbox.capacity(), slot->outbox.size(),
-            slot->in_write_capacity);
   }
   TALLY_ASSERT(slot->charged_bytes == slot->outbox.capacity() + slot->in_write_capacity);
   return taken;

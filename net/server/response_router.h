@@ -88,8 +88,10 @@ class ResponseRouter {
   static uint64_t query_origin(uint64_t token) { return token | kQueryFlag; }
   uint64_t query_charge_bytes() const { return query_charge_bytes_; }
 
-  // Appends one framed response (answering `answered` requests) to the outbox of `token` (or
-  // of the connection a query origin names). False if that connection has gone or overflowed.
+  // Appends one framed response to the outbox of `token` (or of the connection a query origin
+  // names). `answered`: the requests it answers, 1 or (a Hello, stats, an error about a frame
+  // that had no request id) 0; a query's answer always 1 (asserted). False if that connection
+  // has gone or overflowed.
   bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered);
   // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).
   Overflow overflow_of(uint64_t token) const;

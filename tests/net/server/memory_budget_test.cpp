@@ -118,5 +118,11 @@ TEST(MemoryBudgetTest, ConcurrentChargesAndReleasesAddUpAndNoWaiterIsLost) {
   EXPECT_LE(budget.peak_bytes(), budget.ceiling_bytes());
 }
 
+TEST(MemoryBudgetDeathTest, ReleasingMoreThanIsChargedStopsTheProcess) {
+  MemoryBudget budget(1000);
+  ASSERT_TRUE(budget.try_admit(100));
+  EXPECT_DEATH(budget.release(101), "invariant failed");
+}
+
 }  // namespace
 }  // namespace tally::net

@@ -195,5 +195,15 @@ TEST(ResponseRouterTest, AQueryAnswerReleasesTheQueryChargeEvenForAConnectionTha
   EXPECT_EQ(budget.in_use_bytes(), 0u);
 }
 
+// One framed Response answers at most one request, and a query's answer exactly its query
+// (whose charge it releases): anything else is the program's error.
+TEST(ResponseRouterDeathTest, AnAnswerAnswersOneRequestAtMost) {
+  ResponseRouter router(1, 1024, ample_budget());
+  const uint64_t token = *router.attach(std::make_shared<CountingSink>());
+  EXPECT_DEATH(router.deliver(token, bytes(4, 1), 2), "invariant failed");
+  EXPECT_DEATH(router.deliver(ResponseRouter::query_origin(token), bytes(4, 1), 0),
+               "invariant failed");
+}
+
 }  // namespace
 }  // namespace tally::net

@@ -1,0 +1,107 @@
+// Replier: the ring consumer that answers clients turns each request's entries into one
+// Response, delivered once, after the request's last entry, to the connection it came from. The
+// ring holds a request's entries together and in order; an entry out of that order is the
+// program's error and stops it.
+#include "net/server/replier.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "net/protocol/frame.h"
+#include "net/protocol/frame_reader.h"
+#include "net/protocol/messages.h"
+
+namespace tally::net {
+namespace {
+
+class QuietSink : public ResponseSink {
+ public:
+  void on_responses_ready() override {}
+  void on_overflow(Overflow) override {}
+};
+
+// The entries of one request of `count` deposits from `origin`, as the ledger writes them.
+std::vector<Outcome> request_of(uint64_t origin, uint64_t request, uint16_t count,
+                                uint64_t first_sequence) {
+  std::vector<Outcome> entries(count);
+  for (uint16_t index = 0; index < count; ++index) {
+    Outcome& entry = entries[index];
+    entry.sequence = first_sequence + index;
+    entry.origin = origin;
+    entry.request_id = {.low = request, .high = 9};
+    entry.command_index = index;
+    entry.type = EventType::Deposited;
+    entry.command_type = CommandType::Deposit;
+    entry.amount = 10;
+    entry.balance = 10 * (index + 1);
+    entry.version = index + 2;
+    entry.flags = index + 1 == count ? kLastInRequest : 0;
+  }
+  return entries;
+}
+
+class ReplierTest : public ::testing::Test {
+ protected:
+  MemoryBudget budget{1ULL << 30};
+  ResponseRouter router{4, 1 << 20, budget};
+  ServerCounters counters;
+  Replier replier{router, counters};
+  uint64_t token = *router.attach(std::make_shared<QuietSink>());
+};
+
+TEST_F(ReplierTest, EachRequestIsAnsweredOnceAfterItsLastEntry) {
+  for (const Outcome& entry : request_of(token, 1, 3, 1)) {
+    std::vector<uint8_t> taken;
+    EXPECT_EQ(router.take(token, taken).answered, 0u) << "answered before its last entry";
+    replier.on_event(entry, 0, false);
+  }
+  for (const Outcome& entry : request_of(token, 2, 1, 4)) {
+    replier.on_event(entry, 0, true);
+  }
+  std::vector<uint8_t> taken;
+  EXPECT_EQ(router.take(token, taken).answered, 2u);
+  FrameReader reader;
+  const std::span<uint8_t> room = reader.prepare();
+  ASSERT_GE(room.size(), taken.size());
+  std::copy(taken.begin(), taken.end(), room.begin());
+  reader.commit(taken.size());
+  std::vector<size_t> results;
+  while (const std::optional<uint32_t> length = reader.peek_length()) {
+    const std::optional<std::span<const uint8_t>> frame = reader.frame(*length);
+    ASSERT_TRUE(frame.has_value());
+    const std::vector<uint8_t> aligned(frame->begin(), frame->end());
+    const protocol::Response* response = verify_response(aligned);
+    ASSERT_NE(response, nullptr);
+    ASSERT_EQ(response->body_type(), protocol::ResponseBody::CommandBatchResult);
+    results.push_back(response->body_as_CommandBatchResult()->results()->size());
+    reader.consume(*length);
+  }
+  EXPECT_EQ(results, (std::vector<size_t>{3, 1}));
+  EXPECT_EQ(counters.requests_answered.load(), 2u);
+  EXPECT_EQ(counters.commands.load(), 4u);
+}
+
+TEST_F(ReplierTest, AnEntryOutOfItsRequestsOrderStopsTheProcess) {
+  const std::vector<Outcome> first = request_of(token, 1, 3, 1);
+  const std::vector<Outcome> second = request_of(token, 2, 2, 4);
+  // An entry other than a request's first before the one that comes before it.
+  EXPECT_DEATH(replier.on_event(first[1], 0, false), "invariant failed");
+  // A new request before the last one was answered.
+  EXPECT_DEATH(
+      {
+        replier.on_event(first[0], 0, false);
+        replier.on_event(second[0], 0, false);
+      },
+      "invariant failed");
+  // Another request's entry in the middle of one.
+  EXPECT_DEATH(
+      {
+        replier.on_event(first[0], 0, false);
+        replier.on_event(second[1], 0, false);
+      },
+      "invariant failed");
+}
+
+}  // namespace
+}  // namespace tally::net
