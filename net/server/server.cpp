@@ -48,8 +48,29 @@ Server::~Server() {
   stop();
 }
 
+Status Server::bind_and_listen(Ingress& ingress, ReadSide& read_side,
+                               std::function<void(ServerStats&)> engine_stats) {
+  std::string step;
+  if (const boost::system::error_code error =
+          try_listen(ingress, read_side, std::move(engine_stats), step)) {
+    return {StatusCode::kIoError, step + " " + config_.host + ":" + std::to_string(config_.port) +
+                                      ": " + error.message()};
+  }
+  return Status::ok();
+}
+
 void Server::listen(Ingress& ingress, ReadSide& read_side,
                     std::function<void(ServerStats&)> engine_stats) {
+  std::string step;
+  if (const boost::system::error_code error =
+          try_listen(ingress, read_side, std::move(engine_stats), step)) {
+    throw boost::system::system_error(error, step);
+  }
+}
+
+boost::system::error_code Server::try_listen(Ingress& ingress, ReadSide& read_side,
+                                             std::function<void(ServerStats&)> engine_stats,
+                                             std::string& step) {
   engine_stats_ = std::move(engine_stats);
   context_ =
       std::make_unique<ConnectionContext>(ConnectionContext{.config = config_,
@@ -60,13 +81,41 @@ void Server::listen(Ingress& ingress, ReadSide& read_side,
                                                             .budget = budget_,
                                                             .hello = hello_of(config_),
                                                             .stats = [this] { return stats(); }});
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  boost::system::error_code error;
+  step = "address";
+  const asio::ip::address address = asio::ip::make_address(config_.host, error);
+  if (error) {
+    return error;
+  }
+  const asio::ip::tcp::endpoint endpoint(address, config_.port);
+  step = "open";
+  acceptor_.open(endpoint.protocol(), error);
+  if (error) {
+    return error;
+  }
+  step = "reuse_address";
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+  if (error) {
+    return error;
+  }
+  step = "bind";
+  acceptor_.bind(endpoint, error);
+  if (error) {
+    return error;
+  }
+  step = "listen";
+  acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return error;
+  }
+  step = "local_endpoint";
+  const asio::ip::tcp::endpoint bound = acceptor_.local_endpoint(error);
+  if (error) {
+    return error;
+  }
+  port_ = bound.port();
   accept();
+  return {};
 }
 
 void Server::run() {

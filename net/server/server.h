@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio.hpp>
 
+#include "engine/base/status.h"
 #include "net/server/connection.h"
 #include "net/server/memory_budget.h"
 #include "net/server/response_router.h"
@@ -32,9 +34,13 @@ class Server {
   ResponseRouter& router() { return router_; }
   ServerCounters& counters() { return counters_; }
 
-  // Binds and listens; throws boost::system::system_error if the address is taken.
-  // `ingress`: where command batches go; `read_side`: where queries go; `engine_stats`: the
-  // engine's part of the stats.
+  // Binds and listens, or says why it cannot (the address is taken or not one of this host):
+  // kIoError naming the step and the address. `ingress`: where command batches go;
+  // `read_side`: where queries go; `engine_stats`: the engine's part of the stats.
+  [[nodiscard]] Status bind_and_listen(Ingress& ingress, ReadSide& read_side,
+                                       std::function<void(ServerStats&)> engine_stats);
+  // The same, throwing boost::system::system_error instead: the form net/tallyd.cpp still
+  // calls, until it calls bind_and_listen.
   void listen(Ingress& ingress, ReadSide& read_side,
               std::function<void(ServerStats&)> engine_stats);
   uint16_t port() const { return port_; }
@@ -51,6 +57,10 @@ class Server {
 
  private:
   void accept();
+  // bind_and_listen, reporting a failure as the error and the step that met it.
+  boost::system::error_code try_listen(Ingress& ingress, ReadSide& read_side,
+                                       std::function<void(ServerStats&)> engine_stats,
+                                       std::string& step);
 
   const ServerConfig& config_;
   ServerCounters counters_;
