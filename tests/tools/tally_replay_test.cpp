@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <regex>
 #include <string>
 #include <vector>
@@ -40,6 +41,14 @@ size_t count_lines(const std::string& text, const std::string& containing) {
   return count;
 }
 
+// How a test's writer leaves the journal: closed, as a clean stop does; or open, as a crash
+// does, with only the first `synced_events` synced (acknowledged) and the rest written after.
+struct JournalEnd {
+  bool closed = true;
+  size_t synced_events = std::numeric_limits<size_t>::max();  // open: all of them
+  uint64_t segment_bytes = 1 << 16;
+};
+
 class TallyReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -48,30 +57,54 @@ class TallyReplayTest : public ::testing::Test {
     data = pattern;
     ASSERT_EQ(::mkdir((data + "/journal").c_str(), 0755), 0);
     ASSERT_EQ(::mkdir((data + "/snapshots").c_str(), 0755), 0);
-    write_journal({testing::open_command("a", "EUR", 100), testing::open_command("b", "EUR", 0),
-                   testing::deposit_command("a", 50), testing::transfer_command("a", "b", 30),
-                   testing::withdraw_command("b", 500), testing::deposit_command("b", 5)});
+    ASSERT_NO_FATAL_FAILURE(
+        write_journal({testing::open_command("a", "EUR", 100), testing::open_command("b", "EUR", 0),
+                       testing::deposit_command("a", 50), testing::transfer_command("a", "b", 30),
+                       testing::withdraw_command("b", 500), testing::deposit_command("b", 5)}));
   }
   void TearDown() override { std::system(("rm -rf " + data).c_str()); }
 
-  // Replaces the journal with the events of `commands`, each applied as a request of its own.
-  void write_journal(const std::vector<Command>& commands) {
+  // Replaces the journal with `events`, written as `end` says.
+  void write_events(const std::vector<Outcome>& events, const JournalEnd& end = {}) {
     std::system(("rm -rf " + data + "/journal/*").c_str());
-    testing::LedgerHarness harness;
-    journal::JournalWriter writer(storage,
-                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
+    journal::JournalWriter writer(
+        storage, {.directory = data + "/journal", .segment_bytes = end.segment_bytes});
     ASSERT_TRUE(writer.open({}, 0).is_ok());
-    for (const Command& command : commands) {
-      ASSERT_TRUE(writer.append(harness.apply_one(command)).is_ok());
+    for (size_t index = 0; index < events.size(); ++index) {
+      ASSERT_TRUE(writer.append(events[index]).is_ok());
+      if (index + 1 == end.synced_events) {
+        ASSERT_TRUE(writer.sync().is_ok());
+      }
     }
-    ASSERT_TRUE(writer.sync().is_ok());
+    if (end.closed) {
+      ASSERT_TRUE(writer.close().is_ok());
+    } else if (end.synced_events >= events.size()) {
+      ASSERT_TRUE(writer.sync().is_ok());
+    }
   }
 
-  // Flips one bit of the first segment, as a failing disk would.
-  void flip_bit(uint64_t offset) {
+  // The journal the damage tests start from: an opening and `count - 1` deposits
+  // (testing::make_deposit_events), cleanly stopped unless `end` says otherwise.
+  void write_deposits(int count, const JournalEnd& end = {}) {
+    write_events(testing::make_deposit_events(count), end);
+  }
+
+  // Replaces the journal with the events of `commands`, each applied as a request of its own,
+  // synced and left open.
+  void write_journal(const std::vector<Command>& commands) {
+    testing::LedgerHarness harness;
+    std::vector<Outcome> events;
+    for (const Command& command : commands) {
+      events.push_back(harness.apply_one(command));
+    }
+    write_events(events, {.closed = false});
+  }
+
+  // Flips a bit of the first segment, as a failing disk would.
+  void flip_bit(uint64_t offset, uint8_t bit = 0x04) {
     journal::MappedFile file;
     ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
-    file.bytes[offset] ^= 0x04;
+    file.bytes[offset] ^= bit;
     ASSERT_TRUE(storage.unmap_file(file).is_ok());
   }
 
@@ -118,17 +151,8 @@ TEST_F(TallyReplayTest, StatsCountEventsAndTotals) {
 
 TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
   // A journal of several small segments; damage in one that is not the last cannot be a crash.
-  std::system(("rm -rf " + data + "/journal/*").c_str());
-  journal::JournalWriter writer(storage, {.directory = data + "/journal", .segment_bytes = 4096});
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (const Outcome& event : testing::make_deposit_events(150)) {
-    ASSERT_TRUE(writer.append(event).is_ok());
-  }
-  ASSERT_TRUE(writer.sync().is_ok());
-  journal::MappedFile file;
-  ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
-  file.bytes[sizeof(journal::SegmentHeader) + 40] ^= 0x01;  // inside the first record
-  ASSERT_TRUE(storage.unmap_file(file).is_ok());
+  ASSERT_NO_FATAL_FAILURE(write_deposits(150, {.closed = false, .segment_bytes = 4096}));
+  ASSERT_NO_FATAL_FAILURE(flip_bit(sizeof(journal::SegmentHeader) + 40, 0x01));  // first record
   const ProgramRun verify = run("verify " + data);
   EXPECT_EQ(verify.exit_code, 1) << verify.output;
   EXPECT_NE(verify.output.find("checksum mismatch"), std::string::npos) << verify.output;
@@ -140,16 +164,7 @@ TEST_F(TallyReplayTest, CorruptionMidJournalFailsVerifyWithItsPlace) {
 // The issue's case: stopped cleanly, one bit flipped at byte 200 of the only segment. It was
 // called a torn tail ("all is well", exit 0) while tallyd served the balance of one deposit.
 TEST_F(TallyReplayTest, AFlippedBitNearTheEndOfACleanlyStoppedJournalIsCorruption) {
-  std::system(("rm -rf " + data + "/journal/*").c_str());
-  {
-    journal::JournalWriter writer(storage,
-                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
-    ASSERT_TRUE(writer.open({}, 0).is_ok());
-    for (const Outcome& event : testing::make_deposit_events(20)) {
-      ASSERT_TRUE(writer.append(event).is_ok());
-    }
-    ASSERT_TRUE(writer.close().is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_deposits(20));
   flip_bit(200);
   const ProgramRun verify = run("verify " + data);
   EXPECT_EQ(verify.exit_code, 1) << verify.output;
@@ -161,17 +176,8 @@ TEST_F(TallyReplayTest, AFlippedBitNearTheEndOfACleanlyStoppedJournalIsCorruptio
 }
 
 TEST_F(TallyReplayTest, OnlyATailNeverSyncedIsCalledTorn) {
-  std::system(("rm -rf " + data + "/journal/*").c_str());
-  journal::JournalWriter writer(storage,
-                                {.directory = data + "/journal", .segment_bytes = 1 << 16});
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  const std::vector<Outcome> events = testing::make_deposit_events(30);
-  for (size_t index = 0; index < 30; ++index) {
-    ASSERT_TRUE(writer.append(events[index]).is_ok());
-    if (index == 19) {
-      ASSERT_TRUE(writer.sync().is_ok());  // 1..20 acknowledged; 21..30 written, never synced
-    }
-  }
+  // 1..20 acknowledged; 21..30 written, never synced.
+  ASSERT_NO_FATAL_FAILURE(write_deposits(30, {.closed = false, .synced_events = 20}));
   // As a power loss leaves it: the tail's last bytes torn.
   journal::MappedFile file;
   ASSERT_TRUE(storage.map_file(data + "/journal/" + journal::segment_name(0), file).is_ok());
@@ -196,16 +202,7 @@ TEST_F(TallyReplayTest, OnlyATailNeverSyncedIsCalledTorn) {
 // the cut loses and changes nothing; repair --cut does it, keeps the bytes aside, moves aside a
 // snapshot past the cut, and leaves a journal that verifies and recovers.
 TEST_F(TallyReplayTest, RepairSaysWhatACutLosesAndCutsOnlyWhenTold) {
-  std::system(("rm -rf " + data + "/journal/*").c_str());
-  {
-    journal::JournalWriter writer(storage,
-                                  {.directory = data + "/journal", .segment_bytes = 1 << 16});
-    ASSERT_TRUE(writer.open({}, 0).is_ok());
-    for (const Outcome& event : testing::make_deposit_events(20)) {
-      ASSERT_TRUE(writer.append(event).is_ok());
-    }
-    ASSERT_TRUE(writer.close().is_ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_deposits(20));
   const ProgramRun snapshot = run("state " + data + " --write-snapshot " + data + "/snapshots");
   ASSERT_EQ(snapshot.exit_code, 0) << snapshot.output;
   EXPECT_EQ(run("repair " + data).exit_code, 0);  // whole: nothing to do
@@ -275,14 +272,7 @@ TEST_F(TallyReplayTest, ARequestACrashCutShortIsLeftOutOfDumpAndStats) {
     retried.sequence += 1;  // after the cut event, whose sequence stays used
     events.push_back(retried);
   }
-  std::system(("rm -rf " + data + "/journal/*").c_str());
-  journal::JournalWriter writer(storage,
-                                {.directory = data + "/journal", .segment_bytes = 1 << 16});
-  ASSERT_TRUE(writer.open({}, 0).is_ok());
-  for (const Outcome& event : events) {
-    ASSERT_TRUE(writer.append(event).is_ok());
-  }
-  ASSERT_TRUE(writer.close().is_ok());
+  ASSERT_NO_FATAL_FAILURE(write_events(events));
   const ProgramRun dump = run("dump --type Transferred " + data);
   EXPECT_EQ(dump.exit_code, 0) << dump.output;
   EXPECT_EQ(count_lines(dump.output, "\"type\":\"Transferred\""), 1u) << dump.output;
@@ -296,8 +286,8 @@ TEST_F(TallyReplayTest, ARequestACrashCutShortIsLeftOutOfDumpAndStats) {
 
 TEST_F(TallyReplayTest, StatsAndStateAddBalancesNearTheLimitWithoutWrapping) {
   // Two balances of INT64_MAX: their sum needs 65 bits, which an int64 total wraps negative.
-  write_journal(
-      {testing::open_command("a", "EUR", INT64_MAX), testing::open_command("b", "EUR", INT64_MAX)});
+  ASSERT_NO_FATAL_FAILURE(write_journal({testing::open_command("a", "EUR", INT64_MAX),
+                                         testing::open_command("b", "EUR", INT64_MAX)}));
   const std::string exact_total = "total EUR: 18446744073709551614 minor units in 2 accounts";
   const ProgramRun stats = run("stats " + data);
   EXPECT_EQ(stats.exit_code, 0) << stats.output;
@@ -314,7 +304,8 @@ TEST_F(TallyReplayTest, DumpShowsTransactionIdsAccountTypesAndOverdrafts) {
   deposit.transaction_id = Id128{.low = 0x1f, .high = 0};
   Command transfer = testing::transfer_command("s", "c", 3);
   transfer.transaction_id = Id128{.low = 2, .high = 0xab};
-  write_journal({savings, testing::open_command("c", "EUR"), deposit, transfer});
+  ASSERT_NO_FATAL_FAILURE(
+      write_journal({savings, testing::open_command("c", "EUR"), deposit, transfer}));
   const ProgramRun dump = run("dump " + data);
   EXPECT_EQ(dump.exit_code, 0) << dump.output;
   EXPECT_NE(dump.output.find("\"type\":\"AccountOpened\""), std::string::npos) << dump.output;
