@@ -6,6 +6,7 @@
 
 #include <boost/asio.hpp>
 
+#include "engine/base/status.h"
 #include "engine/wire/wire_decoder.h"
 #include "net/protocol/frame.h"
 #include "net/protocol/frame_reader.h"
@@ -86,8 +87,7 @@ struct Client::Connection {
   std::vector<uint8_t> writing;   // handed to the write in progress
   std::vector<uint8_t> aligned;   // the message being decoded, copied to an aligned buffer
   bool reading = false;
-  bool broken = false;
-  std::string problem;
+  Status failure;  // ok until the connection breaks, then why (a broken one is replaced whole)
   // Waits end on a timer rather than on epoll's timeout, which counts whole milliseconds: an
   // open-loop sender must wake when its next request is due, not up to a millisecond later.
   asio::steady_timer deadline_timer{io};
@@ -111,7 +111,7 @@ struct Client::Connection {
   }
 
   void start_io() {
-    if (broken) {
+    if (broken()) {
       return;
     }
     if (writing.empty() && !outgoing.empty()) {
@@ -119,7 +119,7 @@ struct Client::Connection {
       asio::async_write(socket, asio::buffer(writing),
                         [this](boost::system::error_code error, size_t) {
                           if (error) {
-                            fail("write: " + error.message());
+                            fail({StatusCode::kIoError, "write: " + error.message()});
                             return;
                           }
                           writing.clear();
@@ -129,23 +129,27 @@ struct Client::Connection {
     if (!reading) {
       const std::span<uint8_t> room = reader.prepare();
       reading = true;
-      socket.async_read_some(asio::buffer(room.data(), room.size()),
-                             [this](boost::system::error_code error, size_t bytes) {
-                               reading = false;
-                               if (error) {
-                                 fail(error == asio::error::eof ? "the server closed the connection"
-                                                                : "read: " + error.message());
-                                 return;
-                               }
-                               reader.commit(bytes);
-                             });
+      socket.async_read_some(
+          asio::buffer(room.data(), room.size()),
+          [this](boost::system::error_code error, size_t bytes) {
+            reading = false;
+            if (error) {
+              fail({StatusCode::kIoError, error == asio::error::eof
+                                              ? "the server closed the connection"
+                                              : "read: " + error.message()});
+              return;
+            }
+            reader.commit(bytes);
+          });
     }
   }
 
-  void fail(std::string why) {
-    if (!broken) {
-      broken = true;
-      problem = std::move(why);
+  bool broken() const { return !failure.is_ok(); }
+
+  // The first failure is the one kept: what follows from it says less.
+  void fail(Status why) {
+    if (!broken()) {
+      failure = std::move(why);
     }
   }
 
@@ -154,7 +158,8 @@ struct Client::Connection {
   void decode(std::deque<Reply>& replies) {
     while (const std::optional<uint32_t> length = reader.peek_length()) {
       if (*length > kResponseBytesMax) {
-        fail("the server sent a frame of " + std::to_string(*length) + " bytes");
+        fail(
+            Status::corruption("the server sent a frame of " + std::to_string(*length) + " bytes"));
         return;
       }
       const std::optional<std::span<const uint8_t>> message = reader.frame(*length);
@@ -168,7 +173,7 @@ struct Client::Connection {
       // The verifier accepts a union whose type is set but whose table is absent.
       if (response == nullptr ||
           (response->body_type() != protocol::ResponseBody::NONE && response->body() == nullptr)) {
-        fail("the server sent a malformed response");
+        fail(Status::corruption("the server sent a malformed response"));
         return;
       }
       if (std::optional<Reply> reply = reply_of(*response, aligned)) {
@@ -194,7 +199,7 @@ Id128 Client::next_request_id() {
 }
 
 bool Client::connected() const {
-  return connection_ != nullptr && !connection_->broken;
+  return connection_ != nullptr && !connection_->broken();
 }
 
 void Client::disconnect() {
@@ -246,7 +251,7 @@ void Client::hello(Clock::time_point deadline) {
   // Replies decoded before this connection (answers from the one that dropped) stay for the
   // caller; only what arrives now can answer the Hello.
   const size_t earlier = ready_.size();
-  while (!connection.broken && Clock::now() < deadline) {
+  while (!connection.broken() && Clock::now() < deadline) {
     pump(deadline);
     for (size_t index = earlier; index < ready_.size(); ++index) {
       Reply& reply = ready_[index];
@@ -267,7 +272,7 @@ void Client::hello(Clock::time_point deadline) {
       }
     }
   }
-  const std::string why = connection.broken ? connection.problem : "timed out";
+  const std::string why = connection.broken() ? connection.failure.message() : "timed out";
   connection_.reset();
   throw ClientError(ClientError::Kind::kConnect, "handshake failed: " + why);
 }
@@ -289,9 +294,9 @@ void Client::ensure_connected(Clock::time_point deadline) {
   const bool was_connected = connection_ != nullptr;
   if (was_connected && options_.reconnect_attempts == 0) {
     throw ClientError(ClientError::Kind::kConnect,
-                      "connection lost (reconnecting is off): " + connection_->problem);
+                      "connection lost (reconnecting is off): " + connection_->failure.message());
   }
-  std::string last_problem = was_connected ? connection_->problem : "not connected";
+  std::string last_problem = was_connected ? connection_->failure.message() : "not connected";
   auto backoff = options_.reconnect_backoff;
   const uint32_t attempts = std::max<uint32_t>(options_.reconnect_attempts, 1);
   for (uint32_t attempt = 0; attempt < attempts && Clock::now() < deadline; ++attempt) {
@@ -358,10 +363,10 @@ bool Client::pump(Clock::time_point deadline) {
   Connection& connection = *connection_;
   const size_t before = ready_.size();
   connection.decode(ready_);
-  if (ready_.size() == before && !connection.broken && Clock::now() < deadline) {
+  if (ready_.size() == before && !connection.broken() && Clock::now() < deadline) {
     connection.arm_deadline(deadline);
   }
-  while (ready_.size() == before && !connection.broken) {
+  while (ready_.size() == before && !connection.broken()) {
     connection.start_io();
     if (connection.io.stopped()) {
       connection.io.restart();
@@ -403,7 +408,7 @@ std::optional<Reply> Client::receive(std::chrono::microseconds timeout) {
       return reply;
     }
     ensure_connected(deadline);
-    if (!pump(deadline) && !connection_->broken) {
+    if (!pump(deadline) && !connection_->broken()) {
       return take_decoded();
     }
   }

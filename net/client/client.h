@@ -7,6 +7,14 @@
 // request again with the same id, and the server's idempotency window makes a request that
 // was already applied answer with its original results instead of applying twice.
 //
+// Failures are thrown (ClientError), unlike the rest of Tally, which returns a Status or a
+// Result: this is the API other programs use, and a call that either returns its answer or
+// throws cannot be misread, however far from the call the program handles the failure (the CLI
+// in main, the load tool per connection). The kind says what to do: kConnect and kTimeout may
+// be retried with the same request id, kRefused carries the server's ResultCode, kProtocol
+// means the server said something this client cannot read. Inside, the library keeps the
+// project's way (a broken connection holds the Status that broke it) and throws at the API.
+//
 // Threads: one Client per thread; it is not shared. Nothing runs in the background: I/O
 // happens inside the calls (Boost.Asio, run with a deadline).
 #pragma once
