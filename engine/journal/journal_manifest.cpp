@@ -31,30 +31,31 @@ std::vector<uint8_t> encode_manifest(const JournalManifest& manifest) {
   return bytes;
 }
 
-std::optional<JournalManifest> decode_manifest(std::span<const uint8_t> bytes,
-                                               std::string& problem) {
+Result<JournalManifest> decode_manifest(std::span<const uint8_t> bytes) {
   ManifestFile file{};
   if (bytes.size() != sizeof(file)) {
-    problem = "size " + std::to_string(bytes.size()) + ", not " + std::to_string(sizeof(file));
-    return std::nullopt;
+    return Status::corruption("size " + std::to_string(bytes.size()) + ", not " +
+                              std::to_string(sizeof(file)));
   }
   std::memcpy(&file, bytes.data(), sizeof(file));
   if (file.magic != kManifestMagic || file.file_bytes != sizeof(file)) {
-    problem = "not a Tally journal manifest (bad magic or size)";
-  } else if (file.checksum != checksum_of(file)) {
-    problem = "checksum mismatch";
-  } else if (file.format_version != kManifestFormatVersion) {
-    problem = "unsupported manifest version " + std::to_string(file.format_version);
-  } else if (file.clean > 1 || file.reserved != 0 || file.first_segment > file.last_segment) {
-    problem = "fields out of range";
-  } else {
-    return JournalManifest{.generation = file.generation,
-                           .first_segment = file.first_segment,
-                           .last_segment = file.last_segment,
-                           .durable_sequence = file.durable_sequence,
-                           .clean = file.clean == 1};
+    return Status::corruption("not a Tally journal manifest (bad magic or size)");
   }
-  return std::nullopt;
+  if (file.checksum != checksum_of(file)) {
+    return Status::corruption("checksum mismatch");
+  }
+  if (file.format_version != kManifestFormatVersion) {
+    return Status::corruption("unsupported manifest version " +
+                              std::to_string(file.format_version));
+  }
+  if (file.clean > 1 || file.reserved != 0 || file.first_segment > file.last_segment) {
+    return Status::corruption("fields out of range");
+  }
+  return JournalManifest{.generation = file.generation,
+                         .first_segment = file.first_segment,
+                         .last_segment = file.last_segment,
+                         .durable_sequence = file.durable_sequence,
+                         .clean = file.clean == 1};
 }
 
 Status write_manifest(Storage& storage, const std::string& directory,
@@ -71,22 +72,21 @@ Status write_manifest(Storage& storage, const std::string& directory,
   return storage.sync_directory(directory);
 }
 
-ManifestLoad read_manifest(Storage& storage, const std::string& directory) {
+Result<std::optional<JournalManifest>> read_manifest(Storage& storage,
+                                                     const std::string& directory) {
   const std::string path = directory + "/" + std::string(kManifestName);
-  ManifestLoad load;
   std::vector<uint8_t> bytes;
   if (Status status = storage.read_file(path, bytes); !status.is_ok()) {
-    if (status.code() != StatusCode::kNotFound) {
-      load.status = status;
+    if (status.code() == StatusCode::kNotFound) {
+      return std::optional<JournalManifest>();
     }
-    return load;
+    return status;
   }
-  std::string problem;
-  load.manifest = decode_manifest(bytes, problem);
-  if (!load.manifest) {
-    load.status = {StatusCode::kCorruption, "journal manifest " + path + " damaged: " + problem};
+  Result<JournalManifest> manifest = decode_manifest(bytes);
+  if (!manifest.is_ok()) {
+    return manifest.status().with_context("journal manifest " + path + " damaged");
   }
-  return load;
+  return std::optional<JournalManifest>(*manifest);
 }
 
 }  // namespace tally::journal

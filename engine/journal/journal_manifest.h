@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/result.h"
 #include "engine/journal/storage.h"
 
 namespace tally::journal {
@@ -27,8 +28,8 @@ inline constexpr uint64_t kManifestMagic = 0x31464E4D594C4154ULL;  // bytes "TAL
 inline constexpr uint32_t kManifestFormatVersion = 1;
 
 struct JournalManifest {
-  uint64_t generation = 0;        // one more on every rewrite
-  uint64_t first_segment = 0;     // the journal's segments are first_segment..last_segment
+  uint64_t generation = 0;     // one more on every rewrite
+  uint64_t first_segment = 0;  // the journal's segments are first_segment..last_segment
   uint64_t last_segment = 0;
   uint64_t durable_sequence = 0;  // every event up to it was synced (acknowledgeable)
   bool clean = false;             // written by a clean shutdown: nothing follows durable_sequence
@@ -51,18 +52,16 @@ struct ManifestFile {
 static_assert(sizeof(ManifestFile) == 64);
 
 std::vector<uint8_t> encode_manifest(const JournalManifest& manifest);
-// The manifest in `bytes`, or nullopt with `problem` saying what is wrong.
-std::optional<JournalManifest> decode_manifest(std::span<const uint8_t> bytes,
-                                               std::string& problem);
+// The manifest in `bytes`, or kCorruption saying what is wrong (the caller names the file).
+Result<JournalManifest> decode_manifest(std::span<const uint8_t> bytes);
 
 // Replaces `directory`'s manifest durably.
 Status write_manifest(Storage& storage, const std::string& directory,
                       const JournalManifest& manifest);
 
-struct ManifestLoad {
-  Status status;  // an I/O error, or kCorruption (naming the file) if it exists but is damaged
-  std::optional<JournalManifest> manifest;  // nullopt: there is none
-};
-ManifestLoad read_manifest(Storage& storage, const std::string& directory);
+// `directory`'s manifest, nullopt if there is none; an I/O error, or kCorruption naming the file
+// if it exists but is damaged.
+Result<std::optional<JournalManifest>> read_manifest(Storage& storage,
+                                                     const std::string& directory);
 
 }  // namespace tally::journal

@@ -61,8 +61,10 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
       storage_.remove(path_of(name));
     }
   }
-  if (const ManifestLoad load = read_manifest(storage_, config_.directory); load.manifest) {
-    manifest_generation_ = load.manifest->generation;
+  // A damaged or unreadable manifest is recovery's to refuse; the writer only continues its count.
+  if (const auto manifest = read_manifest(storage_, config_.directory);
+      manifest.is_ok() && manifest->has_value()) {
+    manifest_generation_ = (*manifest)->generation;
   }
   if (position.fresh) {
     if (Status status = prepare_spare(0); !status.is_ok()) {

@@ -258,15 +258,15 @@ RecoveryReport assess_journal(Storage& storage, const std::string& directory,
                               const RecoveryOptions& options, const EventVisitor& visit) {
   const auto started = std::chrono::steady_clock::now();
   RecoveryReport report;
-  const ManifestLoad manifest = read_manifest(storage, directory);
+  const Result<std::optional<JournalManifest>> manifest = read_manifest(storage, directory);
   const DurableMarkRead mark = read_durable_mark(storage, directory);
   const ScanResult scan =
       scan_journal(storage, directory, {.after_sequence = options.snapshot_sequence}, visit);
   report.events_replayed = scan.events_visited;
   report.append_position = scan.append_position;
-  report.status = manifest.status.is_ok() ? scan.status : manifest.status;
+  report.status = manifest.is_ok() ? scan.status : manifest.status();
   if (report.status.is_ok()) {
-    report.status = Verdict(directory, options, scan, manifest.manifest, mark, report).decide();
+    report.status = Verdict(directory, options, scan, *manifest, mark, report).decide();
   }
   if (report.append_position.fresh) {
     report.append_position.next_sequence = options.snapshot_sequence + 1;

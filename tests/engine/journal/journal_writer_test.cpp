@@ -107,16 +107,16 @@ TEST_F(JournalWriterTest, TheManifestNamesEverySegmentAndTheMarkTheSyncedSequenc
       EXPECT_EQ(read_durable_mark(storage, "journal").sequence, index + 1);
     }
   }
-  const ManifestLoad open_manifest = read_manifest(storage, "journal");
-  ASSERT_TRUE(open_manifest.manifest.has_value());
-  EXPECT_EQ(open_manifest.manifest->last_segment, writer.segment_index());
-  EXPECT_FALSE(open_manifest.manifest->clean);
+  const Result<std::optional<JournalManifest>> open_manifest = read_manifest(storage, "journal");
+  ASSERT_TRUE(open_manifest.is_ok() && open_manifest->has_value());
+  EXPECT_EQ((*open_manifest)->last_segment, writer.segment_index());
+  EXPECT_FALSE((*open_manifest)->clean);
   ASSERT_TRUE(writer.close().is_ok());
-  const ManifestLoad closed = read_manifest(storage, "journal");
-  ASSERT_TRUE(closed.manifest.has_value());
-  EXPECT_TRUE(closed.manifest->clean);
-  EXPECT_EQ(closed.manifest->durable_sequence, 120u);
-  EXPECT_GT(closed.manifest->generation, open_manifest.manifest->generation);
+  const Result<std::optional<JournalManifest>> closed = read_manifest(storage, "journal");
+  ASSERT_TRUE(closed.is_ok() && closed->has_value());
+  EXPECT_TRUE((*closed)->clean);
+  EXPECT_EQ((*closed)->durable_sequence, 120u);
+  EXPECT_GT((*closed)->generation, (*open_manifest)->generation);
 }
 
 TEST_F(JournalWriterTest, EveryStaleSpareIsReplacedOnOpen) {

@@ -259,9 +259,8 @@ TEST_F(RecoveryVerdictTest, AnInterruptedRotationIsAccepted) {
   // The crash came after the new segment was named, before the manifest said so, and before
   // anything in the new segment was synced.
   storage.crash();
-  std::string problem;
-  const auto old_manifest = decode_manifest(manifest, problem);
-  ASSERT_TRUE(old_manifest.has_value()) << problem;
+  const Result<JournalManifest> old_manifest = decode_manifest(manifest);
+  ASSERT_TRUE(old_manifest.is_ok()) << old_manifest.status().message();
   ASSERT_TRUE(write_manifest(storage, "journal", *old_manifest).is_ok());
   const RecoveryReport report = recover_journal();
   ASSERT_TRUE(report.status.is_ok()) << report.status.message();
