@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "engine/base/invariant.h"
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshot.h"
 
@@ -20,9 +21,12 @@ Status make_directory(const std::string& path) {
 
 // A second ledger in the same state, for the snapshotter to replay into: the snapshot codec
 // is the one exact copy of a ledger we have, and it runs once, at start-up.
-std::unique_ptr<Ledger> copy_of(const Ledger& ledger, Status& status) {
+Result<std::unique_ptr<Ledger>> copy_of(const Ledger& ledger) {
   auto copy = std::make_unique<Ledger>(ledger.limits());
-  status = journal::decode_snapshot(journal::encode_snapshot(ledger), *copy);
+  if (Status status = journal::decode_snapshot(journal::encode_snapshot(ledger), *copy);
+      !status.is_ok()) {
+    return status;
+  }
   return copy;
 }
 
@@ -62,15 +66,14 @@ Status DurableEngine::prepare_directories(StartupReport& report) {
   return Status::ok();
 }
 
-std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
-                                               journal::AppendPosition& position, Status& status) {
+Result<DurableEngine::Recovered> DurableEngine::recover(StartupReport& report) {
   journal::LedgerRecovery recovery = journal::recover_ledger(
       storage_, config_.journal_directory(), config_.snapshot_directory(), config_.pipeline.ledger);
-  status = recovery.status;
   report.snapshot_sequence = recovery.snapshot_sequence;
   report.snapshots_skipped = recovery.snapshots_skipped;
   if (recovery.ledger == nullptr) {
-    return nullptr;
+    TALLY_ASSERT(!recovery.status.is_ok());
+    return recovery.status;
   }
   report.events_replayed = recovery.journal.events_replayed;
   report.last_sequence = std::max(recovery.journal.last_sequence, recovery.snapshot_sequence);
@@ -80,8 +83,11 @@ std::unique_ptr<Ledger> DurableEngine::recover(StartupReport& report,
   report.clean_shutdown = recovery.journal.clean_shutdown;
   report.cut = recovery.journal.cut;
   report.warnings = recovery.journal.warnings;
-  position = recovery.journal.append_position;
-  return std::move(recovery.ledger);
+  if (!recovery.status.is_ok()) {
+    return recovery.status;
+  }
+  return Recovered{.ledger = std::move(recovery.ledger),
+                   .position = recovery.journal.append_position};
 }
 
 Status DurableEngine::start(StartupReport& report) {
@@ -89,21 +95,21 @@ Status DurableEngine::start(StartupReport& report) {
   if (Status status = prepare_directories(report); !status.is_ok()) {
     return status;
   }
-  journal::AppendPosition position;
-  Status status;
-  std::unique_ptr<Ledger> ledger = recover(report, position, status);
-  if (!status.is_ok()) {
-    return status;
+  Result<Recovered> recovered = recover(report);
+  if (!recovered.is_ok()) {
+    return recovered.status();
   }
+  std::unique_ptr<Ledger> ledger = std::move(recovered->ledger);
+  const journal::AppendPosition position = recovered->position;
   const uint64_t recovered_sequence = ledger->replayed_complete_sequence();
-  std::unique_ptr<Ledger> mirror = copy_of(*ledger, status);
-  if (!status.is_ok()) {
-    return status;
+  Result<std::unique_ptr<Ledger>> mirror = copy_of(*ledger);
+  if (!mirror.is_ok()) {
+    return mirror.status();
   }
   writer_ = std::make_unique<journal::JournalWriter>(
       storage_, journal::JournalWriterConfig{.directory = config_.journal_directory(),
                                              .segment_bytes = config_.segment_bytes});
-  if (status = writer_->open(position, wall_clock_ns()); !status.is_ok()) {
+  if (Status status = writer_->open(position, wall_clock_ns()); !status.is_ok()) {
     return status;
   }
   journaler_ = std::make_unique<journal::Journaler>(
@@ -115,7 +121,7 @@ Status DurableEngine::start(StartupReport& report) {
                                  .every_events = config_.snapshot_every_events,
                                  .every_seconds = config_.snapshot_every_seconds,
                                  .keep = config_.snapshots_kept},
-      *journaler_, std::move(mirror), position);
+      *journaler_, std::move(*mirror), position);
   pipeline_ = std::make_unique<Pipeline>(config_.pipeline, std::move(ledger));
   journal_consumer_ = &pipeline_->add_consumer("journaler", *journaler_);
   replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});

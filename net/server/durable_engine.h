@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/result.h"
 #include "engine/journal/data_directory_lock.h"
 #include "engine/journal/journaler.h"
 #include "engine/journal/posix_storage.h"
@@ -72,9 +73,15 @@ class DurableEngine {
   void fill_stats(ServerStats& stats) const;
 
  private:
+  // What recovery hands to the running engine: the ledger, and where the journal continues.
+  struct Recovered {
+    std::unique_ptr<Ledger> ledger;
+    journal::AppendPosition position;
+  };
+
   Status prepare_directories(StartupReport& report);
-  std::unique_ptr<Ledger> recover(StartupReport& report, journal::AppendPosition& position,
-                                  Status& status);
+  // Fills `report` with what recovery found, whether or not it succeeded.
+  Result<Recovered> recover(StartupReport& report);
 
   const ServerConfig& config_;
   journal::DataDirectoryLock lock_;  // held from start() to the end of the process

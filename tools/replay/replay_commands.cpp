@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/result.h"
 #include "engine/base/wide_sum.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
@@ -186,32 +187,43 @@ journal::RecoveryReport read_journal(journal::Storage& storage, const DataDirect
   return report;
 }
 
-// Checks every snapshot; returns how many are corrupt, or -1 on an I/O error. `newest`: the
-// sequence of the newest valid one (0 if none).
-int verify_snapshots(journal::Storage& storage, const DataDirectory& data, uint64_t& newest) {
+// What checking every snapshot found: how many are corrupt, and the sequence of the newest
+// valid one (0 if none).
+struct SnapshotCheck {
+  int corrupt = 0;
+  uint64_t newest = 0;
+};
+
+// Checks every snapshot, saying on standard error what each holds; fails only when one cannot be
+// read (an I/O error; a missing directory holds no snapshots).
+Result<SnapshotCheck> verify_snapshots(journal::Storage& storage, const DataDirectory& data) {
   std::vector<std::string> names;
   if (Status status = storage.list_directory(data.snapshots(), names); !status.is_ok()) {
-    return status.code() == StatusCode::kNotFound ? 0 : -1;
+    if (status.code() == StatusCode::kNotFound) {
+      return SnapshotCheck{};
+    }
+    return status;
   }
-  int corrupt = 0;
+  SnapshotCheck check;
   for (const std::string& name : names) {
     if (!name.ends_with(".snapshot")) {  // a temporary file, or one a repair set aside
       std::fprintf(stderr, "snapshot directory: %s: not a snapshot, ignored\n", name.c_str());
       continue;
     }
     std::vector<uint8_t> bytes;
-    if (!storage.read_file(data.snapshots() + "/" + name, bytes).is_ok())
-      return -1;
+    if (Status status = storage.read_file(data.snapshots() + "/" + name, bytes); !status.is_ok()) {
+      return status;
+    }
     Ledger ledger(LedgerLimits{});
     const Status status = journal::decode_snapshot(bytes, ledger);
     std::fprintf(stderr, "snapshot %s: %s\n", name.c_str(),
                  status.is_ok() ? "ok" : status.message().c_str());
     if (status.is_ok()) {
-      newest = std::max(newest, ledger.next_sequence() - 1);
+      check.newest = std::max(check.newest, ledger.next_sequence() - 1);
     }
-    corrupt += status.is_ok() ? 0 : 1;
+    check.corrupt += status.is_ok() ? 0 : 1;
   }
-  return corrupt;
+  return check;
 }
 
 // Per currency: the sum of balances and the number of accounts (the reserve). The sums are 128
@@ -249,21 +261,24 @@ void print_accounts(const Ledger& ledger) {
 
 int run_verify(const DataDirectory& data) {
   journal::PosixStorage storage;
-  uint64_t newest_snapshot = 0;
-  const int corrupt_snapshots = verify_snapshots(storage, data, newest_snapshot);
+  const Result<SnapshotCheck> snapshots = verify_snapshots(storage, data);
+  if (!snapshots.is_ok()) {
+    std::fprintf(stderr, "snapshots: %s\n", snapshots.status().message().c_str());
+  }
+  const SnapshotCheck checked = snapshots.is_ok() ? *snapshots : SnapshotCheck{};
   // The whole journal is replayed, from its start, into a ledger: it must hold together.
   Ledger ledger(LedgerLimits{});
   Progress progress;
   const journal::RecoveryReport report = journal::assess_journal(
-      storage, data.journal(), {.read_only = true, .snapshot_on_disk = newest_snapshot},
+      storage, data.journal(), {.read_only = true, .snapshot_on_disk = checked.newest},
       [&](const Outcome& event) {
         progress.tick();
         return ledger.replay(event);
       });
   const int journal_code = report_journal(report, 0);
-  if (corrupt_snapshots < 0 || journal_code == 2)
+  if (!snapshots.is_ok() || journal_code == 2)
     return 2;
-  const bool well = corrupt_snapshots == 0 && journal_code == 0;
+  const bool well = checked.corrupt == 0 && journal_code == 0;
   std::fprintf(stderr, "%s\n", well ? "verify: all is well" : "verify: CORRUPT");
   return well ? 0 : 1;
 }
@@ -401,11 +416,13 @@ Status seal_journal(journal::Storage& storage, const DataDirectory& data,
 
 int run_repair(const DataDirectory& data, bool cut) {
   journal::PosixStorage storage;
-  uint64_t newest_snapshot = 0;
-  if (verify_snapshots(storage, data, newest_snapshot) < 0) {
-    std::fprintf(stderr, "repair: cannot read %s\n", data.snapshots().c_str());
+  const Result<SnapshotCheck> snapshots = verify_snapshots(storage, data);
+  if (!snapshots.is_ok()) {
+    std::fprintf(stderr, "repair: cannot read %s: %s\n", data.snapshots().c_str(),
+                 snapshots.status().message().c_str());
     return 2;
   }
+  const uint64_t newest_snapshot = snapshots->newest;
   const auto replay_into = [](Ledger& ledger) {
     return [&ledger](const Outcome& event) { return ledger.replay(event); };
   };
