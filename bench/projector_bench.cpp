@@ -107,11 +107,11 @@ void apply(journal::JournalTail& tail, read::ReadModel* model, uint64_t count,
     journal::JournalPosition position;
   };
   CompleteRequests<PositionedEvent> requests;
-  Status status;
   const uint64_t last = tail.next_sequence() + count - 1;
   for (uint64_t index = 0; index < count; ++index) {
-    const std::optional<Outcome> event = tail.next(last, status);
-    check(event.has_value(), "the benchmark journal ended early");
+    const Result<const Outcome*> next = tail.next(last);
+    check(next.is_ok() && *next != nullptr, "the benchmark journal ended early");
+    const Outcome* event = *next;
     if (model != nullptr && whole_requests) {
       const PositionedEvent entry{.event = *event, .position = tail.last_position()};
       for (const PositionedEvent& complete : requests.add(entry)) {

@@ -7,6 +7,7 @@
 
 #include "engine/base/invariant.h"
 #include "engine/journal/record_codec.h"
+#include "engine/journal/segment_cursor.h"
 #include "engine/journal/segment_names.h"
 
 namespace tally::journal {
@@ -18,42 +19,48 @@ uint64_t written_end_of(std::span<const uint8_t> bytes) {
   return static_cast<uint64_t>(bytes.rend() - last);
 }
 
-// One segment's scan, with what the whole scan needs to carry on.
+// The whole scan: each segment through one SegmentCursor, with what the scan carries from one
+// segment to the next.
 class JournalScanner {
  public:
   JournalScanner(Storage& storage, std::string directory, const ScanOptions& options,
                  const EventVisitor& visit)
-      : storage_(storage), directory_(std::move(directory)), options_(options), visit_(visit) {}
+      : storage_(storage),
+        directory_(directory),
+        options_(options),
+        visit_(visit),
+        cursor_(storage, std::move(directory)) {}
 
   ScanResult run();
 
  private:
   std::string path_of(uint64_t index) const { return directory_ + "/" + segment_name(index); }
-  Status corruption(const std::string& file, uint64_t offset, std::string_view problem) const;
+  Status corruption(const std::string& place, std::string_view problem) const;
   Status list_segments();
   Status scan_segment(uint64_t index, bool last);
-  Status check_header(const MappedFile& file, uint64_t index);
-  Status scan_records(const MappedFile& file, uint64_t index, bool last);
-  void describe_damage(const MappedFile& file, uint64_t index, uint64_t offset,
-                       std::string_view problem, bool last);
+  Status open_segment(uint64_t index);
+  Status scan_records(bool last);
+  void describe_damage(std::string_view problem, bool last);
 
   Storage& storage_;
   std::string directory_;
   const ScanOptions& options_;
   const EventVisitor& visit_;
+  SegmentCursor cursor_;
   ScanResult result_;
   std::optional<uint64_t> expected_sequence_;  // unknown until the first segment's header
+  Outcome event_;                              // each record is decoded here in turn
 };
 
-Status JournalScanner::corruption(const std::string& file, uint64_t offset,
-                                  std::string_view problem) const {
-  std::string report = "journal corrupt: " + file + " at offset " + std::to_string(offset);
+// "journal corrupt: <file> at offset <n>, expecting sequence <s>: <problem>".
+Status JournalScanner::corruption(const std::string& place, std::string_view problem) const {
+  std::string where = place;
   if (expected_sequence_) {
-    report += ", expecting sequence " + std::to_string(*expected_sequence_);
+    where += ", expecting sequence " + std::to_string(*expected_sequence_);
   }
-  report += ": ";
-  report += problem;
-  return {StatusCode::kCorruption, std::move(report)};
+  return Status::corruption(std::string(problem))
+      .with_context(where)
+      .with_context("journal corrupt");
 }
 
 Status JournalScanner::list_segments() {
@@ -68,7 +75,7 @@ Status JournalScanner::list_segments() {
   }
   for (size_t position = 1; position < result_.segments.size(); ++position) {
     if (result_.segments[position] != result_.segments[position - 1] + 1) {
-      return corruption(path_of(result_.segments[position - 1] + 1), 0,
+      return corruption(path_of(result_.segments[position - 1] + 1) + " at offset 0",
                         "segment missing (segments " + std::to_string(result_.segments.front()) +
                             " to " + std::to_string(result_.segments.back()) +
                             " are present, not all between)");
@@ -98,40 +105,31 @@ ScanResult JournalScanner::run() {
 }
 
 Status JournalScanner::scan_segment(uint64_t index, bool last) {
-  MappedFile file;
-  if (Status status = storage_.map_file(path_of(index), file); !status.is_ok()) {
-    if (status.code() == StatusCode::kNotFound) {
-      return status;  // vanished while we looked: say so as the storage does
-    }
-    return corruption(path_of(index), 0, "cannot be mapped: " + status.message());
-  }
-  Status status = check_header(file, index);
+  Status status = open_segment(index);
   if (status.is_ok()) {
-    status = scan_records(file, index, last);
+    status = scan_records(last);
   }
-  storage_.unmap_file(file);
+  cursor_.close();  // one segment mapped at a time, as the scan moves on
   return status;
 }
 
-Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
-  if (file.bytes.size() < sizeof(SegmentHeader)) {
-    return corruption(
-        file.path, 0,
-        "shorter than a segment header (" + std::to_string(file.bytes.size()) + " bytes)");
+Status JournalScanner::open_segment(uint64_t index) {
+  if (Status status = cursor_.map(index); !status.is_ok()) {
+    if (status.code() == StatusCode::kNotFound) {
+      return status;  // vanished while we looked: say so as the storage does
+    }
+    return corruption(path_of(index) + " at offset 0", "cannot be mapped: " + status.message());
   }
-  SegmentHeader header;
-  std::memcpy(&header, file.bytes.data(), sizeof(header));
-  if (const Status status = check_segment_header(header); !status.is_ok()) {
-    return corruption(file.path, 0, status.message());
+  const std::string place = cursor_.place(0);  // the cursor closes if the header is bad
+  if (const Status problem = cursor_.check_header(); !problem.is_ok()) {
+    return corruption(place, problem.message());
   }
-  if (header.segment_index != index || header.segment_bytes != file.bytes.size()) {
-    return corruption(file.path, 0, "header does not match the file's name or size");
-  }
+  const SegmentHeader& header = cursor_.header();
   if (expected_sequence_ && header.first_sequence != *expected_sequence_) {
-    return corruption(file.path, 0, "first sequence does not follow the previous segment");
+    return corruption(place, "first sequence does not follow the previous segment");
   }
   if (header.first_sequence == 0) {
-    return corruption(file.path, 0, "first sequence 0 (sequences start at 1)");
+    return corruption(place, "first sequence 0 (sequences start at 1)");
   }
   expected_sequence_ = header.first_sequence;
   result_.all_segments_version_1 &= header.format_version == 1;
@@ -140,59 +138,58 @@ Status JournalScanner::check_header(const MappedFile& file, uint64_t index) {
   return Status::ok();
 }
 
-Status JournalScanner::scan_records(const MappedFile& file, uint64_t index, bool last) {
-  uint64_t offset = sizeof(SegmentHeader);
+Status JournalScanner::scan_records(bool last) {
   while (true) {
+    const uint64_t offset = cursor_.offset();
     result_.append_position.offset = offset;
-    const ReadResult record = read_record(file.bytes.subspan(offset));
+    const ReadResult record = cursor_.read();
     if (record.outcome == ReadOutcome::kEnd) {
       // Zeros, but is it the end? Anything written after them means a hole in the data.
-      if (!all_zero(file.bytes.subspan(offset))) {
-        describe_damage(file, index, offset, "zeros followed by written data (a hole)", last);
+      if (!all_zero(cursor_.rest())) {
+        describe_damage("zeros followed by written data (a hole)", last);
       }
       return Status::ok();
     }
     if (record.outcome != ReadOutcome::kRecord) {
-      describe_damage(file, index, offset, record.problem, last);
+      describe_damage(record.problem, last);
       return Status::ok();
     }
     if (record.header.sequence != *expected_sequence_) {
-      return corruption(file.path, offset,
-                        record.header.sequence < *expected_sequence_ ? "sequence goes backwards"
-                                                                     : "sequence gap");
+      return corruption(cursor_.place(offset), record.header.sequence < *expected_sequence_
+                                                   ? "sequence goes backwards"
+                                                   : "sequence gap");
     }
-    Outcome event;
-    if (!decode_record(record, event)) {
-      return corruption(file.path, offset, "malformed event payload");
+    if (const Status decoded = decode_record(record, event_); !decoded.is_ok()) {
+      return corruption(cursor_.place(offset), decoded.message());
     }
-    if (event.sequence > options_.after_sequence) {
-      if (const Status status = visit_(event); !status.is_ok()) {
-        return corruption(file.path, offset, status.message());
+    if (event_.sequence > options_.after_sequence) {
+      if (const Status status = visit_(event_); !status.is_ok()) {
+        return corruption(cursor_.place(offset), status.message());
       }
       ++result_.events_visited;
     }
-    result_.last_sequence = event.sequence;
+    result_.last_sequence = event_.sequence;
     ++result_.last_segment_records;
     ++*expected_sequence_;
-    offset += record.record_bytes;
+    cursor_.advance(record);
   }
 }
 
-void JournalScanner::describe_damage(const MappedFile& file, uint64_t index, uint64_t offset,
-                                     std::string_view problem, bool last) {
-  JournalDamage damage{.file = file.path,
-                       .segment_index = index,
+void JournalScanner::describe_damage(std::string_view problem, bool last) {
+  const uint64_t offset = cursor_.offset();
+  JournalDamage damage{.file = cursor_.path(),
+                       .segment_index = cursor_.segment_index(),
                        .offset = offset,
                        .sequence = *expected_sequence_,
                        .problem = std::string(problem),
                        .in_last_segment = last,
-                       .written_end = written_end_of(file.bytes)};
+                       .written_end = written_end_of(cursor_.bytes())};
   TALLY_ASSERT(damage.written_end > offset);
   // Records are 8-byte aligned: look at every aligned place after the damage for one that is
   // still whole. A torn write leaves some; each says how far the journal was synced.
   for (uint64_t position = offset + kRecordAlignment; position < damage.written_end;
        position += kRecordAlignment) {
-    const ReadResult later = read_record(file.bytes.subspan(position));
+    const ReadResult later = cursor_.read_at(position);
     if (later.outcome != ReadOutcome::kRecord || later.header.sequence < damage.sequence) {
       continue;
     }

@@ -1,82 +1,96 @@
 #include "engine/journal/journal_record_reader.h"
 
+#include <string>
+
+#include "engine/base/invariant.h"
 #include "engine/journal/record_codec.h"
-#include "engine/journal/segment_names.h"
 
 namespace tally::journal {
 
 JournalRecordReader::JournalRecordReader(Storage& storage, std::string journal_directory)
     : storage_(storage), journal_directory_(std::move(journal_directory)) {}
 
-JournalRecordReader::~JournalRecordReader() {
-  close();
-}
-
 void JournalRecordReader::close() {
-  for (MappedFile& file : segments_) {
-    if (!file.bytes.empty()) {
-      storage_.unmap_file(file);
-    }
-  }
-  segments_.clear();
+  segments_.clear();  // each cursor unmaps its segment
 }
 
-const MappedFile* JournalRecordReader::segment(uint32_t index, Status& status) {
-  if (index >= segments_.size()) {
-    segments_.resize(index + 1);
+Result<SegmentCursor*> JournalRecordReader::segment(uint32_t index) {
+  while (segments_.size() <= index) {
+    segments_.emplace_back(storage_, journal_directory_);
   }
-  MappedFile& file = segments_[index];
-  if (file.bytes.empty()) {
-    status = storage_.map_file(journal_directory_ + "/" + segment_name(index), file);
-    if (!status.is_ok()) {
-      return nullptr;
+  SegmentCursor& cursor = segments_[index];
+  if (!cursor.is_open()) {
+    if (Status status = cursor.open(index); !status.is_ok()) {
+      return status;
     }
   }
-  return &file;
+  return &cursor;
 }
 
-std::optional<JournalRecord> JournalRecordReader::read(JournalPosition position, Status& status) {
+Result<const JournalRecord*> JournalRecordReader::read(JournalPosition position) {
+  const JournalPosition indexed = position;
   for (int segments_tried = 0; segments_tried < 2; ++segments_tried) {
-    const MappedFile* file = segment(position.segment_index, status);
-    if (file == nullptr) {
-      return std::nullopt;
+    Result<SegmentCursor*> segment = this->segment(position.segment_index);
+    if (!segment.is_ok()) {
+      return segment.status();
     }
-    if (position.offset < file->bytes.size()) {
-      const ReadResult record = read_record(file->bytes.subspan(position.offset));
-      if (record.outcome == ReadOutcome::kRecord) {
-        JournalRecord found;
-        if (!decode_record(record, found.event)) {
-          status = {StatusCode::kCorruption, "malformed event in " + file->path + " at offset " +
-                                                 std::to_string(position.offset)};
-          return std::nullopt;
-        }
-        found.next = {position.segment_index,
-                      static_cast<uint32_t>(position.offset + record.record_bytes)};
-        return found;
+    SegmentCursor& cursor = **segment;
+    cursor.seek(position.offset);
+    const ReadResult record = cursor.read();
+    if (record.outcome == ReadOutcome::kRecord) {
+      if (Status decoded = decode_record(record, record_.event); !decoded.is_ok()) {
+        return decoded.with_context(cursor.place(position.offset));
       }
+      // Walked on into the next segment: its first record is the one its header promises.
+      if (segments_tried > 0 && record_.event.sequence != cursor.header().first_sequence) {
+        return Status::corruption("sequence " + std::to_string(record_.event.sequence) +
+                                  " where the segment's header says " +
+                                  std::to_string(cursor.header().first_sequence) + " is first")
+            .with_context(cursor.place(position.offset));
+      }
+      cursor.advance(record);
+      record_.next = cursor.position();
+      return &record_;
     }
     // The segment holds no more records: the next one starts after its header.
     position = {position.segment_index + 1, static_cast<uint32_t>(sizeof(SegmentHeader))};
   }
-  status = {StatusCode::kCorruption, "no journal record where one was indexed"};
-  return std::nullopt;
+  return Status::corruption("no journal record where one was indexed")
+      .with_context(segments_[indexed.segment_index].place(indexed.offset));
+}
+
+Result<RecordHeader> JournalRecordReader::read_header(JournalPosition position) {
+  Result<SegmentCursor*> segment = this->segment(position.segment_index);
+  if (!segment.is_ok()) {
+    return segment.status();
+  }
+  SegmentCursor& cursor = **segment;
+  cursor.seek(position.offset);
+  const ReadResult record = cursor.read();
+  if (record.outcome != ReadOutcome::kRecord) {
+    return Status::corruption("no journal record there")
+        .with_context(cursor.place(position.offset));
+  }
+  return record.header;
+}
+
+std::optional<JournalRecord> JournalRecordReader::read(JournalPosition position, Status& status) {
+  Result<const JournalRecord*> record = read(position);
+  if (!record.is_ok()) {
+    status = record.status();
+    return std::nullopt;
+  }
+  return **record;
 }
 
 std::optional<RecordHeader> JournalRecordReader::read_header(JournalPosition position,
                                                              Status& status) {
-  const MappedFile* file = segment(position.segment_index, status);
-  if (file == nullptr) {
+  Result<RecordHeader> header = read_header(position);
+  if (!header.is_ok()) {
+    status = header.status();
     return std::nullopt;
   }
-  if (position.offset < file->bytes.size()) {
-    const ReadResult record = read_record(file->bytes.subspan(position.offset));
-    if (record.outcome == ReadOutcome::kRecord) {
-      return record.header;
-    }
-  }
-  status = {StatusCode::kCorruption,
-            "no journal record at offset " + std::to_string(position.offset) + " of " + file->path};
-  return std::nullopt;
+  return *header;
 }
 
 }  // namespace tally::journal

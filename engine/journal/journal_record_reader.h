@@ -2,9 +2,10 @@
 // and walks on from one record to the next, across segment ends: random access into the durable
 // journal for history pages, event trails, searches and temporal queries.
 //
-// Segments are mapped on first use and stay mapped (64 MiB of address space each, no memory
-// until touched); the caller only asks for positions of records it has already seen, which are
-// durable and never change. One thread.
+// Each segment is opened (a SegmentCursor: mapped, its header checked) on first use and stays
+// open (64 MiB of address space each, no memory until touched); the caller only asks for
+// positions of records it has already seen, which are durable and never change, so a position
+// outside its segment is the program's error and stops it. One thread.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/result.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_position.h"
+#include "engine/journal/segment_cursor.h"
 #include "engine/journal/storage.h"
 #include "engine/wire/outcome.h"
 
@@ -29,24 +32,31 @@ class JournalRecordReader {
   JournalRecordReader(Storage& storage, std::string journal_directory);
   JournalRecordReader(const JournalRecordReader&) = delete;
   JournalRecordReader& operator=(const JournalRecordReader&) = delete;
-  ~JournalRecordReader();
 
-  // The record at `position` (or, if that segment holds no more, the first of the next one),
-  // or nullopt with `status` saying why (a missing segment, a malformed record).
-  std::optional<JournalRecord> read(JournalPosition position, Status& status);
+  // The record at `position` (or, if that segment holds no more, the first of the next one), or
+  // why it cannot be read (a missing segment, a bad header, a malformed record), naming the file
+  // and offset. The record is the reader's own, valid until the next read(): a history page
+  // encodes it from there without copying it.
+  Result<const JournalRecord*> read(JournalPosition position);
   // Just the header (sequence, time, type) of the record at `position`: for binary searches.
+  Result<RecordHeader> read_header(JournalPosition position);
+
+  // The same as copies, nullopt with `status` set on a failure: the forms engine/read's history
+  // model still calls. The Result forms above are the ones to use.
+  std::optional<JournalRecord> read(JournalPosition position, Status& status);
   std::optional<RecordHeader> read_header(JournalPosition position, Status& status);
 
   // Unmaps every segment (a rebuild starts over).
   void close();
 
  private:
-  // The mapped segment `index`, or nullptr with `status` set.
-  const MappedFile* segment(uint32_t index, Status& status);
+  // The open segment `index`, opened now if it was not yet.
+  Result<SegmentCursor*> segment(uint32_t index);
 
   Storage& storage_;
   std::string journal_directory_;
-  std::vector<MappedFile> segments_;  // by index; empty bytes: not mapped yet
+  std::vector<SegmentCursor> segments_;  // by index; a closed cursor: not opened yet
+  JournalRecord record_;                 // what read() returned last
 };
 
 }  // namespace tally::journal

@@ -1,69 +1,78 @@
 #include "engine/journal/journal_tail.h"
 
+#include <string>
+
+#include "engine/base/invariant.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/record_codec.h"
-#include "engine/journal/segment_names.h"
 
 namespace tally::journal {
+namespace {
+
+// A position as one number that orders as the journal does (segment, then offset).
+uint64_t order_of(const JournalPosition& position) {
+  return (uint64_t{position.segment_index} << 32) | position.offset;
+}
+
+}  // namespace
 
 JournalTail::JournalTail(Storage& storage, std::string journal_directory,
                          const AppendPosition& from)
-    : storage_(storage),
-      journal_directory_(std::move(journal_directory)),
-      segment_index_(from.fresh ? 0 : from.segment_index),
-      offset_(from.fresh ? sizeof(SegmentHeader) : from.offset),
+    : cursor_(storage, std::move(journal_directory)),
+      resume_segment_(from.fresh ? 0 : from.segment_index),
+      resume_offset_(from.fresh ? sizeof(SegmentHeader) : from.offset),
       next_sequence_(from.next_sequence) {}
 
-JournalTail::~JournalTail() {
-  if (!segment_.bytes.empty()) {
-    storage_.unmap_file(segment_);
-  }
-}
-
-std::string JournalTail::segment_path(uint64_t index) const {
-  return journal_directory_ + "/" + segment_name(index);
-}
-
-std::optional<Outcome> JournalTail::next(uint64_t durable_sequence, Status& status) {
+Result<const Outcome*> JournalTail::next(uint64_t durable_sequence) {
   if (next_sequence_ > durable_sequence) {
-    return std::nullopt;
+    return nullptr;
   }
   // The next durable event is in this segment, or (when it holds no more) in the next one.
   for (int segments_tried = 0; segments_tried < 2; ++segments_tried) {
-    if (segment_.bytes.empty()) {
-      status = storage_.map_file(segment_path(segment_index_), segment_);
-      if (!status.is_ok()) {
-        return std::nullopt;
+    if (!cursor_.is_open()) {
+      if (Status status = cursor_.open(resume_segment_); !status.is_ok()) {
+        return status;
       }
+      cursor_.seek(resume_offset_);
     }
-    const ReadResult record = read_record(segment_.bytes.subspan(offset_));
+    const ReadResult record = cursor_.read();
     if (record.outcome == ReadOutcome::kRecord) {
-      Outcome event;
-      if (!decode_record(record, event)) {
-        status = {StatusCode::kCorruption, "malformed event in " + segment_.path};
-        return std::nullopt;
+      if (Status decoded = decode_record(record, event_); !decoded.is_ok()) {
+        return decoded.with_context(cursor_.place(cursor_.offset()));
       }
       // Each reader checks the hand-off: the next record is the next sequence, or the journal
       // is not what it was when recovery read it.
-      if (event.sequence != next_sequence_) {
-        status = {StatusCode::kCorruption, segment_.path + " at offset " + std::to_string(offset_) +
-                                               ": sequence " + std::to_string(event.sequence) +
-                                               " where " + std::to_string(next_sequence_) +
-                                               " follows"};
-        return std::nullopt;
+      if (event_.sequence != next_sequence_) {
+        return Status::corruption("sequence " + std::to_string(event_.sequence) + " where " +
+                                  std::to_string(next_sequence_) + " follows")
+            .with_context(cursor_.place(cursor_.offset()));
       }
-      last_position_ = {static_cast<uint32_t>(segment_index_), static_cast<uint32_t>(offset_)};
-      offset_ += record.record_bytes;
-      next_sequence_ = event.sequence + 1;
-      return event;
+      const JournalPosition position = cursor_.position();
+      // Positions only move forward (the first record too: {0, 0} is a segment header's place).
+      TALLY_ASSERT(order_of(last_position_) < order_of(position));
+      last_position_ = position;
+      cursor_.advance(record);
+      ++next_sequence_;
+      return &event_;
     }
-    storage_.unmap_file(segment_);
-    ++segment_index_;
-    offset_ = sizeof(SegmentHeader);
+    resume_segment_ = cursor_.segment_index() + 1;
+    resume_offset_ = sizeof(SegmentHeader);
+    cursor_.close();
   }
-  status = {StatusCode::kCorruption, "sequence " + std::to_string(next_sequence_) +
-                                         " is durable but not in the journal's segments"};
-  return std::nullopt;
+  return Status::corruption("sequence " + std::to_string(next_sequence_) +
+                            " is durable but not in the journal's segments");
+}
+
+std::optional<Outcome> JournalTail::next(uint64_t durable_sequence, Status& status) {
+  Result<const Outcome*> event = next(durable_sequence);
+  if (!event.is_ok()) {
+    status = event.status();
+    return std::nullopt;
+  }
+  if (*event == nullptr) {
+    return std::nullopt;
+  }
+  return **event;
 }
 
 }  // namespace tally::journal

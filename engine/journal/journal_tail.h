@@ -1,20 +1,24 @@
 // JournalTail: follows the journal's segment files record by record as they become durable,
-// from a position on, without touching the ring: how the snapshotter (and the projectors to
-// come) keep up with the engine while never holding it back, and how they rebuild, with one
-// code path for both.
+// from a position on, without touching the ring: how the snapshotter and the projectors keep up
+// with the engine while never holding it back, and how they rebuild, with one code path for
+// both.
 //
-// It reads through its own mapping of each segment, only up to the durable sequence it is given
-// (the journaler synced those bytes before publishing their sequence), and moves to the next
-// segment when the current one holds no more. One thread; the storage must allow reading from
-// it while the journaler writes (PosixStorage does).
+// It reads through its own mapping of each segment (a SegmentCursor), only up to the durable
+// sequence it is given (the journaler synced those bytes before publishing their sequence), and
+// moves to the next segment when the current one holds no more. Each record must be the next
+// sequence: anything else means the journal is not what recovery read, and is reported, never
+// handed on. One thread; the storage must allow reading from it while the journaler writes
+// (PosixStorage does).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "engine/base/result.h"
 #include "engine/journal/journal_position.h"
 #include "engine/journal/journal_writer.h"
+#include "engine/journal/segment_cursor.h"
 #include "engine/journal/storage.h"
 #include "engine/wire/outcome.h"
 
@@ -26,10 +30,14 @@ class JournalTail {
   JournalTail(Storage& storage, std::string journal_directory, const AppendPosition& from);
   JournalTail(const JournalTail&) = delete;
   JournalTail& operator=(const JournalTail&) = delete;
-  ~JournalTail();
 
-  // The next event if its sequence is at most `durable_sequence`; nullopt when there is none
-  // yet, or on a problem (then `status` says what: a missing segment, a malformed record).
+  // The next event if its sequence is at most `durable_sequence`, nullptr when there is none
+  // yet, or why it cannot be read (a missing segment, a bad segment header, a malformed record,
+  // a record that is not the next sequence), naming the file and offset. The event is the
+  // tail's own, valid until the next call: the projector path copies it only if it keeps it.
+  Result<const Outcome*> next(uint64_t durable_sequence);
+  // The same as a copy, nullopt with `status` set on a failure: the form engine/read's projector
+  // still calls. The Result form above is the one to use.
   std::optional<Outcome> next(uint64_t durable_sequence, Status& status);
 
   uint64_t next_sequence() const { return next_sequence_; }
@@ -38,15 +46,14 @@ class JournalTail {
   JournalPosition last_position() const { return last_position_; }
 
  private:
-  std::string segment_path(uint64_t index) const;
-
-  Storage& storage_;
-  std::string journal_directory_;
-  uint64_t segment_index_;
-  uint64_t offset_;
+  SegmentCursor cursor_;
+  // Where to open the cursor when it is closed: at the start, after moving past a segment's
+  // end, or after a segment could not be opened (it is tried again on the next call).
+  uint64_t resume_segment_;
+  uint64_t resume_offset_;
   uint64_t next_sequence_;
   JournalPosition last_position_;
-  MappedFile segment_;
+  Outcome event_;  // the event next() returned last
 };
 
 }  // namespace tally::journal

@@ -93,14 +93,6 @@ ReadResult read_record(std::span<const uint8_t> bytes) {
   return result;
 }
 
-bool decode_record(const ReadResult& record, Outcome& event) {
-  TALLY_ASSERT(record.outcome == ReadOutcome::kRecord);
-  event.sequence = record.header.sequence;
-  event.timestamp_ns = record.header.timestamp_ns;
-  event.type = static_cast<EventType>(record.header.event_type);
-  return decode_event_payload(record.payload, event);
-}
-
 uint64_t synced_floor_of(const RecordHeader& header) {
   return header.synced_distance == 0 ? 0 : header.sequence - header.synced_distance;
 }

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "engine/base/invariant.h"
 #include "engine/base/status.h"
 #include "engine/journal/journal_format.h"
 #include "engine/wire/outcome.h"
@@ -34,8 +35,18 @@ struct ReadResult {
 // Reads the record starting at `bytes` (which runs to the end of the written region).
 ReadResult read_record(std::span<const uint8_t> bytes);
 
-// Decodes a record read with outcome kRecord into `event`. False if the payload is malformed.
-bool decode_record(const ReadResult& record, Outcome& event);
+// Decodes a record read with outcome kRecord into `event` (the caller's, so that replaying a
+// journal decodes every record into the same place, never copying one). kCorruption saying what
+// is wrong if the payload is malformed (the caller adds the file and offset); nothing is
+// allocated unless it fails.
+// Inline: the journal's readers call it once per record.
+inline Status decode_record(const ReadResult& record, Outcome& event) {
+  TALLY_ASSERT(record.outcome == ReadOutcome::kRecord);
+  event.sequence = record.header.sequence;
+  event.timestamp_ns = record.header.timestamp_ns;
+  event.type = static_cast<EventType>(record.header.event_type);
+  return decode_event_payload(record.payload, event);
+}
 
 // True if every byte is zero (preallocated space never written).
 bool all_zero(std::span<const uint8_t> bytes);

@@ -43,18 +43,18 @@ void Snapshotter::run() {
 bool Snapshotter::catch_up() {
   while (failure_.is_ok()) {
     // Acquire: the journaler synced these bytes before it published their sequence.
-    Status status;
-    const std::optional<Outcome> event = tail_.next(journaler_.durable_sequence(), status);
-    if (!event) {
-      if (!status.is_ok()) {
-        failure_ = {status.code(), "snapshotter: " + status.message()};
-        return false;
-      }
+    const Result<const Outcome*> next = tail_.next(journaler_.durable_sequence());
+    if (!next.is_ok()) {
+      failure_ = next.status().with_context("snapshotter");
+      return false;
+    }
+    const Outcome* event = *next;
+    if (event == nullptr) {
       failure_ = take_snapshot_if_due();  // caught up: the time may still be up
       return failure_.is_ok();
     }
     if (Status replayed = mirror_->replay(*event); !replayed.is_ok()) {
-      failure_ = {replayed.code(), "snapshotter: " + replayed.message()};
+      failure_ = replayed.with_context("snapshotter");
       return false;
     }
     ++events_since_snapshot_;

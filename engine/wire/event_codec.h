@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 
+#include "engine/base/status.h"
 #include "engine/wire/outcome.h"
 
 namespace tally {
@@ -26,7 +27,10 @@ inline constexpr size_t kEventPayloadBytesMax = 512;
 size_t encode_event_payload(const Outcome& event, std::span<uint8_t> out);
 
 // Decodes a payload written by encode_event_payload into `event`, whose sequence, timestamp
-// and type the caller has set from the record header. False if the bytes are malformed.
-bool decode_event_payload(std::span<const uint8_t> payload, Outcome& event);
+// and type the caller has set from the record header. kCorruption saying which part is
+// malformed if the bytes are (the caller says where they are). On the journal's hot paths
+// (recovery, the tail): it fills the caller's event in place and allocates nothing unless it
+// fails.
+Status decode_event_payload(std::span<const uint8_t> payload, Outcome& event);
 
 }  // namespace tally

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   tally::Outcome event = header_fields(data[0]);
-  if (!tally::decode_event_payload({data + 1, size - 1}, event)) {
+  if (!tally::decode_event_payload({data + 1, size - 1}, event).is_ok()) {
     return 0;
   }
   std::array<uint8_t, tally::kEventPayloadBytesMax> first{};
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(first_bytes <= tally::kEventPayloadBytesMax);
 
   tally::Outcome again = header_fields(data[0]);
-  FUZZ_CHECK(tally::decode_event_payload({first.data(), first_bytes}, again));
+  FUZZ_CHECK(tally::decode_event_payload({first.data(), first_bytes}, again).is_ok());
   std::array<uint8_t, tally::kEventPayloadBytesMax> second{};
   const size_t second_bytes = tally::encode_event_payload(again, second);
   FUZZ_CHECK(second_bytes == first_bytes);

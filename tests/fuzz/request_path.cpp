@@ -99,12 +99,11 @@ struct RequestPath::ReadSide {
     }
     FUZZ_CHECK(writer.sync().is_ok());
     journal::JournalTail tail(storage, "journal", journal::AppendPosition{});
-    Status status;
     for (const Outcome& event : script.events) {
-      const std::optional<Outcome> read = tail.next(writer.durable_sequence(), status);
-      FUZZ_CHECK(read.has_value() && read->sequence == event.sequence);
-      accounts.apply(*read, tail.last_position());
-      history.apply(*read, tail.last_position());
+      const Result<const Outcome*> read = tail.next(writer.durable_sequence());
+      FUZZ_CHECK(read.is_ok() && *read != nullptr && (*read)->sequence == event.sequence);
+      accounts.apply(**read, tail.last_position());
+      history.apply(**read, tail.last_position());
     }
   }
 };

@@ -390,17 +390,16 @@ bool Simulation::check_journal_and_read_models(const Ledger& ledger, uint64_t la
   };
   CompleteRequests<Positioned> requests;
   for (uint64_t expected = 1; expected <= last_sequence; ++expected) {
-    Status status;
-    const std::optional<Outcome> event = tail.next(last_sequence, status);
-    if (!event) {
+    const Result<const Outcome*> event = tail.next(last_sequence);
+    if (!event.is_ok() || *event == nullptr) {
       return fail("the journal's reader stopped before " + std::to_string(expected) + ": " +
-                  status.message());
+                  event.status().message());
     }
-    if (journaled_form(*event) != journaled_form(history_[expected - 1])) {
+    if (journaled_form(**event) != journaled_form(history_[expected - 1])) {
       return fail("the journal's event " + std::to_string(expected) +
                   " is not the one the engine produced");
     }
-    const Positioned entry{*event, tail.last_position()};  // the span may be this very entry
+    const Positioned entry{**event, tail.last_position()};  // the span may be this very entry
     for (const Positioned& complete : requests.add(entry)) {
       accounts.apply(complete.event, complete.position);
       history.apply(complete.event, complete.position);

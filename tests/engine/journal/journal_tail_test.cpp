@@ -28,24 +28,25 @@ class JournalTailTest : public ::testing::Test {
 
 TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
   JournalTail tail(storage, "journal", AppendPosition{});
-  Status status;
-  EXPECT_FALSE(tail.next(0, status).has_value());  // nothing durable yet
-  EXPECT_TRUE(status.is_ok());
+  Result<const Outcome*> none = tail.next(0);
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_EQ(*none, nullptr);  // nothing durable yet
   append(0, 120);
   ASSERT_GT(writer.segment_index(), 1u);
   for (uint64_t sequence = 1; sequence <= 100; ++sequence) {
-    const std::optional<Outcome> event = tail.next(100, status);
-    ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
-    EXPECT_EQ(event->sequence, sequence);
-    EXPECT_EQ(event->amount, events[sequence - 1].amount);
+    const Result<const Outcome*> event = tail.next(100);
+    ASSERT_TRUE(event.is_ok() && *event != nullptr) << sequence << ": " << event.status().message();
+    EXPECT_EQ((*event)->sequence, sequence);
+    EXPECT_EQ((*event)->amount, events[sequence - 1].amount);
   }
-  EXPECT_FALSE(tail.next(100, status).has_value());  // 101 is written, but not said durable
-  EXPECT_TRUE(status.is_ok());
+  none = tail.next(100);  // 101 is written, but not said durable
+  ASSERT_TRUE(none.is_ok()) << none.status().message();
+  EXPECT_EQ(*none, nullptr);
   append(120, 180);
   for (uint64_t sequence = 101; sequence <= 300; ++sequence) {
-    const std::optional<Outcome> event = tail.next(writer.durable_sequence(), status);
-    ASSERT_TRUE(event.has_value()) << sequence << ": " << status.message();
-    EXPECT_EQ(event->sequence, sequence);
+    const Result<const Outcome*> event = tail.next(writer.durable_sequence());
+    ASSERT_TRUE(event.is_ok() && *event != nullptr) << sequence << ": " << event.status().message();
+    EXPECT_EQ((*event)->sequence, sequence);
   }
   EXPECT_EQ(tail.next_sequence(), 301u);
 }
@@ -55,22 +56,21 @@ TEST_F(JournalTailTest, ReadsEveryDurableEventInOrderAcrossSegments) {
 TEST_F(JournalTailTest, ARecordThatDoesNotFollowIsReported) {
   append(0, 10);
   JournalTail tail(storage, "journal", AppendPosition{.next_sequence = 5});
-  Status status;
-  EXPECT_FALSE(tail.next(10, status).has_value());
-  EXPECT_EQ(status.code(), StatusCode::kCorruption);
-  EXPECT_NE(status.message().find("sequence 1 where 5 follows"), std::string::npos)
-      << status.message();
+  const Result<const Outcome*> event = tail.next(10);
+  ASSERT_FALSE(event.is_ok());
+  EXPECT_EQ(event.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(event.status().message().find("sequence 1 where 5 follows"), std::string::npos)
+      << event.status().message();
 }
 
 TEST_F(JournalTailTest, ADurableSequenceTheSegmentsDoNotHoldIsReported) {
   append(0, 10);
   JournalTail tail(storage, "journal", AppendPosition{});
-  Status status;
   for (int index = 0; index < 10; ++index) {
-    ASSERT_TRUE(tail.next(10, status).has_value());
+    const Result<const Outcome*> event = tail.next(10);
+    ASSERT_TRUE(event.is_ok() && *event != nullptr);
   }
-  EXPECT_FALSE(tail.next(11, status).has_value());  // claimed durable, never written
-  EXPECT_FALSE(status.is_ok());
+  EXPECT_FALSE(tail.next(11).is_ok());  // claimed durable, never written
 }
 
 }  // namespace

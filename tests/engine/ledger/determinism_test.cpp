@@ -95,7 +95,7 @@ TEST(EventCodecTest, EveryEventRoundTrips) {
       decoded.sequence = event.sequence;
       decoded.timestamp_ns = event.timestamp_ns;
       decoded.type = event.type;
-      ASSERT_TRUE(decode_event_payload({payload, size}, decoded));
+      ASSERT_TRUE(decode_event_payload({payload, size}, decoded).is_ok());
       uint8_t again[kEventPayloadBytesMax];
       ASSERT_EQ(encode_event_payload(decoded, again), size);
       ASSERT_EQ(std::memcmp(payload, again, size), 0);
@@ -115,7 +115,7 @@ TEST(EventCodecTest, TruncatedPayloadIsRejected) {
   const size_t size = encode_event_payload(event, payload);
   for (size_t cut = 0; cut < size; ++cut) {
     Outcome decoded;
-    EXPECT_FALSE(decode_event_payload({payload, cut}, decoded)) << cut;
+    EXPECT_FALSE(decode_event_payload({payload, cut}, decoded).is_ok()) << cut;
   }
 }
 
@@ -126,7 +126,7 @@ TEST(EventCodecTest, TrailingBytesAreRejected) {
   const size_t size = encode_event_payload(event, payload);
   payload[size] = 0;
   Outcome decoded;
-  EXPECT_FALSE(decode_event_payload({payload, size + 1}, decoded));
+  EXPECT_FALSE(decode_event_payload({payload, size + 1}, decoded).is_ok());
 }
 
 // A complete payload with one byte changed must be refused, not read as another event: the
@@ -138,11 +138,11 @@ class CorruptPayloadTest : public ::testing::Test {
     harness.apply_one(testing::open_command("alpha", "EUR", 5));
     size = encode_event_payload(harness.apply_one(testing::deposit_command("alpha", 7)), payload);
     Outcome decoded;
-    ASSERT_TRUE(decode_event_payload({payload, size}, decoded));
+    ASSERT_TRUE(decode_event_payload({payload, size}, decoded).is_ok());
   }
   bool decodes() const {
     Outcome decoded;
-    return decode_event_payload({payload, size}, decoded);
+    return decode_event_payload({payload, size}, decoded).is_ok();
   }
   // Byte offsets of the leading fields (see docs/journal-format.md).
   static constexpr size_t kParts = 0;
