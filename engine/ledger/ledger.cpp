@@ -54,12 +54,10 @@ void Ledger::apply(const CommandBatch& batch, int64_t now_ns, const OutcomeSlots
       reject_all(batch, ResultCode::RequestIdReused, out);
       break;
   }
-  // What the ring's consumers rely on: a request's events take the next sequences, one each,
-  // gapless (an atomic batch that failed reuses its own); a retry's answers take none.
-  const bool retry = verdict == RetryVerdict::kRetry;
-  TALLY_ASSERT(next_sequence_ == first_sequence + (retry ? 0 : count));
-  TALLY_ASSERT(retry || (out[0].sequence == first_sequence &&
-                         out[out.count - 1].sequence == next_sequence_ - 1));
+  // What the ring's consumers rely on: a request's events take the next sequences, one each
+  // (begin_event hands them out in order; an atomic batch that failed reuses its own), and a
+  // retry's answers take none.
+  TALLY_ASSERT(next_sequence_ == first_sequence + (verdict == RetryVerdict::kRetry ? 0 : count));
   out[out.count - 1].flags |= kLastInRequest;
 }
 
