@@ -169,15 +169,18 @@ void HistoryModel::record(const Outcome& event, JournalPosition position, Accoun
   }
 }
 
-void HistoryModel::complete_rejected_transfer(Outcome& event) const {
+const Outcome& HistoryModel::with_receiver_state(const Outcome& event, Outcome& scratch) const {
   if (event.type != EventType::CommandRejected) {
-    return;
+    return event;
   }
   const auto receiver = rejected_transfer_receivers_.find(event.sequence);
-  if (receiver != rejected_transfer_receivers_.end()) {
-    event.counterparty_balance = receiver->second.balance;
-    event.counterparty_version = receiver->second.version;
+  if (receiver == rejected_transfer_receivers_.end()) {
+    return event;
   }
+  scratch = event;
+  scratch.counterparty_balance = receiver->second.balance;
+  scratch.counterparty_version = receiver->second.version;
+  return scratch;
 }
 
 QueryAnswer HistoryModel::answer(const protocol::Request& request,
@@ -243,13 +246,11 @@ Result<size_t> HistoryModel::count_up_to_sequence(const std::vector<HistoryEntry
                                                   uint64_t sequence) {
   size_t low = 0;
   size_t high = entries.size();
-  Status status;
   while (low < high) {
     const size_t middle = low + (high - low) / 2;
-    const std::optional<journal::RecordHeader> header =
-        reader_.read_header(entries[middle].position(), status);
-    if (!header) {
-      return status;
+    const Result<journal::RecordHeader> header = reader_.read_header(entries[middle].position());
+    if (!header.is_ok()) {
+      return header.status();
     }
     if (header->sequence <= sequence) {
       low = middle + 1;
@@ -262,12 +263,11 @@ Result<size_t> HistoryModel::count_up_to_sequence(const std::vector<HistoryEntry
 
 Result<HistoryModel::Entry> HistoryModel::entry_at(const HistoryEntry& entry,
                                                    std::string_view account_id, Outcome& event) {
-  Status status;
-  std::optional<journal::JournalRecord> record = reader_.read(entry.position(), status);
-  if (!record) {
-    return status;
+  const Result<const journal::JournalRecord*> record = reader_.read(entry.position());
+  if (!record.is_ok()) {
+    return record.status();
   }
-  event = record->event;
+  event = (*record)->event;
   return entry_for(event, account_id);
 }
 
@@ -365,14 +365,13 @@ QueryAnswer HistoryModel::trail(const protocol::EventTrailQuery& query,
   const size_t end = std::min<size_t>(begin + query.limit(), entries.size());
   std::vector<flatbuffers::Offset<protocol::Event>> events;
   events.reserve(end - begin);
-  Status status;
+  Outcome completed;
   for (size_t index = begin; index < end; ++index) {
-    std::optional<journal::JournalRecord> record = reader_.read(entries[index].position(), status);
-    if (!record) {
-      return unreadable(status);
+    const Result<const journal::JournalRecord*> record = reader_.read(entries[index].position());
+    if (!record.is_ok()) {
+      return unreadable(record.status());
     }
-    complete_rejected_transfer(record->event);
-    events.push_back(encode_event(record->event, builder));
+    events.push_back(encode_event(with_receiver_state((*record)->event, completed), builder));
   }
   const auto list = builder.CreateVector(events);
   return QueryAnswer::of(
@@ -484,19 +483,18 @@ QueryAnswer HistoryModel::search_account(const protocol::TransactionSearchQuery&
       query.to_ns() == 0 ? entries.size() : first_at_or_after(entries, query.to_ns());
   std::vector<flatbuffers::Offset<protocol::Event>> found;
   uint64_t scanned = 0;
-  Status status;
   size_t index = next_statement(
       entries, std::max<size_t>(first_at_or_after(entries, query.from_ns()), query.cursor()), high);
   for (; index < high && found.size() < query.limit() && scanned < kSearchScanLimit;
        index = next_statement(entries, index + 1, high)) {
-    const std::optional<journal::JournalRecord> record =
-        reader_.read(entries[index].position(), status);
-    if (!record) {
-      return unreadable(status);
+    const Result<const journal::JournalRecord*> record = reader_.read(entries[index].position());
+    if (!record.is_ok()) {
+      return unreadable(record.status());
     }
     ++scanned;
-    if (moves_money(record->event) && matches(record->event, query)) {
-      found.push_back(encode_event(record->event, builder));
+    const Outcome& event = (*record)->event;
+    if (moves_money(event) && matches(event, query)) {
+      found.push_back(encode_event(event, builder));
     }
   }
   const auto events = builder.CreateVector(found);
@@ -527,13 +525,12 @@ QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery&
   }
   if (start != checkpoints_.end()) {
     JournalPosition position = start->position;
-    Status status;
     while (true) {
-      const std::optional<journal::JournalRecord> record = reader_.read(position, status);
-      if (!record) {
-        return unreadable(status);
+      const Result<const journal::JournalRecord*> record = reader_.read(position);
+      if (!record.is_ok()) {
+        return unreadable(record.status());
       }
-      const Outcome& event = record->event;
+      const Outcome& event = (*record)->event;  // the reader's own, until the next read
       if (query.to_ns() != 0 && event.timestamp_ns >= query.to_ns()) {
         break;
       }
@@ -552,7 +549,7 @@ QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery&
       if (event.sequence >= last_sequence_) {
         break;
       }
-      position = record->next;
+      position = (*record)->next;
     }
   }
   const auto events = builder.CreateVector(found);

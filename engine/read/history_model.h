@@ -108,9 +108,9 @@ class HistoryModel final : public ReadModel {
   // The number of leading entries whose record's sequence is at most `sequence`, or why the
   // journal could not say.
   Result<size_t> count_up_to_sequence(const std::vector<HistoryEntry>& entries, uint64_t sequence);
-  // `event` with the state its rejected transfer left the receiving side in, which the journal
-  // does not record. Other events are already complete.
-  void complete_rejected_transfer(Outcome& event) const;
+  // `event`, or for a rejected transfer a copy of it in `scratch` with the state it left the
+  // receiving side in, which the journal does not record. Other events are already complete.
+  const Outcome& with_receiver_state(const Outcome& event, Outcome& scratch) const;
   // The statement line of `entry` as `account_id` sees it, read from the journal into `event`
   // (which the line's counterparty id views), or why it could not be read.
   Result<Entry> entry_at(const HistoryEntry& entry, std::string_view account_id, Outcome& event);

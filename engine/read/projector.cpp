@@ -118,14 +118,19 @@ bool Projector::apply_available() {
   uint32_t applied_now = 0;
   uint64_t applied_through = 0;  // the end of the last request applied whole, if any
   for (; read < kApplyChunk && failure_.is_ok(); ++read) {
-    std::optional<Outcome> event = tail_->next(durable, failure_);
-    if (!event) {
+    const Result<const Outcome*> next = tail_->next(durable);
+    if (!next.is_ok()) {
+      failure_ = next.status();
       break;
     }
+    if (*next == nullptr) {
+      break;  // nothing more is durable yet
+    }
+    const Outcome& event = **next;  // the tail's own, until the next call: copied just below
     // The tail hands over each sequence after the last, or reports why it cannot.
-    TALLY_ASSERT(event->sequence == read_sequence_ + 1);
-    read_sequence_ = event->sequence;
-    const PositionedEvent entry{.event = *event, .position = tail_->last_position()};
+    TALLY_ASSERT(event.sequence == read_sequence_ + 1);
+    read_sequence_ = event.sequence;
+    const PositionedEvent entry{.event = event, .position = tail_->last_position()};
     const std::span<const PositionedEvent> complete = requests_.add(entry);
     for (const PositionedEvent& one : complete) {
       if (Status status = hand_over(one); !status.is_ok()) {

@@ -103,11 +103,11 @@ class HistoryModelTest : public ::testing::Test {
     }
     ASSERT_TRUE(writer->sync().is_ok());
     journal::JournalTail tail(storage, journal_directory, journal::AppendPosition{});
-    Status status;
     for (const Outcome& event : script.events) {
-      const std::optional<Outcome> read = tail.next(writer->durable_sequence(), status);
-      ASSERT_TRUE(read.has_value()) << status.message();
-      ASSERT_EQ(read->sequence, event.sequence);
+      const Result<const Outcome*> read = tail.next(writer->durable_sequence());
+      ASSERT_TRUE(read.is_ok()) << read.status().message();
+      ASSERT_NE(*read, nullptr);
+      ASSERT_EQ((*read)->sequence, event.sequence);
       const Status applied = model->apply(event, tail.last_position());
       ASSERT_TRUE(applied.is_ok()) << applied.message();
     }

@@ -144,13 +144,14 @@ class QueryFuzzTest : public ::testing::Test {
     ASSERT_TRUE(writer.sync().is_ok());
     history = std::make_unique<HistoryModel>(storage, journal_directory);
     journal::JournalTail tail(storage, journal_directory, journal::AppendPosition{});
-    Status status;
     for (size_t applied = 0; applied < events.size(); ++applied) {
-      const std::optional<Outcome> event = tail.next(writer.durable_sequence(), status);
-      ASSERT_TRUE(event.has_value()) << status.message();
-      const Status applied_history = history->apply(*event, tail.last_position());
+      const Result<const Outcome*> next = tail.next(writer.durable_sequence());
+      ASSERT_TRUE(next.is_ok()) << next.status().message();
+      ASSERT_NE(*next, nullptr);
+      const Outcome event = **next;
+      const Status applied_history = history->apply(event, tail.last_position());
       ASSERT_TRUE(applied_history.is_ok()) << applied_history.message();
-      const Status applied_accounts = accounts.apply(*event, tail.last_position());
+      const Status applied_accounts = accounts.apply(event, tail.last_position());
       ASSERT_TRUE(applied_accounts.is_ok()) << applied_accounts.message();
     }
   }
