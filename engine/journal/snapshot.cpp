@@ -80,11 +80,10 @@ bool parse_account(ByteReader& reader, ParsedAccount& parsed) {
   if (!reader.take(id_length) || id_length == 0 || id_length > kAccountIdBytesMax ||
       !reader.take_text(id_length, parsed.id) || !reader.take(account.balance) ||
       !reader.take(account.overdraft_limit) || !reader.take(account.version) ||
-      !reader.take(currency) || !reader.take(status) || !reader.take(type) ||
-      status > static_cast<uint8_t>(AccountStatus::MAX) ||
-      type > static_cast<uint8_t>(AccountType::MAX)) {
+      !reader.take(currency) || !reader.take(status) || !reader.take(type)) {
     return false;
   }
+  // Values are checked against the ledger's rules by restore_account, in one place.
   account.currency = CurrencyCode::from_packed(currency);
   account.status = static_cast<AccountStatus>(status);
   account.type = static_cast<AccountType>(type);
@@ -102,7 +101,8 @@ Status take_accounts(ByteReader& reader, Ledger& ledger, uint64_t count) {
     const size_t size = static_cast<size_t>(std::min<uint64_t>(kGroup, count - done));
     for (size_t index = 0; index < size; ++index) {
       if (!parse_account(reader, group[index]))
-        return Status::corruption("snapshot corrupt: account record");
+        return Status::corruption("snapshot corrupt: account record " +
+                                  std::to_string(done + index) + " cut short");
       ledger.prefetch_restore(group[index].hash);
     }
     for (size_t index = 0; index < size; ++index) {
@@ -117,21 +117,31 @@ Status take_accounts(ByteReader& reader, Ledger& ledger, uint64_t count) {
   return Status::ok();
 }
 
-bool take_request(ByteReader& reader, Ledger& ledger, std::vector<RememberedOutcome>& outcomes) {
+// One remembered request; `previous_last` is the last sequence of the request before it
+// (oldest first, so each starts after it).
+Status take_request(ByteReader& reader, Ledger& ledger, std::vector<RememberedOutcome>& outcomes,
+                    uint64_t& previous_last) {
   Id128 request_id;
   uint64_t fingerprint = 0;
   uint32_t count = 0;
   if (!reader.take(request_id) || !reader.take(fingerprint) || !reader.take(count) || count == 0 ||
       count > kBatchCommandsMax) {
-    return false;
+    return Status::corruption("remembered request cut short or with a bad count");
   }
   outcomes.resize(count);
   for (RememberedOutcome& outcome : outcomes) {
     if (!reader.take(outcome))
-      return false;
+      return Status::corruption("remembered request cut short");
   }
-  ledger.restore_request(request_id, fingerprint, outcomes);
-  return true;
+  if (Status status = ledger.restore_request(request_id, fingerprint, outcomes); !status.is_ok())
+    return status;
+  if (outcomes.front().sequence <= previous_last) {
+    return Status::corruption("remembered requests out of order: one from sequence " +
+                              std::to_string(outcomes.front().sequence) + " after one to " +
+                              std::to_string(previous_last));
+  }
+  previous_last = outcomes.back().sequence;
+  return Status::ok();
 }
 
 Status corrupt(std::string_view problem) {
@@ -210,27 +220,48 @@ Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger) {
       hash_bytes(body.data(), body.size()) != header.body_checksum) {
     return corrupt("body length or checksum");
   }
+  // The ledger's clock starts at 0 and never goes back; each account, accepted transaction id
+  // and remembered request took at least one event.
+  if (header.sequence == UINT64_MAX || header.timestamp_ns < 0) {
+    return corrupt("sequence " + std::to_string(header.sequence) + " or timestamp " +
+                   std::to_string(header.timestamp_ns) + " out of range");
+  }
+  if (header.account_count > header.sequence || header.transaction_count > header.sequence ||
+      header.request_count > header.sequence) {
+    return corrupt(std::to_string(header.account_count) + " accounts, " +
+                   std::to_string(header.transaction_count) + " transaction ids, " +
+                   std::to_string(header.request_count) + " requests from only " +
+                   std::to_string(header.sequence) + " events");
+  }
   if (header.account_count > ledger.limits().accounts_max) {
     return corrupt("more accounts than max_accounts allows");
   }
+  if (header.transaction_count > ledger.limits().transaction_ids_max) {
+    return corrupt(std::to_string(header.transaction_count) +
+                   " transaction ids, more than transaction_ids_max (" +
+                   std::to_string(ledger.limits().transaction_ids_max) + ") allows");
+  }
+  // The position first: the restores check the state against it.
+  ledger.restore_position(header.sequence + 1, header.timestamp_ns);
   if (Status status = take_accounts(reader, ledger, header.account_count); !status.is_ok()) {
     return status;
   }
   for (uint64_t index = 0; index < header.transaction_count; ++index) {
     Id128 id;
     if (!reader.take(id))
-      return corrupt("transaction id");
-    ledger.restore_transaction(id);
+      return corrupt("transaction id cut short");
+    if (Status status = ledger.restore_transaction(id); !status.is_ok())
+      return status.with_context("snapshot corrupt");
   }
   std::vector<RememberedOutcome> outcomes;
+  uint64_t previous_last = 0;
   for (uint64_t index = 0; index < header.request_count; ++index) {
-    if (!take_request(reader, ledger, outcomes))
-      return corrupt("remembered request");
+    if (Status status = take_request(reader, ledger, outcomes, previous_last); !status.is_ok())
+      return status.with_context("snapshot corrupt");
   }
   if (!reader.at_end()) {
     return corrupt("trailing bytes");
   }
-  ledger.restore_position(header.sequence + 1, header.timestamp_ns);
   return Status::ok();
 }
 

@@ -40,7 +40,9 @@ static_assert(sizeof(SnapshotHeader) == 80);
 std::vector<uint8_t> encode_snapshot(const Ledger& ledger);
 
 // Restores `bytes` into `ledger`, which must not have applied anything. kCorruption if the
-// bytes are not a complete, consistent snapshot (then `ledger` must be thrown away).
+// bytes are not a complete, consistent snapshot, or hold a state the ledger could never have
+// produced, even under a valid checksum (Ledger's restore functions say which; then `ledger`
+// must be thrown away). The message names the problem ("snapshot corrupt: account a: ...").
 Status decode_snapshot(std::span<const uint8_t> bytes, Ledger& ledger);
 
 std::string snapshot_name(uint64_t sequence);

@@ -144,9 +144,12 @@ TEST(LedgerReplayTest, StatusChangesRebuildTheSameStatuses) {
 // and leaves the first as it was.
 TEST(LedgerReplayTest, RestoringAnAccountTwiceIsCorruption) {
   Ledger ledger(LedgerLimits{});
-  const Account account{.balance = 7, .overdraft_limit = 0, .version = 3};
+  ledger.restore_position(11, 0);  // as of sequence 10
+  const Account account{
+      .balance = 7, .overdraft_limit = 0, .version = 3, .currency = *CurrencyCode::parse("EUR")};
   ASSERT_TRUE(ledger.restore_account("alice", account).is_ok());
-  const Status twice = ledger.restore_account("alice", Account{.balance = 9, .version = 1});
+  const Status twice = ledger.restore_account(
+      "alice", Account{.balance = 9, .version = 1, .currency = *CurrencyCode::parse("EUR")});
   EXPECT_EQ(twice.code(), StatusCode::kCorruption);
   EXPECT_EQ(twice.message(), "account alice appears twice");
   ASSERT_EQ(ledger.accounts().size(), 1u);
