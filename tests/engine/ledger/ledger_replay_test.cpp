@@ -156,5 +156,24 @@ TEST(LedgerReplayTest, RestoringAnAccountTwiceIsCorruption) {
   EXPECT_EQ(ledger.accounts().at(ledger.accounts().find("alice")).balance, 7);
 }
 
+// A generated id is "tally:<sequence>" of an event by the position, written as the ledger writes
+// it.
+TEST(LedgerReplayTest, RestoringAGeneratedIdChecksItsSequence) {
+  Ledger ledger(LedgerLimits{});
+  ledger.restore_position(11, 0);  // as of sequence 10
+  const Account account{.balance = 0, .version = 1, .currency = *CurrencyCode::parse("EUR")};
+  EXPECT_TRUE(ledger.restore_account("tally:10", account).is_ok());
+  for (const char* bad : {"tally:11", "tally:0", "tally:05", "tally:", "tally:1x"}) {
+    const Status status = ledger.restore_account(bad, account);
+    EXPECT_EQ(status.code(), StatusCode::kCorruption) << bad;
+    EXPECT_NE(status.message().find("not an id the ledger accepts"), std::string::npos)
+        << status.message();
+  }
+  // Bytes from disk are shown escaped in the message.
+  EXPECT_EQ(ledger.restore_account(std::string_view("a\n\"", 3), account).message(),
+            "account a\\x0a\\x22: not an id the ledger accepts or generates (by the snapshot's "
+            "sequence 10)");
+}
+
 }  // namespace
 }  // namespace tally
