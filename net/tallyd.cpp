@@ -130,12 +130,12 @@ int main(int argc, char** argv) {
                      status.message());
     return static_cast<int>(report.directory_in_use ? ExitCode::kRefused : ExitCode::kFailed);
   }
-  try {
-    server.listen(engine.ingress(), engine.read_side(),
-                  [&engine](ServerStats& stats) { engine.fill_stats(stats); });
-  } catch (const boost::system::system_error& error) {
+  if (const Status status =
+          server.bind_and_listen(engine.ingress(), engine.read_side(),
+                                 [&engine](ServerStats& stats) { engine.fill_stats(stats); });
+      !status.is_ok()) {
     spdlog::critical("event=listen_failed host={} port={} problem=\"{}\"", config.host, config.port,
-                     error.what());
+                     status.message());
     engine.stop();
     return static_cast<int>(ExitCode::kFailed);
   }

@@ -59,15 +59,6 @@ Status Server::bind_and_listen(Ingress& ingress, ReadSide& read_side,
   return Status::ok();
 }
 
-void Server::listen(Ingress& ingress, ReadSide& read_side,
-                    std::function<void(ServerStats&)> engine_stats) {
-  std::string step;
-  if (const boost::system::error_code error =
-          try_listen(ingress, read_side, std::move(engine_stats), step)) {
-    throw boost::system::system_error(error, step);
-  }
-}
-
 boost::system::error_code Server::try_listen(Ingress& ingress, ReadSide& read_side,
                                              std::function<void(ServerStats&)> engine_stats,
                                              std::string& step) {

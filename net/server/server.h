@@ -2,8 +2,8 @@
 // them on `io_threads` network threads (one strand per connection). It owns the
 // ResponseRouter, the MemoryBudget and the counters the replier and connections share.
 //
-// Lifecycle (one control thread): construct, engine start, listen(), run(); then on a signal
-// stop_accepting(), engine stop (answers still flow), wait_until_written(), stop().
+// Lifecycle (one control thread): construct, engine start, bind_and_listen(), run(); then on a
+// signal stop_accepting(), engine stop (answers still flow), wait_until_written(), stop().
 #pragma once
 
 #include <chrono>
@@ -39,10 +39,6 @@ class Server {
   // `read_side`: where queries go; `engine_stats`: the engine's part of the stats.
   [[nodiscard]] Status bind_and_listen(Ingress& ingress, ReadSide& read_side,
                                        std::function<void(ServerStats&)> engine_stats);
-  // The same, throwing boost::system::system_error instead: the form net/tallyd.cpp still
-  // calls, until it calls bind_and_listen.
-  void listen(Ingress& ingress, ReadSide& read_side,
-              std::function<void(ServerStats&)> engine_stats);
   uint16_t port() const { return port_; }
   // Starts the network threads.
   void run();

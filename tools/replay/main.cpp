@@ -25,31 +25,29 @@ std::vector<std::string> event_type_names() {
   return names;
 }
 
-constexpr int kExitDirectoryInUse = 3;
-
 // Takes the data directory's lock shared (beside other readers, never beside tallyd). Returns
-// an exit code to stop with, or 0 to go on.
-int lock_data_directory(const std::string& path, bool live, bool writes,
-                        tally::journal::DataDirectoryLock& lock) {
+// an exit code to stop with, or kOk to go on.
+tally::ExitCode lock_data_directory(const std::string& path, bool live, bool writes,
+                                    tally::journal::DataDirectoryLock& lock) {
   const tally::Status status = lock.acquire(path, tally::journal::LockMode::kShared);
   if (status.is_ok() || status.code() == tally::StatusCode::kNotFound) {
-    return 0;  // (no lock file: no server ever held it)
+    return tally::ExitCode::kOk;  // (no lock file: no server ever held it)
   }
   if (status.code() != tally::StatusCode::kAlreadyExists) {
     std::fprintf(stderr, "tally-replay: cannot lock: %s\n", status.message().c_str());
-    return 2;
+    return tally::ExitCode::kUsage;
   }
   if (!live || writes) {
     std::fprintf(stderr, "tally-replay: %s. Stop the server first, or inspect a copy (cp -a)%s\n",
                  status.message().c_str(),
                  writes ? "" : ", or pass --live to read it as it is now, without writing");
-    return kExitDirectoryInUse;
+    return tally::ExitCode::kRefused;
   }
   std::fprintf(stderr,
                "tally-replay: %s: reading it live, without writing; the newest events may be "
                "missing\n",
                status.message().c_str());
-  return 0;
+  return tally::ExitCode::kOk;
 }
 
 }  // namespace
@@ -119,7 +117,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // --help prints and succeeds; every other parse problem is a usage error: exit code 2.
-    return app.exit(error) == 0 ? 0 : 2;
+    return static_cast<int>(app.exit(error) == 0 ? tally::ExitCode::kOk : tally::ExitCode::kUsage);
   }
   tally::journal::DataDirectoryLock lock;
   if (repair->parsed()) {
@@ -127,20 +125,22 @@ int main(int argc, char** argv) {
     const tally::Status status = lock.acquire(data.path, tally::journal::LockMode::kExclusive);
     if (!status.is_ok()) {
       std::fprintf(stderr, "tally-replay: %s. Stop the server first\n", status.message().c_str());
-      return status.code() == tally::StatusCode::kAlreadyExists ? kExitDirectoryInUse : 2;
+      return static_cast<int>(status.code() == tally::StatusCode::kAlreadyExists
+                                  ? tally::ExitCode::kRefused
+                                  : tally::ExitCode::kUsage);
     }
-    return tally::replay::run_repair(data, cut);
+    return static_cast<int>(tally::replay::run_repair(data, cut));
   }
-  if (const int code = lock_data_directory(
+  if (const tally::ExitCode code = lock_data_directory(
           data.path, live, state->parsed() && point.write_snapshot_to.has_value(), lock);
-      code != 0) {
-    return code;
+      code != tally::ExitCode::kOk) {
+    return static_cast<int>(code);
   }
   if (verify->parsed())
-    return tally::replay::run_verify(data);
+    return static_cast<int>(tally::replay::run_verify(data));
   if (dump->parsed())
-    return tally::replay::run_dump(data, filter);
+    return static_cast<int>(tally::replay::run_dump(data, filter));
   if (state->parsed())
-    return tally::replay::run_state(data, point);
-  return tally::replay::run_stats(data);
+    return static_cast<int>(tally::replay::run_state(data, point));
+  return static_cast<int>(tally::replay::run_stats(data));
 }

@@ -128,9 +128,9 @@ bool matches(const Outcome& event, const DumpFilter& filter) {
          event.counterparty_id.view() == *filter.account_id;
 }
 
-// What recovery would conclude, on standard error; returns the exit code it calls for: 0 (a
-// torn tail is a crash's normal trace, not corruption), 1 corrupt, 2 an I/O error.
-int report_journal(const journal::RecoveryReport& report, uint64_t events_dropped) {
+// What recovery would conclude, on standard error; returns the exit code it calls for: kOk (a
+// torn tail is a crash's normal trace, not corruption), kFailed corrupt, kUsage an I/O error.
+ExitCode report_journal(const journal::RecoveryReport& report, uint64_t events_dropped) {
   std::fprintf(stderr, "journal: %llu events, last sequence %llu, synced up to %llu (%s)%s\n",
                static_cast<unsigned long long>(report.events_replayed),
                static_cast<unsigned long long>(report.last_sequence),
@@ -159,9 +159,9 @@ int report_journal(const journal::RecoveryReport& report, uint64_t events_droppe
   }
   if (!report.status.is_ok()) {
     std::fprintf(stderr, "%s\n", report.status.message().c_str());
-    return report.status.code() == StatusCode::kCorruption ? 1 : 2;
+    return report.status.code() == StatusCode::kCorruption ? ExitCode::kFailed : ExitCode::kUsage;
   }
-  return 0;
+  return ExitCode::kOk;
 }
 
 // Reads the journal as recovery does (the same verdict) but never writes, handing `visit` the
@@ -259,7 +259,7 @@ void print_accounts(const Ledger& ledger) {
 
 }  // namespace
 
-int run_verify(const DataDirectory& data) {
+ExitCode run_verify(const DataDirectory& data) {
   journal::PosixStorage storage;
   const Result<SnapshotCheck> snapshots = verify_snapshots(storage, data);
   if (!snapshots.is_ok()) {
@@ -275,15 +275,15 @@ int run_verify(const DataDirectory& data) {
         progress.tick();
         return ledger.replay(event);
       });
-  const int journal_code = report_journal(report, 0);
-  if (!snapshots.is_ok() || journal_code == 2)
-    return 2;
-  const bool well = checked.corrupt == 0 && journal_code == 0;
+  const ExitCode journal_code = report_journal(report, 0);
+  if (!snapshots.is_ok() || journal_code == ExitCode::kUsage)
+    return ExitCode::kUsage;
+  const bool well = checked.corrupt == 0 && journal_code == ExitCode::kOk;
   std::fprintf(stderr, "%s\n", well ? "verify: all is well" : "verify: CORRUPT");
-  return well ? 0 : 1;
+  return well ? ExitCode::kOk : ExitCode::kFailed;
 }
 
-int run_dump(const DataDirectory& data, const DumpFilter& filter) {
+ExitCode run_dump(const DataDirectory& data, const DumpFilter& filter) {
   journal::PosixStorage storage;
   uint64_t dropped = 0;
   const journal::RecoveryReport report = read_journal(
@@ -297,7 +297,7 @@ int run_dump(const DataDirectory& data, const DumpFilter& filter) {
   return report_journal(report, dropped);
 }
 
-int run_state(const DataDirectory& data, const StatePoint& point) {
+ExitCode run_state(const DataDirectory& data, const StatePoint& point) {
   journal::PosixStorage storage;
   Ledger ledger(LedgerLimits{});
   Progress progress;
@@ -310,25 +310,25 @@ int run_state(const DataDirectory& data, const StatePoint& point) {
                          (point.at_time_ns && event.timestamp_ns > *point.at_time_ns);
         return past_the_point ? Status::ok() : ledger.replay(event);
       });
-  if (const int code = report_journal(report, 0); code != 0)
+  if (const ExitCode code = report_journal(report, 0); code != ExitCode::kOk)
     return code;
   print_accounts(ledger);
   print_totals(ledger);
   if (point.write_snapshot_to) {
     if (ledger.replay_in_progress()) {
       std::fprintf(stderr, "no snapshot: the point falls inside a request; pick its last event\n");
-      return 2;
+      return ExitCode::kUsage;
     }
     if (Status status = journal::write_snapshot(storage, *point.write_snapshot_to, ledger, 1);
         !status.is_ok()) {
       std::fprintf(stderr, "%s\n", status.message().c_str());
-      return 2;
+      return ExitCode::kUsage;
     }
   }
-  return 0;
+  return ExitCode::kOk;
 }
 
-int run_stats(const DataDirectory& data) {
+ExitCode run_stats(const DataDirectory& data) {
   journal::PosixStorage storage;
   Ledger ledger(LedgerLimits{});
   std::map<std::string, uint64_t> per_type;
@@ -350,7 +350,8 @@ int run_stats(const DataDirectory& data) {
         }
         return ledger.replay(event);
       });
-  if (const int code = report_journal(report, requests.events_dropped()); code != 0)
+  if (const ExitCode code = report_journal(report, requests.events_dropped());
+      code != ExitCode::kOk)
     return code;
   for (const auto& [type, count] : per_type) {
     std::printf("events %s: %llu\n", type.c_str(), static_cast<unsigned long long>(count));
@@ -362,7 +363,7 @@ int run_stats(const DataDirectory& data) {
               events == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(events));
   std::printf("accounts: %zu\n", ledger.accounts().size());
   print_totals(ledger);
-  return 0;
+  return ExitCode::kOk;
 }
 
 namespace {
@@ -414,13 +415,13 @@ Status seal_journal(journal::Storage& storage, const DataDirectory& data,
 
 }  // namespace
 
-int run_repair(const DataDirectory& data, bool cut) {
+ExitCode run_repair(const DataDirectory& data, bool cut) {
   journal::PosixStorage storage;
   const Result<SnapshotCheck> snapshots = verify_snapshots(storage, data);
   if (!snapshots.is_ok()) {
     std::fprintf(stderr, "repair: cannot read %s: %s\n", data.snapshots().c_str(),
                  snapshots.status().message().c_str());
-    return 2;
+    return ExitCode::kUsage;
   }
   const uint64_t newest_snapshot = snapshots->newest;
   const auto replay_into = [](Ledger& ledger) {
@@ -433,11 +434,11 @@ int run_repair(const DataDirectory& data, bool cut) {
   if (assessed.status.is_ok() && !assessed.cut) {
     std::fprintf(stderr, "repair: the journal is whole (%llu events); nothing to do\n",
                  static_cast<unsigned long long>(assessed.events_replayed));
-    return 0;
+    return ExitCode::kOk;
   }
   if (!assessed.status.is_ok() && assessed.status.code() != StatusCode::kCorruption) {
     std::fprintf(stderr, "repair: %s\n", assessed.status.message().c_str());
-    return 2;
+    return ExitCode::kUsage;
   }
   // What the operator's cut would do: everything from the first damage on goes.
   Ledger kept(LedgerLimits{});
@@ -446,7 +447,7 @@ int run_repair(const DataDirectory& data, bool cut) {
   if (!report.status.is_ok() || !report.cut) {
     std::fprintf(stderr, "repair: %s\n",
                  report.status.is_ok() ? "nothing to cut" : report.status.message().c_str());
-    return 2;
+    return ExitCode::kUsage;
   }
   const journal::JournalCut& at = *report.cut;
   std::fprintf(stderr, "repair: %s\n",
@@ -465,7 +466,7 @@ int run_repair(const DataDirectory& data, bool cut) {
         stderr,
         "repair: nothing was changed. Restoring a backup loses nothing; to cut instead, "
         "run again with --cut (the cut bytes and segments are kept aside as .cut files)\n");
-    return 1;
+    return ExitCode::kFailed;
   }
   std::vector<std::string> moved;
   Status status = move_aside_snapshots_after(storage, data, report.last_sequence, moved);
@@ -474,7 +475,7 @@ int run_repair(const DataDirectory& data, bool cut) {
   }
   if (!status.is_ok()) {
     std::fprintf(stderr, "repair: the cut was made, but: %s\n", status.message().c_str());
-    return 2;
+    return ExitCode::kUsage;
   }
   std::fprintf(stderr, "repair: cut; the bytes cut are in %s, later segments kept as .cut files\n",
                at.saved_to.c_str());
@@ -482,7 +483,7 @@ int run_repair(const DataDirectory& data, bool cut) {
     std::fprintf(stderr, "repair: snapshot %s was past the cut: moved aside (.after-cut)\n",
                  name.c_str());
   }
-  return 0;
+  return ExitCode::kOk;
 }
 
 }  // namespace tally::replay

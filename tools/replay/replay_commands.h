@@ -1,11 +1,14 @@
-// tally-replay's commands, each a function from parsed options to an exit code:
-//   0 all is well, 1 the data is corrupt (or a filter matched nothing it had to), 2 bad usage
-//   or an I/O error. They only read the data directory, except repair --cut.
+// tally-replay's commands, each a function from parsed options to an exit code
+// (engine/base/exit_code.h): kOk (0) all is well, kFailed (1) the data is corrupt or repair
+// found what to cut, kUsage (2) bad usage or an I/O error. They only read the data directory,
+// except repair --cut.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "engine/base/exit_code.h"
 
 namespace tally::replay {
 
@@ -31,12 +34,12 @@ struct StatePoint {
   std::optional<std::string> write_snapshot_to;  // a directory
 };
 
-int run_verify(const DataDirectory& data);
-int run_dump(const DataDirectory& data, const DumpFilter& filter);
-int run_state(const DataDirectory& data, const StatePoint& point);
-int run_stats(const DataDirectory& data);
+ExitCode run_verify(const DataDirectory& data);
+ExitCode run_dump(const DataDirectory& data, const DumpFilter& filter);
+ExitCode run_state(const DataDirectory& data, const StatePoint& point);
+ExitCode run_stats(const DataDirectory& data);
 // The one command that writes: cuts the journal at its first damage, on the operator's word
-// (`cut`); without it, says what it would cut and exits 1. Exclusive lock required.
-int run_repair(const DataDirectory& data, bool cut);
+// (`cut`); without it, says what it would cut and returns kFailed. Exclusive lock required.
+ExitCode run_repair(const DataDirectory& data, bool cut);
 
 }  // namespace tally::replay
