@@ -17,9 +17,16 @@ void Journaler::on_event(const Outcome& event, int64_t, bool end_of_batch) {
   if (!event.is_replayed_answer()) {
     record(writer_.append(event));
   }
-  if (end_of_batch && policy_ != SyncPolicy::kNone && !has_failed()) {
-    sync();
+  if (!end_of_batch || has_failed()) {
+    return;
   }
+  if (policy_ == SyncPolicy::kNone) {
+    // Nothing is ever durable: what is written is what the replier and the read side follow,
+    // or queries waiting for a sequence would wait forever.
+    durable_sequence_.store(writer_.appended_sequence(), std::memory_order_release);
+    return;
+  }
+  sync();
 }
 
 void Journaler::sync() {

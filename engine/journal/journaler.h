@@ -21,7 +21,8 @@ enum class SyncPolicy : uint8_t {
   kInterval,    // one sync per batch, but at most one per interval: the journaler waits out the
                 // rest of the interval first, so batches grow, syncs are fewer, latency is higher;
                 // nothing is acknowledged before it is durable either way
-  kNone,        // benchmarks only: acknowledged when written to the mapping, never synced
+  kNone,        // benchmarks only: acknowledged when written, never synced; durable_sequence()
+                // then says what is written, which the read side follows
 };
 
 class Journaler final : public OutcomeHandler {

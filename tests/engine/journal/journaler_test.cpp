@@ -135,6 +135,30 @@ TEST_F(PipelineJournalerTest, EveryBatchPolicySyncsForEachTricklingRequest) {
   EXPECT_GE(storage.operations() - operations_before, 30u);  // the contrast to the test above
 }
 
+// --sync none: nothing is synced, yet what is written is published, so that the replier and the
+// read side (which follow durable_sequence()) move on.
+TEST_F(PipelineJournalerTest, NonePolicyPublishesWhatIsWrittenWithoutSyncing) {
+  Journaler unsynced_journaler(writer, SyncPolicy::kNone);
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  Pipeline pipeline(PipelineConfig{});
+  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", unsynced_journaler);
+  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  const uint64_t operations_before = storage.operations();
+  pipeline.start();
+  const Command opens[] = {tally::testing::open_command("a", "EUR", 0)};
+  tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1);
+  trickle(pipeline, 60);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (unsynced_journaler.durable_sequence() < 61 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(unsynced_journaler.durable_sequence(), 61u);
+  EXPECT_EQ(storage.operations(), operations_before);  // not one sync
+  pipeline.stop();
+  EXPECT_EQ(replier.highest_acknowledged, 61u);
+}
+
 void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
