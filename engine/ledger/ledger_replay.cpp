@@ -70,7 +70,12 @@ Status Ledger::replay_change(std::string_view account_id, int64_t balance, uint6
 }
 
 Status Ledger::replay_effect(const Outcome& event) {
-  if (event.type != EventType::CommandRejected && (event.flags & kHasTransactionId) != 0) {
+  // Only money movements register their transaction id, as applying them does: an opening or
+  // a status change may carry one in its event, but it claims nothing.
+  const bool moves_money = event.type == EventType::Deposited ||
+                           event.type == EventType::Withdrawn ||
+                           event.type == EventType::Transferred;
+  if (moves_money && (event.flags & kHasTransactionId) != 0) {
     transactions_.add(event.transaction_id);
   }
   switch (event.type) {

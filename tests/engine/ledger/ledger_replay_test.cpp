@@ -69,6 +69,27 @@ TEST(LedgerReplayTest, JournaledEventsRebuildTheSameState) {
   EXPECT_EQ(recovered.transaction_count(), original.ledger().transaction_count());
 }
 
+// A transaction id on a command that moves no money (an opening, a freeze) is carried in its
+// event but never registered: replay must register exactly what applying did, or a deposit
+// with that id would be refused after a restart and accepted before it.
+TEST(LedgerReplayTest, ATransactionIdOnACommandThatMovesNoMoneyIsNotRegisteredByReplay) {
+  LedgerHarness original;
+  Command open = testing::open_command("a", "EUR", 100);
+  open.transaction_id = {.low = 41, .high = 0};
+  Command freeze = testing::freeze_command("a");
+  freeze.transaction_id = {.low = 42, .high = 0};
+  std::vector<Outcome> journal = original.apply(std::vector<Command>{open});
+  for (const Outcome& event : original.apply(std::vector<Command>{freeze}))
+    journal.push_back(event);
+  Ledger recovered(LedgerLimits{});
+  for (const Outcome& event : journal) {
+    const Status status = recovered.replay(event);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+  }
+  EXPECT_EQ(recovered.transaction_count(), original.ledger().transaction_count());
+  EXPECT_EQ(recovered.transaction_count(), 0u);
+}
+
 TEST(LedgerReplayTest, ARetryAfterRecoveryGetsTheOriginalAnswer) {
   LedgerHarness original;
   original.apply_one(testing::open_command("a", "EUR", 100));
