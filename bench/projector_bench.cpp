@@ -115,10 +115,10 @@ void apply(journal::JournalTail& tail, read::ReadModel* model, uint64_t count,
     if (model != nullptr && whole_requests) {
       const PositionedEvent entry{.event = *event, .position = tail.last_position()};
       for (const PositionedEvent& complete : requests.add(entry)) {
-        model->apply(complete.event, complete.position);
+        check(model->apply(complete.event, complete.position).is_ok(), "a model refused an event");
       }
     } else if (model != nullptr) {
-      model->apply(*event, tail.last_position());
+      check(model->apply(*event, tail.last_position()).is_ok(), "a model refused an event");
     }
     benchmark::DoNotOptimize(event->sequence);
   }

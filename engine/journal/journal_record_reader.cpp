@@ -74,23 +74,4 @@ Result<RecordHeader> JournalRecordReader::read_header(JournalPosition position) 
   return record.header;
 }
 
-std::optional<JournalRecord> JournalRecordReader::read(JournalPosition position, Status& status) {
-  Result<const JournalRecord*> record = read(position);
-  if (!record.is_ok()) {
-    status = record.status();
-    return std::nullopt;
-  }
-  return **record;
-}
-
-std::optional<RecordHeader> JournalRecordReader::read_header(JournalPosition position,
-                                                             Status& status) {
-  Result<RecordHeader> header = read_header(position);
-  if (!header.is_ok()) {
-    status = header.status();
-    return std::nullopt;
-  }
-  return *header;
-}
-
 }  // namespace tally::journal

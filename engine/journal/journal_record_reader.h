@@ -41,11 +41,6 @@ class JournalRecordReader {
   // Just the header (sequence, time, type) of the record at `position`: for binary searches.
   Result<RecordHeader> read_header(JournalPosition position);
 
-  // The same as copies, nullopt with `status` set on a failure: the forms engine/read's history
-  // model still calls. The Result forms above are the ones to use.
-  std::optional<JournalRecord> read(JournalPosition position, Status& status);
-  std::optional<RecordHeader> read_header(JournalPosition position, Status& status);
-
   // Unmaps every segment (a rebuild starts over).
   void close();
 

@@ -63,16 +63,4 @@ Result<const Outcome*> JournalTail::next(uint64_t durable_sequence) {
                             " is durable but not in the journal's segments");
 }
 
-std::optional<Outcome> JournalTail::next(uint64_t durable_sequence, Status& status) {
-  Result<const Outcome*> event = next(durable_sequence);
-  if (!event.is_ok()) {
-    status = event.status();
-    return std::nullopt;
-  }
-  if (*event == nullptr) {
-    return std::nullopt;
-  }
-  return **event;
-}
-
 }  // namespace tally::journal

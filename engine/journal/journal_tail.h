@@ -36,9 +36,6 @@ class JournalTail {
   // a record that is not the next sequence), naming the file and offset. The event is the
   // tail's own, valid until the next call: the projector path copies it only if it keeps it.
   Result<const Outcome*> next(uint64_t durable_sequence);
-  // The same as a copy, nullopt with `status` set on a failure: the form engine/read's projector
-  // still calls. The Result form above is the one to use.
-  std::optional<Outcome> next(uint64_t durable_sequence, Status& status);
 
   uint64_t next_sequence() const { return next_sequence_; }
   // Where the event next() returned last was read from (for read models that index the

@@ -60,10 +60,6 @@ struct ServerStats {
   uint64_t memory_pauses = 0;
 };
 
-// The name tools/tally still prints projector status by; the struct itself is
-// tally::ProjectorStatus (engine/wire/projector_status.h), shared with the read side.
-using ProjectorReport = ProjectorStatus;
-
 // Mirrors table ProjectionStatusResult.
 struct ProjectionReport {
   uint64_t durable_sequence = 0;

@@ -401,8 +401,14 @@ bool Simulation::check_journal_and_read_models(const Ledger& ledger, uint64_t la
     }
     const Positioned entry{**event, tail.last_position()};  // the span may be this very entry
     for (const Positioned& complete : requests.add(entry)) {
-      accounts.apply(complete.event, complete.position);
-      history.apply(complete.event, complete.position);
+      for (read::ReadModel* model :
+           {static_cast<read::ReadModel*>(&accounts), static_cast<read::ReadModel*>(&history)}) {
+        if (const Status applied = model->apply(complete.event, complete.position);
+            !applied.is_ok()) {
+          return fail("a read model refused the journal's event " +
+                      std::to_string(complete.event.sequence) + ": " + applied.message());
+        }
+      }
     }
   }
   bool agreed = true;

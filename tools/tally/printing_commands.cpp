@@ -136,7 +136,7 @@ void add_limit_rows(TextTable& table, const net::ServerLimits& limits) {
 
 // ---- Projections --------------------------------------------------------------------------
 
-std::string projector_json(const net::ProjectorReport& projector) {
+std::string projector_json(const ProjectorStatus& projector) {
   JsonObject object;
   object.add_text("name", projector.name)
       .add_unsigned("applied_sequence", projector.applied_sequence)
@@ -152,7 +152,7 @@ std::string projector_json(const net::ProjectorReport& projector) {
 
 JsonObject projections_json(const net::ProjectionReport& report, bool rebuild_started) {
   std::vector<std::string> projectors;
-  for (const net::ProjectorReport& projector : report.projectors) {
+  for (const ProjectorStatus& projector : report.projectors) {
     projectors.push_back(projector_json(projector));
   }
   JsonObject object;
@@ -165,7 +165,7 @@ JsonObject projections_json(const net::ProjectionReport& report, bool rebuild_st
   return object;
 }
 
-std::vector<std::string> projector_row(const net::ProjectorReport& projector) {
+std::vector<std::string> projector_row(const ProjectorStatus& projector) {
   return {projector.name,
           std::to_string(projector.applied_sequence),
           std::to_string(projector.lag),
@@ -223,7 +223,7 @@ void print_projections(const net::ProjectionReport& report, bool rebuild_started
                    Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
   table.add_row({"projector", "applied", "lag", "events", "answered", "waiting", "timed_out",
                  "rebuilds", "state"});
-  for (const net::ProjectorReport& projector : report.projectors) {
+  for (const ProjectorStatus& projector : report.projectors) {
     table.add_row(projector_row(projector));
   }
   table.print();
