@@ -79,6 +79,13 @@ class AccountModel final : public ReadModel {
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
 
+  // Checkpoints (account_model_checkpoint.cpp): each account's profile and activity; indexes,
+  // dense balances and per-currency totals are rebuilt from them on restore.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  void save(StateWriter& writer) const override;
+  Status restore(StateReader& reader, const CheckpointCoverage& covered) override;
+
   size_t account_count() const { return profiles_.size(); }
 
  private:
@@ -97,6 +104,10 @@ class AccountModel final : public ReadModel {
   void set_balance(uint32_t index, int64_t balance, uint64_t version, int64_t timestamp_ns);
   void set_status(uint32_t index, AccountStatus status, uint64_t version, int64_t timestamp_ns);
   static void touch(AccountActivity& account, int64_t timestamp_ns);
+  // restore() of one account, checked against the accounts before it and what is covered.
+  Status restore_account(StateReader& reader, const CheckpointCoverage& covered);
+  // Adds a restored account to the indexes and its currency's totals.
+  void index_restored(AccountProfile profile, const AccountActivity& account);
 
   QueryAnswer account(const protocol::AccountQuery& query, flatbuffers::FlatBufferBuilder& builder);
   QueryAnswer balance(const protocol::BalanceQuery& query, flatbuffers::FlatBufferBuilder& builder);

@@ -32,7 +32,9 @@ int32_t today() {
 }  // namespace
 
 HistoryModel::HistoryModel(journal::Storage& storage, std::string journal_directory)
-    : reader_(storage, std::move(journal_directory)) {}
+    : storage_(storage),
+      journal_directory_(journal_directory),
+      reader_(storage, journal_directory) {}
 
 bool HistoryModel::answers(RequestBody type) const {
   switch (type) {
@@ -52,7 +54,7 @@ void HistoryModel::reset() {
   last_timestamp_ns_ = 0;
   accounts_.clear();
   rejected_transfer_receivers_.clear();
-  checkpoints_.clear();
+  search_marks_.clear();
   events_applied_ = 0;
   last_sequence_ = 0;
 }
@@ -137,8 +139,8 @@ Status HistoryModel::apply(const Outcome& event, JournalPosition position) {
 
 void HistoryModel::record(const Outcome& event, JournalPosition position, AccountHistory* account,
                           AccountHistory* counterparty) {
-  if (events_applied_ % kCheckpointEvery == 0) {
-    checkpoints_.push_back({event.sequence, event.timestamp_ns, position});
+  if (events_applied_ % kSearchMarkEvery == 0) {
+    search_marks_.push_back({event.sequence, event.timestamp_ns, position});
   }
   ++events_applied_;
   last_sequence_ = event.sequence;
@@ -505,25 +507,24 @@ QueryAnswer HistoryModel::search_account(const protocol::TransactionSearchQuery&
 
 QueryAnswer HistoryModel::search_journal(const protocol::TransactionSearchQuery& query,
                                          flatbuffers::FlatBufferBuilder& builder) {
-  // Start at the last checkpoint before both the cursor (a sequence) and the start time, so
-  // that what is read before the first event looked at stays under kCheckpointEvery events.
-  // Both conditions turn from false to true once along the checkpoints, so their conjunction
+  // Start at the last search mark before both the cursor (a sequence) and the start time, so
+  // that what is read before the first event looked at stays under kSearchMarkEvery events.
+  // Both conditions turn from false to true once along the marks, so their conjunction
   // does too (a partition).
   const uint64_t from_sequence = query.cursor();
-  const auto starts_after = [&](const Checkpoint& checkpoint) {
-    return checkpoint.sequence > from_sequence &&
-           (query.from_ns() == 0 || checkpoint.timestamp_ns >= query.from_ns());
+  const auto starts_after = [&](const SearchMark& mark) {
+    return mark.sequence > from_sequence &&
+           (query.from_ns() == 0 || mark.timestamp_ns >= query.from_ns());
   };
-  auto start =
-      std::partition_point(checkpoints_.begin(), checkpoints_.end(),
-                           [&](const Checkpoint& checkpoint) { return !starts_after(checkpoint); });
+  auto start = std::partition_point(search_marks_.begin(), search_marks_.end(),
+                                    [&](const SearchMark& mark) { return !starts_after(mark); });
   std::vector<flatbuffers::Offset<protocol::Event>> found;
   uint64_t scanned = 0;
   uint64_t next_cursor = 0;
-  if (start != checkpoints_.begin()) {
+  if (start != search_marks_.begin()) {
     --start;
   }
-  if (start != checkpoints_.end()) {
+  if (start != search_marks_.end()) {
     JournalPosition position = start->position;
     while (true) {
       const Result<const journal::JournalRecord*> record = reader_.read(position);

@@ -9,7 +9,7 @@
 // journal (JournalRecordReader). Every event already carries the balance after it, so a
 // running balance (and an end-of-day balance) is read, never summed. Times are found by binary
 // search over the entries (event times never go backwards). A sparse index (one position
-// every kCheckpointEvery events) lets a search over every account start near a time or cursor
+// every kSearchMarkEvery events) lets a search over every account start near a time or cursor
 // instead of at the journal's beginning.
 // A rejection carries the balance and version of its own account only (the ledger records the
 // source's current state): for the receiving side of a rejected transfer the model keeps that
@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -40,6 +41,7 @@ namespace tally::read {
 // is free to say whether the event is one of the account's statement entries.
 class HistoryEntry {
  public:
+  HistoryEntry() = default;  // (for reading entries back from a checkpoint in bulk)
   HistoryEntry(journal::JournalPosition position, int64_t timestamp_ns, bool in_statement)
       : position_{position.segment_index, position.offset | (in_statement ? 1u : 0u)},
         timestamp_ns_(timestamp_ns) {}
@@ -51,9 +53,10 @@ class HistoryEntry {
 
  private:
   journal::JournalPosition position_;
-  int64_t timestamp_ns_;
+  int64_t timestamp_ns_ = 0;
 };
 static_assert(sizeof(HistoryEntry) == 16);
+static_assert(std::is_trivially_copyable_v<HistoryEntry>);  // checkpoints copy them as bytes
 
 struct AccountHistory {
   CurrencyCode currency;
@@ -63,7 +66,7 @@ struct AccountHistory {
 
 class HistoryModel final : public ReadModel {
  public:
-  static constexpr uint64_t kCheckpointEvery = 1024;
+  static constexpr uint64_t kSearchMarkEvery = 1024;
   // Entries an account starts with room for: most accounts never need to grow.
   static constexpr size_t kInitialEntries = 4;
 
@@ -76,11 +79,19 @@ class HistoryModel final : public ReadModel {
   QueryAnswer answer(const protocol::Request& request,
                      flatbuffers::FlatBufferBuilder& builder) override;
 
+  // Checkpoints (history_model_checkpoint.cpp): every account's entries as they are in memory,
+  // the search marks and the rejected transfers' receivers; restore checks each entry against
+  // the journal's segments and what the checkpoint covers.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  void save(StateWriter& writer) const override;
+  Status restore(StateReader& reader, const CheckpointCoverage& covered) override;
+
   // For tests and the rebuild check: the account's history, or nullptr.
   const AccountHistory* find(std::string_view account_id) const;
 
  private:
-  struct Checkpoint {
+  struct SearchMark {
     uint64_t sequence = 0;
     int64_t timestamp_ns = 0;
     journal::JournalPosition position;
@@ -133,13 +144,23 @@ class HistoryModel final : public ReadModel {
   QueryAnswer balance_as_of(const protocol::BalanceAsOfQuery& query,
                             flatbuffers::FlatBufferBuilder& builder);
   static QueryAnswer unreadable(const Status& status);
+  // restore()'s parts, each checking what it reads; `segment_bytes`: each segment's size.
+  Status restore_marks(StateReader& reader, const CheckpointCoverage& covered);
+  Status restore_receivers(StateReader& reader, const CheckpointCoverage& covered);
+  Status restore_account(StateReader& reader, const CheckpointCoverage& covered,
+                         const std::vector<uint64_t>& segment_bytes);
+  // The size of every segment up to the checkpoint's last event, or why one cannot be opened.
+  Result<std::vector<uint64_t>> segment_sizes(const CheckpointCoverage& covered);
+
+  journal::Storage& storage_;
+  std::string journal_directory_;
 
   journal::JournalRecordReader reader_;
   // The history lives in the index itself: finding an account brings its vector header along.
   StringKeyMap<AccountHistory> accounts_;
   // Sequence of a rejected transfer -> its receiving account's state then (unchanged by it).
   boost::unordered_flat_map<uint64_t, AccountState> rejected_transfer_receivers_;
-  std::vector<Checkpoint> checkpoints_;
+  std::vector<SearchMark> search_marks_;
   uint64_t events_applied_ = 0;
   uint64_t last_sequence_ = 0;
   int64_t last_timestamp_ns_ = 0;  // entries are searched by time: it never goes back

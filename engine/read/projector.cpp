@@ -4,6 +4,7 @@
 
 #include "engine/base/background_thread.h"
 #include "engine/base/invariant.h"
+#include "engine/read/checkpoint.h"
 #include "engine/wire/wire_encoder.h"
 
 namespace tally::read {
@@ -23,12 +24,19 @@ const protocol::Request& request_of(const QueryJob& job) {
 
 Projector::Projector(journal::Storage& storage, std::string journal_directory,
                      std::function<uint64_t()> durable_sequence, std::unique_ptr<ReadModel> model,
-                     AnswerSink& sink)
+                     AnswerSink& sink, CheckpointPolicy checkpoints)
     : storage_(storage),
       journal_directory_(std::move(journal_directory)),
       durable_sequence_(std::move(durable_sequence)),
       model_(std::move(model)),
-      sink_(sink) {}
+      sink_(sink),
+      checkpoint_policy_(std::move(checkpoints)) {
+  if (!checkpoint_policy_.directory.empty() && model_->state_version() != 0) {
+    checkpoint_writer_ = std::make_unique<CheckpointWriter>(storage_, checkpoint_policy_.directory,
+                                                            checkpoint_policy_.keep,
+                                                            "save-" + std::string(model_->name()));
+  }
+}
 
 Projector::~Projector() {
   stop();
@@ -38,6 +46,9 @@ void Projector::start(uint64_t recovered_sequence) {
   ready_sequence_ = recovered_sequence;
   tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
                                                  journal::AppendPosition{});
+  if (checkpoint_writer_ != nullptr) {
+    checkpoint_writer_->start();
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -48,6 +59,9 @@ void Projector::stop() {
   stop_requested_.store(true, std::memory_order_release);
   queue_.enqueue(nullptr);  // wakes the thread
   thread_.join();
+  if (checkpoint_writer_ != nullptr) {
+    checkpoint_writer_->stop();  // (after the thread: it may have handed over one more)
+  }
 }
 
 void Projector::submit(std::unique_ptr<QueryJob> job) {
@@ -55,15 +69,23 @@ void Projector::submit(std::unique_ptr<QueryJob> job) {
 }
 
 ProjectorStatus Projector::status() const {
-  return ProjectorStatus{.name = std::string(model_->name()),
-                         .applied_sequence = applied(),
-                         .lag = 0,  // (the caller knows the durable sequence it reports with)
-                         .events_applied = events_applied_.load(std::memory_order_relaxed),
-                         .queries_answered = queries_answered_.load(std::memory_order_relaxed),
-                         .queries_waiting = queries_waiting_.load(std::memory_order_relaxed),
-                         .queries_timed_out = queries_timed_out_.load(std::memory_order_relaxed),
-                         .rebuilds = rebuilds_.load(std::memory_order_relaxed),
-                         .failed = failed_.load(std::memory_order_acquire)};
+  return ProjectorStatus{
+      .name = std::string(model_->name()),
+      .applied_sequence = applied(),
+      .lag = 0,  // (the caller knows the durable sequence it reports with)
+      .events_applied = events_applied_.load(std::memory_order_relaxed),
+      .queries_answered = queries_answered_.load(std::memory_order_relaxed),
+      .queries_waiting = queries_waiting_.load(std::memory_order_relaxed),
+      .queries_timed_out = queries_timed_out_.load(std::memory_order_relaxed),
+      .rebuilds = rebuilds_.load(std::memory_order_relaxed),
+      .failed = failed_.load(std::memory_order_acquire),
+      .started_from_checkpoint = started_from_checkpoint_.load(std::memory_order_relaxed),
+      .checkpoint_sequence = checkpoint_sequence_.load(std::memory_order_relaxed),
+      .checkpoints_written = checkpoint_writer_ == nullptr ? 0 : checkpoint_writer_->written()};
+}
+
+Status Projector::checkpoint_failure() const {
+  return checkpoint_writer_ == nullptr ? Status::ok() : checkpoint_writer_->last_failure();
 }
 
 void Projector::run() {
@@ -71,12 +93,18 @@ void Projector::run() {
   // the projector falls behind in the journal, to catch up when load eases (its lag says by how
   // much).
   become_background_thread("read-" + std::string(model_->name()));
+  if (checkpoint_writer_ != nullptr) {
+    start_from_checkpoint();
+  }
+  last_checkpoint_ = Clock::now();
+  started_.store(true, std::memory_order_release);  // checkpoint_skipped_ is written
   while (true) {
     if (rebuild_requested_.exchange(false, std::memory_order_acq_rel)) {
       rebuild();
     }
     const bool stopping = stop_requested_.load(std::memory_order_acquire);
     bool progressed = apply_available();
+    checkpoint_if_due();
     const Clock::time_point now = Clock::now();
     progressed = take_queries(now) || progressed;
     answer_waiting(now, stopping && !progressed);
@@ -93,9 +121,73 @@ void Projector::run() {
   }
 }
 
+void Projector::start_from_checkpoint() {
+  CheckpointLoad load = load_newest_checkpoint(storage_, checkpoint_policy_.directory,
+                                               journal_directory_, ready_sequence_, *model_);
+  checkpoint_skipped_ = std::move(load.skipped);
+  if (!load.status.is_ok()) {
+    // The checkpoints cannot be read at all: the journal can, and is the truth.
+    checkpoint_skipped_.push_back(checkpoint_policy_.directory + ": " + load.status.message());
+    model_->reset();
+    return;
+  }
+  if (!load.loaded) {
+    return;  // none usable: from the journal's first event, as without checkpoints
+  }
+  const uint64_t sequence = load.covered.sequence;
+  tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_, load.resume);
+  // The model holds every event up to `sequence`, the last of a request: the projector's own
+  // record of what went by is as if it had applied them.
+  requests_.reset(sequence);
+  read_sequence_ = sequence;
+  handed_sequence_ = sequence;
+  handed_timestamp_ns_ = load.covered.timestamp_ns;
+  dropped_before_ = 0;
+  applied_sequence_.store(sequence, std::memory_order_release);
+  checkpoint_sequence_.store(sequence, std::memory_order_relaxed);
+  started_from_checkpoint_.store(true, std::memory_order_relaxed);
+}
+
+void Projector::checkpoint_if_due() {
+  if (checkpoint_writer_ == nullptr || events_since_checkpoint_ == 0 ||
+      failed_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  const Clock::time_point now = Clock::now();
+  const bool count_is_up = checkpoint_policy_.every_events != 0 &&
+                           events_since_checkpoint_ >= checkpoint_policy_.every_events;
+  const bool time_is_up =
+      checkpoint_policy_.every_seconds != 0 &&
+      now - last_checkpoint_ >= std::chrono::seconds(checkpoint_policy_.every_seconds);
+  // Only between requests, every event read handed over: the model then holds exactly the
+  // journal up to read_sequence_, the last of a request (a restart resumes after it).
+  const bool between_requests =
+      !requests_.in_progress() && requests_.complete_through() == read_sequence_;
+  if (!(count_is_up || time_is_up) || !between_requests || checkpoint_writer_->busy()) {
+    return;
+  }
+  TALLY_ASSERT(handed_sequence_ == read_sequence_);
+  const CheckpointCoverage covered{.sequence = read_sequence_,
+                                   .timestamp_ns = handed_timestamp_ns_,
+                                   .last_position = tail_->last_position()};
+  if (checkpoint_writer_->try_submit(read_sequence_, encode_checkpoint(*model_, covered))) {
+    events_since_checkpoint_ = 0;
+    last_checkpoint_ = now;
+  }
+}
+
 void Projector::rebuild() {
   // Until the new model holds what the old one did, answering from it would go back in time.
   ready_sequence_ = std::max(ready_sequence_, applied());
+  if (checkpoint_writer_ != nullptr) {
+    // A failure leaves old checkpoints behind: a restart may then load one, which is as right
+    // as the model was before this rebuild; the rebuild goes on from the journal regardless.
+    (void)checkpoint_writer_->discard_all();
+  }
+  started_from_checkpoint_.store(false, std::memory_order_relaxed);
+  checkpoint_sequence_.store(0, std::memory_order_relaxed);
+  events_since_checkpoint_ = 0;
+  last_checkpoint_ = Clock::now();
   model_->reset();
   requests_.reset();
   read_sequence_ = 0;
@@ -147,6 +239,7 @@ bool Projector::apply_available() {
     failed_.store(true, std::memory_order_release);
   }
   events_applied_.fetch_add(applied_now, std::memory_order_relaxed);
+  events_since_checkpoint_ += applied_now;
   if (applied_through != 0) {
     TALLY_ASSERT(applied_through > applied());  // sequences only move forward
     applied_sequence_.store(applied_through, std::memory_order_release);

@@ -24,6 +24,14 @@
 // projector applies at most kApplyChunk events (about 0.2 ms of work), which bounds how long a
 // query waits behind a catch-up.
 //
+// Checkpoints (checkpoint.h, when a directory is given): at start-up the projector loads its
+// model's newest valid checkpoint, at or below what recovery found, and follows the journal
+// from the event after it; bad ones are skipped (checkpoint_skipped() says why) down to a
+// rebuild from the first event. While running it checkpoints every `every_events` events or
+// `every_seconds` seconds, at a request's end: it copies the model's state (its own thread is
+// the only one that may read it) and a CheckpointWriter writes it on a thread of its own.
+// rebuild() removes every checkpoint first: they hold what the rebuild is to replace.
+//
 // Threads: start/stop/request_rebuild from a control thread; submit() and status() from any
 // thread; the model only from the projector's thread.
 #pragma once
@@ -43,6 +51,7 @@
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/storage.h"
 #include "engine/ledger/complete_requests.h"
+#include "engine/read/checkpoint_writer.h"
 #include "engine/read/read_model.h"
 #include "engine/wire/projector_status.h"
 
@@ -62,6 +71,16 @@ class AnswerSink {
   virtual void deliver(uint64_t origin, std::span<const uint8_t> response) = 0;
 };
 
+// Where and how often a projector checkpoints its model.
+struct CheckpointPolicy {
+  std::string directory;  // "": no checkpoints (every start replays the whole journal)
+  // A checkpoint after this many events applied (0: not by count), or this many seconds with
+  // events applied (0: not by time), whichever comes first.
+  uint64_t every_events = 5'000'000;
+  uint32_t every_seconds = 300;
+  uint32_t keep = 2;  // the newest kept
+};
+
 class Projector {
  public:
   // 4096 made queries wait behind milliseconds of applying: under 540 K commands/s, 256 gave
@@ -71,13 +90,14 @@ class Projector {
   // `durable_sequence`: the last event the journal holds durably (callable from this thread).
   Projector(journal::Storage& storage, std::string journal_directory,
             std::function<uint64_t()> durable_sequence, std::unique_ptr<ReadModel> model,
-            AnswerSink& sink);
+            AnswerSink& sink, CheckpointPolicy checkpoints = {});
   Projector(const Projector&) = delete;
   Projector& operator=(const Projector&) = delete;
   ~Projector();
 
   // `recovered_sequence`: the last complete request recovery found; nothing is answered from a
-  // model that has not reached it.
+  // model that has not reached it, and a checkpoint beyond it is removed (recovery cut the
+  // events it was taken from).
   void start(uint64_t recovered_sequence = 0);
   // Applies what is durable now, answers what it can, refuses the rest (Unavailable), stops.
   void stop();
@@ -90,11 +110,19 @@ class Projector {
   ProjectorStatus status() const;
   // After stop(), or once status().failed: why the journal could not be followed.
   const Status& failure() const { return failure_; }
+  // True once the start-up (loading a checkpoint, if any) is done; then checkpoint_skipped()
+  // says, "<file>: <why>", which checkpoints were not used.
+  bool started() const { return started_.load(std::memory_order_acquire); }
+  const std::vector<std::string>& checkpoint_skipped() const { return checkpoint_skipped_; }
+  // The last checkpoint write's failure, or ok (any thread).
+  Status checkpoint_failure() const;
 
  private:
   using Clock = std::chrono::steady_clock;
 
   void run();
+  void start_from_checkpoint();
+  void checkpoint_if_due();
   void rebuild();
   bool apply_available();
   bool take_queries(Clock::time_point now);
@@ -135,7 +163,15 @@ class Projector {
   std::vector<std::unique_ptr<QueryJob>> waiting_;  // for min_sequence, oldest first
   flatbuffers::FlatBufferBuilder builder_{1024};
   Status failure_;
+  CheckpointPolicy checkpoint_policy_;
+  std::unique_ptr<CheckpointWriter> checkpoint_writer_;  // null: no checkpoints
+  uint64_t events_since_checkpoint_ = 0;
+  Clock::time_point last_checkpoint_;
+  std::vector<std::string> checkpoint_skipped_;  // written before started_ is set
 
+  std::atomic<bool> started_{false};  // the start-up (checkpoint loading) is done
+  std::atomic<bool> started_from_checkpoint_{false};
+  std::atomic<uint64_t> checkpoint_sequence_{0};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> rebuild_requested_{false};
   std::atomic<bool> failed_{false};

@@ -9,6 +9,11 @@
 // what disk says must never stop the process. answer() sees only queries whose body type
 // answers() accepted, already verified, and reflects everything applied so far. One thread calls
 // all of it (the projector's), so no method needs a lock.
+//
+// A model may keep checkpoints (checkpoint.h): save() writes its whole state, restore() reads
+// it back into a model just reset, checking that it is a state applying events could have
+// produced (the bytes come from disk), and covering exactly `covered`. A model that keeps none
+// leaves state_version() at 0 and is always rebuilt from the journal.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,17 @@
 #include "engine/wire/protocol.h"
 
 namespace tally::read {
+
+class StateWriter;
+class StateReader;
+
+// What a checkpoint covers: every event up to `sequence` (a request's last), the last of them
+// at `timestamp_ns`, its record at `last_position` in the journal.
+struct CheckpointCoverage {
+  uint64_t sequence = 0;
+  int64_t timestamp_ns = 0;
+  journal::JournalPosition last_position;
+};
 
 // A query's answer: a ResponseBody member built into the caller's builder, or an error.
 struct QueryAnswer {
@@ -58,6 +74,17 @@ class ReadModel {
 
   virtual QueryAnswer answer(const protocol::Request& request,
                              flatbuffers::FlatBufferBuilder& builder) = 0;
+
+  // The layout of save()'s bytes: a checkpoint of another version is refused. 0: no checkpoints.
+  virtual uint32_t state_version() const { return 0; }
+  // Everything applied so far (the projector calls it at a request's end).
+  virtual void save(StateWriter& /*writer*/) const {}
+  // Into a model just reset: what save() wrote when it covered `covered`. kCorruption (the
+  // model then holds garbage and must be reset) if the bytes are short, long, or not a state
+  // applying the journal up to `covered` could have produced.
+  virtual Status restore(StateReader& /*reader*/, const CheckpointCoverage& /*covered*/) {
+    return Status::invalid_argument(std::string(name()) + " keeps no checkpoints");
+  }
 };
 
 }  // namespace tally::read

@@ -23,6 +23,12 @@ struct ProjectorStatus {
   uint64_t queries_timed_out = 0;
   uint64_t rebuilds = 0;
   bool failed = false;  // stopped following the journal: Projector::failure() says why
+  // Read-model checkpoints: whether the model started from one (not from the journal's first
+  // event) and the sequence it covered (until a rebuild; then false and 0), and how many were
+  // written since start.
+  bool started_from_checkpoint = false;
+  uint64_t checkpoint_sequence = 0;
+  uint64_t checkpoints_written = 0;
 };
 
 }  // namespace tally

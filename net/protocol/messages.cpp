@@ -96,7 +96,9 @@ void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id1
     projectors.push_back(protocol::CreateProjectorStatus(
         builder, builder.CreateString(projector.name), projector.applied_sequence, projector.lag,
         projector.events_applied, projector.queries_answered, projector.queries_waiting,
-        projector.queries_timed_out, projector.rebuilds, projector.failed));
+        projector.queries_timed_out, projector.rebuilds, projector.failed,
+        projector.started_from_checkpoint, projector.checkpoint_sequence,
+        projector.checkpoints_written));
   }
   const auto list = builder.CreateVector(projectors);
   const auto result =
@@ -188,7 +190,10 @@ ProjectionReport decode_projection_status(const protocol::ProjectionStatusResult
            .queries_waiting = projector->queries_waiting(),
            .queries_timed_out = projector->queries_timed_out(),
            .rebuilds = projector->rebuilds(),
-           .failed = projector->failed()});
+           .failed = projector->failed(),
+           .started_from_checkpoint = projector->started_from_checkpoint(),
+           .checkpoint_sequence = projector->checkpoint_sequence(),
+           .checkpoints_written = projector->checkpoints_written()});
     }
   }
   return report;

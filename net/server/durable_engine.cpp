@@ -58,7 +58,8 @@ Status DurableEngine::prepare_directories(StartupReport& report) {
     report.directory_in_use = status.code() == StatusCode::kAlreadyExists;
     return status;
   }
-  for (const std::string& path : {config_.journal_directory(), config_.snapshot_directory()}) {
+  for (const std::string& path : {config_.journal_directory(), config_.snapshot_directory(),
+                                  config_.checkpoint_directory()}) {
     if (Status status = make_directory(path); !status.is_ok()) {
       return status;
     }
@@ -127,9 +128,18 @@ Status DurableEngine::start(StartupReport& report) {
   replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});
   pipeline_->start();
   snapshotter_->start();
+  const read::CheckpointPolicy checkpoints{
+      .directory = config_.checkpoints_kept == 0 ? "" : config_.checkpoint_directory(),
+      .every_events = config_.checkpoint_every_events,
+      .every_seconds = config_.checkpoint_every_seconds,
+      .keep = config_.checkpoints_kept};
+  if (Status status = read_side_.prepare_checkpoints(checkpoints); !status.is_ok()) {
+    return status;
+  }
   read_side_.start(
       storage_, config_.journal_directory(),
-      [journaler = journaler_.get()] { return journaler->durable_sequence(); }, recovered_sequence);
+      [journaler = journaler_.get()] { return journaler->durable_sequence(); }, recovered_sequence,
+      checkpoints);
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();

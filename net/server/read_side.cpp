@@ -1,5 +1,9 @@
 #include "net/server/read_side.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "engine/base/invariant.h"
 #include "engine/read/account_model.h"
 #include "engine/read/history_model.h"
@@ -13,6 +17,36 @@ void ReadSide::RouterSink::deliver(uint64_t origin, std::span<const uint8_t> res
   router_.deliver(origin, framed_, 1);
 }
 
+namespace {
+
+// The read models, in the order of their projectors; a checkpoint directory each.
+constexpr std::string_view kModelNames[] = {"accounts", "history"};
+
+read::CheckpointPolicy checkpoints_of(const read::CheckpointPolicy& checkpoints,
+                                      std::string_view model) {
+  read::CheckpointPolicy policy = checkpoints;
+  if (!policy.directory.empty()) {
+    policy.directory.push_back('/');
+    policy.directory.append(model.data(), model.size());
+  }
+  return policy;
+}
+
+}  // namespace
+
+Status ReadSide::prepare_checkpoints(const read::CheckpointPolicy& checkpoints) {
+  if (checkpoints.directory.empty()) {
+    return Status::ok();
+  }
+  for (const std::string_view model : kModelNames) {
+    const std::string path = checkpoints_of(checkpoints, model).directory;
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      return Status::from_errno(errno, "mkdir", path);
+    }
+  }
+  return Status::ok();
+}
+
 ReadSide::ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait)
     : router_(router), read_wait_(read_wait) {}
 
@@ -21,15 +55,19 @@ ReadSide::~ReadSide() {
 }
 
 void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
-                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence) {
+                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
+                     const read::CheckpointPolicy& checkpoints) {
   durable_sequence_ = durable_sequence;
   std::vector<std::unique_ptr<read::ReadModel>> models;
   models.push_back(std::make_unique<read::AccountModel>());
   models.push_back(std::make_unique<read::HistoryModel>(storage, journal_directory));
   for (std::unique_ptr<read::ReadModel>& model : models) {
+    TALLY_ASSERT(model->name() == kModelNames[projectors_.size()]);
+    read::CheckpointPolicy policy = checkpoints_of(checkpoints, model->name());
     sinks_.push_back(std::make_unique<RouterSink>(router_));
-    projectors_.push_back(std::make_unique<read::Projector>(
-        storage, journal_directory, durable_sequence, std::move(model), *sinks_.back()));
+    projectors_.push_back(std::make_unique<read::Projector>(storage, journal_directory,
+                                                            durable_sequence, std::move(model),
+                                                            *sinks_.back(), std::move(policy)));
     projectors_.back()->start(recovered_sequence);
   }
   const std::unique_lock lock(running_mutex_);

@@ -3,8 +3,10 @@
 // Two projectors, each a thread with its own read model (engine/read/projector.h):
 //   "accounts": details, balances, lists, reserve, top accounts, summaries (AccountModel);
 //   "history":  statements, event trails, daily balances, search, balance as of (HistoryModel).
-// Both follow the durable journal from its first event, so they rebuild at every start-up
-// while commands are already being served (a query's min_sequence waits for the rebuild).
+// Both follow the durable journal; at start-up each loads its newest valid checkpoint (in
+// <checkpoint directory>/<model name>/, when checkpoints are on) and replays the journal after
+// it, or without one rebuilds from the journal's first event, while commands are already being
+// served (a query's min_sequence waits for it).
 // Answers are framed and delivered through the ResponseRouter, like the replier's.
 //
 // Threads: start/stop from the control thread; the rest from any thread.
@@ -33,8 +35,12 @@ class ReadSide {
 
   // `recovered_sequence`: the last complete request recovery found; no query is answered from
   // a read model that has not reached it (it waits, then gets Unavailable with the progress).
+  // `checkpoints.directory`: where each model's checkpoint directory is ("": none).
   void start(journal::Storage& storage, const std::string& journal_directory,
-             std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence);
+             std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
+             const read::CheckpointPolicy& checkpoints = {});
+  // Creates each model's checkpoint directory inside `checkpoints.directory` (if named).
+  static Status prepare_checkpoints(const read::CheckpointPolicy& checkpoints);
   void stop();
 
   // True if `type` is a query a projector answers.

@@ -22,6 +22,12 @@ struct ServerConfig {
   uint64_t snapshot_every_events = 10'000'000;  // 0: never by count (docs/performance.md)
   uint32_t snapshot_every_seconds = 300;        // 0: never by time
   uint32_t snapshots_kept = 2;
+  // Read-model checkpoints (engine/read/checkpoint.h): each projector's own, so that start-up
+  // replays only the journal after the newest. By count, a checkpoint of the history model
+  // costs about 24 bytes per event written (docs/journal-format.md).
+  uint64_t checkpoint_every_events = 5'000'000;  // 0: never by count
+  uint32_t checkpoint_every_seconds = 300;       // 0: never by time
+  uint32_t checkpoints_kept = 2;                 // 0: no checkpoints at all
 
   uint32_t io_threads = 1;
   uint32_t connections_max = 1024;
@@ -42,6 +48,8 @@ struct ServerConfig {
 
   std::string journal_directory() const { return data_directory + "/journal"; }
   std::string snapshot_directory() const { return data_directory + "/snapshots"; }
+  // One directory per read model inside: checkpoints/<model name>/.
+  std::string checkpoint_directory() const { return data_directory + "/checkpoints"; }
 
   // Ok if consistent, else kInvalidArgument saying what is wrong, for the operator.
   Status validate() const;

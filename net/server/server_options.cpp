@@ -111,6 +111,16 @@ void add_storage_options(CLI::App& app, ServerConfig& config, NamedChoices& name
       ->capture_default_str();
   app.add_option("--snapshots-kept", config.snapshots_kept, "Newest snapshots kept")
       ->capture_default_str();
+  app.add_option("--checkpoint-every-events", config.checkpoint_every_events,
+                 "Read-model checkpoint after this many events applied (0: not by count)")
+      ->capture_default_str();
+  app.add_option("--checkpoint-every-seconds", config.checkpoint_every_seconds,
+                 "Read-model checkpoint after this many seconds with events (0: not by time)")
+      ->capture_default_str();
+  app.add_option("--checkpoints-kept", config.checkpoints_kept,
+                 "Newest read-model checkpoints kept per model (0: none written or loaded; "
+                 "read models then rebuild from the journal's first event at every start)")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -147,6 +147,9 @@ std::string projector_json(const ProjectorStatus& projector) {
       .add_unsigned("queries_timed_out", projector.queries_timed_out)
       .add_unsigned("rebuilds", projector.rebuilds);
   add_bool(object, "failed", projector.failed);
+  add_bool(object, "started_from_checkpoint", projector.started_from_checkpoint);
+  object.add_unsigned("checkpoint_sequence", projector.checkpoint_sequence)
+      .add_unsigned("checkpoints_written", projector.checkpoints_written);
   return object.str();
 }
 
