@@ -17,17 +17,26 @@ bool is_spare(const std::string& name) {
   return name.size() > kSpareSuffix.size() && name.ends_with(kSpareSuffix);
 }
 
+// Records wait here between writes: a group is one write unless it outgrows this.
+constexpr size_t kBufferBytes = 256 * 1024;
+static_assert(kBufferBytes >= kRecordBytesMax);
+
 }  // namespace
 
 JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
-    : storage_(storage), config_(std::move(config)), durable_mark_(storage) {
+    : storage_(storage),
+      config_(std::move(config)),
+      preparer_(storage,
+                config_.prepare_in_background ? Preparation::kBackground : Preparation::kInline),
+      buffer_(kBufferBytes),
+      durable_mark_(storage) {
   TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordBytesMax);
   TALLY_ASSERT(config_.segment_bytes <= UINT32_MAX);  // JournalPosition keeps 32-bit offsets
 }
 
 JournalWriter::~JournalWriter() {
-  if (!current_.bytes.empty()) {
-    storage_.unmap_file(current_);
+  if (current_.descriptor >= 0) {
+    storage_.close_file(current_);
   }
 }
 
@@ -43,6 +52,7 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   next_sequence_ = position.next_sequence;
   durable_sequence_ = position.next_sequence - 1;
   synced_sequence_ = durable_sequence_;
+  written_sequence_ = durable_sequence_;
   std::vector<std::string> names;
   if (Status status = storage_.list_directory(config_.directory, names); !status.is_ok()) {
     return fail(status);
@@ -76,11 +86,12 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
   } else {
     segment_index_ = position.segment_index;
     first_segment_ = position.first_segment;
-    if (Status status = storage_.map_file(path_of(segment_name(segment_index_)), current_);
+    if (Status status = storage_.open_for_writing(path_of(segment_name(segment_index_)), current_);
         !status.is_ok()) {
       return fail(status);
     }
     offset_ = position.offset;
+    written_offset_ = position.offset;
     synced_offset_ = position.offset;
   }
   if (Status status = durable_mark_.open(config_.directory); !status.is_ok()) {
@@ -103,7 +114,7 @@ Status JournalWriter::append(const Outcome& event) {
   TALLY_ASSERT(!closed_);
   TALLY_ASSERT(!event.is_replayed_answer());
   TALLY_ASSERT(event.sequence == next_sequence_);
-  if (current_.bytes.size() - offset_ < kRecordBytesMax) {
+  if (current_.bytes - offset_ < kRecordBytesMax) {
     if (Status status = rotate(event.sequence); !status.is_ok()) {
       return fail(status);
     }
@@ -119,8 +130,42 @@ Status JournalWriter::append(const Outcome& event) {
   TALLY_ASSERT(distance >= 1);
   const uint32_t recorded_distance =
       distance <= std::numeric_limits<uint32_t>::max() ? static_cast<uint32_t>(distance) : 0;
-  offset_ += write_record(event, current_.bytes.subspan(offset_), recorded_distance);
+  if (buffer_.size() - buffered_bytes_ < kRecordBytesMax) {
+    if (Status status = write_buffered(); !status.is_ok()) {
+      return fail(status);
+    }
+  }
+  const size_t size =
+      write_record(event, std::span(buffer_).subspan(buffered_bytes_), recorded_distance);
+  buffered_bytes_ += size;
+  offset_ += size;
   ++next_sequence_;
+  return Status::ok();
+}
+
+Status JournalWriter::flush() {
+  if (failed()) {
+    return failure_;
+  }
+  if (Status status = write_buffered(); !status.is_ok()) {
+    return fail(status);
+  }
+  return Status::ok();
+}
+
+Status JournalWriter::write_buffered() {
+  if (buffered_bytes_ == 0) {
+    return Status::ok();
+  }
+  TALLY_ASSERT(written_offset_ + buffered_bytes_ == offset_);
+  if (Status status =
+          storage_.write(current_, written_offset_, std::span(buffer_).first(buffered_bytes_));
+      !status.is_ok()) {
+    return status;
+  }
+  buffered_bytes_ = 0;
+  written_offset_ = offset_;
+  written_sequence_ = next_sequence_ - 1;
   return Status::ok();
 }
 
@@ -150,8 +195,10 @@ Status JournalWriter::sync_current() {
   if (offset_ == synced_offset_) {
     return Status::ok();
   }
-  if (Status status = storage_.sync(current_, synced_offset_, offset_ - synced_offset_);
-      !status.is_ok()) {
+  if (Status status = write_buffered(); !status.is_ok()) {
+    return status;
+  }
+  if (Status status = storage_.sync(current_); !status.is_ok()) {
     return status;
   }
   synced_offset_ = offset_;
@@ -178,7 +225,7 @@ Status JournalWriter::rotate(uint64_t first_sequence) {
   }
   TALLY_ASSERT(synced_sequence_ == first_sequence - 1);
   durable_sequence_ = first_sequence - 1;
-  if (Status status = storage_.unmap_file(current_); !status.is_ok()) {
+  if (Status status = storage_.close_file(current_); !status.is_ok()) {
     return status;
   }
   if (Status status = activate_segment(segment_index_ + 1, first_sequence); !status.is_ok()) {
@@ -193,14 +240,20 @@ Status JournalWriter::rotate(uint64_t first_sequence) {
 }
 
 Status JournalWriter::activate_segment(uint64_t index, uint64_t first_sequence) {
-  const std::string spare = path_of(spare_name(index));
-  if (Status status = storage_.map_file(spare, current_); !status.is_ok()) {
+  if (Status status = preparer_.finish(); !status.is_ok()) {
     return status;
   }
-  const SegmentHeader header =
-      make_segment_header(index, first_sequence, now_ns_, current_.bytes.size());
-  std::memcpy(current_.bytes.data(), &header, sizeof(header));
-  if (Status status = storage_.sync(current_, 0, sizeof(header)); !status.is_ok()) {
+  const std::string spare = path_of(spare_name(index));
+  if (Status status = storage_.open_for_writing(spare, current_); !status.is_ok()) {
+    return status;
+  }
+  const SegmentHeader header = make_segment_header(index, first_sequence, now_ns_, current_.bytes);
+  if (Status status = storage_.write(
+          current_, 0, std::span(reinterpret_cast<const uint8_t*>(&header), sizeof(header)));
+      !status.is_ok()) {
+    return status;
+  }
+  if (Status status = storage_.sync(current_); !status.is_ok()) {
     return status;
   }
   // Renamed only once its header is durable: a ".segment" file always has a valid header.
@@ -213,12 +266,13 @@ Status JournalWriter::activate_segment(uint64_t index, uint64_t first_sequence) 
   current_.path = path_of(segment_name(index));
   segment_index_ = index;
   offset_ = sizeof(SegmentHeader);
+  written_offset_ = offset_;
   synced_offset_ = offset_;
   return Status::ok();
 }
 
 Status JournalWriter::prepare_spare(uint64_t index) {
-  return storage_.create_file(path_of(spare_name(index)), config_.segment_bytes);
+  return preparer_.begin(path_of(spare_name(index)), config_.segment_bytes);
 }
 
 }  // namespace tally::journal

@@ -1,11 +1,14 @@
 // JournalWriter: appends events to the journal's segments and makes them durable in groups.
 //
-// Owned by the journaler (one thread). Records are written through the current segment's
-// mapping; sync() makes everything appended so far durable with one sync of the written range
-// (group commit) and only then advances durable_sequence(). The next segment is prepared ahead
-// (a preallocated ".spare" file), so rotation only writes a header, renames and syncs the
-// directory. Any storage failure is final: the writer refuses everything after it and never
-// retries a failed sync (the kernel may have dropped the dirty pages it could not write).
+// Owned by the journaler (one thread). Records are encoded into a buffer and written into the
+// current segment by offset (one write per group, or per buffer-full); sync() writes what is
+// buffered, syncs the file's data (group commit) and only then advances durable_sequence().
+// Readers see the records through their mappings once written. Writing by offset, not through
+// a mapping, spares a page fault per page after each writeback (DiskFloor in
+// docs/performance.md). The next segment is prepared ahead (a preallocated ".spare" file,
+// segment_preparer.h, by a thread if asked), so rotation only writes a header, renames and
+// syncs the directory. Any storage failure is final: the writer refuses everything after it and
+// never retries a failed sync (the kernel may have dropped the dirty pages it could not write).
 //
 // So that recovery can tell a torn tail from corruption after the fact, the writer leaves three
 // traces of how far the journal was synced: each record's synced distance (journal_format.h),
@@ -15,8 +18,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/journal/durable_mark.h"
+#include "engine/journal/segment_preparer.h"
 #include "engine/journal/storage.h"
 #include "engine/wire/outcome.h"
 
@@ -25,6 +30,9 @@ namespace tally::journal {
 struct JournalWriterConfig {
   std::string directory;
   uint64_t segment_bytes = 64ULL << 20;  // each segment file's size, header included
+  // The next segment is made by a thread, off the appending path: needs a thread-safe Storage.
+  // Off, it is made at rotation (tests on FaultyStorage, tools).
+  bool prepare_in_background = false;
 };
 
 // Where appending starts: a fresh journal, or the end of the data recovery found.
@@ -48,6 +56,9 @@ class JournalWriter {
   // Appends one event (never a replayed answer), whose sequence must be the next one.
   Status append(const Outcome& event);
 
+  // Writes every appended event into the segment (readers see it), without making it durable.
+  Status flush();
+
   // Makes every appended event durable.
   Status sync();
 
@@ -56,6 +67,7 @@ class JournalWriter {
   Status close();
 
   uint64_t appended_sequence() const { return next_sequence_ - 1; }
+  uint64_t written_sequence() const { return written_sequence_; }
   uint64_t durable_sequence() const { return durable_sequence_; }
   uint64_t segment_index() const { return segment_index_; }
   bool failed() const { return !failure_.is_ok(); }
@@ -66,16 +78,22 @@ class JournalWriter {
   Status rotate(uint64_t first_sequence);
   Status activate_segment(uint64_t index, uint64_t first_sequence);
   Status prepare_spare(uint64_t index);
+  Status write_buffered();
   Status sync_current();
   Status write_manifest_now(bool clean);
 
   Storage& storage_;
   JournalWriterConfig config_;
-  MappedFile current_;
+  SegmentPreparer preparer_;
+  WritableFile current_;
+  std::vector<uint8_t> buffer_;  // records appended, not yet written; they start at written_offset_
+  size_t buffered_bytes_ = 0;
   uint64_t segment_index_ = 0;
-  uint64_t offset_ = 0;         // next record goes here
-  uint64_t synced_offset_ = 0;  // everything before is durable
+  uint64_t offset_ = 0;          // next record goes here
+  uint64_t written_offset_ = 0;  // everything before is written into the segment
+  uint64_t synced_offset_ = 0;   // everything before is durable
   uint64_t next_sequence_ = 1;
+  uint64_t written_sequence_ = 0;
   uint64_t durable_sequence_ = 0;  // published: every event up to it is durable
   uint64_t synced_sequence_ = 0;   // every record up to it is synced (>= durable_sequence_)
   uint64_t first_segment_ = 0;

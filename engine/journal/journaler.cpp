@@ -23,7 +23,10 @@ void Journaler::on_event(const Outcome& event, int64_t, bool end_of_batch) {
   if (policy_ == SyncPolicy::kNone) {
     // Nothing is ever durable: what is written is what the replier and the read side follow,
     // or queries waiting for a sequence would wait forever.
-    durable_sequence_.store(writer_.appended_sequence(), std::memory_order_release);
+    record(writer_.flush());
+    if (!has_failed()) {
+      durable_sequence_.store(writer_.written_sequence(), std::memory_order_release);
+    }
     return;
   }
   sync();

@@ -110,6 +110,62 @@ Status PosixStorage::sync(const MappedFile& file, uint64_t offset, uint64_t byte
   return Status::ok();
 }
 
+Status PosixStorage::open_for_writing(const std::string& path, WritableFile& file) {
+  const int descriptor = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    return Status::from_errno(errno, "open", path);
+  }
+  struct stat status {};
+  if (::fstat(descriptor, &status) != 0) {
+    const int error = errno;
+    ::close(descriptor);
+    return Status::from_errno(error, "fstat", path);
+  }
+  file.path = path;
+  file.descriptor = descriptor;
+  file.bytes = static_cast<uint64_t>(status.st_size);
+  return Status::ok();
+}
+
+Status PosixStorage::close_file(WritableFile& file) {
+  Status status;
+  if (file.descriptor >= 0 && ::close(file.descriptor) != 0) {
+    status = Status::from_errno(errno, "close", file.path);
+  }
+  file = WritableFile{};
+  return status;
+}
+
+Status PosixStorage::write(const WritableFile& file, uint64_t offset,
+                           std::span<const uint8_t> bytes) {
+  // Never past the end: the file's size is fixed, so a sync never has an allocation to commit.
+  if (offset > file.bytes || bytes.size() > file.bytes - offset) {
+    return {StatusCode::kInvalidArgument, "write " + file.path + ": [" + std::to_string(offset) +
+                                              ", +" + std::to_string(bytes.size()) +
+                                              ") is outside the file"};
+  }
+  while (!bytes.empty()) {
+    const ssize_t written =
+        ::pwrite(file.descriptor, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Status::from_errno(errno, "pwrite", file.path + " at " + std::to_string(offset));
+    }
+    bytes = bytes.subspan(static_cast<size_t>(written));
+    offset += static_cast<uint64_t>(written);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::sync(const WritableFile& file) {
+  if (::fdatasync(file.descriptor) != 0) {
+    return Status::from_errno(errno, "fdatasync", file.path);
+  }
+  return Status::ok();
+}
+
 Status PosixStorage::write_file(const std::string& path, std::span<const uint8_t> bytes) {
   Descriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (file.get() < 0) {

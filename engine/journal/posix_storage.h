@@ -1,6 +1,7 @@
-// PosixStorage: Storage on the local file system (posix_fallocate, mmap, msync, fsync,
-// rename). Never retries a failed sync: after one, the kernel may have dropped the dirty pages,
-// so the journal must stop (see docs/journal-format.md). Thread-safe: it holds no state.
+// PosixStorage: Storage on the local file system (posix_fallocate, pwrite, fdatasync, mmap,
+// msync, fsync, rename). Never retries a failed sync: after one, the kernel may have dropped the
+// dirty pages, so the journal must stop (see docs/journal-format.md). Thread-safe: it holds no
+// state.
 #pragma once
 
 #include "engine/journal/storage.h"
@@ -13,6 +14,10 @@ class PosixStorage final : public Storage {
   Status map_file(const std::string& path, MappedFile& file) override;
   Status unmap_file(MappedFile& file) override;
   Status sync(const MappedFile& file, uint64_t offset, uint64_t bytes) override;
+  Status open_for_writing(const std::string& path, WritableFile& file) override;
+  Status close_file(WritableFile& file) override;
+  Status write(const WritableFile& file, uint64_t offset, std::span<const uint8_t> bytes) override;
+  Status sync(const WritableFile& file) override;
   Status write_file(const std::string& path, std::span<const uint8_t> bytes) override;
   Status read_file(const std::string& path, std::vector<uint8_t>& bytes) override;
   Status rename(const std::string& from, const std::string& to) override;

@@ -3,9 +3,11 @@
 // operation. PosixStorage (posix_storage.h) is the real one.
 //
 // Model: a file is created at its final size (preallocated: a full disk fails here, never as
-// SIGBUS inside a mapping), mapped read-write, written through the mapping, and made durable
-// range by range with sync(). Until then its bytes may be lost in a crash. Names are made
-// durable by sync_directory(). Whoever owns a MappedFile owns the mapping; one thread at a time.
+// SIGBUS inside a mapping). It is then written either by offset (open_for_writing, write, sync:
+// how the journal appends) or through a read-write mapping made durable range by range (how
+// recovery zeroes a cut tail); readers map it. Written bytes are visible to every mapping at
+// once, and may be lost in a crash until a sync returns. Names are made durable by
+// sync_directory(). Whoever owns a MappedFile or WritableFile owns it; one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,12 @@ struct MappedFile {
   std::span<uint8_t> bytes;  // the whole file
 };
 
+struct WritableFile {
+  std::string path;
+  int descriptor = -1;  // the storage's handle
+  uint64_t bytes = 0;   // the file's size when opened
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -33,6 +41,14 @@ class Storage {
   virtual Status unmap_file(MappedFile& file) = 0;
   // Makes [offset, offset + bytes) of a mapped file durable.
   virtual Status sync(const MappedFile& file, uint64_t offset, uint64_t bytes) = 0;
+  // Opens an existing file to write it by offset; its size never changes.
+  virtual Status open_for_writing(const std::string& path, WritableFile& file) = 0;
+  virtual Status close_file(WritableFile& file) = 0;
+  // Writes all of `bytes` at `offset`, inside the file.
+  virtual Status write(const WritableFile& file, uint64_t offset,
+                       std::span<const uint8_t> bytes) = 0;
+  // Makes every byte written to the file durable (its data, not its times).
+  virtual Status sync(const WritableFile& file) = 0;
   // Writes `bytes` as the whole content of a new file and makes it durable (snapshots).
   virtual Status write_file(const std::string& path, std::span<const uint8_t> bytes) = 0;
   virtual Status read_file(const std::string& path, std::vector<uint8_t>& bytes) = 0;

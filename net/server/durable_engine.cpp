@@ -109,7 +109,8 @@ Status DurableEngine::start(StartupReport& report) {
   }
   writer_ = std::make_unique<journal::JournalWriter>(
       storage_, journal::JournalWriterConfig{.directory = config_.journal_directory(),
-                                             .segment_bytes = config_.segment_bytes});
+                                             .segment_bytes = config_.segment_bytes,
+                                             .prepare_in_background = true});
   if (Status status = writer_->open(position, wall_clock_ns()); !status.is_ok()) {
     return status;
   }

@@ -201,6 +201,7 @@ Status FaultyStorage::sync(const journal::MappedFile& file, uint64_t offset, uin
   if (Status status = next_operation("sync " + file.path); !status.is_ok()) {
     return status;
   }
+  ++data_syncs_;
   const auto found = live_names_.find(file.path);
   if (found == live_names_.end()) {
     return {StatusCode::kNotFound, "sync " + file.path + ": no such file"};
@@ -210,6 +211,62 @@ Status FaultyStorage::sync(const journal::MappedFile& file, uint64_t offset, uin
   std::copy(content.live.begin() + static_cast<ptrdiff_t>(offset),
             content.live.begin() + static_cast<ptrdiff_t>(end),
             content.durable.begin() + static_cast<ptrdiff_t>(offset));
+  return Status::ok();
+}
+
+Status FaultyStorage::open_for_writing(const std::string& path, journal::WritableFile& file) {
+  if (Status status = next_operation("open " + path); !status.is_ok()) {
+    return status;
+  }
+  const auto found = live_names_.find(path);
+  if (found == live_names_.end()) {
+    return {StatusCode::kNotFound, "open " + path + ": no such file"};
+  }
+  file.path = path;
+  file.descriptor = next_descriptor_++;
+  file.bytes = found->second->live.size();
+  open_files_[file.descriptor] = found->second;
+  return Status::ok();
+}
+
+Status FaultyStorage::close_file(journal::WritableFile& file) {
+  open_files_.erase(file.descriptor);
+  file = journal::WritableFile{};
+  return Status::ok();
+}
+
+FaultyStorage::Content* FaultyStorage::open_file(const journal::WritableFile& file) {
+  const auto found = open_files_.find(file.descriptor);
+  return found == open_files_.end() ? nullptr : found->second.get();
+}
+
+Status FaultyStorage::write(const journal::WritableFile& file, uint64_t offset,
+                            std::span<const uint8_t> bytes) {
+  if (Status status = next_operation("write " + file.path); !status.is_ok()) {
+    return status;
+  }
+  Content* content = open_file(file);
+  if (content == nullptr) {
+    return {StatusCode::kInvalidArgument, "write " + file.path + ": not open"};
+  }
+  if (offset > content->live.size() || bytes.size() > content->live.size() - offset) {
+    return {StatusCode::kInvalidArgument, "write " + file.path + ": outside the file"};
+  }
+  // Into the live bytes only, in place (mappings see them): durable once synced.
+  std::copy(bytes.begin(), bytes.end(), content->live.begin() + static_cast<ptrdiff_t>(offset));
+  return Status::ok();
+}
+
+Status FaultyStorage::sync(const journal::WritableFile& file) {
+  if (Status status = next_operation("sync " + file.path); !status.is_ok()) {
+    return status;
+  }
+  ++data_syncs_;
+  Content* content = open_file(file);
+  if (content == nullptr) {
+    return {StatusCode::kInvalidArgument, "sync " + file.path + ": not open"};
+  }
+  content->durable = content->live;
   return Status::ok();
 }
 

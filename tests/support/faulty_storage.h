@@ -45,6 +45,8 @@ class FaultyStorage final : public journal::Storage {
   void fail_at(uint64_t operation, StatusCode code, bool sticky = true,
                bool partial_writes = false);
   uint64_t operations() const { return operations_; }
+  // How many of them were syncs of a file's data (not of a directory).
+  uint64_t data_syncs() const { return data_syncs_; }
   // Stops injecting failures (the disk was repaired).
   void heal() { fail_from_ = 0; }
   // While suspended, operations neither count nor fail: a test's own reads between the
@@ -75,6 +77,11 @@ class FaultyStorage final : public journal::Storage {
   Status map_file(const std::string& path, journal::MappedFile& file) override;
   Status unmap_file(journal::MappedFile& file) override;
   Status sync(const journal::MappedFile& file, uint64_t offset, uint64_t bytes) override;
+  Status open_for_writing(const std::string& path, journal::WritableFile& file) override;
+  Status close_file(journal::WritableFile& file) override;
+  Status write(const journal::WritableFile& file, uint64_t offset,
+               std::span<const uint8_t> bytes) override;
+  Status sync(const journal::WritableFile& file) override;
   Status write_file(const std::string& path, std::span<const uint8_t> bytes) override;
   Status read_file(const std::string& path, std::vector<uint8_t>& bytes) override;
   Status rename(const std::string& from, const std::string& to) override;
@@ -104,10 +111,17 @@ class FaultyStorage final : public journal::Storage {
   // for each dirty sector how many of its bytes reached the disk (0: none).
   void lose_unsynced_bytes(const std::function<size_t(Content&, size_t)>& written_back);
 
+  // The file a WritableFile's descriptor refers to: a descriptor follows its file through
+  // renames, as a POSIX one follows its inode.
+  Content* open_file(const journal::WritableFile& file);
+
   Namespace live_names_;
+  std::map<int, std::shared_ptr<Content>> open_files_;
+  int next_descriptor_ = 3;
   Namespace durable_names_;
   std::vector<NameChange> unsynced_names_;
   uint64_t operations_ = 0;
+  uint64_t data_syncs_ = 0;
   uint64_t fail_from_ = 0;  // 0: never
   bool fail_sticky_ = false;
   bool partial_writes_ = false;

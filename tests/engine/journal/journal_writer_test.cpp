@@ -3,6 +3,7 @@
 #include "engine/journal/journal_writer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "engine/journal/durable_mark.h"
 #include "engine/journal/journal_manifest.h"
+#include "engine/journal/posix_storage.h"
 #include "engine/journal/record_codec.h"
 #include "engine/journal/segment_names.h"
 #include "support/faulty_storage.h"
@@ -202,6 +204,122 @@ TEST_F(JournalWriterTest, ResumesWhereRecoveryFoundTheEnd) {
   }
   ASSERT_TRUE(resumed.sync().is_ok());
   EXPECT_EQ(read_sequences(storage), one_to(60));
+}
+
+// On the real file system, as tallyd runs it: records written by offset, spares made by a
+// background thread, readers reading through mappings.
+class PosixJournalWriterTest : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kSegmentBytes = 3ULL << 20;
+
+  void SetUp() override {
+    char pattern[] = "/tmp/tally-writer-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    directory = pattern;
+  }
+  void TearDown() override {
+    std::vector<std::string> names;
+    if (storage.list_directory(directory, names).is_ok()) {
+      for (const std::string& name : names) {
+        storage.remove(directory + "/" + name);
+      }
+    }
+    ::rmdir(directory.c_str());
+  }
+  JournalWriterConfig config() const {
+    return {.directory = directory, .segment_bytes = kSegmentBytes, .prepare_in_background = true};
+  }
+  // Every record of every segment, read back through mappings as recovery reads them.
+  std::vector<uint64_t> sequences_on_disk() {
+    std::vector<std::string> names;
+    EXPECT_TRUE(storage.list_directory(directory, names).is_ok());
+    std::vector<uint64_t> sequences;
+    for (const std::string& name : names) {
+      if (!segment_index_of(name)) {
+        continue;
+      }
+      MappedFile file;
+      EXPECT_TRUE(storage.map_file(directory + "/" + name, file).is_ok());
+      for (size_t offset = sizeof(SegmentHeader);;) {
+        const ReadResult record = read_record(file.bytes.subspan(offset));
+        if (record.outcome != ReadOutcome::kRecord) {
+          EXPECT_EQ(record.outcome, ReadOutcome::kEnd) << name << " at " << offset;
+          break;
+        }
+        sequences.push_back(record.header.sequence);
+        offset += record.record_bytes;
+      }
+      storage.unmap_file(file);
+    }
+    return sequences;
+  }
+
+  PosixStorage storage;
+  std::string directory;
+};
+
+TEST_F(PosixJournalWriterTest, RecordsSurviveAcrossSegmentsAndARestart) {
+  const std::vector<Outcome> events = tally::testing::make_deposit_events(100'000);  // ~8 MB
+  uint64_t resumed_at = 0;
+  {
+    JournalWriter writer(storage, config());
+    ASSERT_TRUE(writer.open({}, 0).is_ok());
+    for (size_t index = 0; index < 60'000; ++index) {
+      ASSERT_TRUE(writer.append(events[index]).is_ok());
+      if (index % 97 == 0) {  // groups of every size, some far apart
+        ASSERT_TRUE(writer.sync().is_ok());
+      }
+    }
+    ASSERT_TRUE(writer.close().is_ok());
+    resumed_at = writer.segment_index();
+    EXPECT_GE(resumed_at, 1u);
+  }
+  EXPECT_EQ(sequences_on_disk(), one_to(60'000));
+  // Resume in the middle of the last segment, as recovery would hand it over.
+  const std::string last = directory + "/" + segment_name(resumed_at);
+  MappedFile file;
+  ASSERT_TRUE(storage.map_file(last, file).is_ok());
+  uint64_t end = sizeof(SegmentHeader);
+  while (true) {
+    const ReadResult record = read_record(file.bytes.subspan(end));
+    if (record.outcome != ReadOutcome::kRecord) {
+      break;
+    }
+    end += record.record_bytes;
+  }
+  storage.unmap_file(file);
+  JournalWriter resumed(storage, config());
+  ASSERT_TRUE(resumed
+                  .open({.fresh = false,
+                         .segment_index = resumed_at,
+                         .offset = end,
+                         .next_sequence = 60'001,
+                         .first_segment = 0},
+                        0)
+                  .is_ok());
+  for (size_t index = 60'000; index < events.size(); ++index) {
+    ASSERT_TRUE(resumed.append(events[index]).is_ok());
+    if (index % 1'000 == 0) {
+      ASSERT_TRUE(resumed.sync().is_ok());
+    }
+  }
+  ASSERT_TRUE(resumed.close().is_ok());
+  EXPECT_EQ(sequences_on_disk(), one_to(100'000));
+}
+
+TEST_F(PosixJournalWriterTest, FlushShowsRecordsToReadersWithoutSyncing) {
+  const std::vector<Outcome> events = tally::testing::make_deposit_events(10);
+  JournalWriter writer(storage, config());
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (const Outcome& event : events) {
+    ASSERT_TRUE(writer.append(event).is_ok());
+  }
+  EXPECT_EQ(writer.written_sequence(), 0u);  // buffered
+  EXPECT_TRUE(sequences_on_disk().empty());
+  ASSERT_TRUE(writer.flush().is_ok());
+  EXPECT_EQ(writer.written_sequence(), 10u);
+  EXPECT_EQ(writer.durable_sequence(), 0u);
+  EXPECT_EQ(sequences_on_disk(), one_to(10));
 }
 
 }  // namespace

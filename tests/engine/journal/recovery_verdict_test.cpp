@@ -148,6 +148,7 @@ TEST_F(RecoveryVerdictTest, ATornTailAboveTheFloorIsCutCountedAndKeptAside) {
   for (size_t index = 20; index < 30; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());  // written, never synced
   }
+  ASSERT_TRUE(writer.flush().is_ok());  // in the page cache, as a killed process leaves it
   const uint64_t torn_at = offset_of(25);
   std::vector<uint8_t> page;
   ASSERT_TRUE(storage.read_file("journal/" + segment_name(0), page).is_ok());
@@ -228,7 +229,8 @@ TEST_F(RecoveryVerdictTest, AJournalShorterThanItsSnapshotIsRefusedBeforeAnythin
   for (size_t index = 20; index < 30; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());
   }
-  flip_bit(0, offset_of(25) + 40);  // torn, unless a snapshot already holds sequence 27
+  ASSERT_TRUE(writer.flush().is_ok());  // in the page cache, as a killed process leaves it
+  flip_bit(0, offset_of(25) + 40);      // torn, unless a snapshot already holds sequence 27
   const std::vector<uint8_t> before = contents("journal/" + segment_name(0));
   const RecoveryReport report = recover_journal({.snapshot_sequence = 27});
   ASSERT_EQ(report.status.code(), StatusCode::kCorruption);
@@ -305,6 +307,7 @@ TEST_F(RecoveryVerdictTest, PagesWrittenBackOutOfOrderAfterAPowerLossAreATornTai
   for (size_t index = 40; index < 200; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());
   }
+  ASSERT_TRUE(writer.flush().is_ok());  // in the page cache, as a killed process leaves it
   // The kernel wrote back every dirty page of the segment but its first: a hole, then data.
   std::map<std::string, size_t> seen;
   storage.crash_keeping([&](const std::string& path, size_t) {
@@ -329,6 +332,7 @@ TEST_F(RecoveryVerdictTest, AReadOnlyAssessmentChangesNothing) {
   for (size_t index = 20; index < 30; ++index) {
     ASSERT_TRUE(writer.append(events[index]).is_ok());
   }
+  ASSERT_TRUE(writer.flush().is_ok());  // in the page cache, as a killed process leaves it
   flip_bit(0, offset_of(25) + 40);
   const std::vector<uint8_t> before = contents("journal/" + segment_name(0));
   const RecoveryReport report = assess_journal(storage, "journal", {.read_only = true},

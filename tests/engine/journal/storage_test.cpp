@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -103,6 +104,83 @@ TEST_F(PosixStorageTest, WriteRenameListAndRemove) {
   EXPECT_EQ(read, snapshot);
   ASSERT_TRUE(storage.remove(path("snapshot")).is_ok());
   EXPECT_EQ(storage.remove(path("snapshot")).code(), StatusCode::kNotFound);
+}
+
+TEST_F(PosixStorageTest, WritesByOffsetAreSeenThroughAMappingAndSurviveReopening) {
+  ASSERT_TRUE(storage.create_file(path("segment"), 8192).is_ok());
+  MappedFile mapped;
+  ASSERT_TRUE(storage.map_file(path("segment"), mapped).is_ok());
+  WritableFile file;
+  ASSERT_TRUE(storage.open_for_writing(path("segment"), file).is_ok());
+  EXPECT_EQ(file.bytes, 8192u);
+  const std::string word = "ledger";
+  ASSERT_TRUE(
+      storage
+          .write(file, 4093, std::span(reinterpret_cast<const uint8_t*>(word.data()), word.size()))
+          .is_ok());
+  EXPECT_EQ(std::memcmp(mapped.bytes.data() + 4093, word.data(), word.size()), 0);
+  ASSERT_TRUE(storage.sync(file).is_ok());
+  ASSERT_TRUE(storage.close_file(file).is_ok());
+  EXPECT_EQ(file.descriptor, -1);
+  ASSERT_TRUE(storage.unmap_file(mapped).is_ok());
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(storage.read_file(path("segment"), bytes).is_ok());
+  EXPECT_EQ(bytes.size(), 8192u);  // a write never grows the file
+  EXPECT_EQ(std::memcmp(bytes.data() + 4093, word.data(), word.size()), 0);
+}
+
+TEST_F(PosixStorageTest, AWriteOutsideTheFileIsRefusedAndChangesNothing) {
+  ASSERT_TRUE(storage.create_file(path("segment"), 4096).is_ok());
+  WritableFile file;
+  ASSERT_TRUE(storage.open_for_writing(path("segment"), file).is_ok());
+  const std::vector<uint8_t> bytes(16, 0xAB);
+  EXPECT_EQ(storage.write(file, 4090, bytes).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(storage.write(file, 1ULL << 40, bytes).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(storage.close_file(file).is_ok());
+  std::vector<uint8_t> read;
+  ASSERT_TRUE(storage.read_file(path("segment"), read).is_ok());
+  EXPECT_EQ(read.size(), 4096u);
+  EXPECT_TRUE(std::all_of(read.begin(), read.end(), [](uint8_t byte) { return byte == 0; }));
+}
+
+TEST_F(PosixStorageTest, AnOpenFileIsWrittenUnderItsNewNameAfterARename) {
+  ASSERT_TRUE(storage.create_file(path("spare"), 4096).is_ok());
+  WritableFile file;
+  ASSERT_TRUE(storage.open_for_writing(path("spare"), file).is_ok());
+  ASSERT_TRUE(storage.rename(path("spare"), path("segment")).is_ok());
+  const std::vector<uint8_t> bytes(8, 0x5A);
+  ASSERT_TRUE(storage.write(file, 100, bytes).is_ok());
+  ASSERT_TRUE(storage.sync(file).is_ok());
+  ASSERT_TRUE(storage.close_file(file).is_ok());
+  std::vector<uint8_t> read;
+  ASSERT_TRUE(storage.read_file(path("segment"), read).is_ok());
+  EXPECT_EQ(read[100], 0x5A);
+}
+
+TEST(FaultyStorageTest, WritesByOffsetAreLostInACrashUntilSynced) {
+  testing::FaultyStorage storage;
+  ASSERT_TRUE(storage.create_file("journal/0", 8192).is_ok());
+  ASSERT_TRUE(storage.sync_directory("journal").is_ok());
+  MappedFile mapped;
+  ASSERT_TRUE(storage.map_file("journal/0", mapped).is_ok());
+  WritableFile file;
+  ASSERT_TRUE(storage.open_for_writing("journal/0", file).is_ok());
+  ASSERT_TRUE(storage.rename("journal/0", "journal/1").is_ok());  // the descriptor follows
+  ASSERT_TRUE(storage.sync_directory("journal").is_ok());
+  const std::vector<uint8_t> first(10, 0x11);
+  const std::vector<uint8_t> second(10, 0x22);
+  ASSERT_TRUE(storage.write(file, 10, first).is_ok());
+  EXPECT_EQ(mapped.bytes[10], 0x11);  // a mapping sees it at once
+  ASSERT_TRUE(storage.sync(file).is_ok());
+  ASSERT_TRUE(storage.write(file, 5000, second).is_ok());
+  EXPECT_EQ(storage.write(file, 8190, second).code(), StatusCode::kInvalidArgument);
+  storage.close_file(file);
+  storage.unmap_file(mapped);
+  storage.crash();
+  const std::vector<uint8_t>* bytes = storage.bytes_of("journal/1");
+  ASSERT_NE(bytes, nullptr);
+  EXPECT_EQ((*bytes)[10], 0x11);
+  EXPECT_EQ((*bytes)[5000], 0);
 }
 
 TEST(FaultyStorageTest, UnsyncedWritesAreLostInACrash) {
