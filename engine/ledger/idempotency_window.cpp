@@ -71,8 +71,8 @@ void IdempotencyWindow::remember(const Id128& request_id, uint64_t fingerprint,
 
 size_t IdempotencyWindow::memory_bytes() const {
   using Entry = std::pair<const Id128, RememberedRequest>;
-  return outcomes_.capacity() * sizeof(RememberedOutcome) +
-         queue_.capacity() * sizeof(QueuedRequest) + requests_.bucket_count() * (sizeof(Entry) + 1);
+  return outcomes_.size() * sizeof(RememberedOutcome) + queue_.size() * sizeof(QueuedRequest) +
+         requests_.bucket_count() * (sizeof(Entry) + 1);
 }
 
 }  // namespace tally

@@ -17,6 +17,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/base/identifiers.h"
+#include "engine/base/zeroed_array.h"
 #include "engine/wire/protocol.h"
 
 namespace tally {
@@ -82,10 +83,10 @@ class IdempotencyWindow {
 
   void forget_oldest();
 
-  std::vector<RememberedOutcome> outcomes_;  // ring of `capacity` outcomes
+  ZeroedArray<RememberedOutcome> outcomes_;  // ring of `capacity` outcomes
   uint32_t next_slot_ = 0;
   size_t remembered_commands_ = 0;
-  std::vector<QueuedRequest> queue_;  // ring of requests, oldest at queue_head_
+  ZeroedArray<QueuedRequest> queue_;  // ring of requests, oldest at queue_head_
   size_t queue_head_ = 0;
   size_t queue_size_ = 0;
   boost::unordered_flat_map<Id128, RememberedRequest, Id128Hash> requests_;
