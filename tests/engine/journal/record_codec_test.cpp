@@ -127,3 +127,25 @@ TEST(SegmentHeaderTest, BadMagicVersionOrChecksumIsNamed) {
 
 }  // namespace
 }  // namespace tally::journal
+
+namespace tally::journal {
+namespace {
+
+// all_zero reads whole blocks at a time: a single set bit anywhere, in a block, at a block's
+// edge or in the short tail after the last block, must still be seen.
+TEST(AllZeroTest, ASingleSetBitAnywhereIsSeen) {
+  std::vector<uint8_t> bytes(3 * 4096 + 77, 0);
+  EXPECT_TRUE(all_zero(bytes));
+  EXPECT_TRUE(all_zero(std::span<const uint8_t>()));
+  for (const size_t offset : {size_t{0}, size_t{7}, size_t{4095}, size_t{4096}, size_t{8191},
+                              size_t{3 * 4096}, bytes.size() - 1}) {
+    bytes[offset] = 0x10;
+    EXPECT_FALSE(all_zero(bytes)) << offset;
+    EXPECT_FALSE(all_zero(std::span(bytes).subspan(offset))) << offset;  // unaligned start
+    bytes[offset] = 0;
+  }
+  EXPECT_TRUE(all_zero(bytes));
+}
+
+}  // namespace
+}  // namespace tally::journal
