@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/base/monotonic_clock.h"
+
 namespace tally {
 namespace {
 
@@ -14,7 +16,7 @@ int64_t wall_clock_ns() {
 }  // namespace
 
 BusinessLogicProcessor::BusinessLogicProcessor(Ledger& ledger, Ingress& ingress, OutcomeRing& ring)
-    : ledger_(ledger), ingress_(ingress), ring_(ring) {
+    : ledger_(ledger), ingress_(ingress), ring_(ring), traces_(ring.capacity()) {
   // A batch's entries are claimed at once, and a group publishes before it could fill the ring.
   TALLY_ASSERT(ledger.limits().batch_commands_max <= ring.capacity() / 2);
   TALLY_ASSERT(ingress.config().batch_commands_max <= ledger.limits().batch_commands_max);
@@ -72,6 +74,11 @@ void BusinessLogicProcessor::run() {
 bool BusinessLogicProcessor::apply_group(std::span<IngressBatch*> batches) {
   const int64_t publish_threshold = ring_.capacity() / 2;
   const int64_t now_ns = wall_clock_ns();
+  requests_until_sample_ -= static_cast<int64_t>(batches.size());
+  const bool sampled = requests_until_sample_ <= 0;
+  const int64_t dequeued_ns = sampled ? monotonic_now_ns() : 0;
+  // Read before the loop hands the batch back to the pool, where a producer may reuse it.
+  const int64_t queued_ns = batches.back()->queued_ns;
   int64_t last_position = ring_.published();
   int64_t unpublished = 0;
   uint64_t commands = 0;
@@ -89,15 +96,29 @@ bool BusinessLogicProcessor::apply_group(std::span<IngressBatch*> batches) {
     unpublished += last_position - previous_last;
     commands += static_cast<uint64_t>(last_position - previous_last);
     // Consumers cannot free slots they have not seen: publish before the claims could wrap.
-    if (unpublished >= publish_threshold) {
+    // The last batch is published after the loop, once its sample is recorded.
+    if (unpublished >= publish_threshold && index + 1 < batches.size()) {
       ring_.publish(last_position);
       unpublished = 0;
     }
+  }
+  if (sampled) {
+    sample(queued_ns, dequeued_ns, last_position);
   }
   ring_.publish(last_position);
   commands_applied_.fetch_add(commands, std::memory_order_relaxed);
   batches_applied_.fetch_add(batches.size(), std::memory_order_relaxed);
   return true;
+}
+
+void BusinessLogicProcessor::sample(int64_t queued_ns, int64_t dequeued_ns, int64_t last_position) {
+  const int64_t applied_ns = monotonic_now_ns();
+  if (queued_ns != 0) {
+    ingress_wait_.record(dequeued_ns - queued_ns);
+  }
+  logic_apply_.record(applied_ns - dequeued_ns);
+  traces_.record({.position = last_position, .queued_ns = queued_ns, .applied_ns = applied_ns});
+  requests_until_sample_ = kRequestsPerSample;
 }
 
 }  // namespace tally

@@ -5,7 +5,14 @@
 // group of batches, and return the batches to the pool. Stops once the ingress is closed and
 // drained (every accepted batch applied), then halts the ring so consumers drain and exit.
 //
-// Threads: run() on the business-logic thread; the counters from anyone.
+// Latency: one request in kRequestsPerSample (at most one per group, the group's last) is timed,
+// as two clock reads per sample are more than applying a small request costs: the time it waited
+// in the ingress (queued by its producer, taken here) and the time until its group was applied
+// (which includes the requests before it in the group). Its timestamps go to the consumers
+// through traces(), keyed by its last ring position.
+//
+// Threads: run() on the business-logic thread; the counters and histograms from anyone;
+// traces() as RequestTraces says.
 #pragma once
 
 #include <atomic>
@@ -13,9 +20,11 @@
 #include <span>
 #include <vector>
 
+#include "engine/base/latency_histogram.h"
 #include "engine/ledger/ledger.h"
 #include "engine/pipeline/ingress.h"
 #include "engine/pipeline/outcome_ring.h"
+#include "engine/pipeline/request_traces.h"
 
 namespace tally {
 
@@ -27,6 +36,13 @@ class BusinessLogicProcessor {
 
   uint64_t commands_applied() const { return commands_applied_.load(std::memory_order_relaxed); }
   uint64_t batches_applied() const { return batches_applied_.load(std::memory_order_relaxed); }
+
+  // Chosen by measurement (docs/decisions.md, "Latency stages"): within noise of timing nothing
+  // in the pipeline benchmarks, and a few samples from the first requests on.
+  static constexpr int64_t kRequestsPerSample = 16;
+  const LatencyHistogram& ingress_wait() const { return ingress_wait_; }
+  const LatencyHistogram& logic_apply() const { return logic_apply_; }
+  const RequestTraces& traces() const { return traces_; }
 
  private:
   static constexpr size_t kBatchesPerDequeue = 64;
@@ -41,12 +57,19 @@ class BusinessLogicProcessor {
   // Applies one ingress batch and sets the ring position of its last entry; false if the
   // ring failed, in which case nothing was applied.
   bool apply(const IngressBatch& batch, int64_t now_ns, int64_t& last_position);
+  // Records the sampled request (the group's last, ending at `last_position`) before the
+  // publish that makes it visible.
+  void sample(int64_t queued_ns, int64_t dequeued_ns, int64_t last_position);
 
   Ledger& ledger_;
   Ingress& ingress_;
   OutcomeRing& ring_;
   std::atomic<uint64_t> commands_applied_{0};
   std::atomic<uint64_t> batches_applied_{0};
+  LatencyHistogram ingress_wait_;
+  LatencyHistogram logic_apply_;
+  RequestTraces traces_;
+  int64_t requests_until_sample_ = 0;  // the first request is sampled
 };
 
 }  // namespace tally

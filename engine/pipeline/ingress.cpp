@@ -1,6 +1,7 @@
 #include "engine/pipeline/ingress.h"
 
 #include "engine/base/invariant.h"
+#include "engine/base/monotonic_clock.h"
 #include "engine/wire/fingerprint.h"
 #include "engine/wire/wire_decoder.h"
 
@@ -60,6 +61,9 @@ ResultCode Ingress::verify_and_enqueue(IngressBatch* batch, bool verify) {
   batch->batch = decode_command_request(batch->frame, batch->commands);
   batch->batch.origin = batch->origin;
   batch->batch.fingerprint = request_fingerprint(batch->batch);
+  // On the producer's thread, once per batch: the logic thread's clock reads are the ones that
+  // must be few.
+  batch->queued_ns = monotonic_now_ns();
   // The pool holds batches_in_flight_max batches, so the queue can never hold more; a failure
   // here means the queue could not get a block, which is back-pressure all the same.
   if (!queue_.try_enqueue(batch)) {

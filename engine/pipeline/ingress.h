@@ -29,6 +29,9 @@ struct IngressBatch {
   // Set by submit(): the decoded request, whose strings point into `frame`.
   CommandBatch batch;
   std::vector<Command> commands;  // capacity reused; reserved for the largest batch
+  // Set by submit() just before it queues the batch (monotonic_clock.h): where the latency
+  // stage "ingress_wait" starts for a sampled request.
+  int64_t queued_ns = 0;
 };
 
 struct IngressConfig {

@@ -52,6 +52,23 @@ void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   finish_response(builder, &request_id, protocol::ResponseBody::HelloResult, result.Union());
 }
 
+namespace {
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<protocol::StageLatency>>>
+encode_stage_latencies(flatbuffers::FlatBufferBuilder& builder,
+                       const std::vector<StageLatency>& stages) {
+  std::vector<flatbuffers::Offset<protocol::StageLatency>> encoded;
+  for (const StageLatency& stage : stages) {
+    const LatencySummary& latency = stage.latency;
+    encoded.push_back(protocol::CreateStageLatency(
+        builder, builder.CreateString(stage.stage), latency.count, latency.p50_ns, latency.p90_ns,
+        latency.p99_ns, latency.p999_ns, latency.max_ns));
+  }
+  return builder.CreateVector(encoded);
+}
+
+}  // namespace
+
 void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                          const ServerStats& stats) {
   builder.Clear();
@@ -60,6 +77,7 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
     reasons.push_back(protocol::CreateReasonCount(builder, code, count));
   }
   const auto reason_vector = builder.CreateVector(reasons);
+  const auto latency_vector = encode_stage_latencies(builder, stats.stage_latencies);
   protocol::StatsResultBuilder result(builder);
   result.add_uptime_ms(stats.uptime_ms);
   result.add_requests(stats.requests);
@@ -84,6 +102,7 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_memory_in_use_bytes(stats.memory_in_use_bytes);
   result.add_memory_peak_bytes(stats.memory_peak_bytes);
   result.add_memory_pauses(stats.memory_pauses);
+  result.add_stage_latencies(latency_vector);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
 }
@@ -168,10 +187,22 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .memory_budget_bytes = stats.memory_budget_bytes(),
                      .memory_in_use_bytes = stats.memory_in_use_bytes(),
                      .memory_peak_bytes = stats.memory_peak_bytes(),
-                     .memory_pauses = stats.memory_pauses()};
+                     .memory_pauses = stats.memory_pauses(),
+                     .stage_latencies = {}};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {
       result.rejections_by_reason.emplace_back(reason->code(), reason->count());
+    }
+  }
+  if (const auto* stages = stats.stage_latencies()) {
+    for (const protocol::StageLatency* stage : *stages) {
+      result.stage_latencies.push_back({.stage = string_of(stage->stage()),
+                                        .latency = {.count = stage->count(),
+                                                    .p50_ns = stage->p50_ns(),
+                                                    .p90_ns = stage->p90_ns(),
+                                                    .p99_ns = stage->p99_ns(),
+                                                    .p999_ns = stage->p999_ns(),
+                                                    .max_ns = stage->max_ns()}});
     }
   }
   return result;

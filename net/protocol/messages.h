@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/base/identifiers.h"
+#include "engine/base/latency_histogram.h"
 #include "engine/wire/projector_status.h"
 #include "engine/wire/protocol.h"
 
@@ -30,6 +31,12 @@ struct ServerHello {
   std::string server_name;
   std::string server_version;
   ServerLimits limits;
+};
+
+// Mirrors table StageLatency: one stage of a request's path, over the sampled requests.
+struct StageLatency {
+  std::string stage;
+  LatencySummary latency;
 };
 
 // Mirrors table StatsResult (engine/wire/schema/tally.fbs), field for field.
@@ -58,6 +65,7 @@ struct ServerStats {
   uint64_t memory_in_use_bytes = 0;
   uint64_t memory_peak_bytes = 0;
   uint64_t memory_pauses = 0;
+  std::vector<StageLatency> stage_latencies;  // in a request's order; empty from an older server
 };
 
 // Mirrors table ProjectionStatusResult.

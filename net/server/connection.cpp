@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/invariant.h"
+#include "engine/base/monotonic_clock.h"
 #include "engine/wire/wire_decoder.h"
 #include "net/protocol/frame.h"
 
@@ -438,6 +439,7 @@ void Connection::flush() {
   }
   if (!write_buffer_.empty()) {
     writing_ = true;
+    write_trace_ = taken.trace;
     written_ = 0;
     write_since_ = Clock::now();
     write_some();
@@ -491,8 +493,21 @@ void Connection::write_some() {
           return;
         }
         self->writing_ = false;
+        self->record_written_trace();
         self->flush();
       });
+}
+
+void Connection::record_written_trace() {
+  if (!write_trace_.sampled()) {
+    return;
+  }
+  const int64_t written_ns = monotonic_now_ns();
+  context_.counters.answer_write.record_shared(written_ns - write_trace_.durable_ns);
+  if (write_trace_.queued_ns != 0) {
+    context_.counters.request_total.record_shared(written_ns - write_trace_.queued_ns);
+  }
+  write_trace_ = {};
 }
 
 void Connection::arm_watchdog() {

@@ -118,6 +118,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   // True (and the connection dropped) if its outbox overflowed.
   bool drop_if_overflowed(Overflow overflow);
   void write_some();
+  // The write of write_buffer_ completed: the latency stages of a sampled answer in it end.
+  void record_written_trace();
   void arm_watchdog();
   void check_deadlines();
   // Stops reading; closes once what is queued is written (or the write times out).
@@ -149,6 +151,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   // the one waiting (for answers, the ingress or memory).
   std::optional<Clock::time_point> client_owes_since_ = Clock::now();
   Clock::time_point write_since_;
+  AnswerTrace write_trace_;  // of a sampled answer in write_buffer_: recorded once it is written
 };
 
 }  // namespace tally::net

@@ -41,7 +41,8 @@ int64_t wall_clock_ns() {
 DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
                              ServerCounters& counters)
     : config_(config),
-      replier_(router, counters),
+      router_(router),
+      counters_(counters),
       read_side_(router, std::chrono::milliseconds(config.read_wait_ms)) {}
 
 DurableEngine::~DurableEngine() {
@@ -125,8 +126,10 @@ Status DurableEngine::start(StartupReport& report) {
                                  .keep = config_.snapshots_kept},
       *journaler_, std::move(*mirror), position);
   pipeline_ = std::make_unique<Pipeline>(config_.pipeline, std::move(ledger));
-  journal_consumer_ = &pipeline_->add_consumer("journaler", *journaler_);
-  replier_consumer_ = &pipeline_->add_consumer("replier", replier_, {journal_consumer_});
+  journal_timer_ = std::make_unique<BatchEndTimer>(*journaler_, counters_.journal_sync);
+  replier_ = std::make_unique<Replier>(router_, counters_, pipeline_->processor().traces());
+  journal_consumer_ = &pipeline_->add_consumer("journaler", *journal_timer_);
+  replier_consumer_ = &pipeline_->add_consumer("replier", *replier_, {journal_consumer_});
   pipeline_->start();
   snapshotter_->start();
   const read::CheckpointPolicy checkpoints{
@@ -177,6 +180,9 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   stats.ring_backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.durable_sequence = journaler_->durable_sequence();
   stats.snapshots_written = snapshotter_->snapshots_written();
+  const BusinessLogicProcessor& processor = pipeline_->processor();
+  stats.stage_latencies.push_back({"ingress_wait", processor.ingress_wait().summarize()});
+  stats.stage_latencies.push_back({"logic_apply", processor.logic_apply().summarize()});
 }
 
 }  // namespace tally::net

@@ -4,6 +4,8 @@
 //
 //   logic thread → journaler (append, group sync) → replier (answers clients)
 //
+// (the journaler behind a BatchEndTimer, which times each group's sync for `tally stats`)
+//
 // plus the snapshotter and the read side's projectors on their own threads, tailing the durable
 // journal. stop() closes the ingress, drains the pipeline (every accepted request is applied,
 // journaled, synced and answered) and stops the snapshotter and the projectors.
@@ -25,6 +27,7 @@
 #include "engine/journal/posix_storage.h"
 #include "engine/journal/recovery.h"
 #include "engine/journal/snapshotter.h"
+#include "engine/pipeline/batch_end_timer.h"
 #include "engine/pipeline/pipeline.h"
 #include "net/protocol/messages.h"
 #include "net/server/read_side.h"
@@ -69,7 +72,8 @@ class DurableEngine {
 
   Ingress& ingress() { return pipeline_->ingress(); }
   ReadSide& read_side() { return read_side_; }
-  // The engine's part of the stats: queue depths, lag, durable sequence, snapshots.
+  // The engine's part of the stats: queue depths, lag, durable sequence, snapshots, and the
+  // logic thread's latency stages.
   void fill_stats(ServerStats& stats) const;
 
  private:
@@ -84,12 +88,15 @@ class DurableEngine {
   Result<Recovered> recover(StartupReport& report);
 
   const ServerConfig& config_;
+  ResponseRouter& router_;
+  ServerCounters& counters_;
   journal::DataDirectoryLock lock_;  // held from start() to the end of the process
   journal::PosixStorage storage_;
-  Replier replier_;
   ReadSide read_side_;
   std::unique_ptr<journal::JournalWriter> writer_;
   std::unique_ptr<journal::Journaler> journaler_;
+  std::unique_ptr<BatchEndTimer> journal_timer_;  // the journaler, as the ring sees it
+  std::unique_ptr<Replier> replier_;  // after the pipeline: it reads the logic thread's traces
   std::unique_ptr<journal::Snapshotter> snapshotter_;
   std::unique_ptr<Pipeline> pipeline_;
   const OutcomeConsumer* journal_consumer_ = nullptr;

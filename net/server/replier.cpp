@@ -1,25 +1,27 @@
 #include "net/server/replier.h"
 
 #include "engine/base/invariant.h"
+#include "engine/base/monotonic_clock.h"
 #include "engine/wire/wire_encoder.h"
 #include "net/protocol/frame.h"
 #include "net/protocol/messages.h"
 
 namespace tally::net {
 
-Replier::Replier(ResponseRouter& router, ServerCounters& counters)
-    : router_(router), counters_(counters) {
+Replier::Replier(ResponseRouter& router, ServerCounters& counters, const RequestTraces& traces)
+    : router_(router), counters_(counters), traces_(traces) {
   results_.reserve(1024);
   framed_.reserve(4096);
 }
 
-void Replier::on_event(const Outcome& event, int64_t, bool) {
+void Replier::on_event(const Outcome& event, int64_t position, bool) {
   // A request's entries come together and in order (the logic thread writes a batch whole into
   // consecutive slots), and each is answered once, by its last entry: a new request starts only
   // once the one before was answered.
   TALLY_ASSERT(event.command_index == results_.size());
   TALLY_ASSERT(event.command_index == 0 || event.request_id == request_id_);
   request_id_ = event.request_id;
+  const AnswerTrace trace = event.is_last_in_request() ? trace_of(position) : AnswerTrace{};
   count(event);
   const bool opened = event.type == EventType::AccountOpened;
   const auto account_id = opened ? builder_.CreateString(event.account_id.view())
@@ -28,8 +30,18 @@ void Replier::on_event(const Outcome& event, int64_t, bool) {
                                                    event.balance, event.version, account_id,
                                                    event.is_replayed_answer()));
   if (event.is_last_in_request()) {
-    answer(event);
+    answer(event, trace);
   }
+}
+
+AnswerTrace Replier::trace_of(int64_t position) {
+  const RequestTrace* sampled = traces_.find(position);
+  if (sampled == nullptr) {
+    return {};
+  }
+  const AnswerTrace trace{.queued_ns = sampled->queued_ns, .durable_ns = monotonic_now_ns()};
+  counters_.durable_wait.record(trace.durable_ns - sampled->applied_ns);
+  return trace;
 }
 
 void Replier::count(const Outcome& event) {
@@ -58,7 +70,7 @@ void Replier::count(const Outcome& event) {
   }
 }
 
-void Replier::answer(const Outcome& last) {
+void Replier::answer(const Outcome& last, AnswerTrace trace) {
   ++requests_answered_;
   const protocol::Uint128 request_id = to_wire(last.request_id);
   const auto results = builder_.CreateVector(results_);
@@ -71,7 +83,7 @@ void Replier::answer(const Outcome& last) {
   append_frame(framed_, finished_bytes(builder_));
   // Counters first: a client that reads stats after its answer sees its commands counted.
   publish_counters();
-  router_.deliver(last.origin, framed_, 1);
+  router_.deliver(last.origin, framed_, 1, trace);
   builder_.Clear();
   results_.clear();
 }

@@ -4,7 +4,9 @@
 // Each request's entries are consecutive in the ring (the logic thread applies a batch whole,
 // asserted here); the replier turns them into one Response with a CommandBatchResult, frames
 // it and delivers it to the connection the request came from (the entry's origin), through
-// the ResponseRouter. It also keeps the command counters of `tally stats`.
+// the ResponseRouter. It also keeps the command counters of `tally stats`, and ends the latency
+// stage "durable_wait" of each sampled request (RequestTraces), whose answer carries on the
+// timestamps to the write that sends it.
 //
 // Threads: on_event runs on the replier's consumer thread only.
 #pragma once
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "engine/pipeline/outcome_consumer.h"
+#include "engine/pipeline/request_traces.h"
 #include "engine/wire/protocol.h"
 #include "net/server/response_router.h"
 #include "net/server/server_counters.h"
@@ -22,17 +25,21 @@ namespace tally::net {
 
 class Replier : public OutcomeHandler {
  public:
-  Replier(ResponseRouter& router, ServerCounters& counters);
+  // `traces`: the logic thread's, for the ring this replier consumes.
+  Replier(ResponseRouter& router, ServerCounters& counters, const RequestTraces& traces);
 
   void on_event(const Outcome& event, int64_t position, bool end_of_batch) override;
 
  private:
   void count(const Outcome& event);
-  void answer(const Outcome& last);
+  // The sampled request's trace, if the entry at `position` ends one: durable_wait ends here.
+  AnswerTrace trace_of(int64_t position);
+  void answer(const Outcome& last, AnswerTrace trace);
   void publish_counters();
 
   ResponseRouter& router_;
   ServerCounters& counters_;
+  const RequestTraces& traces_;
   flatbuffers::FlatBufferBuilder builder_{1024};
   std::vector<flatbuffers::Offset<protocol::CommandResult>> results_;
   std::vector<uint8_t> framed_;

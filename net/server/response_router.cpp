@@ -35,6 +35,7 @@ std::optional<uint64_t> ResponseRouter::attach(std::shared_ptr<ResponseSink> sin
   slot.sink = std::move(sink);
   TALLY_ASSERT(slot.outbox.capacity() == 0);  // detach gave it back: nothing is charged
   slot.answered = 0;
+  slot.trace = {};
   slot.in_write_bytes = 0;
   slot.in_write_capacity = 0;
   slot.charged_bytes = 0;
@@ -60,6 +61,7 @@ void ResponseRouter::release_all(Slot& slot) {
   // Swapped, not assigned: `outbox = {}` keeps the capacity (it assigns an empty list), and
   // a slow reader's memory would stay with the slot.
   std::vector<uint8_t>().swap(slot.outbox);
+  slot.trace = {};
   slot.in_write_bytes = 0;
   slot.in_write_capacity = 0;
 }
@@ -109,9 +111,11 @@ void ResponseRouter::overflow(Slot& slot, Overflow why) {
   budget_.release(slot.outbox.capacity());
   slot.charged_bytes -= slot.outbox.capacity();
   std::vector<uint8_t>().swap(slot.outbox);
+  slot.trace = {};
 }
 
-bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered) {
+bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
+                             AnswerTrace trace) {
   // One framed Response answers one request at most (none: an error about an unreadable frame,
   // a Hello, stats), and a query's answer exactly its own query, whose charge it releases once.
   TALLY_ASSERT(answered <= 1);
@@ -138,6 +142,9 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
       overflowed_now = Overflow::kServerMemory;
     } else {
       slot->answered += answered;
+      if (trace.sampled() && !slot->trace.sampled()) {
+        slot->trace = trace;
+      }
     }
     if (overflowed_now != Overflow::kNone) {
       overflow(*slot, overflowed_now);
@@ -191,13 +198,15 @@ TakenResponses ResponseRouter::take(uint64_t token, std::vector<uint8_t>& out) {
   }
   written(*slot, out);
   if (slot->overflow != Overflow::kNone) {
-    return {.answered = 0, .overflow = slot->overflow};
+    return {.answered = 0, .overflow = slot->overflow, .trace = {}};
   }
   out.swap(slot->outbox);
   slot->in_write_bytes = out.size();
   slot->in_write_capacity = out.capacity();
-  const TakenResponses taken{.answered = slot->answered, .overflow = Overflow::kNone};
+  const TakenResponses taken{
+      .answered = slot->answered, .overflow = Overflow::kNone, .trace = slot->trace};
   slot->answered = 0;
+  slot->trace = {};
   if (out.empty()) {
     slot->wake_pending = false;
   }

@@ -54,9 +54,19 @@ class ResponseSink {
   virtual void on_overflow(Overflow why) = 0;
 };
 
+// A sampled request's timestamps (monotonic, ns), carried with its answer to the write that
+// sends it, where the last latency stages end.
+struct AnswerTrace {
+  int64_t queued_ns = 0;   // queued at the ingress (0: not stamped)
+  int64_t durable_ns = 0;  // seen durable by the replier (0: no sampled answer)
+
+  bool sampled() const { return durable_ns != 0; }
+};
+
 struct TakenResponses {
   size_t answered = 0;  // requests answered by the bytes taken
   Overflow overflow = Overflow::kNone;
+  AnswerTrace trace;  // of one sampled answer among the bytes taken, if any
 };
 
 class ResponseRouter {
@@ -91,8 +101,10 @@ class ResponseRouter {
   // Appends one framed response to the outbox of `token` (or of the connection a query origin
   // names). `answered`: the requests it answers, 1 or (a Hello, stats, an error about a frame
   // that had no request id) 0; a query's answer always 1 (asserted). False if that connection
-  // has gone or overflowed.
-  bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered);
+  // has gone or overflowed. A sampled `trace` goes to the take() that hands these bytes out,
+  // unless the outbox holds a sampled answer already (one per write is plenty).
+  bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
+               AnswerTrace trace = {});
   // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).
   Overflow overflow_of(uint64_t token) const;
 
@@ -117,6 +129,7 @@ class ResponseRouter {
     std::shared_ptr<ResponseSink> sink;  // null: free
     std::vector<uint8_t> outbox;
     size_t answered = 0;
+    AnswerTrace trace;             // of a sampled answer in the outbox
     size_t in_write_bytes = 0;     // taken, not yet confirmed written
     size_t in_write_capacity = 0;  // the capacity of the buffer holding them (charged)
     size_t charged_bytes = 0;      // outbox.capacity() + in_write_capacity, in the budget

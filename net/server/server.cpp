@@ -199,8 +199,12 @@ ServerStats Server::stats() const {
   stats.memory_peak_bytes = budget_.peak_bytes();
   stats.memory_pauses = budget_.pauses();
   if (engine_stats_) {
-    engine_stats_(stats);
+    engine_stats_(stats);  // the logic thread's stages first: the stages in a request's order
   }
+  stats.stage_latencies.push_back({"durable_wait", counters_.durable_wait.summarize()});
+  stats.stage_latencies.push_back({"answer_write", counters_.answer_write.summarize()});
+  stats.stage_latencies.push_back({"request_total", counters_.request_total.summarize()});
+  stats.stage_latencies.push_back({"journal_sync", counters_.journal_sync.summarize()});
   return stats;
 }
 

@@ -3,11 +3,16 @@
 // answer that they count goes out); the others are incremented by network threads. Readers
 // (the stats request) take relaxed loads: each counter is exact, a set of them is not one
 // instant.
+//
+// The latency histograms time one stage each of sampled requests (the logic thread picks them;
+// its own two stages are in BusinessLogicProcessor): each has the writers its comment names.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+
+#include "engine/base/latency_histogram.h"
 
 namespace tally::net {
 
@@ -29,6 +34,17 @@ struct ServerCounters {
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> connections_dropped{0};
   std::atomic<uint64_t> read_pauses{0};
+
+  // Replier thread only: published to the ring by the logic thread, until the replier (which
+  // runs after the journaler) sees it durable.
+  LatencyHistogram durable_wait;
+  // Network threads (record_shared): seen durable by the replier, until its answer is written
+  // to the socket; and the whole path, queued at the ingress until written.
+  LatencyHistogram answer_write;
+  LatencyHistogram request_total;
+  // Journaler thread only: its last append and the sync of each group (every group, not
+  // sampled; through BatchEndTimer).
+  LatencyHistogram journal_sync;
 };
 
 }  // namespace tally::net

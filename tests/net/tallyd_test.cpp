@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/pipeline/business_logic_processor.h"
 #include "engine/wire/wire_decoder.h"
 #include "engine/wire/wire_encoder.h"
 #include "net/client/client.h"
@@ -254,6 +255,59 @@ TEST_F(TallydTest, StatsCountCommandsRejectionsAndConnections) {
   EXPECT_EQ(stats.connections_accepted, 1u);
   EXPECT_EQ(stats.durable_sequence, 4u);
   EXPECT_EQ(stats.journal_lag, 0u);
+}
+
+// Stats until the last answer's write has been recorded: the client may read an answer before
+// the server's write completion runs.
+net::ServerStats stats_with_written_answers(Client& client) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  net::ServerStats stats = client.stats();
+  const auto answers_written = [](const net::ServerStats& candidate) {
+    for (const net::StageLatency& stage : candidate.stage_latencies) {
+      if (stage.stage == "answer_write") {
+        return stage.latency.count;
+      }
+    }
+    return uint64_t{0};
+  };
+  while (answers_written(stats) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stats = client.stats();
+  }
+  return stats;
+}
+
+TEST_F(TallydTest, StatsReportTheLatencyOfEveryStageOfSampledRequests) {
+  TallydProcess& server = start();
+  Client client(server.client_options());
+  client.connect();
+  client.execute(BatchBuilder().open_account("a", "A", "EUR"));
+  constexpr uint64_t kRequests = 80;  // one at a time: the logic thread takes one per group
+  for (uint64_t index = 1; index < kRequests; ++index) {
+    ASSERT_EQ(code_of(client, BatchBuilder().deposit("a", 1)), ResultCode::Ok);
+  }
+  const net::ServerStats stats = stats_with_written_answers(client);
+  std::vector<std::string> names;
+  for (const net::StageLatency& stage : stats.stage_latencies) {
+    names.push_back(stage.stage);
+    const LatencySummary& latency = stage.latency;
+    SCOPED_TRACE(stage.stage);
+    EXPECT_GT(latency.count, 0u);
+    EXPECT_GT(latency.max_ns, 0u);
+    EXPECT_LE(latency.p50_ns, latency.p90_ns);
+    EXPECT_LE(latency.p90_ns, latency.p99_ns);
+    EXPECT_LE(latency.p99_ns, latency.p999_ns);
+    EXPECT_LE(latency.p999_ns, latency.max_ns);
+    EXPECT_LT(latency.max_ns, 10'000'000'000u) << "a stage of a loopback request took seconds";
+    if (stage.stage != "journal_sync") {
+      // Sampled: the first request, then one in kRequestsPerSample (each its own group here).
+      EXPECT_LE(latency.count, kRequests / BusinessLogicProcessor::kRequestsPerSample + 1);
+    } else {
+      EXPECT_GE(latency.count, kRequests);  // every group is synced and timed
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ingress_wait", "logic_apply", "durable_wait",
+                                             "answer_write", "request_total", "journal_sync"}));
 }
 
 TEST_F(TallydTest, AnAcknowledgedCommandSurvivesKillNine) {

@@ -409,6 +409,61 @@ TEST_F(TallyCliTest, JsonGivesEveryFieldOfAResultWithStringsEscaped) {
   EXPECT_EQ(text_of(refused, "account_id"), "we\"ird\\id") << odd.output;
 }
 
+TEST_F(TallyCliTest, StatsPrintTheLatencyOfEveryStage) {
+  open_eur("alice", "1");  // the first request is always sampled
+  stats_after(1);
+  // Its answer's write may be recorded just after tally read the answer: ask until it is.
+  const auto answers_written = [this](TallyRun& run) {
+    run = tally("stats --json");
+    const boost::json::array stages = json_lines(run.output).at(0).at("stage_latencies").as_array();
+    for (const boost::json::value& stage : stages) {
+      if (text_of(stage.as_object(), "stage") == "answer_write") {
+        return stage.at("count").as_int64();
+      }
+    }
+    return int64_t{0};
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  TallyRun json;
+  while (answers_written(json) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(json.exit_code, 0) << json.errors;
+  const boost::json::array stages = json_lines(json.output).at(0).at("stage_latencies").as_array();
+  std::vector<std::string> names;
+  for (const boost::json::value& value : stages) {
+    const boost::json::object& stage = value.as_object();
+    names.push_back(text_of(stage, "stage"));
+    EXPECT_GE(stage.at("count").as_int64(), 1) << json.output;
+    EXPECT_LE(stage.at("p50_ns").as_int64(), stage.at("p90_ns").as_int64());
+    EXPECT_LE(stage.at("p90_ns").as_int64(), stage.at("p99_ns").as_int64());
+    EXPECT_LE(stage.at("p99_ns").as_int64(), stage.at("p999_ns").as_int64());
+    EXPECT_LE(stage.at("p999_ns").as_int64(), stage.at("max_ns").as_int64());
+  }
+  const std::vector<std::string> expected = {"ingress_wait", "logic_apply",   "durable_wait",
+                                             "answer_write", "request_total", "journal_sync"};
+  EXPECT_EQ(names, expected);
+
+  // Text: a table of its own, one row per stage, microseconds with one decimal.
+  const TallyRun text = tally("stats");
+  ASSERT_EQ(text.exit_code, 0) << text.errors;
+  EXPECT_NE(text.output.find("\nlatency by stage, sampled requests, microseconds\n"),
+            std::string::npos)
+      << text.output;
+  const std::vector<Row> rows = table_rows(text.output);
+  EXPECT_NE(std::find(rows.begin(), rows.end(),
+                      Row{"stage", "samples", "p50", "p90", "p99", "p99.9", "max"}),
+            rows.end())
+      << text.output;
+  for (const std::string& stage : expected) {
+    const auto row = std::find_if(rows.begin(), rows.end(),
+                                  [&](const Row& candidate) { return candidate[0] == stage; });
+    ASSERT_NE(row, rows.end()) << stage << "\n" << text.output;
+    ASSERT_EQ(row->size(), 7u) << text.output;
+    EXPECT_NE(row->at(6).find('.'), std::string::npos) << "max in microseconds: " << row->at(6);
+  }
+}
+
 TEST_F(TallyCliTest, StatsPrintEveryCounterAndTheRejectionsByName) {
   open_eur("alice", "1");
   tally("withdraw alice 2");

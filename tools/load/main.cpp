@@ -201,7 +201,7 @@ uint32_t request_frame_bytes(const LoadOptions& options) {
 }
 
 ExitCode run(LoadOptions& options) {
-  std::optional<LatencyHistogram> echo;
+  std::optional<load::LatencyHistogram> echo;  // not tally::LatencyHistogram (engine/base)
   if (options.echo_baseline > 0) {
     echo = measure_echo_round_trips(options.echo_baseline, request_frame_bytes(options));
   }

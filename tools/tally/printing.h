@@ -58,7 +58,8 @@ void print_results(const std::vector<PlannedCommand>& commands, const client::Ba
 
 // Every ServerStats field, rejections by reason with their names, and who the server is, as
 // aligned "name  value" lines or one object. money_in and money_out add up every currency, so
-// they are printed as raw minor units.
+// they are printed as raw minor units. Then the latency of each stage of a request's path over
+// the sampled requests: a second table in microseconds, or "stage_latencies" in nanoseconds.
 void print_stats(const net::ServerStats& stats, const net::ServerHello& server, bool json);
 
 // How far each projector has got: one row per projector with its applied sequence, lag, events

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "engine/base/monotonic_clock.h"
 #include "net/protocol/frame.h"
 #include "net/protocol/frame_reader.h"
 #include "net/protocol/messages.h"
@@ -46,7 +47,8 @@ class ReplierTest : public ::testing::Test {
   MemoryBudget budget{1ULL << 30};
   ResponseRouter router{4, 1 << 20, budget};
   ServerCounters counters;
-  Replier replier{router, counters};
+  RequestTraces traces{16};  // as the logic thread would write them, for a ring of 16
+  Replier replier{router, counters, traces};
   uint64_t token = *router.attach(std::make_shared<QuietSink>());
 };
 
@@ -80,6 +82,30 @@ TEST_F(ReplierTest, EachRequestIsAnsweredOnceAfterItsLastEntry) {
   EXPECT_EQ(results, (std::vector<size_t>{3, 1}));
   EXPECT_EQ(counters.requests_answered.load(), 2u);
   EXPECT_EQ(counters.commands.load(), 4u);
+}
+
+TEST_F(ReplierTest, ASampledRequestsTimestampsGoWithItsAnswerAndOnlyItsOwn) {
+  // Request 1 ends at position 2 and was sampled; request 2 ends at position 18, whose slot
+  // still holds position 2's trace (one lap earlier): not sampled.
+  const int64_t applied_ns = monotonic_now_ns();
+  traces.record({.position = 2, .queued_ns = applied_ns - 1'000, .applied_ns = applied_ns});
+  const std::vector<Outcome> sampled = request_of(token, 1, 3, 1);
+  for (size_t index = 0; index < sampled.size(); ++index) {
+    replier.on_event(sampled[index], static_cast<int64_t>(index), index + 1 == sampled.size());
+  }
+  std::vector<uint8_t> taken;
+  const TakenResponses first = router.take(token, taken);
+  EXPECT_EQ(first.answered, 1u);
+  ASSERT_TRUE(first.trace.sampled());
+  EXPECT_EQ(first.trace.queued_ns, applied_ns - 1'000);
+  EXPECT_GE(first.trace.durable_ns, applied_ns);
+  EXPECT_EQ(counters.durable_wait.summarize().count, 1u);
+
+  replier.on_event(request_of(token, 2, 1, 4)[0], 18, true);
+  const TakenResponses second = router.take(token, taken);
+  EXPECT_EQ(second.answered, 1u);
+  EXPECT_FALSE(second.trace.sampled());
+  EXPECT_EQ(counters.durable_wait.summarize().count, 1u);
 }
 
 TEST_F(ReplierTest, AnEntryOutOfItsRequestsOrderStopsTheProcess) {
