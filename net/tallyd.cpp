@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <set>
 #include <string>
 
@@ -74,12 +75,44 @@ void log_read_side_failures(DurableEngine& engine, std::set<std::string>& logged
   }
 }
 
+// What has been logged of the read models' checkpoints, so that each thing is said once.
+struct CheckpointsLogged {
+  std::set<std::string> started;             // the models whose start-up was logged
+  std::map<std::string, uint64_t> failures;  // failed writes logged, per model
+};
+
+// Logs, once a read model has started (it loads its checkpoint on its own thread, after the
+// start-up report), which checkpoints it skipped and why: each costs a longer replay now and
+// at every start until a new one is written. Then each checkpoint write that failed since the
+// last look: the model is unaffected, but the next start replays more of the journal.
+void log_checkpoints(DurableEngine& engine, CheckpointsLogged& logged) {
+  for (const ReadSide::CheckpointReport& report : engine.read_side().checkpoints()) {
+    if (report.started && logged.started.insert(report.model).second) {
+      for (const std::string& skipped : report.skipped) {
+        spdlog::warn("event=checkpoint_skipped model={} problem=\"{}\"", report.model, skipped);
+      }
+      spdlog::info("event=read_model_started model={} from_checkpoint={} checkpoint_sequence={}",
+                   report.model, report.started_from_checkpoint, report.checkpoint_sequence);
+    }
+    uint64_t& logged_failures = logged.failures[report.model];
+    if (report.failures.count > logged_failures) {
+      spdlog::error(
+          "event=checkpoint_failed model={} failures={} problem=\"{}\" note=\"the read model "
+          "is unaffected; the next start replays more of the journal\"",
+          report.model, report.failures.count, report.failures.last.message());
+      logged_failures = report.failures.count;
+    }
+  }
+}
+
 // Blocks until SIGINT/SIGTERM or an engine failure; returns the signal (0 for a failure).
-int wait_for_stop(const sigset_t& signals, DurableEngine& engine, const Server& server) {
+int wait_for_stop(const sigset_t& signals, DurableEngine& engine, const Server& server,
+                  CheckpointsLogged& logged_checkpoints) {
   uint64_t logged_commands = 0;
   std::set<std::string> logged_failures;
   for (int seconds = 1;; ++seconds) {
     log_read_side_failures(engine, logged_failures);
+    log_checkpoints(engine, logged_checkpoints);
     const timespec one_second{.tv_sec = 1, .tv_nsec = 0};
     const int signal_number = sigtimedwait(&signals, nullptr, &one_second);
     if (signal_number > 0) {
@@ -142,7 +175,8 @@ int main(int argc, char** argv) {
   log_startup(config, report, server.port());
   server.run();
 
-  const int signal_number = wait_for_stop(signals, engine, server);
+  CheckpointsLogged logged_checkpoints;
+  const int signal_number = wait_for_stop(signals, engine, server, logged_checkpoints);
   spdlog::info("event=stopping reason={}", signal_number == 0
                                                ? "engine_failure"
                                                : (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
@@ -152,6 +186,7 @@ int main(int argc, char** argv) {
     spdlog::warn("event=answers_unwritten reason=\"clients did not read within the grace\"");
   }
   server.stop();
+  log_checkpoints(engine, logged_checkpoints);  // a write that failed as the engine stopped
   const Status journal_status = engine.journal_failure();
   if (!journal_status.is_ok()) {
     spdlog::critical(

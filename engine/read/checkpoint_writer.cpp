@@ -58,9 +58,9 @@ bool CheckpointWriter::busy() const {
   return writing_ || !pending_bytes_.empty();
 }
 
-Status CheckpointWriter::last_failure() const {
+CheckpointWriter::Failures CheckpointWriter::failures() const {
   const std::lock_guard lock(mutex_);
-  return last_failure_;
+  return failures_;
 }
 
 void CheckpointWriter::run() {
@@ -85,13 +85,13 @@ void CheckpointWriter::run() {
 
 void CheckpointWriter::write(uint64_t sequence, const std::vector<uint8_t>& bytes) {
   Status status = write_checkpoint(storage_, directory_, sequence, bytes, keep_);
-  const std::lock_guard lock(mutex_);
   if (status.is_ok()) {
     written_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    failures_.fetch_add(1, std::memory_order_relaxed);
+    return;
   }
-  last_failure_ = std::move(status);
+  const std::lock_guard lock(mutex_);
+  ++failures_.count;
+  failures_.last = std::move(status);
 }
 
 }  // namespace tally::read

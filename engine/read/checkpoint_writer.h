@@ -47,9 +47,14 @@ class CheckpointWriter {
   // True while a checkpoint is in hand (try_submit would say false).
   bool busy() const;
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }
-  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
-  // The last write's failure, or ok.
-  Status last_failure() const;
+
+  struct Failures {
+    uint64_t count = 0;  // writes that failed
+    Status last;         // the latest of them (ok while count is 0)
+  };
+  // Read together under the lock, so that a log line's count and reason are of the same write;
+  // a success does not clear `last`, so a failure stays visible to a caller that looks late.
+  Failures failures() const;
 
  private:
   void run();
@@ -61,14 +66,14 @@ class CheckpointWriter {
   const std::string thread_name_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  // Under mutex_: the checkpoint in hand (empty bytes: none), whether it is being written.
+  // Under mutex_: the checkpoint in hand (empty bytes: none), whether it is being written, and
+  // the failed writes.
   uint64_t pending_sequence_ = 0;
   std::vector<uint8_t> pending_bytes_;
   bool writing_ = false;
   bool stop_requested_ = false;
-  Status last_failure_;
+  Failures failures_;
   std::atomic<uint64_t> written_{0};
-  std::atomic<uint64_t> failures_{0};
   std::thread thread_;
 };
 

@@ -84,8 +84,9 @@ ProjectorStatus Projector::status() const {
       .checkpoints_written = checkpoint_writer_ == nullptr ? 0 : checkpoint_writer_->written()};
 }
 
-Status Projector::checkpoint_failure() const {
-  return checkpoint_writer_ == nullptr ? Status::ok() : checkpoint_writer_->last_failure();
+CheckpointWriter::Failures Projector::checkpoint_failures() const {
+  return checkpoint_writer_ == nullptr ? CheckpointWriter::Failures{}
+                                       : checkpoint_writer_->failures();
 }
 
 void Projector::run() {

@@ -114,8 +114,9 @@ class Projector {
   // says, "<file>: <why>", which checkpoints were not used.
   bool started() const { return started_.load(std::memory_order_acquire); }
   const std::vector<std::string>& checkpoint_skipped() const { return checkpoint_skipped_; }
-  // The last checkpoint write's failure, or ok (any thread).
-  Status checkpoint_failure() const;
+  // How many checkpoint writes failed and why the latest did (any thread; none without
+  // checkpoints). A failed write costs a longer replay at the next start, never an answer.
+  CheckpointWriter::Failures checkpoint_failures() const;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -85,6 +85,26 @@ std::vector<std::string> ReadSide::failures() const {
   return failures;
 }
 
+std::vector<ReadSide::CheckpointReport> ReadSide::checkpoints() const {
+  std::vector<CheckpointReport> reports;
+  for (const std::unique_ptr<read::Projector>& projector : projectors_) {
+    // started() first (acquire): what the projector skipped was written before it said so.
+    const bool started = projector->started();
+    ProjectorStatus status = projector->status();
+    CheckpointReport report;
+    report.model = std::move(status.name);
+    report.started = started;
+    report.failures = projector->checkpoint_failures();
+    if (started) {
+      report.started_from_checkpoint = status.started_from_checkpoint;
+      report.checkpoint_sequence = status.checkpoint_sequence;
+      report.skipped = projector->checkpoint_skipped();
+    }
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
 void ReadSide::stop() {
   {
     const std::unique_lock lock(running_mutex_);

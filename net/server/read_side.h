@@ -53,6 +53,19 @@ class ReadSide {
   ProjectionReport report() const;
   // "<projector>: <why>" for each projector that stopped following the journal.
   std::vector<std::string> failures() const;
+
+  // One read model's checkpoints, for the server's log.
+  struct CheckpointReport {
+    std::string model;
+    // Its start-up (loading a checkpoint, or finding none it could use) is done; the fields
+    // below but `failures` are only meaningful then.
+    bool started = false;
+    bool started_from_checkpoint = false;
+    uint64_t checkpoint_sequence = 0;
+    std::vector<std::string> skipped;  // "<file>: <why>" for each checkpoint not used
+    read::CheckpointWriter::Failures failures;
+  };
+  std::vector<CheckpointReport> checkpoints() const;
   void rebuild();
 
  private:

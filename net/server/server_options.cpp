@@ -92,7 +92,7 @@ void add_engine_options(CLI::App& app, ServerConfig& config, NamedChoices& names
 
 void add_storage_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {
   app.add_option("--data-dir", config.data_directory,
-                 "Data directory (journal/ and snapshots/ inside; created if missing)")
+                 "Data directory (journal/, snapshots/, checkpoints/; created if missing)")
       ->capture_default_str();
   app.add_option("--sync", names.sync,
                  "group: sync each batch before answering it; interval: at most one sync per "

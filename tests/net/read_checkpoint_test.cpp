@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -107,6 +109,17 @@ class ReadCheckpointTest : public ::testing::Test {
            << " checkpoints";
   }
 
+  // Waits until tallyd's log says `text` (it looks at its read models once a second).
+  void wait_for_log(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (server_->log().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        FAIL() << "tallyd's log never said " << text << ":\n" << server_->log();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
   std::string data_;
   std::unique_ptr<TallydProcess> server_;
   std::unique_ptr<Client> client_;
@@ -182,6 +195,52 @@ TEST_F(ReadCheckpointTest, KilledWhileWritingCheckpointsRestartsIntoCorrectReadM
     server_->kill();
   }
   EXPECT_TRUE(any_from_checkpoint);
+}
+
+// tallyd's log names each checkpoint a read model skipped at start-up and why, says where each
+// model started from, and reports each checkpoint it could not write: a longer start-up ahead
+// that an operator should hear about before it happens.
+TEST_F(ReadCheckpointTest, TheLogSaysWhichCheckpointsWereSkippedAndWhichFailed) {
+  start(100);
+  const uint64_t last = tell_the_story(80);
+  wait_for(last, 2);
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  // The accounts model's newest checkpoint is damaged: the restart falls back to the older one.
+  std::vector<std::filesystem::path> checkpoints;
+  for (const auto& entry : std::filesystem::directory_iterator(data_ + "/checkpoints/accounts")) {
+    checkpoints.push_back(entry.path());
+  }
+  ASSERT_EQ(checkpoints.size(), 2u);
+  std::sort(checkpoints.begin(), checkpoints.end());
+  const std::filesystem::path damaged = checkpoints.back();
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(damaged) - 1));
+    file.put('\x5a');
+  }
+  start(100);
+  wait_for_log("event=read_model_started model=history from_checkpoint=true");
+  wait_for_log("event=checkpoint_skipped model=accounts problem=\"" + damaged.filename().string() +
+               ": checkpoint corrupt");
+  const uint64_t older = std::stoull(checkpoints.front().stem().string());
+  wait_for_log("event=read_model_started model=accounts from_checkpoint=true checkpoint_sequence=" +
+               std::to_string(older) + "\n");
+  EXPECT_EQ(server_->log().find("event=checkpoint_skipped model=history"), std::string::npos)
+      << server_->log();
+  EXPECT_EQ(server_->log().find("event=checkpoint_failed"), std::string::npos) << server_->log();
+
+  // The history model's checkpoint directory is gone: its next checkpoints cannot be written.
+  std::filesystem::remove_all(data_ + "/checkpoints/history");
+  const uint64_t more = tell_the_story(60);
+  wait_for_log("event=checkpoint_failed model=history failures=");
+  const std::string log = server_->log();
+  const std::string failed = log.substr(log.find("event=checkpoint_failed"));
+  EXPECT_NE(failed.find(data_ + "/checkpoints/history/"), std::string::npos) << failed;
+  EXPECT_EQ(log.find("event=checkpoint_failed model=accounts"), std::string::npos) << log;
+  // The model itself carries on.
+  EXPECT_NE(
+      client_->query(Query::history("alice").min_sequence(more)).body<protocol::HistoryResult>(),
+      nullptr);
 }
 
 }  // namespace

@@ -133,10 +133,11 @@ class ProjectorTest : public ::testing::Test {
   }
   void TearDown() override { std::system(("rm -rf " + data).c_str()); }
 
-  std::unique_ptr<Projector> make_projector(std::unique_ptr<ReadModel> model, AnswerSink& sink) {
+  std::unique_ptr<Projector> make_projector(std::unique_ptr<ReadModel> model, AnswerSink& sink,
+                                            CheckpointPolicy checkpoints = {}) {
     return std::make_unique<Projector>(
         storage, journal_directory, [this] { return journaler->durable_sequence(); },
-        std::move(model), sink);
+        std::move(model), sink, std::move(checkpoints));
   }
   std::unique_ptr<ReadModel> history_model() {
     return std::make_unique<HistoryModel>(storage, journal_directory);
@@ -407,19 +408,12 @@ std::vector<std::vector<uint8_t>> ask_all(std::vector<std::unique_ptr<QueryJob>>
   return answers;
 }
 
-// Random commands (many rejected) with the projectors following live; then a second pair built
-// afterwards from the finished journal, and the first pair rebuilt: all answer alike.
-TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
-  CapturingSink live_sink;
-  const std::unique_ptr<Projector> live_accounts =
-      make_projector(std::make_unique<AccountModel>(), live_sink);
-  const std::unique_ptr<Projector> live_history = make_projector(history_model(), live_sink);
-  live_accounts->start();
-  live_history->start();
-
-  std::vector<std::string> accounts;
+// Random commands (many rejected) on 12 accounts, through a pipeline into the journal: the
+// accounts' ids in `accounts`; the last sequence. `between` runs after each request is queued.
+uint64_t journal_random_requests(journal::Journaler& journaler, std::vector<std::string>& accounts,
+                                 const std::function<void(uint64_t request)>& between = {}) {
   Pipeline pipeline(PipelineConfig{});
-  pipeline.add_consumer("journal", *journaler);
+  pipeline.add_consumer("journal", journaler);
   pipeline.start();
   std::vector<Command> opens;
   for (int index = 0; index < 12; ++index) {
@@ -428,7 +422,7 @@ TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
   for (const std::string& account : accounts) {
     opens.push_back(open_command(account, "EUR", 100));
   }
-  ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1), ResultCode::Ok);
+  EXPECT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1), ResultCode::Ok);
   std::mt19937_64 random(20261123);
   uint64_t last = opens.size();
   for (uint64_t request = 0; request < 600; ++request) {
@@ -453,11 +447,29 @@ TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
           commands.push_back(deposit_command(one, amount));
       }
     }
-    ASSERT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(commands, request + 10), 1),
+    EXPECT_EQ(submit(pipeline.ingress(), tally::testing::frame_of(commands, request + 10), 1),
               ResultCode::Ok);
     last += commands.size();
+    if (between) {
+      between(request);
+    }
   }
   pipeline.stop();
+  return last;
+}
+
+// The projectors following live; then a second pair built afterwards from the finished
+// journal, and the first pair rebuilt: all answer alike.
+TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
+  CapturingSink live_sink;
+  const std::unique_ptr<Projector> live_accounts =
+      make_projector(std::make_unique<AccountModel>(), live_sink);
+  const std::unique_ptr<Projector> live_history = make_projector(history_model(), live_sink);
+  live_accounts->start();
+  live_history->start();
+
+  std::vector<std::string> accounts;
+  const uint64_t last = journal_random_requests(*journaler, accounts);
   ASSERT_EQ(journaler->durable_sequence(), last);
   ASSERT_GT(writer->segment_index(), 3u) << "the journal should span several segments";
 
@@ -486,6 +498,111 @@ TEST_F(ProjectorTest, RebuiltModelsAnswerExactlyAsLiveOnes) {
   }
   EXPECT_EQ(live_accounts->status().rebuilds, 1u);
   EXPECT_EQ(live_history->status().events_applied, last);
+}
+
+// A checkpoint after every request, written on each writer's thread while its projector
+// applies, answers queries, reports to another thread and rebuilds (which removes the
+// checkpoints, a write perhaps in progress): projectors started afresh load the newest, replay
+// only the journal after it, and answer exactly as the live ones.
+TEST_F(ProjectorTest, CheckpointsTakenWhileQueriedAndRebuiltRestoreTheModelsExactly) {
+  const auto every_request = [this](const std::string& model) {
+    return CheckpointPolicy{
+        .directory = data + "/" + model, .every_events = 1, .every_seconds = 0, .keep = 2};
+  };
+  ASSERT_EQ(::mkdir(every_request("accounts").directory.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(every_request("history").directory.c_str(), 0755), 0);
+  CapturingSink live_sink;
+  const std::unique_ptr<Projector> live_accounts =
+      make_projector(std::make_unique<AccountModel>(), live_sink, every_request("accounts"));
+  const std::unique_ptr<Projector> live_history =
+      make_projector(history_model(), live_sink, every_request("history"));
+  live_accounts->start();
+  live_history->start();
+  // What the projectors and their writers publish is read from another thread all the while,
+  // as tallyd's status requests and log do.
+  std::atomic<bool> done{false};
+  std::thread observer([&] {
+    while (!done.load()) {
+      for (const Projector* projector : {live_accounts.get(), live_history.get()}) {
+        EXPECT_FALSE(projector->status().failed);
+        const CheckpointWriter::Failures failures = projector->checkpoint_failures();
+        EXPECT_EQ(failures.count, 0u) << failures.last.message();
+        if (projector->started()) {
+          EXPECT_TRUE(projector->checkpoint_skipped().empty());
+        }
+      }
+      std::this_thread::sleep_for(100us);
+    }
+  });
+  std::vector<std::string> accounts;
+  const uint64_t last = journal_random_requests(*journaler, accounts, [&](uint64_t request) {
+    live_accounts->submit(balance_job(100 + request, "account-3"));
+    if (request % 200 == 100) {
+      live_accounts->request_rebuild();
+      live_history->request_rebuild();
+    }
+  });
+  ASSERT_TRUE(wait_until_applied(*live_accounts, last));
+  ASSERT_TRUE(wait_until_applied(*live_history, last));
+  const std::vector<std::vector<uint8_t>> live =
+      ask_all(every_query(accounts, last), *live_accounts, *live_history, live_sink);
+  done.store(true);
+  observer.join();
+  EXPECT_GE(live_accounts->status().rebuilds, 1u);
+  EXPECT_GT(live_accounts->status().checkpoints_written, 0u);
+  EXPECT_GT(live_history->status().checkpoints_written, 0u);
+  live_accounts->stop();
+  live_history->stop();
+
+  CapturingSink sink;
+  const std::unique_ptr<Projector> restarted_accounts =
+      make_projector(std::make_unique<AccountModel>(), sink, every_request("accounts"));
+  const std::unique_ptr<Projector> restarted_history =
+      make_projector(history_model(), sink, every_request("history"));
+  restarted_accounts->start(last);
+  restarted_history->start(last);
+  const std::vector<std::vector<uint8_t>> restarted =
+      ask_all(every_query(accounts, last), *restarted_accounts, *restarted_history, sink);
+  ASSERT_EQ(restarted.size(), live.size());
+  for (size_t index = 0; index < live.size(); ++index) {
+    EXPECT_EQ(restarted[index], live[index]) << "query " << index;
+  }
+  for (const Projector* projector : {restarted_accounts.get(), restarted_history.get()}) {
+    const ProjectorStatus status = projector->status();
+    EXPECT_TRUE(status.started_from_checkpoint) << status.name;
+    EXPECT_GT(status.checkpoint_sequence, 0u) << status.name;
+    EXPECT_EQ(status.events_applied, last - status.checkpoint_sequence) << status.name;
+    EXPECT_TRUE(projector->checkpoint_skipped().empty()) << status.name;
+  }
+}
+
+// A checkpoint that cannot be written (here: its directory is gone) is counted with its
+// reason, for the server's log, and costs nothing else: the model answers as before.
+TEST_F(ProjectorTest, ACheckpointThatCannotBeWrittenIsCountedWithItsReason) {
+  journal(tally::testing::make_deposit_events(10));
+  CapturingSink sink;
+  const std::unique_ptr<Projector> projector = make_projector(
+      std::make_unique<AccountModel>(), sink,
+      CheckpointPolicy{
+          .directory = data + "/gone", .every_events = 1, .every_seconds = 0, .keep = 2});
+  projector->start(10);
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (projector->checkpoint_failures().count == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  const CheckpointWriter::Failures failures = projector->checkpoint_failures();
+  ASSERT_EQ(failures.count, 1u);  // the journal's one request: nothing more to checkpoint
+  EXPECT_NE(failures.last.message().find(data + "/gone/"), std::string::npos)
+      << failures.last.message();
+  EXPECT_EQ(projector->status().checkpoints_written, 0u);
+  EXPECT_FALSE(projector->status().failed);
+  projector->submit(balance_job(9, "acc-0000001", 10));
+  const std::vector<uint8_t> answer = sink.wait_for(9);
+  const protocol::Response* response = response_of(answer);
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->body_type(), protocol::ResponseBody::BalanceResult);
+  EXPECT_EQ(response->body_as_BalanceResult()->balance(), 9 * 10 / 2);
 }
 
 }  // namespace
