@@ -159,16 +159,18 @@ Status JournalScanner::scan_records(bool last) {
                                                    ? "sequence goes backwards"
                                                    : "sequence gap");
     }
-    if (const Status decoded = decode_record(record, event_); !decoded.is_ok()) {
-      return corruption(cursor_.place(offset), decoded.message());
-    }
-    if (event_.sequence > options_.after_sequence) {
+    // Events a snapshot already holds are checked (checksum, sequence) but not decoded: their
+    // payloads change nothing, and decoding them was two fifths of a restart's scan.
+    if (record.header.sequence > options_.after_sequence) {
+      if (const Status decoded = decode_record(record, event_); !decoded.is_ok()) {
+        return corruption(cursor_.place(offset), decoded.message());
+      }
       if (const Status status = visit_(event_); !status.is_ok()) {
         return corruption(cursor_.place(offset), status.message());
       }
       ++result_.events_visited;
     }
-    result_.last_sequence = event_.sequence;
+    result_.last_sequence = record.header.sequence;
     ++result_.last_segment_records;
     ++*expected_sequence_;
     cursor_.advance(record);

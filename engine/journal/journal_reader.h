@@ -25,7 +25,8 @@
 namespace tally::journal {
 
 struct ScanOptions {
-  uint64_t after_sequence = 0;  // events up to this one (a snapshot's) are checked, not visited
+  uint64_t after_sequence = 0;  // events up to this one (a snapshot's): checksums and
+                                // sequences checked, payloads neither decoded nor visited
 };
 
 // Where the good data stops short of the end of the journal.

@@ -101,6 +101,19 @@ TEST_F(JournalReaderTest, EventsUpToTheSnapshotAreCheckedNotVisited) {
   EXPECT_EQ(visited.size(), 40u);
 }
 
+// Below the snapshot a record's checksum is still checked: a flipped bit there is corruption
+// even though its payload is never decoded.
+TEST_F(JournalReaderTest, DamageBelowTheSnapshotIsStillFound) {
+  write(100);
+  std::vector<uint8_t>* bytes = storage.bytes_of("journal/" + segment_name(0));
+  ASSERT_NE(bytes, nullptr);
+  (*bytes)[sizeof(SegmentHeader) + 10 * 80 + 40] ^= 0x04;  // inside an early deposit's record
+  const ScanResult result = scan({.after_sequence = 60});
+  EXPECT_TRUE(!result.status.is_ok() || result.damage.has_value());
+  EXPECT_LT(result.last_sequence, 60u);
+  EXPECT_TRUE(visited.empty());
+}
+
 TEST_F(JournalReaderTest, ABadLastRecordIsDescribedNotJudged) {
   write(31);
   damage_record(31);
