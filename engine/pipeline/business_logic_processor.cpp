@@ -74,11 +74,10 @@ void BusinessLogicProcessor::run() {
 bool BusinessLogicProcessor::apply_group(std::span<IngressBatch*> batches) {
   const int64_t publish_threshold = ring_.capacity() / 2;
   const int64_t now_ns = wall_clock_ns();
-  requests_until_sample_ -= static_cast<int64_t>(batches.size());
-  const bool sampled = requests_until_sample_ <= 0;
-  const int64_t dequeued_ns = sampled ? monotonic_now_ns() : 0;
   // Read before the loop hands the batch back to the pool, where a producer may reuse it.
   const int64_t queued_ns = batches.back()->queued_ns;
+  const bool sampled = queued_ns != 0;
+  const int64_t dequeued_ns = sampled ? monotonic_now_ns() : 0;
   int64_t last_position = ring_.published();
   int64_t unpublished = 0;
   uint64_t commands = 0;
@@ -113,12 +112,9 @@ bool BusinessLogicProcessor::apply_group(std::span<IngressBatch*> batches) {
 
 void BusinessLogicProcessor::sample(int64_t queued_ns, int64_t dequeued_ns, int64_t last_position) {
   const int64_t applied_ns = monotonic_now_ns();
-  if (queued_ns != 0) {
-    ingress_wait_.record(dequeued_ns - queued_ns);
-  }
+  ingress_wait_.record(dequeued_ns - queued_ns);
   logic_apply_.record(applied_ns - dequeued_ns);
   traces_.record({.position = last_position, .queued_ns = queued_ns, .applied_ns = applied_ns});
-  requests_until_sample_ = kRequestsPerSample;
 }
 
 }  // namespace tally

@@ -5,11 +5,12 @@
 // group of batches, and return the batches to the pool. Stops once the ingress is closed and
 // drained (every accepted batch applied), then halts the ring so consumers drain and exit.
 //
-// Latency: one request in kRequestsPerSample (at most one per group, the group's last) is timed,
-// as two clock reads per sample are more than applying a small request costs: the time it waited
-// in the ingress (queued by its producer, taken here) and the time until its group was applied
-// (which includes the requests before it in the group). Its timestamps go to the consumers
-// through traces(), keyed by its last ring position.
+// Latency: a group's last request is sampled when its producer stamped it with the time it was
+// queued (one in Ingress::kSubmitsPerTimestamp is): two clock reads per sample, as many as
+// applying a small request costs, so not per request. It records the time the request waited in
+// the ingress (queued, taken here) and the time until its group was applied (which includes the
+// requests before it in the group), and hands its timestamps to the consumers through traces(),
+// keyed by its last ring position.
 //
 // Threads: run() on the business-logic thread; the counters and histograms from anyone;
 // traces() as RequestTraces says.
@@ -37,9 +38,6 @@ class BusinessLogicProcessor {
   uint64_t commands_applied() const { return commands_applied_.load(std::memory_order_relaxed); }
   uint64_t batches_applied() const { return batches_applied_.load(std::memory_order_relaxed); }
 
-  // Chosen by measurement (docs/decisions.md, "Latency stages"): within noise of timing nothing
-  // in the pipeline benchmarks, and a few samples from the first requests on.
-  static constexpr int64_t kRequestsPerSample = 16;
   const LatencyHistogram& ingress_wait() const { return ingress_wait_; }
   const LatencyHistogram& logic_apply() const { return logic_apply_; }
   const RequestTraces& traces() const { return traces_; }
@@ -69,7 +67,6 @@ class BusinessLogicProcessor {
   LatencyHistogram ingress_wait_;
   LatencyHistogram logic_apply_;
   RequestTraces traces_;
-  int64_t requests_until_sample_ = 0;  // the first request is sampled
 };
 
 }  // namespace tally

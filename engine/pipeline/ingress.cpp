@@ -6,6 +6,12 @@
 #include "engine/wire/wire_decoder.h"
 
 namespace tally {
+namespace {
+
+// Per producer thread, whichever ingress it submits to: the sampling needs no more precision.
+thread_local uint32_t submits_until_timestamp = 0;
+
+}  // namespace
 
 Ingress::Ingress(const IngressConfig& config)
     : config_(config),
@@ -61,9 +67,14 @@ ResultCode Ingress::verify_and_enqueue(IngressBatch* batch, bool verify) {
   batch->batch = decode_command_request(batch->frame, batch->commands);
   batch->batch.origin = batch->origin;
   batch->batch.fingerprint = request_fingerprint(batch->batch);
-  // On the producer's thread, once per batch: the logic thread's clock reads are the ones that
-  // must be few.
-  batch->queued_ns = monotonic_now_ns();
+  // On the producer's thread, which pays for the clock read, and before the enqueue that hands
+  // the batch over.
+  batch->queued_ns = 0;
+  if (submits_until_timestamp == 0) {
+    submits_until_timestamp = kSubmitsPerTimestamp;
+    batch->queued_ns = monotonic_now_ns();
+  }
+  --submits_until_timestamp;
   // The pool holds batches_in_flight_max batches, so the queue can never hold more; a failure
   // here means the queue could not get a block, which is back-pressure all the same.
   if (!queue_.try_enqueue(batch)) {

@@ -29,8 +29,9 @@ struct IngressBatch {
   // Set by submit(): the decoded request, whose strings point into `frame`.
   CommandBatch batch;
   std::vector<Command> commands;  // capacity reused; reserved for the largest batch
-  // Set by submit() just before it queues the batch (monotonic_clock.h): where the latency
-  // stage "ingress_wait" starts for a sampled request.
+  // Set by submit() just before it queues one batch in kSubmitsPerTimestamp of each producer
+  // thread (monotonic_clock.h), 0 in the others: where the latency stage "ingress_wait" starts
+  // for a request the logic thread may sample.
   int64_t queued_ns = 0;
 };
 
@@ -45,6 +46,11 @@ class Ingress {
  public:
   // Threads that may submit at once; moodycamel sizes each one's share of the queue from it.
   static constexpr size_t kProducerThreadsMax = 64;
+  // Each producer thread stamps the first batch it submits and one in this many after it with
+  // the time it was queued: a clock read costs as much as verifying a small batch, so only the
+  // batches the logic thread may sample carry one (BusinessLogicProcessor). Chosen by
+  // measurement (docs/decisions.md, "Latency stages").
+  static constexpr uint32_t kSubmitsPerTimestamp = 16;
 
   explicit Ingress(const IngressConfig& config);
   Ingress(const Ingress&) = delete;

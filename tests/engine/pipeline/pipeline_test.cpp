@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -211,6 +212,59 @@ TEST(PipelineTest, GroupsLargerThanHalfTheRingArePublishedAsTheyGo) {
   EXPECT_EQ(journal.entries, 1 + 38 * 8);
   EXPECT_EQ(journal.gaps, 0);
   EXPECT_EQ(journal.money_in, 38 * 8);
+}
+
+// Like a replier: looks up the trace of every request's last entry, as tallyd's does.
+class TraceReader : public OutcomeHandler {
+ public:
+  explicit TraceReader(const RequestTraces& traces) : traces_(traces) {}
+  void on_event(const Outcome& event, int64_t position, bool) override {
+    if (!event.is_last_in_request()) {
+      return;
+    }
+    if (const RequestTrace* trace = traces_.find(position)) {
+      ++sampled;
+      out_of_order += trace->queued_ns > 0 && trace->queued_ns <= trace->applied_ns ? 0 : 1;
+    }
+    requests.fetch_add(1, std::memory_order_release);
+  }
+  std::atomic<int64_t> requests{0};
+  int64_t sampled = 0;
+  int64_t out_of_order = 0;
+
+ private:
+  const RequestTraces& traces_;
+};
+
+TEST(PipelineTest, SampledRequestsCarryTheirTimestampsToTheConsumers) {
+  Pipeline pipeline(PipelineConfig{});
+  TraceReader reader(pipeline.processor().traces());
+  pipeline.add_consumer("replier", reader);
+  pipeline.start();
+  constexpr int64_t kRequests = 200;
+  // A thread of its own, so that its first submit is stamped; one request at a time, so that
+  // each is a group of its own: the first and then one in kSubmitsPerTimestamp are sampled.
+  std::thread producer([&] {
+    const Command open[] = {testing::open_command("a", "EUR", 0)};
+    const Command deposit[] = {testing::deposit_command("a", 1)};
+    for (int64_t request = 0; request < kRequests; ++request) {
+      const auto id = static_cast<uint64_t>(request + 1);
+      ASSERT_EQ(
+          submit(pipeline.ingress(), request == 0 ? frame_of(open, id) : frame_of(deposit, id), 1),
+          ResultCode::Ok);
+      while (reader.requests.load(std::memory_order_acquire) <= request) {
+        std::this_thread::yield();
+      }
+    }
+  });
+  producer.join();
+  pipeline.stop();
+  constexpr int64_t kSampled =
+      (kRequests + Ingress::kSubmitsPerTimestamp - 1) / Ingress::kSubmitsPerTimestamp;
+  EXPECT_EQ(reader.sampled, kSampled);
+  EXPECT_EQ(reader.out_of_order, 0);
+  EXPECT_EQ(pipeline.processor().ingress_wait().summarize().count, uint64_t{kSampled});
+  EXPECT_EQ(pipeline.processor().logic_apply().summarize().count, uint64_t{kSampled});
 }
 
 TEST(PipelineTest, RetriesAndAtomicBatchesThroughTheIngress) {
