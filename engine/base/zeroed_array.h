@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -21,8 +22,13 @@ class ZeroedArray {
 
  public:
   ZeroedArray() = default;
-  explicit ZeroedArray(size_t size)
-      : data_(size == 0 ? nullptr : static_cast<T*>(std::calloc(size, sizeof(T)))), size_(size) {
+  explicit ZeroedArray(size_t size) : size_(size) {
+    // Refused before calloc sees it: some allocators (ASan's) abort on an overflowing size
+    // rather than return null.
+    if (size > std::numeric_limits<size_t>::max() / sizeof(T)) {
+      throw std::bad_alloc();
+    }
+    data_.reset(size == 0 ? nullptr : static_cast<T*>(std::calloc(size, sizeof(T))));
     if (size != 0 && data_ == nullptr) {
       throw std::bad_alloc();
     }
