@@ -3,7 +3,6 @@
 #include "engine/journal/journal_writer.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -17,6 +16,7 @@
 #include "engine/journal/segment_names.h"
 #include "support/faulty_storage.h"
 #include "support/ledger_harness.h"
+#include "support/temporary_directory.h"
 
 namespace tally::journal {
 namespace {
@@ -212,20 +212,6 @@ class PosixJournalWriterTest : public ::testing::Test {
  protected:
   static constexpr uint64_t kSegmentBytes = 3ULL << 20;
 
-  void SetUp() override {
-    char pattern[] = "/tmp/tally-writer-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    directory = pattern;
-  }
-  void TearDown() override {
-    std::vector<std::string> names;
-    if (storage.list_directory(directory, names).is_ok()) {
-      for (const std::string& name : names) {
-        storage.remove(directory + "/" + name);
-      }
-    }
-    ::rmdir(directory.c_str());
-  }
   JournalWriterConfig config() const {
     return {.directory = directory, .segment_bytes = kSegmentBytes, .prepare_in_background = true};
   }
@@ -255,7 +241,8 @@ class PosixJournalWriterTest : public ::testing::Test {
   }
 
   PosixStorage storage;
-  std::string directory;
+  tally::testing::TemporaryDirectory scratch{"tally-writer-test"};
+  const std::string directory = scratch.path();
 };
 
 TEST_F(PosixJournalWriterTest, RecordsSurviveAcrossSegmentsAndARestart) {

@@ -3,7 +3,6 @@
 #include "engine/journal/segment_preparer.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -11,26 +10,13 @@
 
 #include "engine/journal/posix_storage.h"
 #include "support/faulty_storage.h"
+#include "support/temporary_directory.h"
 
 namespace tally::journal {
 namespace {
 
 class SegmentPreparerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/tally-preparer-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    directory = pattern;
-  }
-  void TearDown() override {
-    std::vector<std::string> names;
-    if (storage.list_directory(directory, names).is_ok()) {
-      for (const std::string& name : names) {
-        storage.remove(directory + "/" + name);
-      }
-    }
-    ::rmdir(directory.c_str());
-  }
   bool whole_and_zero(const std::string& path, uint64_t bytes) {
     std::vector<uint8_t> content;
     return storage.read_file(path, content).is_ok() && content.size() == bytes &&
@@ -38,7 +24,8 @@ class SegmentPreparerTest : public ::testing::Test {
   }
 
   PosixStorage storage;
-  std::string directory;
+  tally::testing::TemporaryDirectory scratch{"tally-preparer-test"};
+  const std::string directory = scratch.path();
 };
 
 TEST_F(SegmentPreparerTest, FinishingAtOnceWaitsForAWholeFile) {

@@ -11,26 +11,13 @@
 #include <vector>
 
 #include "support/faulty_storage.h"
+#include "support/temporary_directory.h"
 
 namespace tally::journal {
 namespace {
 
 class PosixStorageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/tally-storage-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    directory = pattern;
-  }
-  void TearDown() override {
-    std::vector<std::string> names;
-    if (storage.list_directory(directory, names).is_ok()) {
-      for (const std::string& name : names) {
-        storage.remove(directory + "/" + name);
-      }
-    }
-    ::rmdir(directory.c_str());
-  }
   std::string path(const std::string& name) const { return directory + "/" + name; }
   static size_t open_descriptors() {
     size_t count = 0;
@@ -42,7 +29,8 @@ class PosixStorageTest : public ::testing::Test {
   }
 
   PosixStorage storage;
-  std::string directory;
+  tally::testing::TemporaryDirectory scratch{"tally-storage-test"};
+  const std::string directory = scratch.path();
 };
 
 TEST_F(PosixStorageTest, PreallocatedFileIsZeroAndKeepsWhatIsWrittenThroughTheMapping) {
