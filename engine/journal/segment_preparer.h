@@ -42,7 +42,6 @@ class SegmentPreparer {
 
   // Whether the preparation begun last is over: finish() then does not wait.
   bool done() const { return done_.load(std::memory_order_acquire); }
-  Preparation mode() const { return mode_; }
 
  private:
   Storage& storage_;
