@@ -8,10 +8,19 @@ namespace tally {
 
 OutcomeConsumer::OutcomeConsumer(std::string name, OutcomeRing& ring, OutcomeHandler& handler,
                                  std::vector<const Sequence*> dependencies)
+    : OutcomeConsumer(std::move(name), ring, std::vector<OutcomeHandler*>{&handler},
+                      std::move(dependencies)) {}
+
+OutcomeConsumer::OutcomeConsumer(std::string name, OutcomeRing& ring,
+                                 std::vector<OutcomeHandler*> stages,
+                                 std::vector<const Sequence*> dependencies)
     : name_(std::move(name)),
       ring_(ring),
-      handler_(handler),
-      dependencies_(std::move(dependencies)) {}
+      stages_(std::move(stages)),
+      dependencies_(std::move(dependencies)) {
+  TALLY_ASSERT(!stages_.empty());
+  TALLY_ASSERT(std::find(stages_.begin(), stages_.end(), nullptr) == stages_.end());
+}
 
 OutcomeConsumer::~OutcomeConsumer() {
   join();
@@ -62,10 +71,7 @@ void OutcomeConsumer::run() {
     if (last < next) {
       break;
     }
-    for (int64_t position = next; position <= last; ++position) {
-      handler_.on_event(ring_.at(position), position, position == last);
-    }
-    if (handler_.has_failed()) {
+    if (!handle(next, last)) {
       ring_.fail();
       break;
     }
@@ -73,7 +79,21 @@ void OutcomeConsumer::run() {
     ring_.wait_strategy().signal();
     next = last + 1;
   }
-  handler_.on_shutdown();
+  for (OutcomeHandler* stage : stages_) {
+    stage->on_shutdown();
+  }
+}
+
+bool OutcomeConsumer::handle(int64_t first, int64_t last) {
+  for (OutcomeHandler* stage : stages_) {
+    for (int64_t position = first; position <= last; ++position) {
+      stage->on_event(ring_.at(position), position, position == last);
+    }
+    if (stage->has_failed()) {
+      return false;  // later stages never see the group: nothing unsynced is answered
+    }
+  }
+  return true;
 }
 
 }  // namespace tally

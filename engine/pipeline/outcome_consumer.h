@@ -1,11 +1,16 @@
 // OutcomeConsumer: one thread that reads the event ring in order and hands each entry to its
-// OutcomeHandler (the Disruptor's BatchEventProcessor).
+// OutcomeHandler (the Disruptor's BatchEventProcessor), or to several handlers in turn.
 //
 // The consumer waits until the ring's cursor, and the cursor of every consumer it depends on,
 // pass its next position; hands over everything available, flagging the last entry of the
 // group (end_of_batch: the place to flush or sync once); then publishes its own cursor, which
 // gates the producer and downstream consumers. It stops when the ring is halted and it has
 // handled every published entry, or, once the ring has failed, when nothing more is available.
+//
+// With several handlers ("stages"), each handles the whole group before the next one starts
+// on it, and a stage that has failed stops the group there: the journaler and the replier on
+// one thread answer a group as soon as its sync returns, without waking another thread, and
+// never answer what the journaler could not sync.
 //
 // Threads: constructed and wired on the setup thread; the handler runs only on the consumer's
 // own thread; cursor() is read by anyone.
@@ -37,6 +42,9 @@ class OutcomeConsumer {
   // `dependencies`: cursors of consumers that must handle an entry before this one does.
   OutcomeConsumer(std::string name, OutcomeRing& ring, OutcomeHandler& handler,
                   std::vector<const Sequence*> dependencies = {});
+  // `stages` (at least one, none null) handle each group in this order.
+  OutcomeConsumer(std::string name, OutcomeRing& ring, std::vector<OutcomeHandler*> stages,
+                  std::vector<const Sequence*> dependencies = {});
   OutcomeConsumer(const OutcomeConsumer&) = delete;
   OutcomeConsumer& operator=(const OutcomeConsumer&) = delete;
   ~OutcomeConsumer();
@@ -52,10 +60,12 @@ class OutcomeConsumer {
   // The highest position this consumer may read, or one below `next` when it should stop.
   int64_t wait_for(int64_t next) const;
   int64_t available() const;
+  // Hands the group [first, last] to each stage in turn; false if a stage failed.
+  bool handle(int64_t first, int64_t last);
 
   std::string name_;
   OutcomeRing& ring_;
-  OutcomeHandler& handler_;
+  std::vector<OutcomeHandler*> stages_;
   std::vector<const Sequence*> dependencies_;
   Sequence cursor_;
   std::thread thread_;

@@ -52,13 +52,18 @@ Pipeline::~Pipeline() {
 
 OutcomeConsumer& Pipeline::add_consumer(std::string name, OutcomeHandler& handler,
                                         const std::vector<const OutcomeConsumer*>& run_after) {
+  return add_consumer(std::move(name), std::vector<OutcomeHandler*>{&handler}, run_after);
+}
+
+OutcomeConsumer& Pipeline::add_consumer(std::string name, std::vector<OutcomeHandler*> stages,
+                                        const std::vector<const OutcomeConsumer*>& run_after) {
   TALLY_ASSERT(!started_);
   std::vector<const Sequence*> dependencies;
   for (const OutcomeConsumer* upstream : run_after) {
     dependencies.push_back(&upstream->cursor());
   }
-  consumers_.push_back(
-      std::make_unique<OutcomeConsumer>(std::move(name), ring_, handler, std::move(dependencies)));
+  consumers_.push_back(std::make_unique<OutcomeConsumer>(std::move(name), ring_, std::move(stages),
+                                                         std::move(dependencies)));
   // Every consumer gates the producer; gating on all (not only the last of each chain) keeps
   // the rule simple and costs one extra load per claim that must wait.
   ring_.add_gating_sequence(&consumers_.back()->cursor());

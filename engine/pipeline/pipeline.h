@@ -53,6 +53,10 @@ class Pipeline {
   // Before start(): adds a consumer that sees every entry after those in `run_after`.
   OutcomeConsumer& add_consumer(std::string name, OutcomeHandler& handler,
                                 const std::vector<const OutcomeConsumer*>& run_after = {});
+  // The same, with several handlers on the consumer's one thread, each handling every group
+  // before the next one does (outcome_consumer.h).
+  OutcomeConsumer& add_consumer(std::string name, std::vector<OutcomeHandler*> stages,
+                                const std::vector<const OutcomeConsumer*>& run_after = {});
 
   void start();
   void stop();

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/invariant.h"
-#include "engine/base/monotonic_clock.h"
 #include "engine/wire/wire_decoder.h"
 #include "net/protocol/frame.h"
 
@@ -56,7 +55,9 @@ void Connection::start() {
 }
 
 void Connection::begin() {
-  const std::optional<uint64_t> token = context_.router.attach(shared_from_this());
+  // The socket stays open until close_now(), which detaches first: the router may send on it.
+  const std::optional<uint64_t> token =
+      context_.router.attach(shared_from_this(), socket_.native_handle());
   if (!token) {
     refuse_connection();
     return;
@@ -502,11 +503,7 @@ void Connection::record_written_trace() {
   if (!write_trace_.sampled()) {
     return;
   }
-  const int64_t written_ns = monotonic_now_ns();
-  context_.counters.answer_write.record_shared(written_ns - write_trace_.durable_ns);
-  if (write_trace_.queued_ns != 0) {
-    context_.counters.request_total.record_shared(written_ns - write_trace_.queued_ns);
-  }
+  context_.counters.record_answer_written(write_trace_.queued_ns, write_trace_.durable_ns);
   write_trace_ = {};
 }
 

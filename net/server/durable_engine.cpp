@@ -128,8 +128,10 @@ Status DurableEngine::start(StartupReport& report) {
   pipeline_ = std::make_unique<Pipeline>(config_.pipeline, std::move(ledger));
   journal_timer_ = std::make_unique<BatchEndTimer>(*journaler_, counters_.journal_sync);
   replier_ = std::make_unique<Replier>(router_, counters_, pipeline_->processor().traces());
-  journal_consumer_ = &pipeline_->add_consumer("journaler", *journal_timer_);
-  replier_consumer_ = &pipeline_->add_consumer("replier", *replier_, {journal_consumer_});
+  // One thread journals a group, syncs it and answers it: the answers leave as soon as the
+  // sync returns, without waking a replier thread (docs/decisions.md).
+  answering_consumer_ =
+      &pipeline_->add_consumer("journaler", {journal_timer_.get(), replier_.get()});
   pipeline_->start();
   snapshotter_->start();
   const read::CheckpointPolicy checkpoints{
@@ -171,13 +173,14 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   if (pipeline_ == nullptr) {
     return;
   }
-  // Consumers first: a cursor read after `published` could have passed it.
-  const int64_t journaled = journal_consumer_->cursor().get();
-  const int64_t answered = replier_consumer_->cursor().get();
+  // The consumer first: a cursor read after `published` could have passed it. One thread
+  // journals and answers, so what is not yet answered is at most what is not yet durable.
+  const int64_t answered = answering_consumer_->cursor().get();
   const int64_t published = pipeline_->ring().published();
+  const auto backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.ingress_depth = static_cast<uint32_t>(pipeline_->ingress().depth());
-  stats.journal_lag = static_cast<uint64_t>(std::max<int64_t>(published - journaled, 0));
-  stats.ring_backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
+  stats.journal_lag = backlog;
+  stats.ring_backlog = backlog;
   stats.durable_sequence = journaler_->durable_sequence();
   stats.snapshots_written = snapshotter_->snapshots_written();
   const BusinessLogicProcessor& processor = pipeline_->processor();

@@ -1,10 +1,12 @@
 // DurableEngine: the engine as tallyd runs it, on a data directory. start() recovers (newest
 // valid snapshot, then the journal after it), opens the journal where recovery ended and
-// starts the pipeline with its consumers in order:
+// starts the pipeline with one consumer thread doing two stages on each group in turn:
 //
-//   logic thread → journaler (append, group sync) → replier (answers clients)
+//   logic thread → [journaler (append, group sync), then replier (answers clients)]
 //
-// (the journaler behind a BatchEndTimer, which times each group's sync for `tally stats`)
+// (the journaler behind a BatchEndTimer, which times each group's sync for `tally stats`; the
+// replier answers a group only once its sync returned, on the same thread, so a lone request
+// crosses no hand-off between its sync and its answer)
 //
 // plus the snapshotter and the read side's projectors on their own threads, tailing the durable
 // journal. stop() closes the ingress, drains the pipeline (every accepted request is applied,
@@ -99,8 +101,7 @@ class DurableEngine {
   std::unique_ptr<Replier> replier_;  // after the pipeline: it reads the logic thread's traces
   std::unique_ptr<journal::Snapshotter> snapshotter_;
   std::unique_ptr<Pipeline> pipeline_;
-  const OutcomeConsumer* journal_consumer_ = nullptr;
-  const OutcomeConsumer* replier_consumer_ = nullptr;
+  const OutcomeConsumer* answering_consumer_ = nullptr;  // the journaler, then the replier
   bool running_ = false;
 };
 

@@ -83,7 +83,9 @@ void Replier::answer(const Outcome& last, AnswerTrace trace) {
   append_frame(framed_, finished_bytes(builder_));
   // Counters first: a client that reads stats after its answer sees its commands counted.
   publish_counters();
-  router_.deliver(last.origin, framed_, 1, trace);
+  if (router_.deliver(last.origin, framed_, 1, trace) == Delivery::kSent && trace.sampled()) {
+    counters_.record_answer_written(trace.queued_ns, trace.durable_ns);  // sent from here
+  }
   builder_.Clear();
   results_.clear();
 }

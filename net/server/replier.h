@@ -6,7 +6,7 @@
 // it and delivers it to the connection the request came from (the entry's origin), through
 // the ResponseRouter. It also keeps the command counters of `tally stats`, and ends the latency
 // stage "durable_wait" of each sampled request (RequestTraces), whose answer carries on the
-// timestamps to the write that sends it.
+// timestamps to the write that sends it (here, when the router sends it directly).
 //
 // Threads: on_event runs on the replier's consumer thread only.
 #pragma once

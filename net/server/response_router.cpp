@@ -1,5 +1,7 @@
 #include "net/server/response_router.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "engine/base/invariant.h"
@@ -19,7 +21,8 @@ ResponseRouter::ResponseRouter(uint32_t connections_max, size_t outbox_bytes_max
   }
 }
 
-std::optional<uint64_t> ResponseRouter::attach(std::shared_ptr<ResponseSink> sink) {
+std::optional<uint64_t> ResponseRouter::attach(std::shared_ptr<ResponseSink> sink,
+                                               int socket_descriptor) {
   uint32_t index = 0;
   {
     std::lock_guard lock(free_mutex_);
@@ -33,6 +36,7 @@ std::optional<uint64_t> ResponseRouter::attach(std::shared_ptr<ResponseSink> sin
   std::lock_guard lock(slot.mutex);
   ++slot.generation;  // never 0 for an attached slot, so no token is 0 (in-process origins)
   slot.sink = std::move(sink);
+  slot.socket_descriptor = socket_descriptor;
   TALLY_ASSERT(slot.outbox.capacity() == 0);  // detach gave it back: nothing is charged
   slot.answered = 0;
   slot.trace = {};
@@ -56,6 +60,7 @@ const ResponseRouter::Slot* ResponseRouter::slot_of(uint64_t token, uint32_t& ge
 }
 
 void ResponseRouter::release_all(Slot& slot) {
+  slot.socket_descriptor = -1;  // the connection may close its socket once it is detached
   budget_.release(slot.charged_bytes);
   slot.charged_bytes = 0;
   // Swapped, not assigned: `outbox = {}` keeps the capacity (it assigns an empty list), and
@@ -114,8 +119,21 @@ void ResponseRouter::overflow(Slot& slot, Overflow why) {
   slot.trace = {};
 }
 
-bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
-                             AnswerTrace trace) {
+std::span<const uint8_t> ResponseRouter::send_directly(Slot& slot,
+                                                       std::span<const uint8_t> framed) {
+  // Only when nothing sent earlier is still on its way (queued, or being written by the
+  // connection's thread): responses stay in the order they were delivered.
+  if (slot.socket_descriptor < 0 || !slot.outbox.empty() || slot.in_write_bytes != 0) {
+    return framed;
+  }
+  const ssize_t sent =
+      ::send(slot.socket_descriptor, framed.data(), framed.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  // Would block, or failed: the connection's own write takes over and sees any error itself.
+  return sent > 0 ? framed.subspan(static_cast<size_t>(sent)) : framed;
+}
+
+Delivery ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
+                                 AnswerTrace trace) {
   // One framed Response answers one request at most (none: an error about an unreadable frame,
   // a Hello, stats), and a query's answer exactly its own query, whose charge it releases once.
   TALLY_ASSERT(answered <= 1);
@@ -126,19 +144,24 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
   uint32_t generation = 0;
   Slot* slot = slot_of(token, generation);
   if (slot == nullptr) {
-    return false;
+    return Delivery::kDropped;
   }
   std::shared_ptr<ResponseSink> to_wake;
   Overflow overflowed_now = Overflow::kNone;
+  Delivery delivery = Delivery::kQueued;
   {
     std::lock_guard lock(slot->mutex);
     if (slot->generation != generation || slot->sink == nullptr ||
         slot->overflow != Overflow::kNone) {
-      return false;
+      return Delivery::kDropped;
     }
-    if (slot->outbox.size() + slot->in_write_bytes + framed.size() > outbox_bytes_max_) {
+    const std::span<const uint8_t> rest = send_directly(*slot, framed);
+    if (rest.empty()) {
+      delivery = Delivery::kSent;
+      slot->answered += answered;
+    } else if (slot->outbox.size() + slot->in_write_bytes + rest.size() > outbox_bytes_max_) {
       overflowed_now = Overflow::kOutboxLimit;
-    } else if (!append(*slot, framed)) {
+    } else if (!append(*slot, rest)) {
       overflowed_now = Overflow::kServerMemory;
     } else {
       slot->answered += answered;
@@ -149,17 +172,21 @@ bool ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, si
     if (overflowed_now != Overflow::kNone) {
       overflow(*slot, overflowed_now);
       to_wake = slot->sink;  // always: the connection may be stuck in a write
-    } else if (!slot->wake_pending) {
+    } else if (!slot->wake_pending && (delivery == Delivery::kQueued || answered > 0)) {
+      // A response sent whole needs no write, but an answer must still be counted by its
+      // connection (in flight, and reading resumed at the in-flight limit).
       slot->wake_pending = true;
       to_wake = slot->sink;
     }
   }
   if (to_wake && overflowed_now != Overflow::kNone) {
     to_wake->on_overflow(overflowed_now);
-  } else if (to_wake) {
+    return Delivery::kDropped;
+  }
+  if (to_wake) {
     to_wake->on_responses_ready();
   }
-  return true;
+  return delivery;
 }
 
 Overflow ResponseRouter::overflow_of(uint64_t token) const {

@@ -18,9 +18,18 @@
 // (query_charge_bytes), whether or not the connection is still there, since the frame was held
 // by the projector until then.
 //
+// Sending directly: a connection attached with its socket's descriptor, with nothing waiting
+// in its outbox and no write in progress, gets a delivered response sent on the spot, by the
+// delivering thread (a non-blocking send under the slot's mutex). A lone request's answer then
+// leaves as soon as it is durable, without waking the connection's network thread first; what
+// the socket does not take at once goes to the outbox as before, so responses stay in order.
+// The descriptor stays valid while the slot holds it: a connection detaches (under the same
+// mutex) before it closes its socket. The connection is still woken for an answer sent this
+// way, to count it (take() reports it among `answered`), but the client does not wait for that.
+//
 // Threads: every method may be called from any thread. Each slot has its own mutex, held for
-// an append or a buffer swap, never across I/O; the replier wakes a connection at most once
-// per drained outbox.
+// an append, a buffer swap or a non-blocking send, never across a wait; the replier wakes a
+// connection at most once per drained outbox.
 #pragma once
 
 #include <atomic>
@@ -63,6 +72,13 @@ struct AnswerTrace {
   bool sampled() const { return durable_ns != 0; }
 };
 
+// What deliver() did with a response.
+enum class Delivery : uint8_t {
+  kDropped,  // the connection has gone or overflowed
+  kQueued,   // in the outbox (all or the part the socket did not take at once)
+  kSent,     // written to the socket whole, on the delivering thread
+};
+
 struct TakenResponses {
   size_t answered = 0;  // requests answered by the bytes taken
   Overflow overflow = Overflow::kNone;
@@ -88,8 +104,9 @@ class ResponseRouter {
   ResponseRouter(const ResponseRouter&) = delete;
   ResponseRouter& operator=(const ResponseRouter&) = delete;
 
-  // A token for a new connection, or nullopt if every slot is taken.
-  std::optional<uint64_t> attach(std::shared_ptr<ResponseSink> sink);
+  // A token for a new connection, or nullopt if every slot is taken. `socket_descriptor`: the
+  // connection's socket, for sending directly (-1: never), open until the slot is detached.
+  std::optional<uint64_t> attach(std::shared_ptr<ResponseSink> sink, int socket_descriptor = -1);
   // The connection is gone: its slot is free and later deliveries to `token` are dropped.
   void detach(uint64_t token);
 
@@ -98,13 +115,14 @@ class ResponseRouter {
   static uint64_t query_origin(uint64_t token) { return token | kQueryFlag; }
   uint64_t query_charge_bytes() const { return query_charge_bytes_; }
 
-  // Appends one framed response to the outbox of `token` (or of the connection a query origin
-  // names). `answered`: the requests it answers, 1 or (a Hello, stats, an error about a frame
-  // that had no request id) 0; a query's answer always 1 (asserted). False if that connection
-  // has gone or overflowed. A sampled `trace` goes to the take() that hands these bytes out,
-  // unless the outbox holds a sampled answer already (one per write is plenty).
-  bool deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
-               AnswerTrace trace = {});
+  // Sends one framed response to the connection of `token` (or the one a query origin names),
+  // directly when it can (see above), else through its outbox. `answered`: the requests it
+  // answers, 1 or (a Hello, stats, an error about a frame that had no request id) 0; a query's
+  // answer always 1 (asserted). A sampled `trace` of a queued answer goes to the take() that
+  // hands these bytes out, unless the outbox holds a sampled answer already (one per write is
+  // plenty); for an answer sent, the caller ends the trace itself.
+  Delivery deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
+                   AnswerTrace trace = {});
   // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).
   Overflow overflow_of(uint64_t token) const;
 
@@ -127,6 +145,7 @@ class ResponseRouter {
     mutable std::mutex mutex;
     uint32_t generation = 0;
     std::shared_ptr<ResponseSink> sink;  // null: free
+    int socket_descriptor = -1;          // for sending directly; -1: never
     std::vector<uint8_t> outbox;
     size_t answered = 0;
     AnswerTrace trace;             // of a sampled answer in the outbox
@@ -141,6 +160,9 @@ class ResponseRouter {
   // With the slot's lock held. Appends `framed`, charging any growth; false (nothing appended)
   // if the growth would pass the budget's ceiling.
   bool append(Slot& slot, std::span<const uint8_t> framed);
+  // With the slot's lock held: sends what the socket takes at once, if the slot may send
+  // directly now; returns what is left to queue.
+  static std::span<const uint8_t> send_directly(Slot& slot, std::span<const uint8_t> framed);
   // With the slot's lock held: empties the outbox for good, releasing its memory.
   void overflow(Slot& slot, Overflow why);
   // With the slot's lock held: the buffer a connection handed back to take() is written; keeps

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "engine/base/latency_histogram.h"
+#include "engine/base/monotonic_clock.h"
 
 namespace tally::net {
 
@@ -38,13 +39,22 @@ struct ServerCounters {
   // Replier thread only: published to the ring by the logic thread, until the replier (which
   // runs after the journaler) sees it durable.
   LatencyHistogram durable_wait;
-  // Network threads (record_shared): seen durable by the replier, until its answer is written
-  // to the socket; and the whole path, queued at the ingress until written.
+  // Network threads and the replier (record_shared): seen durable by the replier, until its
+  // answer is written to the socket; and the whole path, queued at the ingress until written.
   LatencyHistogram answer_write;
   LatencyHistogram request_total;
   // Journaler thread only: its last append and the sync of each group (every group, not
   // sampled; through BatchEndTimer).
   LatencyHistogram journal_sync;
+
+  // A sampled answer is written: its last two stages end now (`queued_ns` 0: not stamped).
+  void record_answer_written(int64_t queued_ns, int64_t durable_ns) {
+    const int64_t written_ns = monotonic_now_ns();
+    answer_write.record_shared(written_ns - durable_ns);
+    if (queued_ns != 0) {
+      request_total.record_shared(written_ns - queued_ns);
+    }
+  }
 };
 
 }  // namespace tally::net

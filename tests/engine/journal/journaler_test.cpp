@@ -40,9 +40,24 @@ class PipelineJournalerTest : public ::testing::Test {
     return accepted;
   }
 
+  // How the replier follows the journaler: on a thread of its own, after the journaler's
+  // cursor; or on the journaler's thread, as the stage after it (as tallyd wires them).
+  enum class Wiring { kReplierThread, kOneThread };
+  void add_journaler_and_replier(Pipeline& pipeline, Wiring wiring) {
+    if (wiring == Wiring::kOneThread) {
+      pipeline.add_consumer("journal", {&journaler, &replier});
+      return;
+    }
+    OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
+    pipeline.add_consumer("replier", replier, {&journal_consumer});
+  }
+
   // Runs traffic until the storage fails at its `operation`-th call with `code`; checks the
   // engine stopped and acknowledged nothing that is not durable.
-  void run_until_failure(uint64_t operation, StatusCode code);
+  void run_until_failure(uint64_t operation, StatusCode code,
+                         Wiring wiring = Wiring::kReplierThread);
+  // Runs 500 requests; checks each is acknowledged, and durable after a power loss.
+  void check_everything_acknowledged_is_durable(Wiring wiring);
 
   // The last sequence the journal holds after a power loss.
   uint64_t durable_after_crash() {
@@ -61,10 +76,17 @@ class PipelineJournalerTest : public ::testing::Test {
 };
 
 TEST_F(PipelineJournalerTest, EverythingAConsumerAfterTheJournalerSeesIsDurable) {
+  check_everything_acknowledged_is_durable(Wiring::kReplierThread);
+}
+
+TEST_F(PipelineJournalerTest, EverythingTheStageAfterTheJournalerSeesIsDurable) {
+  check_everything_acknowledged_is_durable(Wiring::kOneThread);
+}
+
+void PipelineJournalerTest::check_everything_acknowledged_is_durable(Wiring wiring) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
-  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  add_journaler_and_replier(pipeline, wiring);
   pipeline.start();
   const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
                            tally::testing::open_command("b", "EUR", 0)};
@@ -79,6 +101,10 @@ TEST_F(PipelineJournalerTest, EverythingAConsumerAfterTheJournalerSeesIsDurable)
 
 TEST_F(PipelineJournalerTest, SyncFailureIsFatalAndNothingMoreIsAcknowledged) {
   run_until_failure(2, StatusCode::kIoError);  // the second group's sync fails, and all after
+}
+
+TEST_F(PipelineJournalerTest, ASyncFailureStopsTheGroupBeforeTheStageThatAnswers) {
+  run_until_failure(2, StatusCode::kIoError, Wiring::kOneThread);
 }
 
 TEST_F(PipelineJournalerTest, DiskFullIsFatalAndNothingAcknowledged) {
@@ -159,23 +185,25 @@ TEST_F(PipelineJournalerTest, NonePolicyPublishesWhatIsWrittenWithoutSyncing) {
   EXPECT_EQ(replier.highest_acknowledged, 61u);
 }
 
-void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code) {
+void PipelineJournalerTest::run_until_failure(uint64_t operation, StatusCode code, Wiring wiring) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   Pipeline pipeline(PipelineConfig{});
-  OutcomeConsumer& journal_consumer = pipeline.add_consumer("journal", journaler);
-  pipeline.add_consumer("replier", replier, {&journal_consumer});
+  add_journaler_and_replier(pipeline, wiring);
   storage.fail_at(operation, code);
   pipeline.start();
   const Command opens[] = {tally::testing::open_command("a", "EUR", 1000),
                            tally::testing::open_command("b", "EUR", 0)};
   tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(opens, 1), 1);
-  const int accepted = submit_requests(pipeline, 2000);
+  // More than the ring and the ingress hold together (16,384 entries, 128 requests), so that
+  // once the journaler has failed the engine must refuse some, however late the failure is seen.
+  constexpr int kRequests = 8000;
+  const int accepted = submit_requests(pipeline, kRequests);
   pipeline.stop();  // returns although the engine failed
   EXPECT_TRUE(pipeline.ring().has_failed());
   EXPECT_EQ(journaler.failure().code(), code);
-  EXPECT_LT(accepted, 2000);  // the engine stopped taking commands
+  EXPECT_LT(accepted, kRequests);  // the engine stopped taking commands
   EXPECT_LE(replier.highest_acknowledged, durable_after_crash());
-  EXPECT_LT(replier.highest_acknowledged, 2u + 2000 * 3);
+  EXPECT_LT(replier.highest_acknowledged, 2u + kRequests * 3);
 }
 
 }  // namespace

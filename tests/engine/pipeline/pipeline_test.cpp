@@ -214,6 +214,56 @@ TEST(PipelineTest, GroupsLargerThanHalfTheRingArePublishedAsTheyGo) {
   EXPECT_EQ(journal.money_in, 38 * 8);
 }
 
+// A stage of a consumer with two: notes how far it got and where groups ended; the second
+// checks, for each entry, that the first handled the entry's whole group before it.
+class GroupStage : public OutcomeHandler {
+ public:
+  explicit GroupStage(const GroupStage* before = nullptr) : before_(before) {}
+  void on_event(const Outcome&, int64_t position, bool end_of_batch) override {
+    ++entries;
+    if (before_ != nullptr) {
+      // The stage before has handled this group to its end, and ended it where this one does.
+      early += before_->handled < position || before_->group_end < position ? 1 : 0;
+      regrouped += end_of_batch != (before_->group_end == position) ? 1 : 0;
+    }
+    handled = position;
+    if (end_of_batch) {
+      group_end = position;
+    }
+  }
+  int64_t entries = 0;
+  int64_t handled = -1;
+  int64_t group_end = -1;
+  int64_t early = 0;
+  int64_t regrouped = 0;
+
+ private:
+  const GroupStage* before_;
+};
+
+TEST(PipelineTest, StagesOfOneConsumerEachHandleAWholeGroupInTurn) {
+  PipelineConfig config;
+  config.ring_capacity = 1 << 10;  // small: the producer waits on the stages now and then
+  config.ledger.batch_commands_max = 64;
+  config.ingress.batch_commands_max = 64;
+  GroupStage first;
+  GroupStage second(&first);
+  Pipeline pipeline(config);
+  pipeline.add_consumer("stages", {&first, &second});
+  pipeline.start();
+  const Command open[] = {testing::open_command("a", "EUR", 0)};
+  ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
+  const std::vector<Command> deposits(5, testing::deposit_command("a", 1));
+  for (uint64_t request = 2; request < 2000; ++request) {
+    ASSERT_EQ(submit(pipeline.ingress(), frame_of(deposits, request), 1), ResultCode::Ok);
+  }
+  pipeline.stop();
+  EXPECT_EQ(first.entries, 1 + 1998 * 5);
+  EXPECT_EQ(second.entries, first.entries);
+  EXPECT_EQ(second.early, 0);
+  EXPECT_EQ(second.regrouped, 0);
+}
+
 // Like a replier: looks up the trace of every request's last entry, as tallyd's does.
 class TraceReader : public OutcomeHandler {
  public:
