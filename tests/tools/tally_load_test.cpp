@@ -78,6 +78,31 @@ TEST_F(TallyLoadTest, TheTextReportHasThroughputLatencyResultsAndTheCheck) {
   }
 }
 
+TEST_F(TallyLoadTest, TheDiskFloorIsMeasuredInTheGivenDirectoryAndComparedWithTallyd) {
+  const ProgramRun run = run_load(
+      "--duration 0.5 --accounts 50 --connections 1 --batch 1 --pipeline 1 --echo-baseline 100 "
+      "--sync-baseline 20 --sync-baseline-dir " +
+      root_ + port());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  for (const char* line : {"disk floor, append of 128 B + fdatasync (ms): p50",
+                           "tallyd p50 / (echo p50 + disk floor p50) = "}) {
+    EXPECT_NE(run.output.find(line), std::string::npos) << line << "\n" << run.output;
+  }
+  const ProgramRun json = run_load(
+      "--duration 0.2 --accounts 5 --connections 1 --json "
+      "--sync-baseline 5 --sync-baseline-dir " +
+      root_ + port());
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_NE(json.output.find("\"sync_latency_ns\":{\"p50\":"), std::string::npos) << json.output;
+  const ProgramRun nowhere = testing::run_program(
+      std::string(TALLY_LOAD_PATH) + " --duration 0.2 --accounts 5 --sync-baseline 5 " +
+          "--sync-baseline-dir " + root_ + "/missing" + port(),
+      testing::Capture::kStandardOutputAndError);
+  EXPECT_NE(nowhere.exit_code, 0);
+  EXPECT_NE(nowhere.output.find("sync baseline: cannot create a file in"), std::string::npos)
+      << nowhere.output;
+}
+
 TEST_F(TallyLoadTest, AMixedRunAnswersQueriesWithoutErrorsAndTheReserveMoves) {
   const ProgramRun run = run_load(
       "--duration 1 --accounts 200 --connections 2 --batch 8 --pipeline 4 "

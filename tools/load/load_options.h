@@ -37,6 +37,8 @@ struct LoadOptions {
   std::string account_prefix;  // empty: a random one, so runs never collide
   uint64_t seed = 0;           // 0: random
   uint32_t echo_baseline = 0;  // > 0: first time this many bare TCP echo round trips
+  uint32_t sync_baseline = 0;  // > 0: first time this many appends + fdatasync (sync_baseline.h)
+  std::string sync_baseline_directory = ".";  // where: on the server's data file system
   bool json = false;
   bool progress = true;
 

@@ -6,6 +6,7 @@
 
 #include "engine/wire/protocol.h"
 #include "tools/common/json.h"
+#include "tools/load/sync_baseline.h"
 
 namespace tally::load {
 namespace {
@@ -154,6 +155,19 @@ void print_text(const LoadReport& report) {
                 static_cast<double>(latency.value_at(0.5)) /
                     static_cast<double>(std::max<uint64_t>(echo.value_at(0.5), 1)));
   }
+  if (report.sync) {
+    const LatencyHistogram& sync = *report.sync;
+    std::printf("disk floor, append of %u B + fdatasync (ms): p50 %.3f  p90 %.3f  p99 %.3f",
+                kSyncBaselineAppendBytes, milliseconds(sync.value_at(0.5)),
+                milliseconds(sync.value_at(0.9)), milliseconds(sync.value_at(0.99)));
+    if (report.echo) {
+      const uint64_t floor = report.echo->value_at(0.5) + sync.value_at(0.5);
+      std::printf("; tallyd p50 / (echo p50 + disk floor p50) = %.2f",
+                  static_cast<double>(latency.value_at(0.5)) /
+                      static_cast<double>(std::max<uint64_t>(floor, 1)));
+    }
+    std::printf("\n");
+  }
   if (report.check.performed) {
     std::printf("check: %s (%s)\n", report.check.passed ? "server totals match" : "MISMATCH",
                 report.check.detail.c_str());
@@ -224,6 +238,12 @@ void print_json(const LoadReport& report) {
                 static_cast<unsigned long long>(report.echo->value_at(0.5)),
                 static_cast<unsigned long long>(report.echo->value_at(0.9)),
                 static_cast<unsigned long long>(report.echo->value_at(0.99)));
+  }
+  if (report.sync) {
+    std::printf("\"sync_latency_ns\":{\"p50\":%llu,\"p90\":%llu,\"p99\":%llu},",
+                static_cast<unsigned long long>(report.sync->value_at(0.5)),
+                static_cast<unsigned long long>(report.sync->value_at(0.9)),
+                static_cast<unsigned long long>(report.sync->value_at(0.99)));
   }
   const char* reserve = reserve_outcome_name(report.reserve.outcome);
   std::printf(

@@ -26,6 +26,7 @@ struct LoadReport {
   TotalsCheck check;
   ReserveCheck reserve;
   std::optional<LatencyHistogram> echo;  // --echo-baseline: bare TCP echo round trips
+  std::optional<LatencyHistogram> sync;  // --sync-baseline: appends each made durable
 };
 
 // Compares the server's counters before and after the run with what the acknowledged results

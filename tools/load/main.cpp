@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "tools/load/load_report.h"
 #include "tools/load/load_worker.h"
 #include "tools/load/reserve_check.h"
+#include "tools/load/sync_baseline.h"
 
 namespace {
 
@@ -86,6 +88,15 @@ void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--echo-baseline", options.echo_baseline,
                  "First time this many round trips of a bare TCP echo on loopback, with "
                  "messages the size of one request, and compare tallyd's p50 with it")
+      ->capture_default_str();
+  app.add_option("--sync-baseline", options.sync_baseline,
+                 "First time this many appends of one small record, each made durable with "
+                 "fdatasync, in a file in --sync-baseline-dir (the disk's floor), and compare "
+                 "tallyd's p50 with it plus the echo's")
+      ->capture_default_str();
+  app.add_option("--sync-baseline-dir", options.sync_baseline_directory,
+                 "Where --sync-baseline writes its file (removed after): a directory on the "
+                 "file system of tallyd's data directory")
       ->capture_default_str();
   app.add_flag("--json", options.json, "One JSON object on stdout instead of text");
 }
@@ -205,6 +216,11 @@ ExitCode run(LoadOptions& options) {
   if (options.echo_baseline > 0) {
     echo = measure_echo_round_trips(options.echo_baseline, request_frame_bytes(options));
   }
+  std::optional<load::LatencyHistogram> sync;
+  if (options.sync_baseline > 0) {
+    sync = measure_append_syncs(options.sync_baseline_directory, options.sync_baseline,
+                                load::kSyncBaselineAppendBytes);
+  }
   client::Client setup(setup_client_options(options));
   setup.connect();
   // The reserve before anything of this run, for the reserve check at the end.
@@ -256,7 +272,8 @@ ExitCode run(LoadOptions& options) {
                     .tally = {},
                     .check = {},
                     .reserve = {},
-                    .echo = echo};
+                    .echo = echo,
+                    .sync = sync};
   for (const auto& worker : workers) {
     report.tally.merge(worker->tally());
   }
@@ -341,5 +358,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tally-load: %s\n", error.what());
     const bool unreachable = error.kind() == client::ClientError::Kind::kConnect;
     return static_cast<int>(unreachable ? ExitCode::kUnreachable : ExitCode::kFailed);
+  } catch (const std::runtime_error& error) {  // a baseline could not be measured
+    std::fprintf(stderr, "tally-load: %s\n", error.what());
+    return static_cast<int>(ExitCode::kFailed);
   }
 }
