@@ -17,6 +17,7 @@ OutcomeConsumer::OutcomeConsumer(std::string name, OutcomeRing& ring,
     : name_(std::move(name)),
       ring_(ring),
       stages_(std::move(stages)),
+      stage_cursors_(stages_.size()),
       dependencies_(std::move(dependencies)) {
   TALLY_ASSERT(!stages_.empty());
   TALLY_ASSERT(std::find(stages_.begin(), stages_.end(), nullptr) == stages_.end());
@@ -85,13 +86,15 @@ void OutcomeConsumer::run() {
 }
 
 bool OutcomeConsumer::handle(int64_t first, int64_t last) {
-  for (OutcomeHandler* stage : stages_) {
+  for (size_t index = 0; index < stages_.size(); ++index) {
+    OutcomeHandler& stage = *stages_[index];
     for (int64_t position = first; position <= last; ++position) {
-      stage->on_event(ring_.at(position), position, position == last);
+      stage.on_event(ring_.at(position), position, position == last);
     }
-    if (stage->has_failed()) {
+    if (stage.has_failed()) {
       return false;  // later stages never see the group: nothing unsynced is answered
     }
+    stage_cursors_[index].set(last);
   }
   return true;
 }

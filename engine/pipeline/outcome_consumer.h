@@ -53,6 +53,9 @@ class OutcomeConsumer {
   void join();
 
   const Sequence& cursor() const { return cursor_; }
+  // How far stage `stage` (an index into the stages given) has handled entries: set once it
+  // has handled a group, before the next stage starts on it (monitoring: a stage's lag).
+  const Sequence& stage_cursor(size_t stage) const { return stage_cursors_.at(stage); }
   const std::string& name() const { return name_; }
 
  private:
@@ -66,6 +69,7 @@ class OutcomeConsumer {
   std::string name_;
   OutcomeRing& ring_;
   std::vector<OutcomeHandler*> stages_;
+  std::vector<Sequence> stage_cursors_;  // one per stage
   std::vector<const Sequence*> dependencies_;
   Sequence cursor_;
   std::thread thread_;

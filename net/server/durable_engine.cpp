@@ -130,6 +130,7 @@ Status DurableEngine::start(StartupReport& report) {
   replier_ = std::make_unique<Replier>(router_, counters_, pipeline_->processor().traces());
   // One thread journals a group, syncs it and answers it: the answers leave as soon as the
   // sync returns, without waking a replier thread (docs/decisions.md).
+  static_assert(kJournalStage == 0);
   answering_consumer_ =
       &pipeline_->add_consumer("journaler", {journal_timer_.get(), replier_.get()});
   pipeline_->start();
@@ -173,14 +174,13 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   if (pipeline_ == nullptr) {
     return;
   }
-  // The consumer first: a cursor read after `published` could have passed it. One thread
-  // journals and answers, so what is not yet answered is at most what is not yet durable.
-  const int64_t answered = answering_consumer_->cursor().get();
+  // Positions first: one read after `published` could have passed it.
+  const int64_t journaled = answering_consumer_->stage_cursor(kJournalStage).get();
+  const int64_t answered = replier_->answered_position();
   const int64_t published = pipeline_->ring().published();
-  const auto backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.ingress_depth = static_cast<uint32_t>(pipeline_->ingress().depth());
-  stats.journal_lag = backlog;
-  stats.ring_backlog = backlog;
+  stats.journal_lag = static_cast<uint64_t>(std::max<int64_t>(published - journaled, 0));
+  stats.ring_backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.durable_sequence = journaler_->durable_sequence();
   stats.snapshots_written = snapshotter_->snapshots_written();
   const BusinessLogicProcessor& processor = pipeline_->processor();

@@ -101,6 +101,7 @@ class DurableEngine {
   std::unique_ptr<Replier> replier_;  // after the pipeline: it reads the logic thread's traces
   std::unique_ptr<journal::Snapshotter> snapshotter_;
   std::unique_ptr<Pipeline> pipeline_;
+  static constexpr size_t kJournalStage = 0;  // of answering_consumer_; the replier is next
   const OutcomeConsumer* answering_consumer_ = nullptr;  // the journaler, then the replier
   bool running_ = false;
 };

@@ -11,10 +11,9 @@ namespace tally::net {
 Replier::Replier(ResponseRouter& router, ServerCounters& counters, const RequestTraces& traces)
     : router_(router), counters_(counters), traces_(traces) {
   results_.reserve(1024);
-  framed_.reserve(4096);
 }
 
-void Replier::on_event(const Outcome& event, int64_t position, bool) {
+void Replier::on_event(const Outcome& event, int64_t position, bool end_of_batch) {
   // A request's entries come together and in order (the logic thread writes a batch whole into
   // consecutive slots), and each is answered once, by its last entry: a new request starts only
   // once the one before was answered.
@@ -31,6 +30,9 @@ void Replier::on_event(const Outcome& event, int64_t position, bool) {
                                                    event.is_replayed_answer()));
   if (event.is_last_in_request()) {
     answer(event, trace);
+  }
+  if (end_of_batch) {
+    deliver_group(position);
   }
 }
 
@@ -79,15 +81,46 @@ void Replier::answer(const Outcome& last, AnswerTrace trace) {
       protocol::CreateResponse(builder_, &request_id, protocol::ResponseBody::CommandBatchResult,
                                body.Union()),
       protocol::RequestIdentifier());
-  framed_.clear();
-  append_frame(framed_, finished_bytes(builder_));
-  // Counters first: a client that reads stats after its answer sees its commands counted.
-  publish_counters();
-  if (router_.deliver(last.origin, framed_, 1, trace) == Delivery::kSent && trace.sampled()) {
-    counters_.record_answer_written(trace.queued_ns, trace.durable_ns);  // sent from here
+  const auto [found, added] = group_index_.try_emplace(last.origin, group_connections_);
+  if (added && group_connections_++ == group_answers_.size()) {
+    group_answers_.emplace_back();
+  }
+  ConnectionAnswers& answers = group_answers_[found->second];
+  if (added) {
+    answers.origin = last.origin;
+    answers.framed.clear();
+    answers.answered = 0;
+    answers.trace = {};
+  }
+  append_frame(answers.framed, finished_bytes(builder_));
+  ++answers.answered;
+  if (trace.sampled() && !answers.trace.sampled()) {
+    answers.trace = trace;
   }
   builder_.Clear();
   results_.clear();
+}
+
+void Replier::deliver_group(int64_t last_position) {
+  // Counters first: a client that reads stats after its answer sees its commands counted.
+  publish_counters();
+  answered_position_.store(last_position, std::memory_order_release);
+  for (size_t index = 0; index < group_connections_; ++index) {
+    ConnectionAnswers& answers = group_answers_[index];
+    const Delivery delivery =
+        router_.deliver(answers.origin, answers.framed, answers.answered, answers.trace);
+    if (delivery == Delivery::kSent && answers.trace.sampled()) {
+      counters_.record_answer_written(answers.trace.queued_ns, answers.trace.durable_ns);
+    }
+    // Buffers are kept for the next groups only if small and among the first few: a burst's
+    // memory goes back, as does that of a group that reached thousands of connections.
+    if (answers.framed.capacity() > ResponseRouter::kRetainedBufferBytes ||
+        index >= kRetainedConnections) {
+      std::vector<uint8_t>().swap(answers.framed);
+    }
+  }
+  group_connections_ = 0;
+  group_index_.clear();
 }
 
 void Replier::publish_counters() {

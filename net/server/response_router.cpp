@@ -134,9 +134,7 @@ std::span<const uint8_t> ResponseRouter::send_directly(Slot& slot,
 
 Delivery ResponseRouter::deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
                                  AnswerTrace trace) {
-  // One framed Response answers one request at most (none: an error about an unreadable frame,
-  // a Hello, stats), and a query's answer exactly its own query, whose charge it releases once.
-  TALLY_ASSERT(answered <= 1);
+  // A query's answer answers exactly its own query, whose charge it releases once.
   TALLY_ASSERT((token & kQueryFlag) == 0 || answered == 1);
   if ((token & kQueryFlag) != 0) {
     budget_.release(query_charge_bytes_);  // the projector is done with the query's frame

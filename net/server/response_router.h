@@ -115,12 +115,12 @@ class ResponseRouter {
   static uint64_t query_origin(uint64_t token) { return token | kQueryFlag; }
   uint64_t query_charge_bytes() const { return query_charge_bytes_; }
 
-  // Sends one framed response to the connection of `token` (or the one a query origin names),
-  // directly when it can (see above), else through its outbox. `answered`: the requests it
-  // answers, 1 or (a Hello, stats, an error about a frame that had no request id) 0; a query's
-  // answer always 1 (asserted). A sampled `trace` of a queued answer goes to the take() that
-  // hands these bytes out, unless the outbox holds a sampled answer already (one per write is
-  // plenty); for an answer sent, the caller ends the trace itself.
+  // Sends framed responses to the connection of `token` (or the one a query origin names),
+  // directly when it can (see above), else through its outbox. `answered`: the requests they
+  // answer (0 for a Hello, stats, an error about a frame that had no request id); a query's
+  // answer is one response answering 1 (asserted). A sampled `trace` of a queued answer goes to the
+  // take() that hands these bytes out, unless the outbox holds a sampled answer already (one per
+  // write is plenty); for an answer sent, the caller ends the trace itself.
   Delivery deliver(uint64_t token, std::span<const uint8_t> framed, size_t answered,
                    AnswerTrace trace = {});
   // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).

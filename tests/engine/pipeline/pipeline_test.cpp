@@ -249,7 +249,7 @@ TEST(PipelineTest, StagesOfOneConsumerEachHandleAWholeGroupInTurn) {
   GroupStage first;
   GroupStage second(&first);
   Pipeline pipeline(config);
-  pipeline.add_consumer("stages", {&first, &second});
+  const OutcomeConsumer& consumer = pipeline.add_consumer("stages", {&first, &second});
   pipeline.start();
   const Command open[] = {testing::open_command("a", "EUR", 0)};
   ASSERT_EQ(submit(pipeline.ingress(), frame_of(open, 1), 1), ResultCode::Ok);
@@ -262,6 +262,9 @@ TEST(PipelineTest, StagesOfOneConsumerEachHandleAWholeGroupInTurn) {
   EXPECT_EQ(second.entries, first.entries);
   EXPECT_EQ(second.early, 0);
   EXPECT_EQ(second.regrouped, 0);
+  EXPECT_EQ(consumer.stage_cursor(0).get(), first.entries - 1);  // positions count from 0
+  EXPECT_EQ(consumer.stage_cursor(1).get(), first.entries - 1);
+  EXPECT_EQ(consumer.cursor().get(), first.entries - 1);
 }
 
 // Like a replier: looks up the trace of every request's last entry, as tallyd's does.

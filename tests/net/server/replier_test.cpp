@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/base/monotonic_clock.h"
@@ -20,6 +21,13 @@ class QuietSink : public ResponseSink {
  public:
   void on_responses_ready() override {}
   void on_overflow(Overflow) override {}
+};
+
+class CountingSink : public ResponseSink {
+ public:
+  void on_responses_ready() override { ++wakes; }
+  void on_overflow(Overflow) override {}
+  int wakes = 0;
 };
 
 // The entries of one request of `count` deposits from `origin`, as the ledger writes them.
@@ -40,6 +48,34 @@ std::vector<Outcome> request_of(uint64_t origin, uint64_t request, uint16_t coun
     entry.flags = index + 1 == count ? kLastInRequest : 0;
   }
   return entries;
+}
+
+// The number of results in each CommandBatchResult framed in `bytes`, in order (empty, and a
+// test failure, if a frame is not one).
+std::vector<size_t> frame_sizes_of(const std::vector<uint8_t>& bytes) {
+  FrameReader reader;
+  const std::span<uint8_t> room = reader.prepare();
+  EXPECT_GE(room.size(), bytes.size());
+  std::copy(bytes.begin(), bytes.begin() + std::min(room.size(), bytes.size()), room.begin());
+  reader.commit(std::min(room.size(), bytes.size()));
+  std::vector<size_t> results;
+  while (const std::optional<uint32_t> length = reader.peek_length()) {
+    const std::optional<std::span<const uint8_t>> frame = reader.frame(*length);
+    if (!frame) {
+      ADD_FAILURE() << "a partial frame";
+      return {};
+    }
+    const std::vector<uint8_t> aligned(frame->begin(), frame->end());
+    const protocol::Response* response = verify_response(aligned);
+    if (response == nullptr ||
+        response->body_type() != protocol::ResponseBody::CommandBatchResult) {
+      ADD_FAILURE() << "not a CommandBatchResult";
+      return {};
+    }
+    results.push_back(response->body_as_CommandBatchResult()->results()->size());
+    reader.consume(*length);
+  }
+  return results;
 }
 
 class ReplierTest : public ::testing::Test {
@@ -63,25 +99,31 @@ TEST_F(ReplierTest, EachRequestIsAnsweredOnceAfterItsLastEntry) {
   }
   std::vector<uint8_t> taken;
   EXPECT_EQ(router.take(token, taken).answered, 2u);
-  FrameReader reader;
-  const std::span<uint8_t> room = reader.prepare();
-  ASSERT_GE(room.size(), taken.size());
-  std::copy(taken.begin(), taken.end(), room.begin());
-  reader.commit(taken.size());
-  std::vector<size_t> results;
-  while (const std::optional<uint32_t> length = reader.peek_length()) {
-    const std::optional<std::span<const uint8_t>> frame = reader.frame(*length);
-    ASSERT_TRUE(frame.has_value());
-    const std::vector<uint8_t> aligned(frame->begin(), frame->end());
-    const protocol::Response* response = verify_response(aligned);
-    ASSERT_NE(response, nullptr);
-    ASSERT_EQ(response->body_type(), protocol::ResponseBody::CommandBatchResult);
-    results.push_back(response->body_as_CommandBatchResult()->results()->size());
-    reader.consume(*length);
-  }
-  EXPECT_EQ(results, (std::vector<size_t>{3, 1}));
+  EXPECT_EQ(frame_sizes_of(taken), (std::vector<size_t>{3, 1}));
   EXPECT_EQ(counters.requests_answered.load(), 2u);
   EXPECT_EQ(counters.commands.load(), 4u);
+}
+
+TEST_F(ReplierTest, AGroupsAnswersGoToEachConnectionTogetherAtTheGroupsEnd) {
+  auto other_sink = std::make_shared<CountingSink>();
+  const uint64_t other = *router.attach(other_sink);
+  const std::vector<Outcome> entries[] = {request_of(token, 1, 2, 1), request_of(other, 2, 1, 3),
+                                          request_of(token, 3, 1, 4)};
+  std::vector<uint8_t> taken;
+  for (const std::vector<Outcome>& request : entries) {
+    for (const Outcome& entry : request) {
+      replier.on_event(entry, 0, false);
+      EXPECT_EQ(router.take(token, taken).answered, 0u) << "delivered before the group's end";
+      EXPECT_EQ(other_sink->wakes, 0);
+    }
+  }
+  replier.on_event(request_of(other, 4, 1, 5)[0], 0, true);
+  EXPECT_EQ(router.take(token, taken).answered, 2u);
+  EXPECT_EQ(frame_sizes_of(taken), (std::vector<size_t>{2, 1}));  // in the order answered
+  EXPECT_EQ(other_sink->wakes, 1);                                // once for both of its answers
+  EXPECT_EQ(router.take(other, taken).answered, 2u);
+  EXPECT_EQ(frame_sizes_of(taken), (std::vector<size_t>{1, 1}));
+  EXPECT_EQ(counters.requests_answered.load(), 4u);
 }
 
 TEST_F(ReplierTest, ASampledRequestsTimestampsGoWithItsAnswerAndOnlyItsOwn) {
