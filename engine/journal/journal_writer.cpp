@@ -21,6 +21,16 @@ bool is_spare(const std::string& name) {
 constexpr size_t kBufferBytes = 256 * 1024;
 static_assert(kBufferBytes >= kRecordBytesMax);
 
+// A write ends at a page boundary, the rest of its last page written with the zeros the file
+// holds there already: writing only part of a page that the page cache does not hold makes the
+// kernel read it from the disk first, and the preparer writes a segment's zeros around the
+// cache, so that would be one read per group on the journaler's thread.
+constexpr uint64_t kPageBytes = 4096;
+
+uint64_t page_end(uint64_t offset) {
+  return (offset + kPageBytes - 1) / kPageBytes * kPageBytes;
+}
+
 }  // namespace
 
 JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
@@ -28,7 +38,7 @@ JournalWriter::JournalWriter(Storage& storage, JournalWriterConfig config)
       config_(std::move(config)),
       preparer_(storage,
                 config_.prepare_in_background ? Preparation::kBackground : Preparation::kInline),
-      buffer_(kBufferBytes),
+      buffer_(kBufferBytes + kPageBytes),  // room for a page's zeros after the records
       durable_mark_(storage) {
   TALLY_ASSERT(config_.segment_bytes >= sizeof(SegmentHeader) + kRecordBytesMax);
   TALLY_ASSERT(config_.segment_bytes <= UINT32_MAX);  // JournalPosition keeps 32-bit offsets
@@ -77,7 +87,10 @@ Status JournalWriter::open(const AppendPosition& position, int64_t now_ns) {
     manifest_generation_ = (*manifest)->generation;
   }
   if (position.fresh) {
-    if (Status status = prepare_spare(0); !status.is_ok()) {
+    // Space reserved only, not prewritten: a new journal answers in milliseconds, and its first
+    // segment's syncs convert extents as they go (the preparer prewrites every later one).
+    if (Status status = storage_.create_file(path_of(spare_name(0)), config_.segment_bytes);
+        !status.is_ok()) {
       return fail(status);
     }
     if (Status status = activate_segment(0, position.next_sequence); !status.is_ok()) {
@@ -130,7 +143,7 @@ Status JournalWriter::append(const Outcome& event) {
   TALLY_ASSERT(distance >= 1);
   const uint32_t recorded_distance =
       distance <= std::numeric_limits<uint32_t>::max() ? static_cast<uint32_t>(distance) : 0;
-  if (buffer_.size() - buffered_bytes_ < kRecordBytesMax) {
+  if (kBufferBytes - buffered_bytes_ < kRecordBytesMax) {
     if (Status status = write_buffered(); !status.is_ok()) {
       return fail(status);
     }
@@ -158,8 +171,11 @@ Status JournalWriter::write_buffered() {
     return Status::ok();
   }
   TALLY_ASSERT(written_offset_ + buffered_bytes_ == offset_);
+  const uint64_t padded_bytes = std::min(page_end(offset_), current_.bytes) - written_offset_;
+  std::fill(buffer_.begin() + static_cast<ptrdiff_t>(buffered_bytes_),
+            buffer_.begin() + static_cast<ptrdiff_t>(padded_bytes), uint8_t{0});
   if (Status status =
-          storage_.write(current_, written_offset_, std::span(buffer_).first(buffered_bytes_));
+          storage_.write(current_, written_offset_, std::span(buffer_).first(padded_bytes));
       !status.is_ok()) {
     return status;
   }

@@ -1,7 +1,8 @@
 // JournalWriter: appends events to the journal's segments and makes them durable in groups.
 //
 // Owned by the journaler (one thread). Records are encoded into a buffer and written into the
-// current segment by offset (one write per group, or per buffer-full); sync() writes what is
+// current segment by offset (one write per group, or per buffer-full, padded with zeros to a
+// page's end so that the kernel never reads a page to complete it); sync() writes what is
 // buffered, syncs the file's data (group commit) and only then advances durable_sequence().
 // Readers see the records through their mappings once written. Writing by offset, not through
 // a mapping, spares a page fault per page after each writeback (DiskFloor in

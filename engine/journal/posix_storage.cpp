@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
 
 namespace tally::journal {
 namespace {
@@ -24,6 +27,12 @@ class Descriptor {
     }
   }
   int get() const { return descriptor_; }
+  void reset(int descriptor) {
+    if (descriptor_ >= 0) {
+      ::close(descriptor_);
+    }
+    descriptor_ = descriptor;
+  }
 
  private:
   int descriptor_;
@@ -43,10 +52,26 @@ Status write_all(int descriptor, std::span<const uint8_t> bytes, const std::stri
   return Status::ok();
 }
 
-}  // namespace
+Status write_all_at(int descriptor, uint64_t offset, std::span<const uint8_t> bytes,
+                    const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t written =
+        ::pwrite(descriptor, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return Status::from_errno(errno, "pwrite", path + " at " + std::to_string(offset));
+    }
+    bytes = bytes.subspan(static_cast<size_t>(written));
+    offset += static_cast<uint64_t>(written);
+  }
+  return Status::ok();
+}
 
-Status PosixStorage::create_file(const std::string& path, uint64_t bytes) {
-  Descriptor file(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+// Creates `path` with `bytes` reserved (a full disk fails here); `file` holds it open.
+Status create_reserved(const std::string& path, uint64_t bytes, Descriptor& file) {
+  file.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (file.get() < 0) {
     return Status::from_errno(errno, "create", path);
   }
@@ -54,6 +79,106 @@ Status PosixStorage::create_file(const std::string& path, uint64_t bytes) {
   if (const int error = ::posix_fallocate(file.get(), 0, static_cast<off_t>(bytes)); error != 0) {
     ::unlink(path.c_str());
     return Status::from_errno(error, "fallocate", path);
+  }
+  return Status::ok();
+}
+
+constexpr uint64_t kChunkBytes = 1 << 20;
+constexpr uint64_t kDirectAlignment = 4096;  // O_DIRECT's unit for offsets, sizes and buffers
+
+// A chunk of zeros aligned for O_DIRECT.
+class ZeroChunk {
+ public:
+  ZeroChunk() : bytes_(static_cast<uint8_t*>(std::aligned_alloc(kDirectAlignment, kChunkBytes))) {
+    if (bytes_ != nullptr) {
+      std::memset(bytes_, 0, kChunkBytes);
+    }
+  }
+  ZeroChunk(const ZeroChunk&) = delete;
+  ZeroChunk& operator=(const ZeroChunk&) = delete;
+  ~ZeroChunk() { std::free(bytes_); }
+  bool allocated() const { return bytes_ != nullptr; }
+  std::span<const uint8_t> first(uint64_t size) const { return {bytes_, size}; }
+
+ private:
+  uint8_t* bytes_;
+};
+
+// Writes zeros over [offset, end) around the page cache (O_DIRECT), a chunk at a time: the disk
+// never has more than a chunk of them queued ahead of the journal's writes, no dirty pages wait
+// for writeback, and the reserved extents are converted by this thread as each write completes
+// (buffered, a kernel worker converts them, and the journal's own conversions queue behind).
+// False when the file system refuses O_DIRECT.
+bool write_zeros_direct(const std::string& path, const ZeroChunk& zeros, uint64_t offset,
+                        uint64_t end, Status& status) {
+  Descriptor direct(::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+  if (direct.get() < 0) {
+    return false;
+  }
+  for (; offset < end && status.is_ok(); offset += kChunkBytes) {
+    status =
+        write_all_at(direct.get(), offset, zeros.first(std::min(kChunkBytes, end - offset)), path);
+  }
+  return true;
+}
+
+// Writes zeros over [offset, end) through the page cache, each chunk written back before the
+// next: where O_DIRECT is refused, or for a tail too short for it.
+Status write_zeros_buffered(int descriptor, const ZeroChunk& zeros, uint64_t offset, uint64_t end,
+                            const std::string& path) {
+  for (; offset < end; offset += kChunkBytes) {
+    const uint64_t size = std::min(kChunkBytes, end - offset);
+    if (Status status = write_all_at(descriptor, offset, zeros.first(size), path);
+        !status.is_ok()) {
+      return status;
+    }
+    constexpr unsigned kWriteBackAndWait =
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+    if (::sync_file_range(descriptor, static_cast<off_t>(offset), static_cast<off_t>(size),
+                          kWriteBackAndWait) != 0) {
+      return Status::from_errno(errno, "sync_file_range", path);
+    }
+  }
+  return Status::ok();
+}
+
+// Writes zeros over the whole file, not yet durable.
+Status write_zeros(int descriptor, uint64_t bytes, const std::string& path) {
+  const ZeroChunk zeros;
+  if (!zeros.allocated()) {
+    return {StatusCode::kIoError, "prewrite " + path + ": no memory for a chunk of zeros"};
+  }
+  const uint64_t aligned_end = bytes / kDirectAlignment * kDirectAlignment;
+  Status status;
+  const uint64_t buffered_from =
+      write_zeros_direct(path, zeros, 0, aligned_end, status) ? aligned_end : 0;
+  if (!status.is_ok()) {
+    return status;
+  }
+  return write_zeros_buffered(descriptor, zeros, buffered_from, bytes, path);
+}
+
+}  // namespace
+
+Status PosixStorage::create_file(const std::string& path, uint64_t bytes) {
+  Descriptor file(-1);
+  if (Status status = create_reserved(path, bytes, file); !status.is_ok()) {
+    return status;
+  }
+  if (::fdatasync(file.get()) != 0) {
+    return Status::from_errno(errno, "fdatasync", path);
+  }
+  return Status::ok();
+}
+
+Status PosixStorage::create_prewritten_file(const std::string& path, uint64_t bytes) {
+  Descriptor file(-1);
+  if (Status status = create_reserved(path, bytes, file); !status.is_ok()) {
+    return status;
+  }
+  if (Status status = write_zeros(file.get(), bytes, path); !status.is_ok()) {
+    ::unlink(path.c_str());
+    return status;
   }
   if (::fdatasync(file.get()) != 0) {
     return Status::from_errno(errno, "fdatasync", path);
@@ -144,19 +269,7 @@ Status PosixStorage::write(const WritableFile& file, uint64_t offset,
                                               ", +" + std::to_string(bytes.size()) +
                                               ") is outside the file"};
   }
-  while (!bytes.empty()) {
-    const ssize_t written =
-        ::pwrite(file.descriptor, bytes.data(), bytes.size(), static_cast<off_t>(offset));
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return Status::from_errno(errno, "pwrite", file.path + " at " + std::to_string(offset));
-    }
-    bytes = bytes.subspan(static_cast<size_t>(written));
-    offset += static_cast<uint64_t>(written);
-  }
-  return Status::ok();
+  return write_all_at(file.descriptor, offset, bytes, file.path);
 }
 
 Status PosixStorage::sync(const WritableFile& file) {

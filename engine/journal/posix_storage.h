@@ -1,7 +1,7 @@
-// PosixStorage: Storage on the local file system (posix_fallocate, pwrite, fdatasync, mmap,
-// msync, fsync, rename). Never retries a failed sync: after one, the kernel may have dropped the
-// dirty pages, so the journal must stop (see docs/journal-format.md). Thread-safe: it holds no
-// state.
+// PosixStorage: Storage on the local file system (posix_fallocate, pwrite, O_DIRECT for the
+// zeros of prewritten files, fdatasync, mmap, msync, fsync, rename). Never retries a failed sync:
+// after one, the kernel may have dropped the dirty pages, so the journal must stop (see
+// docs/journal-format.md). Thread-safe: it holds no state.
 #pragma once
 
 #include "engine/journal/storage.h"
@@ -11,6 +11,7 @@ namespace tally::journal {
 class PosixStorage final : public Storage {
  public:
   Status create_file(const std::string& path, uint64_t bytes) override;
+  Status create_prewritten_file(const std::string& path, uint64_t bytes) override;
   Status map_file(const std::string& path, MappedFile& file) override;
   Status unmap_file(MappedFile& file) override;
   Status sync(const MappedFile& file, uint64_t offset, uint64_t bytes) override;

@@ -1,7 +1,6 @@
 #include "engine/journal/segment_preparer.h"
 
-#include <pthread.h>
-
+#include "engine/base/background_thread.h"
 #include "engine/base/invariant.h"
 
 namespace tally::journal {
@@ -21,8 +20,8 @@ Status SegmentPreparer::begin(std::string path, uint64_t bytes) {
     return status_;
   }
   thread_ = std::thread([this, path = std::move(path), bytes] {
-    ::pthread_setname_np(::pthread_self(), "segment-prep");
-    status_ = storage_.create_file(path, bytes);
+    become_background_thread("segment-prep");
+    status_ = storage_.create_prewritten_file(path, bytes);
     done_.store(true, std::memory_order_release);
   });
   return Status::ok();

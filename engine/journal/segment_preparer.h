@@ -3,14 +3,17 @@
 // append), and synced. In the background mode a thread does it, so that a rotation only
 // collects the file and never waits on the allocation's metadata commit.
 //
-// Space is reserved (fallocate), not written with zeros: zero-filling 64 MiB ahead competes
-// with the journal's own syncs for the disk and cost more at p99 than it saved at p50
-// (docs/decisions.md, "The journal's write path").
+// The background thread also writes the file's zeros (Storage::create_prewritten_file: with
+// O_DIRECT, a megabyte at a time, 50-90 ms for 64 MiB here), at nice 10: the journal's appends
+// then overwrite written blocks, and their syncs never wait for the kernel to convert reserved
+// extents, which under load stalled syncs for 20-180 ms (docs/decisions.md, "Journal syncs wait
+// for no kernel worker"). Written through the page cache in one piece, the 64 MiB of zeros once
+// competed with the journal's syncs for the disk and cost more at p99 than they saved.
 //
-// Inline mode makes the file in begin(): for storages that are not thread-safe (the tests'
-// FaultyStorage) and tools that write a journal once. One owner thread calls begin() and
-// finish(), alternately; the background thread touches only the file being made, through a
-// thread-safe Storage.
+// Inline mode makes the file in begin(), space reserved only: for storages that are not
+// thread-safe (the tests' FaultyStorage) and tools that write a journal once. One owner
+// thread calls begin() and finish(), alternately; the background thread touches only the file
+// being made, through a thread-safe Storage.
 #pragma once
 
 #include <atomic>

@@ -3,8 +3,9 @@
 // operation. PosixStorage (posix_storage.h) is the real one.
 //
 // Model: a file is created at its final size (preallocated: a full disk fails here, never as
-// SIGBUS inside a mapping). It is then written either by offset (open_for_writing, write, sync:
-// how the journal appends) or through a read-write mapping made durable range by range (how
+// SIGBUS inside a mapping), either with its space only reserved or with its zeros written
+// too (see create_prewritten_file). It is then written either by offset (open_for_writing, write,
+// sync: how the journal appends) or through a read-write mapping made durable range by range (how
 // recovery zeroes a cut tail); readers map it. Written bytes are visible to every mapping at
 // once, and may be lost in a crash until a sync returns. Names are made durable by
 // sync_directory(). Whoever owns a MappedFile or WritableFile owns it; one thread at a time.
@@ -34,8 +35,14 @@ class Storage {
  public:
   virtual ~Storage() = default;
 
-  // Creates `path` (which must not exist) with `bytes` allocated, all zero.
+  // Creates `path` (which must not exist) with `bytes` allocated, all zero, durable.
   virtual Status create_file(const std::string& path, uint64_t bytes) = 0;
+  // The same, with the zeros written to the disk as well, which takes time and disk bandwidth
+  // (made ahead by a background thread): a later write into the file overwrites blocks already
+  // written, so its sync never has to convert a reserved (unwritten) extent first. On ext4 that
+  // conversion waits for a kernel worker thread, and on a busy machine for tens of
+  // milliseconds (docs/decisions.md, "Journal syncs wait for no kernel worker").
+  virtual Status create_prewritten_file(const std::string& path, uint64_t bytes) = 0;
   // Maps an existing file read-write.
   virtual Status map_file(const std::string& path, MappedFile& file) = 0;
   virtual Status unmap_file(MappedFile& file) = 0;

@@ -179,6 +179,10 @@ Status FaultyStorage::create_file(const std::string& path, uint64_t bytes) {
   return Status::ok();
 }
 
+Status FaultyStorage::create_prewritten_file(const std::string& path, uint64_t bytes) {
+  return create_file(path, bytes);
+}
+
 Status FaultyStorage::map_file(const std::string& path, journal::MappedFile& file) {
   if (Status status = next_operation("map " + path); !status.is_ok()) {
     return status;

@@ -74,6 +74,8 @@ class FaultyStorage final : public journal::Storage {
   std::map<std::string, std::vector<uint8_t>> image() const;
 
   Status create_file(const std::string& path, uint64_t bytes) override;
+  // As create_file: zeros preallocated and durable (on disk only their allocation differs).
+  Status create_prewritten_file(const std::string& path, uint64_t bytes) override;
   Status map_file(const std::string& path, journal::MappedFile& file) override;
   Status unmap_file(journal::MappedFile& file) override;
   Status sync(const journal::MappedFile& file, uint64_t offset, uint64_t bytes) override;

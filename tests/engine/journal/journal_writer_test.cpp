@@ -100,6 +100,77 @@ TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {
   EXPECT_EQ(spares, std::vector<std::string>{spare_name(writer.segment_index() + 1)});  // ahead
 }
 
+// Forwards to a FaultyStorage and remembers where each write by offset ended.
+class WriteEndsStorage final : public Storage {
+ public:
+  explicit WriteEndsStorage(tally::testing::FaultyStorage& inner) : inner_(inner) {}
+  std::vector<uint64_t> write_ends;
+
+  Status create_file(const std::string& path, uint64_t bytes) override {
+    return inner_.create_file(path, bytes);
+  }
+  Status create_prewritten_file(const std::string& path, uint64_t bytes) override {
+    return inner_.create_prewritten_file(path, bytes);
+  }
+  Status map_file(const std::string& path, MappedFile& file) override {
+    return inner_.map_file(path, file);
+  }
+  Status unmap_file(MappedFile& file) override { return inner_.unmap_file(file); }
+  Status sync(const MappedFile& file, uint64_t offset, uint64_t bytes) override {
+    return inner_.sync(file, offset, bytes);
+  }
+  Status open_for_writing(const std::string& path, WritableFile& file) override {
+    return inner_.open_for_writing(path, file);
+  }
+  Status close_file(WritableFile& file) override { return inner_.close_file(file); }
+  Status write(const WritableFile& file, uint64_t offset, std::span<const uint8_t> bytes) override {
+    write_ends.push_back(offset + bytes.size());
+    return inner_.write(file, offset, bytes);
+  }
+  Status sync(const WritableFile& file) override { return inner_.sync(file); }
+  Status write_file(const std::string& path, std::span<const uint8_t> bytes) override {
+    return inner_.write_file(path, bytes);
+  }
+  Status read_file(const std::string& path, std::vector<uint8_t>& bytes) override {
+    return inner_.read_file(path, bytes);
+  }
+  Status rename(const std::string& from, const std::string& to) override {
+    return inner_.rename(from, to);
+  }
+  Status remove(const std::string& path) override { return inner_.remove(path); }
+  Status sync_directory(const std::string& directory) override {
+    return inner_.sync_directory(directory);
+  }
+  Status list_directory(const std::string& directory, std::vector<std::string>& names) override {
+    return inner_.list_directory(directory, names);
+  }
+
+ private:
+  tally::testing::FaultyStorage& inner_;
+};
+
+// A group's write runs to the end of its last page (zeros after the records), so that the
+// kernel never reads a page to complete it; the next group continues right after the records.
+TEST(JournalWriterPagesTest, EveryGroupIsWrittenToAPageEndAndTheNextFollowsItsRecords) {
+  tally::testing::FaultyStorage faulty;
+  WriteEndsStorage storage(faulty);
+  JournalWriter writer{storage, {.directory = "journal", .segment_bytes = 64 * 1024}};
+  const std::vector<Outcome> events = tally::testing::make_deposit_events(300);
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  for (size_t index = 0; index < events.size(); ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    if (index % 7 == 6) {
+      storage.write_ends.clear();
+      ASSERT_TRUE(writer.sync().is_ok());
+      ASSERT_EQ(storage.write_ends.size(), 1u);
+      EXPECT_EQ(storage.write_ends[0] % 4096, 0u) << "group ending with " << index;
+    }
+  }
+  ASSERT_TRUE(writer.sync().is_ok());
+  EXPECT_EQ(writer.segment_index(), 0u);  // one segment: every group lands in the same pages
+  EXPECT_EQ(read_sequences(faulty), one_to(300));
+}
+
 TEST_F(JournalWriterTest, TheManifestNamesEverySegmentAndTheMarkTheSyncedSequence) {
   ASSERT_TRUE(writer.open({}, 0).is_ok());
   for (size_t index = 0; index < 120; ++index) {

@@ -1,5 +1,6 @@
 // SegmentPreparer: a spare is whole, zero and at its full size once finish() returns, however
-// early; a failure to make it is reported, never lost.
+// early (prewritten in the background, reserved inline); a failure to make it is reported,
+// never lost.
 #include "engine/journal/segment_preparer.h"
 
 #include <gtest/gtest.h>

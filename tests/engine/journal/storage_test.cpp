@@ -1,12 +1,18 @@
 // Storage: the real POSIX one on a temporary directory, and the fault-injecting one tests use.
 #include "engine/journal/posix_storage.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +61,51 @@ TEST_F(PosixStorageTest, ExistingAndMissingFilesAreNamedErrors) {
   EXPECT_NE(exists.message().find(path("a")), std::string::npos);
   MappedFile file;
   EXPECT_EQ(storage.map_file(path("missing"), file).code(), StatusCode::kNotFound);
+}
+
+// Whether any of the file's extents is reserved but unwritten (FIEMAP), or nullopt where the
+// file system does not say.
+std::optional<bool> has_unwritten_extent(const std::string& path) {
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    return std::nullopt;
+  }
+  constexpr uint32_t kExtents = 256;
+  std::vector<uint8_t> request(sizeof(fiemap) + kExtents * sizeof(fiemap_extent), 0);
+  auto* map = reinterpret_cast<fiemap*>(request.data());
+  map->fm_length = FIEMAP_MAX_OFFSET;
+  map->fm_flags = FIEMAP_FLAG_SYNC;
+  map->fm_extent_count = kExtents;
+  const int result = ::ioctl(descriptor, FS_IOC_FIEMAP, map);
+  ::close(descriptor);
+  if (result != 0 || map->fm_mapped_extents == 0) {
+    return std::nullopt;
+  }
+  return std::any_of(
+      map->fm_extents, map->fm_extents + map->fm_mapped_extents,
+      [](const fiemap_extent& extent) { return (extent.fe_flags & FIEMAP_EXTENT_UNWRITTEN) != 0; });
+}
+
+// A prewritten file reads as zeros like a reserved one, at any size (a tail shorter than
+// O_DIRECT's unit is written through the cache); where the file system says how its extents
+// are, none is left unwritten for a later sync to convert.
+TEST_F(PosixStorageTest, APrewrittenFileIsWholeZeroAndHasNoUnwrittenExtent) {
+  for (const uint64_t bytes : {uint64_t{3} << 20, (uint64_t{1} << 20) + 4096 + 100}) {
+    const std::string name = path("prewritten-" + std::to_string(bytes));
+    ASSERT_TRUE(storage.create_prewritten_file(name, bytes).is_ok());
+    std::vector<uint8_t> content;
+    ASSERT_TRUE(storage.read_file(name, content).is_ok());
+    ASSERT_EQ(content.size(), bytes);
+    EXPECT_TRUE(
+        std::all_of(content.begin(), content.end(), [](uint8_t byte) { return byte == 0; }));
+    if (const std::optional<bool> unwritten = has_unwritten_extent(name)) {
+      EXPECT_FALSE(*unwritten) << name;
+    }
+  }
+  const Status exists = storage.create_prewritten_file(path("prewritten-3145728"), 4096);
+  EXPECT_EQ(exists.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(storage.create_prewritten_file(path("missing/a"), 4096).message().find("missing/a"),
+            std::string::npos);
 }
 
 // A reader keeps every segment of a long journal mapped (JournalRecordReader): the mappings
@@ -169,6 +220,19 @@ TEST(FaultyStorageTest, WritesByOffsetAreLostInACrashUntilSynced) {
   ASSERT_NE(bytes, nullptr);
   EXPECT_EQ((*bytes)[10], 0x11);
   EXPECT_EQ((*bytes)[5000], 0);
+}
+
+TEST(FaultyStorageTest, APrewrittenFileIsAnOperationThatCanFailAndIsDurableZeros) {
+  testing::FaultyStorage storage;
+  storage.fail_at(1, StatusCode::kNoSpace, /*sticky=*/false);
+  EXPECT_EQ(storage.create_prewritten_file("journal/1.spare", 8192).code(), StatusCode::kNoSpace);
+  EXPECT_EQ(storage.bytes_of("journal/1.spare"), nullptr);
+  ASSERT_TRUE(storage.create_prewritten_file("journal/1.spare", 8192).is_ok());
+  ASSERT_TRUE(storage.sync_directory("journal").is_ok());
+  storage.crash();
+  const std::vector<uint8_t>* bytes = storage.bytes_of("journal/1.spare");
+  ASSERT_NE(bytes, nullptr);
+  EXPECT_EQ(*bytes, std::vector<uint8_t>(8192, 0));
 }
 
 TEST(FaultyStorageTest, UnsyncedWritesAreLostInACrash) {
