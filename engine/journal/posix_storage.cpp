@@ -122,21 +122,47 @@ bool write_zeros_direct(const std::string& path, const ZeroChunk& zeros, uint64_
   return true;
 }
 
-// Writes zeros over [offset, end) through the page cache, each chunk written back before the
-// next: where O_DIRECT is refused, or for a tail too short for it.
-Status write_zeros_buffered(int descriptor, const ZeroChunk& zeros, uint64_t offset, uint64_t end,
-                            const std::string& path) {
-  for (; offset < end; offset += kChunkBytes) {
-    const uint64_t size = std::min(kChunkBytes, end - offset);
-    if (Status status = write_all_at(descriptor, offset, zeros.first(size), path);
+// Starts the writeback of [offset, offset + size) and waits for it: what a sync will then
+// have left to write is the metadata.
+Status write_back(int descriptor, uint64_t offset, uint64_t size, const std::string& path) {
+  constexpr unsigned kWriteBackAndWait =
+      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+  if (::sync_file_range(descriptor, static_cast<off_t>(offset), static_cast<off_t>(size),
+                        kWriteBackAndWait) != 0) {
+    return Status::from_errno(errno, "sync_file_range", path);
+  }
+  return Status::ok();
+}
+
+// Writes `bytes` at `offset` through the page cache a chunk at a time, each written back before
+// the next is written: the disk never has more than a chunk of this file queued ahead of the
+// journal's writes, where a file of hundreds of megabytes synced at once put one group's write
+// behind 115 MB of a read-model checkpoint (31 ms).
+Status write_chunks_back(int descriptor, uint64_t offset, std::span<const uint8_t> bytes,
+                         const std::string& path) {
+  for (uint64_t done = 0; done < bytes.size(); done += kChunkBytes) {
+    const std::span<const uint8_t> chunk =
+        bytes.subspan(done, std::min<uint64_t>(kChunkBytes, bytes.size() - done));
+    if (Status status = write_all_at(descriptor, offset + done, chunk, path); !status.is_ok()) {
+      return status;
+    }
+    if (Status status = write_back(descriptor, offset + done, chunk.size(), path);
         !status.is_ok()) {
       return status;
     }
-    constexpr unsigned kWriteBackAndWait =
-        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
-    if (::sync_file_range(descriptor, static_cast<off_t>(offset), static_cast<off_t>(size),
-                          kWriteBackAndWait) != 0) {
-      return Status::from_errno(errno, "sync_file_range", path);
+  }
+  return Status::ok();
+}
+
+// Writes zeros over [offset, end) through the page cache: where O_DIRECT is refused, or for a
+// tail too short for it.
+Status write_zeros_buffered(int descriptor, const ZeroChunk& zeros, uint64_t offset, uint64_t end,
+                            const std::string& path) {
+  for (; offset < end; offset += kChunkBytes) {
+    if (Status status = write_chunks_back(descriptor, offset,
+                                          zeros.first(std::min(kChunkBytes, end - offset)), path);
+        !status.is_ok()) {
+      return status;
     }
   }
   return Status::ok();
@@ -284,8 +310,13 @@ Status PosixStorage::write_file(const std::string& path, std::span<const uint8_t
   if (file.get() < 0) {
     return Status::from_errno(errno, "create", path);
   }
-  if (Status status = write_all(file.get(), bytes, path); !status.is_ok()) {
-    return status;
+  // One write when it is small (a manifest), a chunk at a time written back when it is large
+  // (snapshots, checkpoints).
+  const Status written = bytes.size() <= kChunkBytes
+                             ? write_all(file.get(), bytes, path)
+                             : write_chunks_back(file.get(), 0, bytes, path);
+  if (!written.is_ok()) {
+    return written;
   }
   if (::fsync(file.get()) != 0) {
     return Status::from_errno(errno, "fsync", path);

@@ -108,6 +108,20 @@ TEST_F(PosixStorageTest, APrewrittenFileIsWholeZeroAndHasNoUnwrittenExtent) {
             std::string::npos);
 }
 
+// A file larger than a chunk (a snapshot, a checkpoint) is written a chunk at a time, written
+// back as it goes: it reads back whole, tail included.
+TEST_F(PosixStorageTest, ALargeFileIsWrittenWhole) {
+  std::vector<uint8_t> bytes((uint64_t{3} << 20) + 12345);
+  for (size_t index = 0; index < bytes.size(); ++index) {
+    bytes[index] = static_cast<uint8_t>(index * 131 + index / 4096);
+  }
+  ASSERT_TRUE(storage.write_file(path("snapshot"), bytes).is_ok());
+  std::vector<uint8_t> read;
+  ASSERT_TRUE(storage.read_file(path("snapshot"), read).is_ok());
+  EXPECT_EQ(read, bytes);
+  EXPECT_EQ(storage.write_file(path("snapshot"), bytes).code(), StatusCode::kAlreadyExists);
+}
+
 // A reader keeps every segment of a long journal mapped (JournalRecordReader): the mappings
 // must not hold a descriptor each, or a few thousand segments would exhaust the process's.
 TEST_F(PosixStorageTest, AMappingHoldsNoDescriptor) {
