@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/base/result.h"
+
 namespace tally::journal {
 namespace {
 
@@ -108,18 +110,34 @@ class ZeroChunk {
 // never has more than a chunk of them queued ahead of the journal's writes, no dirty pages wait
 // for writeback, and the reserved extents are converted by this thread as each write completes
 // (buffered, a kernel worker converts them, and the journal's own conversions queue behind).
-// False when the file system refuses O_DIRECT.
-bool write_zeros_direct(const std::string& path, const ZeroChunk& zeros, uint64_t offset,
-                        uint64_t end, Status& status) {
+// Returns where it stopped: `end`, or earlier where the file system refuses O_DIRECT (at open,
+// or EINVAL for a write), for the page cache to write the rest.
+Result<uint64_t> write_zeros_direct(const std::string& path, const ZeroChunk& zeros,
+                                    uint64_t offset, uint64_t end) {
   Descriptor direct(::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
   if (direct.get() < 0) {
-    return false;
+    return offset;
   }
-  for (; offset < end && status.is_ok(); offset += kChunkBytes) {
-    status =
-        write_all_at(direct.get(), offset, zeros.first(std::min(kChunkBytes, end - offset)), path);
+  while (offset < end) {
+    const uint64_t size = std::min(kChunkBytes, end - offset);
+    const ssize_t written =
+        ::pwrite(direct.get(), zeros.first(size).data(), size, static_cast<off_t>(offset));
+    if (written < 0 && errno == EINTR) {
+      continue;
+    }
+    if (written < 0 && errno == EINVAL) {
+      return offset;
+    }
+    if (written < 0) {
+      return Status::from_errno(errno, "pwrite", path + " at " + std::to_string(offset));
+    }
+    // A short write leaves an unaligned offset: the page cache writes the rest.
+    offset += static_cast<uint64_t>(written);
+    if (offset % kDirectAlignment != 0) {
+      return offset;
+    }
   }
-  return true;
+  return offset;
 }
 
 // Starts the writeback of [offset, offset + size) and waits for it: what a sync will then
@@ -175,13 +193,11 @@ Status write_zeros(int descriptor, uint64_t bytes, const std::string& path) {
     return {StatusCode::kIoError, "prewrite " + path + ": no memory for a chunk of zeros"};
   }
   const uint64_t aligned_end = bytes / kDirectAlignment * kDirectAlignment;
-  Status status;
-  const uint64_t buffered_from =
-      write_zeros_direct(path, zeros, 0, aligned_end, status) ? aligned_end : 0;
-  if (!status.is_ok()) {
-    return status;
+  const Result<uint64_t> written_directly = write_zeros_direct(path, zeros, 0, aligned_end);
+  if (!written_directly.is_ok()) {
+    return written_directly.status();
   }
-  return write_zeros_buffered(descriptor, zeros, buffered_from, bytes, path);
+  return write_zeros_buffered(descriptor, zeros, *written_directly, bytes, path);
 }
 
 }  // namespace
