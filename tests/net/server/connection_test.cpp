@@ -2,6 +2,7 @@
 // server stays up, and a well-behaved client's requests still succeed.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -265,6 +266,38 @@ TEST_F(ConnectionTest, AClientThatNeverReadsIsDisconnectedAndOthersAreServed) {
   expect_good_client_served();
   EXPECT_GE(good_->stats().connections_dropped, 1u);
   EXPECT_NE(server.log().find("passed max-outbox-bytes"), std::string::npos) << server.log();
+}
+
+// Answers may be sent on a connection's socket by the engine's thread: a connection that leaves
+// with its request in flight must never have that answer land on the socket of a connection
+// that came after it (and may have its descriptor number).
+TEST_F(ConnectionTest, AnAnswerForAClientThatLeftNeverReachesAnotherConnection) {
+  TallydProcess& server = start();
+  std::atomic<bool> leaving_done{false};
+  std::thread leaving([&] {
+    for (uint64_t round = 0; round < 300; ++round) {
+      RawSocket leaver(server.port());
+      if (leaver.hello()) {
+        leaver.send_frame(deposit_frame(1'000'000 + round));
+      }
+    }  // closed with its deposit in flight
+    leaving_done = true;
+  });
+  uint64_t steady_rounds = 0;
+  uint64_t mismatched = 0;
+  while (!leaving_done || steady_rounds < 100) {
+    RawSocket steady(server.port());  // a new connection: it may get a leaver's descriptor
+    ASSERT_TRUE(steady.hello());
+    const uint64_t request = ++steady_rounds;
+    ASSERT_TRUE(steady.send_frame(deposit_frame(request)));
+    const auto message = steady.read_frame(5s);
+    const protocol::Response* response = message ? testing::response_of(*message) : nullptr;
+    ASSERT_NE(response, nullptr);
+    mismatched += response->request_id()->low() == request ? 0 : 1;
+  }
+  leaving.join();
+  EXPECT_EQ(mismatched, 0u);
+  expect_good_client_served();
 }
 
 TEST_F(ConnectionTest, AResponseWriteThatMakesNoProgressTimesOut) {
