@@ -311,4 +311,50 @@ CheckpointLoad load_newest_checkpoint(journal::Storage& storage, const std::stri
   return load;
 }
 
+CheckpointPreload preload_newest_checkpoint(journal::Storage& storage, const std::string& directory,
+                                            ReadModel& model) {
+  CheckpointPreload preload;
+  model.reset();
+  std::vector<std::string> checkpoints;
+  CheckpointBytes file(storage);
+  // Whatever goes wrong here is left to finish_checkpoint_load, which reads again and reports.
+  if (!list_checkpoints(storage, directory, checkpoints).is_ok() || checkpoints.empty() ||
+      !file.load(directory + "/" + checkpoints.back()).is_ok()) {
+    return preload;
+  }
+  Result<CheckpointCoverage> covered = decode_checkpoint(file.bytes(), model);
+  if (!covered.is_ok() || covered->sequence != *sequence_of(checkpoints.back())) {
+    model.reset();
+    return preload;
+  }
+  preload.decoded = true;
+  preload.name = checkpoints.back();
+  preload.covered = *covered;
+  return preload;
+}
+
+CheckpointLoad finish_checkpoint_load(journal::Storage& storage, const std::string& directory,
+                                      const std::string& journal_directory,
+                                      uint64_t journal_last_sequence, ReadModel& model,
+                                      const CheckpointPreload& preload) {
+  // load_newest_checkpoint would take the newest file first: if that is the one preloaded and
+  // it passes the checks it would make next, it is the one it would load, with nothing skipped.
+  std::vector<std::string> checkpoints;
+  if (preload.decoded && preload.covered.sequence <= journal_last_sequence &&
+      list_checkpoints(storage, directory, checkpoints).is_ok() && !checkpoints.empty() &&
+      checkpoints.back() == preload.name) {
+    Result<journal::AppendPosition> resume =
+        resume_after(storage, journal_directory, preload.covered);
+    if (resume.is_ok()) {
+      CheckpointLoad load;
+      load.loaded = true;
+      load.covered = preload.covered;
+      load.resume = *resume;
+      return load;
+    }
+  }
+  return load_newest_checkpoint(storage, directory, journal_directory, journal_last_sequence,
+                                model);
+}
+
 }  // namespace tally::read

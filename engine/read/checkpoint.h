@@ -78,4 +78,25 @@ CheckpointLoad load_newest_checkpoint(journal::Storage& storage, const std::stri
                                       const std::string& journal_directory,
                                       uint64_t journal_last_sequence, ReadModel& model);
 
+// The same load in two steps, so that its slow part (reading and decoding hundreds of megabytes)
+// runs while recovery is still deciding whether the journal can be trusted, and nothing is
+// judged against the journal, or removed, before that verdict:
+//   preload_newest_checkpoint: reads only, never fails: the newest checkpoint (by name)
+//     decoded into `model` (reset first, and again if it does not decode);
+//   finish_checkpoint_load: once recovery is done, exactly what load_newest_checkpoint would
+//     load: the preloaded checkpoint if it is still the newest, within what recovery left in
+//     the journal and where the journal says; otherwise load_newest_checkpoint itself, with
+//     its skips and removals.
+struct CheckpointPreload {
+  bool decoded = false;  // `model` holds the checkpoint named below
+  std::string name;
+  CheckpointCoverage covered;
+};
+CheckpointPreload preload_newest_checkpoint(journal::Storage& storage, const std::string& directory,
+                                            ReadModel& model);
+CheckpointLoad finish_checkpoint_load(journal::Storage& storage, const std::string& directory,
+                                      const std::string& journal_directory,
+                                      uint64_t journal_last_sequence, ReadModel& model,
+                                      const CheckpointPreload& preload);
+
 }  // namespace tally::read

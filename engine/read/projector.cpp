@@ -42,20 +42,47 @@ Projector::~Projector() {
   stop();
 }
 
-void Projector::start(uint64_t recovered_sequence) {
-  ready_sequence_ = recovered_sequence;
-  tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
-                                                 journal::AppendPosition{});
-  if (checkpoint_writer_ != nullptr) {
-    checkpoint_writer_->start();
-  }
+void Projector::preload() {
+  TALLY_ASSERT(!thread_.joinable());
+  preloading_ = true;
   thread_ = std::thread([this] { run(); });
+}
+
+void Projector::start(uint64_t recovered_sequence) {
+  {
+    // The lock hands these to a preloaded thread, which reads them once released.
+    const std::lock_guard lock(start_mutex_);
+    TALLY_ASSERT(!start_released_);
+    ready_sequence_ = recovered_sequence;
+    tail_ = std::make_unique<journal::JournalTail>(storage_, journal_directory_,
+                                                   journal::AppendPosition{});
+    if (checkpoint_writer_ != nullptr) {
+      checkpoint_writer_->start();
+    }
+    start_released_ = true;
+  }
+  if (preloading_) {
+    start_changed_.notify_all();
+  } else {
+    thread_ = std::thread([this] { run(); });
+  }
+}
+
+bool Projector::wait_for_start() {
+  std::unique_lock lock(start_mutex_);
+  start_changed_.wait(lock, [this] { return start_released_ || stop_before_start_; });
+  return start_released_;
 }
 
 void Projector::stop() {
   if (!thread_.joinable()) {
     return;
   }
+  {
+    const std::lock_guard lock(start_mutex_);
+    stop_before_start_ = !start_released_;  // a preloaded thread still waiting ends there
+  }
+  start_changed_.notify_all();
   stop_requested_.store(true, std::memory_order_release);
   queue_.enqueue(nullptr);  // wakes the thread
   thread_.join();
@@ -94,6 +121,14 @@ void Projector::run() {
   // the projector falls behind in the journal, to catch up when load eases (its lag says by how
   // much).
   become_background_thread("read-" + std::string(model_->name()));
+  if (preloading_) {
+    if (checkpoint_writer_ != nullptr) {
+      preloaded_ = preload_newest_checkpoint(storage_, checkpoint_policy_.directory, *model_);
+    }
+    if (!wait_for_start()) {
+      return;  // stopped before start(): nothing was applied, nothing removed
+    }
+  }
   if (checkpoint_writer_ != nullptr) {
     start_from_checkpoint();
   }
@@ -123,8 +158,10 @@ void Projector::run() {
 }
 
 void Projector::start_from_checkpoint() {
-  CheckpointLoad load = load_newest_checkpoint(storage_, checkpoint_policy_.directory,
-                                               journal_directory_, ready_sequence_, *model_);
+  // (Without a preload, preloaded_ holds nothing and this is load_newest_checkpoint.)
+  CheckpointLoad load =
+      finish_checkpoint_load(storage_, checkpoint_policy_.directory, journal_directory_,
+                             ready_sequence_, *model_, preloaded_);
   checkpoint_skipped_ = std::move(load.skipped);
   if (!load.status.is_ok()) {
     // The checkpoints cannot be read at all: the journal can, and is the truth.

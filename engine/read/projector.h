@@ -31,16 +31,21 @@
 // `every_seconds` seconds, at a request's end: it copies the model's state (its own thread is
 // the only one that may read it) and a CheckpointWriter writes it on a thread of its own.
 // rebuild() removes every checkpoint first: they hold what the rebuild is to replace.
+// preload() lets the slow part of that start-up (reading and decoding the checkpoint) run while
+// recovery is still deciding: the checks against the journal, and any removal, wait for start()
+// (checkpoint.h, finish_checkpoint_load), so the model starts from what it would have anyway.
 //
-// Threads: start/stop/request_rebuild from a control thread; submit() and status() from any
-// thread; the model only from the projector's thread.
+// Threads: preload/start/stop/request_rebuild from a control thread; submit() and status() from
+// any thread; the model only from the projector's thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
@@ -51,6 +56,7 @@
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/storage.h"
 #include "engine/ledger/complete_requests.h"
+#include "engine/read/checkpoint.h"
 #include "engine/read/checkpoint_writer.h"
 #include "engine/read/read_model.h"
 #include "engine/wire/projector_status.h"
@@ -95,9 +101,13 @@ class Projector {
   Projector& operator=(const Projector&) = delete;
   ~Projector();
 
+  // Optional, before start() and before recovery is done: starts the thread, which reads and
+  // decodes the model's newest checkpoint (reading only) and then waits for start(). A stop()
+  // instead ends it with nothing applied and nothing removed.
+  void preload();
   // `recovered_sequence`: the last complete request recovery found; nothing is answered from a
   // model that has not reached it, and a checkpoint beyond it is removed (recovery cut the
-  // events it was taken from).
+  // events it was taken from). Starts the thread, or lets the preloaded one go on.
   void start(uint64_t recovered_sequence = 0);
   // Applies what is durable now, answers what it can, refuses the rest (Unavailable), stops.
   void stop();
@@ -122,6 +132,8 @@ class Projector {
   using Clock = std::chrono::steady_clock;
 
   void run();
+  // After preload(): false if stop() came before start().
+  bool wait_for_start();
   void start_from_checkpoint();
   void checkpoint_if_due();
   void rebuild();
@@ -169,6 +181,15 @@ class Projector {
   uint64_t events_since_checkpoint_ = 0;
   Clock::time_point last_checkpoint_;
   std::vector<std::string> checkpoint_skipped_;  // written before started_ is set
+  CheckpointPreload preloaded_;                  // the projector thread's, before start()
+
+  // preload() to start(): the thread waits for start() (or stop()) under this lock, which also
+  // hands it what start() set (ready_sequence_, tail_).
+  std::mutex start_mutex_;
+  std::condition_variable start_changed_;
+  bool preloading_ = false;         // preload() was called (control thread)
+  bool start_released_ = false;     // under start_mutex_
+  bool stop_before_start_ = false;  // under start_mutex_
 
   std::atomic<bool> started_{false};  // the start-up (checkpoint loading) is done
   std::atomic<bool> started_from_checkpoint_{false};

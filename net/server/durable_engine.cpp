@@ -97,6 +97,17 @@ Status DurableEngine::start(StartupReport& report) {
   if (Status status = prepare_directories(report); !status.is_ok()) {
     return status;
   }
+  const read::CheckpointPolicy checkpoints{
+      .directory = config_.checkpoints_kept == 0 ? "" : config_.checkpoint_directory(),
+      .every_events = config_.checkpoint_every_events,
+      .every_seconds = config_.checkpoint_every_seconds,
+      .keep = config_.checkpoints_kept};
+  if (Status status = read_side_.prepare_checkpoints(checkpoints); !status.is_ok()) {
+    return status;
+  }
+  // The read models decode their checkpoints on the core recovery leaves idle; nothing is
+  // checked against the journal before recovery has accepted it (read_side.h).
+  read_side_.preload(storage_, config_.journal_directory(), checkpoints);
   Result<Recovered> recovered = recover(report);
   if (!recovered.is_ok()) {
     return recovered.status();
@@ -135,18 +146,8 @@ Status DurableEngine::start(StartupReport& report) {
       &pipeline_->add_consumer("journaler", {journal_timer_.get(), replier_.get()});
   pipeline_->start();
   snapshotter_->start();
-  const read::CheckpointPolicy checkpoints{
-      .directory = config_.checkpoints_kept == 0 ? "" : config_.checkpoint_directory(),
-      .every_events = config_.checkpoint_every_events,
-      .every_seconds = config_.checkpoint_every_seconds,
-      .keep = config_.checkpoints_kept};
-  if (Status status = read_side_.prepare_checkpoints(checkpoints); !status.is_ok()) {
-    return status;
-  }
-  read_side_.start(
-      storage_, config_.journal_directory(),
-      [journaler = journaler_.get()] { return journaler->durable_sequence(); }, recovered_sequence,
-      checkpoints);
+  read_side_.start([journaler = journaler_.get()] { return journaler->durable_sequence(); },
+                   recovered_sequence);
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();

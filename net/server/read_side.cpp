@@ -54,10 +54,9 @@ ReadSide::~ReadSide() {
   stop();
 }
 
-void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
-                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
-                     const read::CheckpointPolicy& checkpoints) {
-  durable_sequence_ = durable_sequence;
+void ReadSide::preload(journal::Storage& storage, const std::string& journal_directory,
+                       const read::CheckpointPolicy& checkpoints) {
+  TALLY_ASSERT(projectors_.empty());
   std::vector<std::unique_ptr<read::ReadModel>> models;
   models.push_back(std::make_unique<read::AccountModel>());
   models.push_back(std::make_unique<read::HistoryModel>(storage, journal_directory));
@@ -65,13 +64,29 @@ void ReadSide::start(journal::Storage& storage, const std::string& journal_direc
     TALLY_ASSERT(model->name() == kModelNames[projectors_.size()]);
     read::CheckpointPolicy policy = checkpoints_of(checkpoints, model->name());
     sinks_.push_back(std::make_unique<RouterSink>(router_));
-    projectors_.push_back(std::make_unique<read::Projector>(storage, journal_directory,
-                                                            durable_sequence, std::move(model),
-                                                            *sinks_.back(), std::move(policy)));
-    projectors_.back()->start(recovered_sequence);
+    // durable_sequence_ is set by start(), before the projectors are let go on to call it.
+    projectors_.push_back(std::make_unique<read::Projector>(
+        storage, journal_directory, [this] { return durable_sequence_(); }, std::move(model),
+        *sinks_.back(), std::move(policy)));
+    projectors_.back()->preload();
+  }
+}
+
+void ReadSide::start(std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence) {
+  TALLY_ASSERT(!projectors_.empty());
+  durable_sequence_ = std::move(durable_sequence);
+  for (std::unique_ptr<read::Projector>& projector : projectors_) {
+    projector->start(recovered_sequence);
   }
   const std::unique_lock lock(running_mutex_);
   running_ = true;
+}
+
+void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
+                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
+                     const read::CheckpointPolicy& checkpoints) {
+  preload(storage, journal_directory, checkpoints);
+  start(std::move(durable_sequence), recovered_sequence);
 }
 
 std::vector<std::string> ReadSide::failures() const {

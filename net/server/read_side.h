@@ -6,7 +6,9 @@
 // Both follow the durable journal; at start-up each loads its newest valid checkpoint (in
 // <checkpoint directory>/<model name>/, when checkpoints are on) and replays the journal after
 // it, or without one rebuilds from the journal's first event, while commands are already being
-// served (a query's min_sequence waits for it).
+// served (a query's min_sequence waits for it). preload() lets them read and decode their
+// checkpoints while recovery runs, on the core it leaves idle; start() then checks them against
+// the journal recovery accepted and lets the projectors follow it.
 // Answers are framed and delivered through the ResponseRouter, like the replier's.
 //
 // Threads: start/stop from the control thread; the rest from any thread.
@@ -33,9 +35,18 @@ class ReadSide {
   ReadSide& operator=(const ReadSide&) = delete;
   ~ReadSide();
 
-  // `recovered_sequence`: the last complete request recovery found; no query is answered from
-  // a read model that has not reached it (it waits, then gets Unavailable with the progress).
-  // `checkpoints.directory`: where each model's checkpoint directory is ("": none).
+  // Before recovery is done (the data directory locked, prepare_checkpoints() done): makes the
+  // projectors and has each read and decode its newest checkpoint, judging nothing against the
+  // journal and removing nothing until start(). `checkpoints.directory`: where each model's
+  // checkpoint directory is ("": none).
+  void preload(journal::Storage& storage, const std::string& journal_directory,
+               const read::CheckpointPolicy& checkpoints = {});
+  // After preload(): `durable_sequence`: the last event the journal holds durably (called from
+  // the projectors' threads). `recovered_sequence`: the last complete request recovery found;
+  // no query is answered from a read model that has not reached it (it waits, then gets
+  // Unavailable with the progress).
+  void start(std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence);
+  // preload() and start() at once.
   void start(journal::Storage& storage, const std::string& journal_directory,
              std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
              const read::CheckpointPolicy& checkpoints = {});

@@ -222,19 +222,32 @@ class CheckpointTest : public ::testing::Test {
 
   // What the model answers after loading the newest valid checkpoint and the journal's tail;
   // expects the load to have used the checkpoint at `expected` (0: none).
+  // The same load in two steps (as a projector preloads while recovery runs) is checked to load
+  // the same checkpoint, skip the same ones for the same reasons and answer the same.
   std::vector<std::string> answers_after_load(std::string_view name, uint64_t expected,
                                               CheckpointLoad* seen = nullptr) {
+    // Two steps first: it removes nothing here (every checkpoint is within the journal).
+    const std::unique_ptr<ReadModel> preloaded = make(name);
+    const CheckpointPreload preload = preload_newest_checkpoint(storage, checkpoints, *preloaded);
+    const CheckpointLoad two_steps = finish_checkpoint_load(storage, checkpoints, journal_directory,
+                                                            events.size(), *preloaded, preload);
     const std::unique_ptr<ReadModel> model = make(name);
     CheckpointLoad load =
         load_newest_checkpoint(storage, checkpoints, journal_directory, events.size(), *model);
     EXPECT_TRUE(load.status.is_ok()) << load.status.message();
     EXPECT_EQ(load.loaded ? load.covered.sequence : 0, expected);
+    EXPECT_EQ(two_steps.loaded ? two_steps.covered.sequence : 0, expected);
+    EXPECT_EQ(two_steps.skipped, load.skipped);
     if (load.loaded) {
       EXPECT_EQ(load.resume.next_sequence, expected + 1);
+      EXPECT_EQ(two_steps.resume.next_sequence, expected + 1);
       feed(*model, events.size(), load.resume);
+      feed(*preloaded, events.size(), two_steps.resume);
     } else {
       feed(*model, events.size());
+      feed(*preloaded, events.size());
     }
+    EXPECT_EQ(answers(*preloaded), answers(*model));
     if (seen != nullptr) {
       *seen = std::move(load);
     }
@@ -401,6 +414,45 @@ TEST_P(BothModels, BeyondTheRecoveredJournalIsDiscarded) {
   EXPECT_NE(load.skipped[0].find("beyond the journal's last event 30"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(path_of(kNewer)));
   EXPECT_TRUE(std::filesystem::exists(path_of(kOlder)));
+}
+
+TEST_P(BothModels, PreloadedBeyondTheRecoveredJournalIsDiscardedOnlyOnceRecoveryIsDone) {
+  checkpoint(GetParam(), kOlder);
+  checkpoint(GetParam(), kNewer);
+  // The preload takes the newest, whatever recovery will say, and removes nothing.
+  const std::unique_ptr<ReadModel> model = make(GetParam());
+  const CheckpointPreload preload = preload_newest_checkpoint(storage, checkpoints, *model);
+  ASSERT_TRUE(preload.decoded);
+  EXPECT_EQ(preload.covered.sequence, kNewer);
+  EXPECT_TRUE(std::filesystem::exists(path_of(kNewer)));
+  // Recovery left only the first 30 events: as load_newest_checkpoint does, the newer one is
+  // removed and the older one loaded.
+  const CheckpointLoad load =
+      finish_checkpoint_load(storage, checkpoints, journal_directory, 30, *model, preload);
+  ASSERT_TRUE(load.loaded);
+  EXPECT_EQ(load.covered.sequence, kOlder);
+  ASSERT_EQ(load.skipped.size(), 1u);
+  EXPECT_NE(load.skipped[0].find("beyond the journal's last event 30"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(path_of(kNewer)));
+  feed(*model, events.size(), load.resume);
+  EXPECT_EQ(answers(*model), answers_rebuilt(GetParam()));
+}
+
+TEST_P(BothModels, PreloadOfAJournalWrittenAnewIsRefusedOnceRecoveryIsDone) {
+  checkpoint(GetParam(), kNewer);
+  const std::unique_ptr<ReadModel> model = make(GetParam());
+  const CheckpointPreload preload = preload_newest_checkpoint(storage, checkpoints, *model);
+  ASSERT_TRUE(preload.decoded);
+  // Between the preload and recovery's end the journal changes under it (the same sequences at
+  // other times): the finish checks the journal as it is then, and refuses the checkpoint.
+  write_script(kSecond);
+  const CheckpointLoad load = finish_checkpoint_load(storage, checkpoints, journal_directory,
+                                                     events.size(), *model, preload);
+  EXPECT_FALSE(load.loaded);
+  ASSERT_EQ(load.skipped.size(), 1u);
+  EXPECT_NE(load.skipped[0].find("the journal holds event"), std::string::npos) << load.skipped[0];
+  feed(*model, events.size());
+  EXPECT_EQ(answers(*model), answers_rebuilt(GetParam()));
 }
 
 TEST_P(BothModels, AJournalWrittenAnewUnderTheCheckpointIsRefused) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -562,6 +563,7 @@ TEST_F(ProjectorTest, CheckpointsTakenWhileQueriedAndRebuiltRestoreTheModelsExac
   const std::unique_ptr<Projector> restarted_history =
       make_projector(history_model(), sink, every_request("history"));
   restarted_accounts->start(last);
+  restarted_history->preload();  // as tallyd starts it: the checkpoint read during recovery
   restarted_history->start(last);
   const std::vector<std::vector<uint8_t>> restarted =
       ask_all(every_query(accounts, last), *restarted_accounts, *restarted_history, sink);
@@ -576,6 +578,60 @@ TEST_F(ProjectorTest, CheckpointsTakenWhileQueriedAndRebuiltRestoreTheModelsExac
     EXPECT_EQ(status.events_applied, last - status.checkpoint_sequence) << status.name;
     EXPECT_TRUE(projector->checkpoint_skipped().empty()) << status.name;
   }
+}
+
+// preload() reads and decodes the newest checkpoint before recovery is done, and nothing more:
+// stopped before start(), the projector applied nothing and removed nothing, even a checkpoint
+// that recovery is about to say is beyond the journal; started, it judges the checkpoint
+// against what recovery found, as a projector started without a preload does.
+TEST_F(ProjectorTest, APreloadJudgesNothingBeforeStart) {
+  journal(tally::testing::make_deposit_events(10));
+  const CheckpointPolicy policy{
+      .directory = data + "/accounts", .every_events = 1, .every_seconds = 0, .keep = 2};
+  ASSERT_EQ(::mkdir(policy.directory.c_str(), 0755), 0);
+  CapturingSink sink;
+  {
+    const std::unique_ptr<Projector> writer_of_it =
+        make_projector(std::make_unique<AccountModel>(), sink, policy);
+    writer_of_it->start(10);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (writer_of_it->status().checkpoints_written == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_EQ(writer_of_it->status().checkpoints_written, 1u);
+  }
+  const std::string checkpoint = policy.directory + "/" + checkpoint_name(10);
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+
+  // (The projectors below write no checkpoint of their own.)
+  const CheckpointPolicy reading{
+      .directory = policy.directory, .every_events = 0, .every_seconds = 0, .keep = 2};
+  const std::unique_ptr<Projector> stopped =
+      make_projector(std::make_unique<AccountModel>(), sink, reading);
+  stopped->preload();
+  stopped->stop();
+  EXPECT_FALSE(stopped->started());
+  EXPECT_EQ(stopped->status().applied_sequence, 0u);
+  EXPECT_EQ(stopped->status().events_applied, 0u);
+  EXPECT_TRUE(std::filesystem::exists(checkpoint));
+
+  // Recovery found only 5 events: the checkpoint at 10 is beyond them, removed at start().
+  const std::unique_ptr<Projector> started =
+      make_projector(std::make_unique<AccountModel>(), sink, reading);
+  started->preload();
+  std::this_thread::sleep_for(10ms);  // (most likely preloaded by now; either way the same)
+  EXPECT_TRUE(std::filesystem::exists(checkpoint));
+  started->start(5);
+  ASSERT_TRUE(wait_until_applied(*started, 10));
+  ASSERT_TRUE(started->started());  // (acquire: what it skipped is written before)
+  EXPECT_FALSE(std::filesystem::exists(checkpoint));
+  ASSERT_EQ(started->checkpoint_skipped().size(), 1u);
+  EXPECT_NE(started->checkpoint_skipped()[0].find("beyond the journal's last event 5"),
+            std::string::npos)
+      << started->checkpoint_skipped()[0];
+  EXPECT_FALSE(started->status().started_from_checkpoint);
+  EXPECT_EQ(started->status().events_applied, 10u);
 }
 
 // A checkpoint that cannot be written (here: its directory is gone) is counted with its
