@@ -47,6 +47,9 @@ DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
 
 DurableEngine::~DurableEngine() {
   stop();
+  // A start() that failed may have started (or preloaded) the read side: its projectors stop
+  // here, before the journaler they call is destroyed.
+  read_side_.stop();
 }
 
 Status DurableEngine::prepare_directories(StartupReport& report) {
@@ -115,10 +118,6 @@ Status DurableEngine::start(StartupReport& report) {
   std::unique_ptr<Ledger> ledger = std::move(recovered->ledger);
   const journal::AppendPosition position = recovered->position;
   const uint64_t recovered_sequence = ledger->replayed_complete_sequence();
-  Result<std::unique_ptr<Ledger>> mirror = copy_of(*ledger);
-  if (!mirror.is_ok()) {
-    return mirror.status();
-  }
   writer_ = std::make_unique<journal::JournalWriter>(
       storage_, journal::JournalWriterConfig{.directory = config_.journal_directory(),
                                              .segment_bytes = config_.segment_bytes,
@@ -128,6 +127,14 @@ Status DurableEngine::start(StartupReport& report) {
   }
   journaler_ = std::make_unique<journal::Journaler>(
       *writer_, config_.sync_policy, std::chrono::microseconds(config_.sync_interval_us));
+  // The read models follow the recovered journal from here (what the writer opened on is
+  // durable), while the mirror below is copied: that copy is a third of a second.
+  read_side_.start([journaler = journaler_.get()] { return journaler->durable_sequence(); },
+                   recovered_sequence);
+  Result<std::unique_ptr<Ledger>> mirror = copy_of(*ledger);
+  if (!mirror.is_ok()) {
+    return mirror.status();
+  }
   snapshotter_ = std::make_unique<journal::Snapshotter>(
       storage_,
       journal::SnapshotterConfig{.journal_directory = config_.journal_directory(),
@@ -146,8 +153,6 @@ Status DurableEngine::start(StartupReport& report) {
       &pipeline_->add_consumer("journaler", {journal_timer_.get(), replier_.get()});
   pipeline_->start();
   snapshotter_->start();
-  read_side_.start([journaler = journaler_.get()] { return journaler->durable_sequence(); },
-                   recovered_sequence);
   running_ = true;
   report.duration = std::chrono::steady_clock::now() - started;
   return Status::ok();
