@@ -42,9 +42,24 @@ Projector::~Projector() {
   stop();
 }
 
-void Projector::preload() {
+void PreloadTurns::wait_for(uint32_t turn) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return current_ >= turn; });
+}
+
+void PreloadTurns::done() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++current_;
+  }
+  changed_.notify_all();
+}
+
+void Projector::preload(PreloadTurns* turns, uint32_t turn) {
   TALLY_ASSERT(!thread_.joinable());
   preloading_ = true;
+  preload_turns_ = turns;
+  preload_turn_ = turn;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -122,8 +137,14 @@ void Projector::run() {
   // much).
   become_background_thread("read-" + std::string(model_->name()));
   if (preloading_) {
+    if (preload_turns_ != nullptr) {
+      preload_turns_->wait_for(preload_turn_);
+    }
     if (checkpoint_writer_ != nullptr) {
       preloaded_ = preload_newest_checkpoint(storage_, checkpoint_policy_.directory, *model_);
+    }
+    if (preload_turns_ != nullptr) {
+      preload_turns_->done();  // (a preload always ends: the next turn always comes)
     }
     if (!wait_for_start()) {
       return;  // stopped before start(): nothing was applied, nothing removed

@@ -68,7 +68,7 @@ void ReadSide::preload(journal::Storage& storage, const std::string& journal_dir
     projectors_.push_back(std::make_unique<read::Projector>(
         storage, journal_directory, [this] { return durable_sequence_(); }, std::move(model),
         *sinks_.back(), std::move(policy)));
-    projectors_.back()->preload();
+    projectors_.back()->preload(&preload_turns_, static_cast<uint32_t>(projectors_.size() - 1));
   }
 }
 

@@ -634,6 +634,28 @@ TEST_F(ProjectorTest, APreloadJudgesNothingBeforeStart) {
   EXPECT_EQ(started->status().events_applied, 10u);
 }
 
+// Preloads take their turns in order, whatever order their threads come in.
+TEST(PreloadTurnsTest, TurnsGoInOrder) {
+  PreloadTurns turns;
+  std::mutex mutex;
+  std::vector<uint32_t> order;
+  std::vector<std::thread> threads;
+  for (const uint32_t turn : {3u, 1u, 2u, 0u}) {
+    threads.emplace_back([&, turn] {
+      turns.wait_for(turn);
+      {
+        const std::lock_guard lock(mutex);
+        order.push_back(turn);
+      }
+      turns.done();
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(order, (std::vector<uint32_t>{0, 1, 2, 3}));
+}
+
 // A checkpoint that cannot be written (here: its directory is gone) is counted with its
 // reason, for the server's log, and costs nothing else: the model answers as before.
 TEST_F(ProjectorTest, ACheckpointThatCannotBeWrittenIsCountedWithItsReason) {
