@@ -2,7 +2,8 @@
 # End-to-end benchmark: starts tallyd on a fresh data directory, runs tally-load against it,
 # stops tallyd (SIGTERM) and removes the directory. Every figure in docs/performance.md's
 # end-to-end section comes from this script.
-#   bench/tallyd_load.sh [--build DIR] [--server "tallyd flags"] -- [tally-load flags]
+#   bench/tallyd_load.sh [--build DIR] [--server "tallyd flags"] [--stages] -- [tally-load flags]
+# --stages: after the load, print `tally stats`' latency by stage (where the time went).
 # Example: bench/tallyd_load.sh --server "--sync group" -- --duration 10 --batch 64
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +12,12 @@ source bench/tallyd_port.sh
 
 build="build"
 server_flags=""
+stages=false
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --server) server_flags="$2"; shift 2 ;;
+    --stages) stages=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -34,3 +37,6 @@ cleanup() {
 trap cleanup EXIT
 port="$(tallyd_port "$log")" || exit 1
 "$build/tools/load/tally-load" --port "$port" "$@"
+if $stages; then
+  "$build/tools/tally/tally" --port "$port" stats | sed -n '/latency by stage/,$p'
+fi
