@@ -1,6 +1,7 @@
 // ServerCounters: what `tally stats` reports, counted where it happens. Fields the replier
-// owns are written by its thread alone (relaxed stores of its running totals, made before the
-// answer that they count goes out); the others are incremented by network threads. Readers
+// owns are written by its thread alone, the journaler's (relaxed stores of its running totals,
+// made before the answers that they count go out); the others are incremented by network
+// threads. Readers
 // (the stats request) take relaxed loads: each counter is exact, a set of them is not one
 // instant.
 //
@@ -20,7 +21,7 @@ namespace tally::net {
 inline constexpr size_t kResultCodeSlots = 512;  // every ResultCode value is below this
 
 struct ServerCounters {
-  // Replier thread only.
+  // The replier only.
   std::atomic<uint64_t> requests_answered{0};
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> rejections{0};
@@ -36,8 +37,8 @@ struct ServerCounters {
   std::atomic<uint64_t> connections_dropped{0};
   std::atomic<uint64_t> read_pauses{0};
 
-  // Replier thread only: published to the ring by the logic thread, until the replier (which
-  // runs after the journaler) sees it durable.
+  // The replier only (the journaler's thread, after the group's sync): published to the ring
+  // by the logic thread, until the replier sees it durable.
   LatencyHistogram durable_wait;
   // Network threads and the replier (record_shared): seen durable by the replier, until its
   // answer is written to the socket; and the whole path, queued at the ingress until written.
