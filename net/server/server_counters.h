@@ -1,9 +1,8 @@
 // ServerCounters: what `tally stats` reports, counted where it happens. Fields the replier
 // owns are written by its thread alone, the journaler's (relaxed stores of its running totals,
 // made before the answers that they count go out); the others are incremented by network
-// threads. Readers
-// (the stats request) take relaxed loads: each counter is exact, a set of them is not one
-// instant.
+// threads. Readers (the stats request) take relaxed loads: each counter is exact, a set of them
+// is not one instant.
 //
 // The latency histograms time one stage each of sampled requests (the logic thread picks them;
 // its own two stages are in BusinessLogicProcessor): each has the writers its comment names.
