@@ -1,6 +1,7 @@
-// ResponseRouter: how responses reach connections. The replier thread (and a connection's own
-// network thread, for errors) deliver framed responses to a connection's outbox; the
-// connection's network thread takes the outbox and writes it to the socket.
+// ResponseRouter: how responses reach connections. The replier (on the journaler's thread), the
+// projectors and a connection's own network thread (for errors) deliver framed responses: sent
+// on the socket at once when nothing is waiting for that connection (below), else appended to
+// its outbox, which the connection's network thread takes and writes to the socket.
 //
 // Connections live in a fixed table of slots, one per allowed connection, so the table is the
 // connection limit. A connection's token (the `origin` its requests carry through the engine)
