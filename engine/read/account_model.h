@@ -90,8 +90,6 @@ class AccountModel final : public ReadModel {
 
  private:
   static constexpr uint32_t kNotFound = UINT32_MAX;
-  // restore() reserves a quarter more than the checkpoint's accounts (see there).
-  static constexpr uint64_t kRestoreHeadroomDivisor = 4;
 
   uint32_t index_of(std::string_view account_id) const;
   // The index of the account a query names, or the error to answer it with.

@@ -131,10 +131,7 @@ Status AccountModel::restore(StateReader& reader, const CheckpointCoverage& cove
     return Status::corruption("accounts: " + std::to_string(count) + " accounts, more than " +
                               "its events or bytes could hold");
   }
-  // Room for the accounts the journal's tail opens too: a vector grown by one past its reserve
-  // moves every account to memory touched for the first time, which cost a restart on 1.3 M
-  // accounts a sixth of a second. Room never used is address space only, never touched.
-  const uint64_t room = count + count / kRestoreHeadroomDivisor;
+  const uint64_t room = restored_capacity(count);
   activity_.reserve(room);
   profiles_.reserve(room);
   balances_.reserve(room);

@@ -81,8 +81,12 @@ CheckpointLoad load_newest_checkpoint(journal::Storage& storage, const std::stri
 // The same load in two steps, so that its slow part (reading and decoding hundreds of megabytes)
 // runs while recovery is still deciding whether the journal can be trusted, and nothing is
 // judged against the journal, or removed, before that verdict:
-//   preload_newest_checkpoint: reads only, never fails: the newest checkpoint (by name)
-//     decoded into `model` (reset first, and again if it does not decode);
+//   preload_newest_checkpoint: writes and removes nothing, never fails: the newest checkpoint
+//     (by name) decoded into `model` (reset first, and again if it does not decode). A model's
+//     restore may read journal segments meanwhile (the history model maps them to check its
+//     entries' positions) while recovery may zero a cut tail or set segments after a cut
+//     aside: recovery never changes a segment's size, so such a check holds or fails as it
+//     would after recovery, and a checkpoint reaching past the cut is refused by the finish;
 //   finish_checkpoint_load: once recovery is done, exactly what load_newest_checkpoint would
 //     load: the preloaded checkpoint if it is still the newest, within what recovery left in
 //     the journal and where the journal says; otherwise load_newest_checkpoint itself, with

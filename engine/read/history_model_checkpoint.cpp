@@ -107,9 +107,7 @@ Status HistoryModel::restore(StateReader& reader, const CheckpointCoverage& cove
       !reader.could_hold(count, kAccountBytesMin)) {
     return Status::corruption("history: more accounts than its events or bytes could hold");
   }
-  // Room for the accounts the journal's tail opens too, so that the first of them does not
-  // rehash every account restored (as AccountModel::restore).
-  accounts_.reserve(count + count / 4);
+  accounts_.reserve(restored_capacity(count));
   for (uint64_t index = 0; index < count; ++index) {
     if (Status status = restore_account(reader, covered, *segment_bytes); !status.is_ok()) {
       return status;

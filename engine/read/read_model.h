@@ -60,6 +60,14 @@ struct QueryAnswer {
   }
 };
 
+// How many accounts a model restored from a checkpoint of `count` makes room for: a quarter
+// more, for the accounts the journal's tail opens. A vector grown by one past its reserve moves
+// every account to memory touched for the first time (a sixth of a second on 1.3 M accounts at
+// a restart); room never used is address space only, never touched.
+constexpr uint64_t restored_capacity(uint64_t count) {
+  return count + count / 4;
+}
+
 class ReadModel {
  public:
   virtual ~ReadModel() = default;

@@ -108,8 +108,8 @@ Status DurableEngine::start(StartupReport& report) {
   if (Status status = read_side_.prepare_checkpoints(checkpoints); !status.is_ok()) {
     return status;
   }
-  // The read models decode their checkpoints on the core recovery leaves idle; nothing is
-  // checked against the journal before recovery has accepted it (read_side.h).
+  // The read models decode their checkpoints on the core recovery leaves idle; none is accepted
+  // against the journal, or removed, before recovery's verdict (read_side.h, checkpoint.h).
   read_side_.preload(storage_, config_.journal_directory(), checkpoints);
   Result<Recovered> recovered = recover(report);
   if (!recovered.is_ok()) {

@@ -82,13 +82,6 @@ void ReadSide::start(std::function<uint64_t()> durable_sequence, uint64_t recove
   running_ = true;
 }
 
-void ReadSide::start(journal::Storage& storage, const std::string& journal_directory,
-                     std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
-                     const read::CheckpointPolicy& checkpoints) {
-  preload(storage, journal_directory, checkpoints);
-  start(std::move(durable_sequence), recovered_sequence);
-}
-
 std::vector<std::string> ReadSide::failures() const {
   std::vector<std::string> failures;
   for (const std::unique_ptr<read::Projector>& projector : projectors_) {

@@ -47,10 +47,6 @@ class ReadSide {
   // no query is answered from a read model that has not reached it (it waits, then gets
   // Unavailable with the progress).
   void start(std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence);
-  // preload() and start() at once.
-  void start(journal::Storage& storage, const std::string& journal_directory,
-             std::function<uint64_t()> durable_sequence, uint64_t recovered_sequence,
-             const read::CheckpointPolicy& checkpoints = {});
   // Creates each model's checkpoint directory inside `checkpoints.directory` (if named).
   static Status prepare_checkpoints(const read::CheckpointPolicy& checkpoints);
   void stop();
