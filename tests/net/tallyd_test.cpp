@@ -346,7 +346,7 @@ TEST_F(TallydTest, ARetryAfterADroppedConnectionAppliesOnce) {
   ASSERT_EQ(observer.stats().commands, 2u) << "the deposit never reached the server";
   client.disconnect();
   const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
-  ASSERT_TRUE(reply.has_value());
+  ASSERT_TRUE(reply.has_value()) << "reconnects " << client.reconnects() << "\n" << server.log();
   EXPECT_EQ(reply->request_id, request_id);
   const auto* result = std::get_if<BatchResult>(&reply->body);
   ASSERT_NE(result, nullptr);
