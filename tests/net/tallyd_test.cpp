@@ -339,12 +339,17 @@ TEST_F(TallydTest, ARetryAfterADroppedConnectionAppliesOnce) {
   // Sent and applied, then the connection drops before the answer is read: the client cannot
   // know whether it applied. It reconnects and sends the same request id again.
   const Id128 request_id = client.send(BatchBuilder().deposit("a", 10));
-  (void)client.receive(std::chrono::microseconds(0));  // one round of I/O: the frame goes out
+  // One round of I/O: the frame goes out. The answer may come within it (answers are sent the
+  // moment they are durable), and the client then no longer holds the request.
+  const bool answered_early = client.receive(std::chrono::microseconds(0)).has_value();
   for (int wait = 0; wait < 500 && observer.stats().commands < 2; ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(observer.stats().commands, 2u) << "the deposit never reached the server";
   client.disconnect();
+  if (answered_early) {
+    client.send(BatchBuilder().deposit("a", 10), request_id);  // the retry, by hand
+  }
   const std::optional<client::Reply> reply = client.receive(std::chrono::seconds(10));
   ASSERT_TRUE(reply.has_value()) << "reconnects " << client.reconnects() << "\n" << server.log();
   EXPECT_EQ(reply->request_id, request_id);
