@@ -311,6 +311,14 @@ std::vector<Bytes> snapshots() {
   harness.apply_one(testing::open_command("closed", "EUR", 0));
   harness.apply_one(testing::close_command("closed"));
   snapshot();
+  // Enough transaction ids for their set to grow a few times: its order then depends on the
+  // order of insertion, which a restore does not keep.
+  for (uint64_t index = 0; index < 100; ++index) {
+    Command with_id = testing::deposit_command("alice", 1);
+    with_id.transaction_id = {.low = 100 + index, .high = index * 7919};
+    harness.apply_one(with_id);
+  }
+  snapshot();
   return result;
 }
 
