@@ -31,7 +31,7 @@ done
 
 data="$(mktemp -d "${TMPDIR:-/tmp}/tallyd-lag-XXXXXX")"
 log="$data.log"
-"$build/net/tallyd" --data-dir "$data" --port 0 2>"$log" &
+"$build/net/tallyd" --data-dir "$data" --port 0 --http-port 0 2>"$log" &
 server=$!
 load=""
 cleanup() {

@@ -110,7 +110,7 @@ start_server() {
   local log="$work/tallyd-$1.log"
   : >"$log"
   # shellcheck disable=SC2086
-  "$tallyd" --data-dir "$work/data" --port 0 $server_flags 2>"$log" &
+  "$tallyd" --data-dir "$work/data" --port 0 --http-port 0 $server_flags 2>"$log" &
   server=$!
   port="$(tallyd_port "$log")" || exit 1
 }

@@ -102,7 +102,7 @@ launch() {
   : >"$log"
   launched="$(now_us)"
   # shellcheck disable=SC2086
-  "$tallyd" --data-dir "$directory" --port 0 "$@" $server_flags 2>"$log" &
+  "$tallyd" --data-dir "$directory" --port 0 --http-port 0 "$@" $server_flags 2>"$log" &
   server=$!
 }
 

@@ -35,7 +35,7 @@ mkdir -p "$data"
 log="$work/tallyd.log"
 : >"$log"
 # shellcheck disable=SC2086
-"$build/net/tallyd" --data-dir "$data" --port 0 $server_flags 2>"$log" &
+"$build/net/tallyd" --data-dir "$data" --port 0 --http-port 0 $server_flags 2>"$log" &
 server=$!
 recorder=""
 cleanup() {

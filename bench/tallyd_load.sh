@@ -27,7 +27,7 @@ data="$(mktemp -d "${TMPDIR:-/tmp}/tallyd-bench-XXXXXX")"
 log="$data.log"
 : >"$log"
 # shellcheck disable=SC2086
-"$build/net/tallyd" --data-dir "$data" --port 0 $server_flags 2>"$log" &
+"$build/net/tallyd" --data-dir "$data" --port 0 --http-port 0 $server_flags 2>"$log" &
 server=$!
 cleanup() {
   kill -TERM "$server" 2>/dev/null || true

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/base/exit_code.h"
+#include "net/http/http_listener.h"
 #include "net/server/durable_engine.h"
 #include "net/server/server.h"
 #include "net/server/server_options.h"
@@ -172,7 +174,22 @@ int main(int argc, char** argv) {
     engine.stop();
     return static_cast<int>(ExitCode::kFailed);
   }
+  std::optional<http::HttpListener> http_listener;
+  if (config.http_enabled) {
+    http_listener.emplace(server.io_context(), server.connection_context(), report.last_sequence);
+    if (const Status status = http_listener->listen(config.http_host, config.http_port);
+        !status.is_ok()) {
+      spdlog::critical("event=listen_failed protocol=http host={} port={} problem=\"{}\"",
+                       config.http_host, config.http_port, status.message());
+      engine.stop();
+      return static_cast<int>(ExitCode::kFailed);
+    }
+  }
   log_startup(config, report, server.port());
+  if (http_listener) {
+    // After the binary listener's line: scripts read the first "event=listening" for its port.
+    spdlog::info("event=http_listening host={} port={}", config.http_host, http_listener->port());
+  }
   server.run();
 
   CheckpointsLogged logged_checkpoints;
@@ -181,6 +198,9 @@ int main(int argc, char** argv) {
                                                ? "engine_failure"
                                                : (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
   server.stop_accepting();
+  if (http_listener) {
+    http_listener->stop_accepting();
+  }
   engine.stop();  // drains: every accepted request is applied, journaled, synced and answered
   if (!server.wait_until_written(std::chrono::milliseconds(config.shutdown_grace_ms))) {
     spdlog::warn("event=answers_unwritten reason=\"clients did not read within the grace\"");

@@ -17,6 +17,7 @@ set(layers
   "net/protocol"
   "net/client"
   "net/server"
+  "net/http"
   "tools/common"
   "tools/tally"
   "tools/replay")
@@ -30,6 +31,8 @@ set(uses_net/protocol "engine/base;engine/wire")
 set(uses_net/client "engine/base;engine/wire;net/protocol")
 set(uses_net/server
     "engine/base;engine/wire;engine/ledger;engine/pipeline;engine/journal;engine/read;net/protocol")
+set(uses_net/http
+    "engine/base;engine/wire;engine/ledger;engine/pipeline;engine/journal;engine/read;net/protocol;net/client;net/server")
 set(uses_tools/common "engine/base;engine/wire")
 set(uses_tools/tally "engine/base;engine/wire;net/protocol;net/client;tools/common")
 set(uses_tools/replay

@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache pkg-config
-  libboost1.81-dev libconcurrentqueue-dev libflatbuffers-dev flatbuffers-compiler
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev curl
+  libconcurrentqueue-dev libflatbuffers-dev flatbuffers-compiler
   libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev

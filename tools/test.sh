@@ -37,11 +37,11 @@ for stage in $stages; do
       ;;
     tsan)
       configure_and_build build-test-tsan RelWithDebInfo thread pipeline_tests OFF
-      cmake --build build-test-tsan -j"$jobs" --target net_tests net_unit_tests
+      cmake --build build-test-tsan -j"$jobs" --target net_tests net_unit_tests http_tests
       # tallyd inherits TSAN_OPTIONS; its reports land in its log, which the tests check.
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
         ctest --test-dir build-test-tsan --output-on-failure \
-        -R 'OutcomeRing|Pipeline|Recovery|Snapshotter|Projector|Tallyd|Connection|ReadSide|ResponseRouter'
+        -R 'OutcomeRing|Pipeline|Recovery|Snapshotter|Projector|Tallyd|Connection|ReadSide|ResponseRouter|HttpServer'
       ;;
     asan)
       configure_and_build build-test-asan Debug "address,undefined" all OFF

@@ -32,6 +32,9 @@ class Server {
   ~Server();
 
   ResponseRouter& router() { return router_; }
+  // For other listeners on the same network threads (net/http): valid from bind_and_listen on.
+  boost::asio::io_context& io_context() { return io_context_; }
+  ConnectionContext& connection_context() { return *context_; }
   ServerCounters& counters() { return counters_; }
 
   // Binds and listens, or says why it cannot (the address is taken or not one of this host):

@@ -24,6 +24,13 @@ Status ServerConfig::validate() const {
   if (outbox_bytes_max < pipeline.ingress.frame_bytes_max) {
     return Status::invalid_argument("max-outbox-bytes must be at least max-frame-bytes");
   }
+  if (http_header_bytes_max < 1024 || http_body_bytes_max < 1024) {
+    return Status::invalid_argument(
+        "max-http-header-bytes and max-http-body-bytes must be at least 1024");
+  }
+  if (http_idle_timeout_ms < 1) {
+    return Status::invalid_argument("http-idle-timeout-ms must be at least 1");
+  }
   if (query_frame_bytes_max < 1024) {
     return Status::invalid_argument("max-query-frame-bytes must be at least 1024");
   }

@@ -28,6 +28,21 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
       ->capture_default_str();
+  app.add_option("--http-host", config.http_host, "Address of the HTTP/JSON listener")
+      ->capture_default_str();
+  app.add_option("--http-port", config.http_port,
+                 "TCP port of the HTTP/JSON listener (0: any free port)")
+      ->capture_default_str();
+  app.add_flag("--no-http{false}", config.http_enabled, "No HTTP/JSON listener");
+  app.add_option("--max-http-header-bytes", config.http_header_bytes_max,
+                 "Largest HTTP request line and headers; larger gets 431 and a close")
+      ->capture_default_str();
+  app.add_option("--max-http-body-bytes", config.http_body_bytes_max,
+                 "Largest HTTP request body; larger gets 413 and a close")
+      ->capture_default_str();
+  app.add_option("--http-idle-timeout-ms", config.http_idle_timeout_ms,
+                 "An HTTP request must arrive whole within this of the previous answer")
+      ->capture_default_str();
   app.add_option("--io-threads", config.io_threads, "Network threads")->capture_default_str();
   app.add_option("--max-connections", config.connections_max,
                  "Connections at once; more are refused with an error")

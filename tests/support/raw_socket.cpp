@@ -121,6 +121,35 @@ std::optional<std::vector<uint8_t>> RawSocket::read_frame(std::chrono::milliseco
   return message;
 }
 
+std::string RawSocket::read_until(std::string_view marker, size_t count,
+                                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string text;
+  const auto occurrences = [&] {
+    size_t found = 0;
+    for (size_t at = text.find(marker); at != std::string::npos;
+         at = text.find(marker, at + marker.size())) {
+      ++found;
+    }
+    return found;
+  };
+  char buffer[65536];
+  while (occurrences() < count) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd poll_descriptor{.fd = descriptor_, .events = POLLIN, .revents = 0};
+    if (left.count() <= 0 || ::poll(&poll_descriptor, 1, static_cast<int>(left.count())) <= 0) {
+      break;
+    }
+    const ssize_t result = ::recv(descriptor_, buffer, sizeof(buffer), 0);
+    if (result <= 0) {
+      break;
+    }
+    text.append(buffer, static_cast<size_t>(result));
+  }
+  return text;
+}
+
 bool RawSocket::closed_by_peer(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   uint8_t buffer[65536];

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/wire/protocol.h"
@@ -32,6 +34,9 @@ class RawSocket {
 
   // The next frame's message, or nullopt on timeout, end of stream or error.
   std::optional<std::vector<uint8_t>> read_frame(std::chrono::milliseconds timeout);
+  // Reads bytes (text protocols) until `marker` was seen `count` times, the peer closed, or
+  // `timeout` passed; returns all that was read.
+  std::string read_until(std::string_view marker, size_t count, std::chrono::milliseconds timeout);
   // Reads and discards until the server closes the connection; false on timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout);
 

@@ -10,14 +10,16 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace tally::testing {
 namespace {
 
-// Reads the port from the log line "event=listening host=... port=N ...".
-uint16_t port_in(const std::string& log) {
-  const size_t line = log.find("event=listening");
+// Reads the port from the log line "<event> host=... port=N ..." (event=listening: the
+// binary protocol's; event=http_listening: HTTP's).
+uint16_t port_in(const std::string& log, std::string_view event = "event=listening") {
+  const size_t line = log.find(event);
   if (line == std::string::npos) {
     return 0;
   }
@@ -28,6 +30,17 @@ uint16_t port_in(const std::string& log) {
 }
 
 }  // namespace
+
+uint16_t TallydProcess::http_port() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const uint16_t port = port_in(log(), "event=http_listening"); port != 0) {
+      return port;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  throw std::runtime_error("tallyd logged no HTTP port:\n" + log());
+}
 
 std::string make_temporary_directory(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
@@ -40,8 +53,9 @@ std::string make_temporary_directory(const std::string& prefix) {
 
 TallydProcess::TallydProcess(std::string data_directory, std::vector<std::string> arguments)
     : data_directory_(std::move(data_directory)), log_path_(data_directory_ + ".log") {
-  std::vector<std::string> argv_strings = {TALLY_TALLYD_PATH, "--data-dir", data_directory_,
-                                           "--port", "0"};
+  // Both listeners on free ports: tests run in parallel.
+  std::vector<std::string> argv_strings = {
+      TALLY_TALLYD_PATH, "--data-dir", data_directory_, "--port", "0", "--http-port", "0"};
   argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& argument : argv_strings) {

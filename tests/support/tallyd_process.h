@@ -1,6 +1,6 @@
 // TallydProcess: the real tallyd binary, started as a child process for end-to-end tests: on
-// an ephemeral loopback port (--port 0; the port is read back from its log), with its own data
-// directory, its log written next to it.
+// ephemeral loopback ports (--port 0 --http-port 0; the ports are read back from its log), with
+// its own data directory, its log written next to it.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +27,8 @@ class TallydProcess {
   ~TallydProcess();  // SIGTERM if still running (SIGKILL after 10 s)
 
   uint16_t port() const { return port_; }
+  // The HTTP listener's port (throws if it logged none: started with --no-http).
+  uint16_t http_port() const;
   pid_t pid() const { return pid_; }
   client::ClientOptions client_options(const std::string& name = "test") const;
 

@@ -1,0 +1,43 @@
+// HTTP answers: an engine Response, a refusal or a local report rendered as an HTTP status and
+// a JSON body (docs/http-api.md). Pure functions: no I/O.
+//
+// Statuses, from Tally's result codes: 400 bad input (InvalidArgument, InvalidAmount), 404 an
+// unknown account, 409 a conflict (AccountExists, VersionConflict, DuplicateTransaction,
+// RequestIdReused), 422 any other business rejection, 429 a limit (LimitExceeded), 503 the
+// server cannot take it now (Unavailable, Timeout: a read model short of minSequence). An
+// error body is {"code": <Tally's number>, "error": <its name>, "message": <why>}.
+// Amounts are JSON integers of minor units.
+#pragma once
+
+#include <string>
+
+#include "engine/wire/protocol.h"
+#include "net/http/http_routes.h"
+#include "net/protocol/messages.h"
+
+namespace tally::net::http {
+
+struct HttpAnswer {
+  unsigned status = 200;
+  std::string body;  // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
+  bool replayed = false;  // a retry's original answer (the Idempotent-Replayed header)
+  std::string allow;      // 405: the Allow header
+};
+
+unsigned status_of(ResultCode code);
+
+HttpAnswer render_refusal(const HttpRefusal& refusal);
+// The engine's answer to `call`.
+HttpAnswer render_response(const protocol::Response& response, const EngineCall& call);
+HttpAnswer render_health();
+HttpAnswer render_projections(const ProjectionReport& report, bool rebuild_started);
+// 200 when every read model runs and has applied all that recovery found at start-up
+// (`recovered_sequence`), else 503 (same body).
+HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_sequence);
+HttpAnswer render_stats(const ServerStats& stats);
+// Prometheus' text exposition format (version 0.0.4): counters, gauges, per-stage latency
+// summaries and each read model's lag.
+HttpAnswer render_metrics(const ServerStats& stats, const ProjectionReport& report);
+
+}  // namespace tally::net::http

@@ -1,0 +1,495 @@
+#include "net/http/http_routes.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+
+#include "net/client/batch_builder.h"
+#include "net/client/query.h"
+#include "net/protocol/frame.h"
+
+namespace tally::net::http {
+namespace {
+
+namespace json = boost::json;
+namespace beast_http = boost::beast::http;
+using Segments = std::vector<std::string>;
+
+HttpRefusal bad_input(std::string message) {
+  HttpRefusal refusal;
+  refusal.message = std::move(message);
+  return refusal;
+}
+
+// `"name" what`, built by appending (GCC 12 misreads "literal" + std::string as overlapping).
+std::string field_problem(std::string_view name, std::string_view what) {
+  std::string text = "\"";
+  text.append(name).append("\" ").append(what);
+  return text;
+}
+
+std::optional<uint8_t> hex_value(char digit) {
+  if (digit >= '0' && digit <= '9')
+    return static_cast<uint8_t>(digit - '0');
+  if (digit >= 'a' && digit <= 'f')
+    return static_cast<uint8_t>(digit - 'a' + 10);
+  if (digit >= 'A' && digit <= 'F')
+    return static_cast<uint8_t>(digit - 'A' + 10);
+  return std::nullopt;
+}
+
+// A UUID in its canonical 8-4-4-4-12 form, as its 128 bits (high: the first 16 digits).
+std::optional<Id128> parse_uuid(std::string_view text) {
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
+    return std::nullopt;
+  }
+  std::array<uint8_t, 32> digits{};
+  size_t count = 0;
+  for (const char character : text) {
+    if (character == '-')
+      continue;
+    const std::optional<uint8_t> value = hex_value(character);
+    if (!value)
+      return std::nullopt;
+    digits[count++] = *value;
+  }
+  Id128 id;
+  for (size_t index = 0; index < 16; ++index) {
+    id.high = id.high << 4 | digits[index];
+    id.low = id.low << 4 | digits[16 + index];
+  }
+  return id;
+}
+
+// Any text as an id: a UUID as itself, anything else by its XXH3-128 hash (never zero).
+Id128 id_of_text(std::string_view text) {
+  if (const std::optional<Id128> uuid = parse_uuid(text); uuid && !uuid->is_zero()) {
+    return *uuid;
+  }
+  const XXH128_hash_t hash = XXH3_128bits(text.data(), text.size());
+  Id128 id{.low = hash.low64, .high = hash.high64};
+  if (id.is_zero()) {
+    id.low = 1;
+  }
+  return id;
+}
+
+bool printable_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char character) { return character >= 0x20 && character <= 0x7e; });
+}
+
+// ---- JSON bodies -------------------------------------------------------------------------
+
+// The body as a JSON object (an empty body is an empty object), or a refusal.
+std::variant<json::object, HttpRefusal> body_object(const HttpRequest& request) {
+  if (request.body().empty()) {
+    return json::object{};
+  }
+  boost::system::error_code error;
+  json::value value = json::parse(request.body(), error);
+  if (error) {
+    return bad_input("the body is not valid JSON: " + error.message());
+  }
+  if (!value.is_object()) {
+    return bad_input("the body must be a JSON object");
+  }
+  return std::move(value.as_object());
+}
+
+// Reading fields: each returns a refusal's message, or "" when the field is fine or absent
+// (for optional ones).
+std::string text_field(const json::object& body, std::string_view name, bool required,
+                       std::string& out) {
+  const json::value* value = body.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    return required ? field_problem(name, "is required") : "";
+  }
+  if (!value->is_string()) {
+    return field_problem(name, "must be a string");
+  }
+  out = std::string(value->as_string());
+  return "";
+}
+
+std::string integer_field(const json::object& body, std::string_view name, bool required,
+                          std::optional<int64_t>& out) {
+  const json::value* value = body.if_contains(name);
+  if (value == nullptr || value->is_null()) {
+    return required ? field_problem(name, "is required (an integer of minor units)") : "";
+  }
+  if (value->is_int64()) {
+    out = value->as_int64();
+  } else if (value->is_uint64()) {
+    return field_problem(name, "is too large");
+  } else if (value->is_string()) {
+    // Decimal strings in the account's currency are not taken yet: say what is.
+    return field_problem(name, "must be a JSON integer of minor units (1000 = 10.00)");
+  } else {
+    return field_problem(name, "must be an integer of minor units");
+  }
+  return "";
+}
+
+std::string version_field(const json::object& body, std::string_view name,
+                          std::optional<uint64_t>& out) {
+  std::optional<int64_t> value;
+  std::string problem = integer_field(body, name, false, value);
+  if (problem.empty() && value) {
+    if (*value < 0)
+      return field_problem(name, "must not be negative");
+    out = static_cast<uint64_t>(*value);
+  }
+  return problem;
+}
+
+// ---- Building the engine's request --------------------------------------------------------
+
+std::vector<uint8_t> unframed(std::vector<uint8_t> framed) {
+  framed.erase(framed.begin(), framed.begin() + static_cast<std::ptrdiff_t>(kFrameHeaderBytes));
+  return framed;
+}
+
+EngineCall command_call(const client::BatchBuilder& batch, const Id128& id, AnswerShape shape,
+                        std::string transaction_id = {}) {
+  std::vector<uint8_t> framed;
+  batch.encode(id, framed);
+  return EngineCall{.request_id = id,
+                    .is_query = false,
+                    .message = unframed(std::move(framed)),
+                    .shape = shape,
+                    .transaction_id = std::move(transaction_id)};
+}
+
+// The read-your-writes floor: the minSequence query parameter or the Min-Sequence header.
+std::variant<uint64_t, HttpRefusal> min_sequence_of(const HttpRequest& request,
+                                                    const boost::urls::url_view& url) {
+  std::string text;
+  if (const auto parameter = url.params().find("minSequence"); parameter != url.params().end()) {
+    text = (*parameter).value;
+  } else if (const auto header = request.find("Min-Sequence"); header != request.end()) {
+    text = std::string(header->value());
+  }
+  if (text.empty()) {
+    return uint64_t{0};
+  }
+  uint64_t sequence = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), sequence);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return bad_input("minSequence \"" + text + "\" is not a sequence number");
+  }
+  return sequence;
+}
+
+RoutedRequest query_call(client::Query query, const HttpRequest& request,
+                         const boost::urls::url_view& url, const Id128& id,
+                         protocol::RequestBody type, AnswerShape shape) {
+  const auto floor = min_sequence_of(request, url);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&floor)) {
+    return *refusal;
+  }
+  query.min_sequence(std::get<uint64_t>(floor));
+  std::vector<uint8_t> framed;
+  query.encode(id, framed);
+  return EngineCall{.request_id = id,
+                    .is_query = true,
+                    .query_type = type,
+                    .message = unframed(std::move(framed)),
+                    .shape = shape,
+                    .transaction_id = {}};
+}
+
+// An integer query parameter in [low, high], or `fallback` when absent.
+std::variant<uint64_t, HttpRefusal> parameter_of(const boost::urls::url_view& url,
+                                                 std::string_view name, uint64_t fallback,
+                                                 uint64_t low, uint64_t high) {
+  const auto found = url.params().find(name);
+  if (found == url.params().end()) {
+    return fallback;
+  }
+  const std::string text = (*found).value;
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    return bad_input(std::string(name) + "=\"" + text + "\" must be an integer from " +
+                     std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
+
+// ---- Routes -------------------------------------------------------------------------------
+
+RoutedRequest open_account(const json::object& body, const Id128& id) {
+  std::string account_id, owner, currency, type_text;
+  std::optional<int64_t> overdraft, initial;
+  for (const std::string& problem :
+       {text_field(body, "accountId", false, account_id), text_field(body, "ownerId", false, owner),
+        text_field(body, "currency", true, currency), text_field(body, "type", false, type_text),
+        integer_field(body, "overdraftLimit", false, overdraft),
+        integer_field(body, "initialDeposit", false, initial)}) {
+    if (!problem.empty())
+      return bad_input(problem);
+  }
+  AccountType type = AccountType::Checking;
+  if (type_text == "savings" || type_text == "SAVINGS") {
+    type = AccountType::Savings;
+  } else if (!type_text.empty() && type_text != "checking" && type_text != "CHECKING") {
+    return bad_input("\"type\" must be \"checking\" or \"savings\"");
+  }
+  client::BatchBuilder batch;
+  batch.open_account(account_id, owner, currency, type, overdraft.value_or(0), initial.value_or(0));
+  return command_call(batch, id, AnswerShape::kOpened);
+}
+
+// Deposit, withdrawal or transfer options: transactionId and expectedVersion.
+std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::object& body,
+                                                                   std::string& transaction) {
+  client::CommandOptions options;
+  if (std::string problem = text_field(body, "transactionId", false, transaction);
+      !problem.empty()) {
+    return bad_input(problem);
+  }
+  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
+    return bad_input("\"transactionId\" must be printable ASCII of at most 64 bytes");
+  }
+  if (!transaction.empty()) {
+    options.transaction_id = id_of_text(transaction);
+  }
+  if (std::string problem = version_field(body, "expectedVersion", options.expected_version);
+      !problem.empty()) {
+    return bad_input(problem);
+  }
+  return options;
+}
+
+RoutedRequest money_movement(const json::object& body, const std::string& account,
+                             std::string_view kind, const Id128& id) {
+  std::optional<int64_t> amount;
+  if (std::string problem = integer_field(body, "amount", true, amount); !problem.empty()) {
+    return bad_input(problem);
+  }
+  std::string transaction;
+  const auto options = movement_options(body, transaction);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&options)) {
+    return *refusal;
+  }
+  client::BatchBuilder batch;
+  const auto& chosen = std::get<client::CommandOptions>(options);
+  if (kind == "deposits") {
+    batch.deposit(account, *amount, chosen);
+  } else {
+    batch.withdraw(account, *amount, chosen);
+  }
+  return command_call(batch, id, AnswerShape::kMovement, transaction);
+}
+
+RoutedRequest transfer(const json::object& body, const Id128& id) {
+  std::string from, to;
+  std::optional<int64_t> amount;
+  for (const std::string& problem : {text_field(body, "sourceAccountId", true, from),
+                                     text_field(body, "destinationAccountId", true, to),
+                                     integer_field(body, "amount", true, amount)}) {
+    if (!problem.empty())
+      return bad_input(problem);
+  }
+  std::string transaction;
+  const auto options = movement_options(body, transaction);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&options)) {
+    return *refusal;
+  }
+  client::BatchBuilder batch;
+  batch.transfer(from, to, *amount, std::get<client::CommandOptions>(options));
+  return command_call(batch, id, AnswerShape::kMovement, transaction);
+}
+
+RoutedRequest status_change(const json::object& body, const std::string& account,
+                            std::string_view action, const Id128& id) {
+  std::string reason;
+  std::optional<uint64_t> expected;
+  for (const std::string& problem : {text_field(body, "reason", false, reason),
+                                     version_field(body, "expectedVersion", expected)}) {
+    if (!problem.empty())
+      return bad_input(problem);
+  }
+  client::CommandOptions options;
+  options.expected_version = expected;
+  client::BatchBuilder batch;
+  if (action == "freeze") {
+    batch.freeze(account, reason, options);
+  } else if (action == "unfreeze") {
+    batch.unfreeze(account, options);
+  } else {
+    batch.close(account, options);
+  }
+  return command_call(batch, id, AnswerShape::kStatusChange);
+}
+
+RoutedRequest history(const HttpRequest& request, const boost::urls::url_view& url,
+                      const std::string& account, const Id128& id) {
+  const auto limit = parameter_of(url, "limit", 50, 1, 1000);
+  const auto offset = parameter_of(url, "offset", 0, 0, 0);
+  const auto cursor = parameter_of(url, "cursor", 0, 0, UINT64_MAX);
+  for (const auto* value : {&limit, &cursor}) {
+    if (const auto* refusal = std::get_if<HttpRefusal>(value))
+      return *refusal;
+  }
+  if (std::holds_alternative<HttpRefusal>(offset)) {
+    return bad_input(
+        "offset must be 0: page on with the cursor parameter, from the answer's "
+        "nextCursor");
+  }
+  client::HistoryOptions options;
+  options.order = protocol::Order::OldestFirst;
+  options.limit = static_cast<uint32_t>(std::get<uint64_t>(limit));
+  options.cursor = std::get<uint64_t>(cursor);
+  return query_call(client::Query::history(account, options), request, url, id,
+                    protocol::RequestBody::HistoryQuery, AnswerShape::kHistory);
+}
+
+// Whether `method` is the one the target takes; else a 405 naming it.
+std::optional<HttpRefusal> method_must_be(const HttpRequest& request, beast_http::verb method) {
+  if (request.method() == method) {
+    return std::nullopt;
+  }
+  const std::string name(beast_http::to_string(method));
+  return HttpRefusal{.status = 405,
+                     .code = ResultCode::InvalidArgument,
+                     .message = "this route takes " + name,
+                     .allow = name};
+}
+
+HttpRefusal not_found(std::string_view path) {
+  HttpRefusal refusal;
+  refusal.status = 404;
+  refusal.message = "no route ";
+  refusal.message.append(path).append(" (docs/openapi.yaml lists them)");
+  return refusal;
+}
+
+RoutedRequest route_local(const HttpRequest& request, const Segments& path, std::string_view raw) {
+  static const std::pair<const char*, LocalKind> kLocal[] = {{"health", LocalKind::kHealth},
+                                                             {"ready", LocalKind::kReady},
+                                                             {"metrics", LocalKind::kMetrics}};
+  for (const auto& [name, kind] : kLocal) {
+    if (path.size() == 1 && path[0] == name) {
+      if (auto refusal = method_must_be(request, beast_http::verb::get))
+        return *refusal;
+      return LocalCall{kind};
+    }
+  }
+  return not_found(raw);
+}
+
+RoutedRequest route_admin(const HttpRequest& request, const Segments& path, std::string_view raw) {
+  // /api/admin/projections/accounts/rebuild-all and /api/admin/projections/accounts/{id}/rebuild
+  const bool all = path.size() == 5 && path[4] == "rebuild-all";
+  const bool one = path.size() == 6 && path[5] == "rebuild";
+  if (path.size() < 4 || path[2] != "projections" || path[3] != "accounts" || !(all || one)) {
+    return not_found(raw);
+  }
+  if (auto refusal = method_must_be(request, beast_http::verb::post))
+    return *refusal;
+  return LocalCall{LocalKind::kRebuild};
+}
+
+RoutedRequest route_account(const HttpRequest& request, const boost::urls::url_view& url,
+                            const Segments& path, const Id128& id, std::string_view raw) {
+  const std::string& account = path[2];
+  const std::string action = path.size() == 4 ? path[3] : "";
+  if (path.size() > 4) {
+    return not_found(raw);
+  }
+  if (action.empty() || action == "balance" || action == "history") {
+    if (auto refusal = method_must_be(request, beast_http::verb::get))
+      return *refusal;
+    if (action == "history")
+      return history(request, url, account, id);
+    if (action == "balance") {
+      return query_call(client::Query::balance(account), request, url, id,
+                        protocol::RequestBody::BalanceQuery, AnswerShape::kBalance);
+    }
+    return query_call(client::Query::account(account), request, url, id,
+                      protocol::RequestBody::AccountQuery, AnswerShape::kAccount);
+  }
+  const bool movement = action == "deposits" || action == "withdrawals";
+  const bool change = action == "freeze" || action == "unfreeze" || action == "close";
+  if (!movement && !change) {
+    return not_found(raw);
+  }
+  if (auto refusal = method_must_be(request, beast_http::verb::post))
+    return *refusal;
+  const auto body = body_object(request);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&body))
+    return *refusal;
+  const auto& object = std::get<json::object>(body);
+  return movement ? money_movement(object, account, action, id)
+                  : status_change(object, account, action, id);
+}
+
+RoutedRequest route_api(const HttpRequest& request, const boost::urls::url_view& url,
+                        const Segments& path, const Id128& id, std::string_view raw) {
+  if (path.size() >= 2 && path[1] == "admin") {
+    return route_admin(request, path, raw);
+  }
+  if (path.size() == 2 && (path[1] == "stats" || path[1] == "projections")) {
+    if (auto refusal = method_must_be(request, beast_http::verb::get))
+      return *refusal;
+    return LocalCall{path[1] == "stats" ? LocalKind::kStats : LocalKind::kProjections};
+  }
+  if (path.size() == 2 && (path[1] == "accounts" || path[1] == "transfers")) {
+    if (auto refusal = method_must_be(request, beast_http::verb::post))
+      return *refusal;
+    const auto body = body_object(request);
+    if (const auto* refusal = std::get_if<HttpRefusal>(&body))
+      return *refusal;
+    const auto& object = std::get<json::object>(body);
+    return path[1] == "accounts" ? open_account(object, id) : transfer(object, id);
+  }
+  if (path.size() >= 3 && path[1] == "accounts") {
+    return route_account(request, url, path, id, raw);
+  }
+  return not_found(raw);
+}
+
+}  // namespace
+
+std::optional<Id128> id_of_key(std::string_view key) {
+  if (key.empty() || key.size() > kIdempotencyKeyBytesMax || !printable_ascii(key)) {
+    return std::nullopt;
+  }
+  return id_of_text(key);
+}
+
+RoutedRequest route_request(const HttpRequest& request, const Id128& fresh_id) {
+  const std::string_view raw(request.target().data(), request.target().size());
+  const auto parsed = boost::urls::parse_origin_form(raw);
+  if (!parsed) {
+    return bad_input("the request target is not a path with an optional query");
+  }
+  const boost::urls::url_view url = *parsed;
+  Segments path;
+  for (const std::string segment : url.segments()) {
+    if (!segment.empty())
+      path.push_back(segment);
+  }
+  Id128 id = fresh_id;
+  if (const auto header = request.find("Idempotency-Key"); header != request.end()) {
+    const std::optional<Id128> keyed = id_of_key(header->value());
+    if (!keyed) {
+      return bad_input("Idempotency-Key must be 1 to 64 bytes of printable ASCII");
+    }
+    id = *keyed;
+  }
+  if (!path.empty() && path[0] == "api") {
+    return route_api(request, url, path, id, url.path());
+  }
+  return route_local(request, path, url.path());
+}
+
+}  // namespace tally::net::http

@@ -1,0 +1,323 @@
+#include "net/http/http_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/wire/wire_decoder.h"
+#include "net/protocol/frame.h"
+
+namespace tally::net::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace beast_http = boost::beast::http;
+
+constexpr std::chrono::milliseconds kIngressRetryDelay{1};
+
+// The status and reason for a request Beast could not read whole, or nullopt to close
+// without an answer (the client went, or sent nothing within the idle timeout).
+std::optional<HttpRefusal> refusal_for_read_error(const beast::error_code& error) {
+  if (error == beast_http::error::body_limit) {
+    return refusal_of(413, ResultCode::LimitExceeded,
+                      "the body is larger than the server's max-http-body-bytes");
+  }
+  if (error == beast_http::error::header_limit) {
+    return refusal_of(431, ResultCode::LimitExceeded,
+                      "the header is larger than the server's max-http-header-bytes");
+  }
+  if (error.category() ==
+          beast_http::make_error_code(beast_http::error::end_of_stream).category() &&
+      error != beast_http::error::end_of_stream && error != beast_http::error::partial_message) {
+    return refusal_of(400, ResultCode::InvalidArgument,
+                      "not a valid HTTP/1.1 request: " + error.message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
+    : stream_(std::move(socket)), context_(context), retry_timer_(stream_.get_executor()) {}
+
+HttpSession::~HttpSession() = default;
+
+void HttpSession::start() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->begin(); });
+}
+
+void HttpSession::begin() {
+  ConnectionContext& server = context_.server;
+  // No descriptor: answers are translated to HTTP before they are written.
+  const std::optional<uint64_t> token = server.router.attach(shared_from_this(), -1);
+  if (!token) {
+    server.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    keep_alive_ = false;
+    respond(render_refusal(refusal_of(503, ResultCode::LimitExceeded,
+                                      "too many connections: the server's max-connections "
+                                      "is reached")));
+    return;
+  }
+  server.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  token_ = *token;
+  attached_ = true;
+  boost::system::error_code ignored;
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  read_request();
+}
+
+void HttpSession::read_request() {
+  const ServerConfig& config = context_.server.config;
+  parser_.emplace();
+  parser_->header_limit(config.http_header_bytes_max);
+  parser_->body_limit(config.http_body_bytes_max);
+  stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
+  beast_http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
+}
+
+void HttpSession::on_read(beast::error_code error) {
+  if (closed_) {
+    return;
+  }
+  if (error) {
+    if (const std::optional<HttpRefusal> refusal = refusal_for_read_error(error)) {
+      context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+      keep_alive_ = false;  // the rest of the stream cannot be trusted to be a request
+      respond(render_refusal(*refusal));
+    } else {
+      close();
+    }
+    return;
+  }
+  stream_.expires_never();
+  handle(parser_->get());
+}
+
+void HttpSession::handle(const HttpRequest& request) {
+  version_ = request.version();
+  keep_alive_ = request.keep_alive();
+  const Id128 fresh{.low = context_.next_id.fetch_add(1, std::memory_order_relaxed),
+                    .high = context_.id_salt};
+  RoutedRequest routed = route_request(request, fresh);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&routed)) {
+    context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    respond(render_refusal(*refusal));
+  } else if (const auto* local = std::get_if<LocalCall>(&routed)) {
+    answer_locally(*local);
+  } else {
+    EngineCall& call = std::get<EngineCall>(routed);
+    // The binary protocol's limits hold for the request a body becomes as well.
+    const ServerConfig& config = context_.server.config;
+    const size_t limit = call.is_query ? config.query_frame_bytes_max
+                                       : config.pipeline.ingress.frame_bytes_max;
+    if (call.message.size() > limit) {
+      context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+      respond(render_refusal(refusal_of(413, ResultCode::LimitExceeded,
+                                        "the request is larger than the server's " +
+                                            std::string(call.is_query ? "max-query-frame-bytes"
+                                                                      : "max-frame-bytes"))));
+      return;
+    }
+    pending_ = Pending{.request_id = call.request_id, .call = std::move(call)};
+    submit();
+  }
+}
+
+void HttpSession::answer_locally(const LocalCall& call) {
+  ConnectionContext& server = context_.server;
+  switch (call.kind) {
+    case LocalKind::kHealth:
+      respond(render_health());
+      return;
+    case LocalKind::kReady:
+      respond(render_ready(server.read_side.report(), context_.recovered_sequence));
+      return;
+    case LocalKind::kStats:
+      respond(render_stats(server.stats()));
+      return;
+    case LocalKind::kMetrics:
+      respond(render_metrics(server.stats(), server.read_side.report()));
+      return;
+    case LocalKind::kProjections:
+      respond(render_projections(server.read_side.report(), false));
+      return;
+    case LocalKind::kRebuild:
+      spdlog::info("event=projections_rebuild protocol=http");
+      server.read_side.rebuild();
+      respond(render_projections(server.read_side.report(), true));
+      return;
+  }
+}
+
+void HttpSession::submit() {
+  const bool queued = pending_->call.is_query ? submit_query() : submit_command();
+  if (!queued && pending_ && !closed_) {
+    // Only a full ingress gets here without an answer: try again shortly.
+    retry_timer_.expires_after(kIngressRetryDelay);
+    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+      if (!error && !self->closed_ && self->pending_) {
+        self->submit();
+      }
+    });
+  }
+}
+
+// True when the batch is with the engine or the request answered; false to retry later.
+bool HttpSession::submit_command() {
+  ConnectionContext& server = context_.server;
+  Ingress& ingress = server.ingress;
+  IngressBatch* batch = ingress.acquire();
+  if (batch == nullptr) {
+    return false;
+  }
+  batch->frame.assign(pending_->call.message.begin(), pending_->call.message.end());
+  const uint32_t commands_max = server.config.pipeline.ingress.batch_commands_max;
+  RequestVerdict verdict = verify_request(batch->frame, commands_max);
+  if (verdict.ok()) {
+    verdict = check_command_batch(*verdict.request, commands_max);
+  }
+  if (!verdict.ok()) {
+    ingress.release(batch);
+    server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    pending_.reset();
+    respond(render_refusal(
+        refusal_of(status_of(verdict.code), verdict.code, std::string(verdict.problem))));
+    return true;
+  }
+  batch->origin = token_;
+  const ResultCode result = ingress.submit_verified(batch);
+  if (result == ResultCode::Ok) {
+    return true;  // the answer comes through the router
+  }
+  ingress.release(batch);
+  if (result == ResultCode::Unavailable && !ingress.is_closed()) {
+    return false;
+  }
+  server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+  pending_.reset();
+  respond(
+      render_refusal(refusal_of(503, result, "the server is shutting down; nothing was applied")));
+  return true;
+}
+
+bool HttpSession::submit_query() {
+  ConnectionContext& server = context_.server;
+  // The projector holds a copy of the query until it answers; the router releases the charge
+  // when the answer is delivered (the query's origin says so).
+  const uint64_t charge = server.router.query_charge_bytes();
+  if (!server.budget.try_admit(charge) && !server.budget.try_charge_within_ceiling(charge)) {
+    server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    pending_.reset();
+    respond(render_refusal(refusal_of(503, ResultCode::Unavailable,
+                                      "the server's memory budget is in use; retry shortly")));
+    return true;
+  }
+  if (!server.read_side.submit(pending_->call.query_type, ResponseRouter::query_origin(token_),
+                               pending_->call.message)) {
+    server.budget.release(charge);
+    server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    pending_.reset();
+    respond(
+        render_refusal(refusal_of(503, ResultCode::Unavailable, "the server is shutting down")));
+  }
+  return true;
+}
+
+void HttpSession::on_responses_ready() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->collect(); });
+}
+
+void HttpSession::on_overflow(Overflow) {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void HttpSession::collect() {
+  if (closed_) {
+    return;
+  }
+  const TakenResponses taken = context_.server.router.take(token_, taken_);
+  if (taken.overflow != Overflow::kNone) {
+    close();
+    return;
+  }
+  size_t offset = 0;
+  while (taken_.size() - offset >= kFrameHeaderBytes) {
+    const uint32_t length = read_frame_length(taken_.data() + offset);
+    offset += kFrameHeaderBytes;
+    if (length > taken_.size() - offset) {
+      break;  // the router hands out whole frames only
+    }
+    // FlatBuffers reads its tables in place: a vector's storage is aligned for it.
+    const std::vector<uint8_t> message(
+        taken_.begin() + static_cast<std::ptrdiff_t>(offset),
+        taken_.begin() + static_cast<std::ptrdiff_t>(offset + length));
+    offset += length;
+    const auto* response = flatbuffers::GetRoot<protocol::Response>(message.data());
+    if (!pending_ || response->request_id() == nullptr ||
+        to_id128(response->request_id()) != pending_->request_id) {
+      continue;  // not for the request waiting (none other is in flight)
+    }
+    const EngineCall call = std::move(pending_->call);
+    pending_.reset();
+    respond(render_response(*response, call));
+  }
+}
+
+void HttpSession::respond(HttpAnswer answer) {
+  response_ = {};
+  response_.version(version_);
+  response_.result(answer.status);
+  response_.set(beast_http::field::server, "tallyd");
+  response_.set(beast_http::field::content_type, answer.content_type);
+  if (answer.replayed) {
+    response_.set("Idempotent-Replayed", "true");
+  }
+  if (!answer.allow.empty()) {
+    response_.set(beast_http::field::allow, answer.allow);
+  }
+  if (answer.status == 503 || answer.status == 429) {
+    response_.set(beast_http::field::retry_after, "1");
+  }
+  response_.keep_alive(keep_alive_);
+  response_.body() = std::move(answer.body);
+  response_.prepare_payload();
+  stream_.expires_after(std::chrono::milliseconds(context_.server.config.write_timeout_ms));
+  beast_http::async_write(
+      stream_, response_,
+      [self = shared_from_this(), keep_alive = keep_alive_](beast::error_code error, size_t) {
+        self->on_written(error, keep_alive);
+      });
+}
+
+void HttpSession::on_written(beast::error_code error, bool keep_alive) {
+  if (closed_) {
+    return;
+  }
+  if (attached_) {
+    // Tells the router that what it handed out is written (its shutdown waits for that).
+    context_.server.router.take(token_, taken_);
+  }
+  if (error || !keep_alive) {
+    close();
+    return;
+  }
+  read_request();
+}
+
+void HttpSession::close() {
+  if (closed_) {
+    return;
+  }
+  closed_ = true;
+  retry_timer_.cancel();
+  if (attached_) {
+    attached_ = false;
+    context_.server.router.detach(token_);  // later answers for this token are dropped
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace tally::net::http

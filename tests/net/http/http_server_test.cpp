@@ -1,0 +1,354 @@
+// The HTTP/JSON listener end to end: the real tallyd, driven by the real curl (as the NestJS
+// service's clients and scripts drive it) and by a raw socket where a client must misbehave.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/client/client.h"
+#include "support/program_run.h"
+#include "support/raw_socket.h"
+#include "support/tallyd_process.h"
+
+namespace tally {
+namespace {
+
+namespace json = boost::json;
+using testing::TallydProcess;
+
+struct CurlAnswer {
+  int status = 0;
+  std::string body;
+  std::string headers;
+  json::value json() const {
+    boost::system::error_code error;
+    json::value value = json::parse(body, error);
+    EXPECT_FALSE(error) << "not JSON: " << body;
+    return value;
+  }
+};
+
+// Single-quoted for /bin/sh.
+std::string quoted(const std::string& text) {
+  std::string result = "'";
+  for (const char character : text) {
+    result += character == '\'' ? std::string("'\\''") : std::string(1, character);
+  }
+  return result + "'";
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { data_ = testing::make_temporary_directory("http-test") + "/data"; }
+  void TearDown() override {
+    server_.reset();
+    std::system(("rm -rf " + data_.substr(0, data_.rfind('/'))).c_str());
+  }
+  TallydProcess& start(std::vector<std::string> arguments = {}) {
+    server_ = std::make_unique<TallydProcess>(data_, std::move(arguments));
+    base_ = "http://127.0.0.1:" + std::to_string(server_->http_port());
+    return *server_;
+  }
+
+  // curl METHOD PATH [BODY] [headers]: the status, headers and body it got.
+  CurlAnswer curl(const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::vector<std::string>& headers = {}) {
+    const std::string header_file = data_ + ".headers";
+    std::string command = "curl -s -S --max-time 20 -D " + header_file + " -X " + method;
+    for (const std::string& header : headers) {
+      command += " -H " + quoted(header);
+    }
+    if (!body.empty()) {
+      command += " -H 'Content-Type: application/json' --data-binary " + quoted(body);
+    }
+    command += " -w '\\n%{http_code}' " + quoted(base_ + path);
+    const testing::ProgramRun run =
+        testing::run_program(command, testing::Capture::kStandardOutput);
+    EXPECT_EQ(run.exit_code, 0) << command << "\n" << run.output;
+    CurlAnswer answer;
+    const size_t newline = run.output.rfind('\n');
+    if (newline != std::string::npos) {
+      answer.body = run.output.substr(0, newline);
+      answer.status = std::atoi(run.output.c_str() + newline + 1);
+    }
+    const testing::ProgramRun headers_read =
+        testing::run_program("cat " + header_file, testing::Capture::kStandardOutput);
+    answer.headers = headers_read.output;
+    return answer;
+  }
+
+  std::string data_;
+  std::string base_;
+  std::unique_ptr<TallydProcess> server_;
+};
+
+int64_t integer(const json::value& value, const char* name) {
+  return value.as_object().at(name).to_number<int64_t>();
+}
+
+TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
+  start();
+  // The NestJS service's README, command for command.
+  CurlAnswer opened =
+      curl("POST", "/api/accounts", R"({"accountId":"acc-1","ownerId":"user-1","currency":"USD"})",
+           {"Idempotency-Key: 2d3c5e2f-54fc-42b1-98d0-65f5fd4d6448"});
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  EXPECT_EQ(opened.json().at("accountId").as_string(), "acc-1");
+  EXPECT_NE(opened.headers.find("Content-Type: application/json"), std::string::npos);
+
+  CurlAnswer deposit = curl("POST", "/api/accounts/acc-1/deposits",
+                            R"({"amount":1000,"currency":"USD","transactionId":"txn-1"})",
+                            {"Idempotency-Key: 4e8cb2bc-e8cf-4407-979d-b1e8ac25fe65"});
+  ASSERT_EQ(deposit.status, 200) << deposit.body;
+  EXPECT_EQ(integer(deposit.json(), "balance"), 1000);
+  EXPECT_EQ(deposit.json().at("transactionId").as_string(), "txn-1");
+
+  CurlAnswer withdrawal = curl("POST", "/api/accounts/acc-1/withdrawals",
+                               R"({"amount":200,"currency":"USD","transactionId":"txn-2"})",
+                               {"Idempotency-Key: cbcf3754-2e55-4ab2-b788-0ef2bbac7776"});
+  ASSERT_EQ(withdrawal.status, 200) << withdrawal.body;
+  EXPECT_EQ(integer(withdrawal.json(), "balance"), 800);
+
+  ASSERT_EQ(
+      curl("POST", "/api/accounts", R"({"accountId":"acc-2","ownerId":"u2","currency":"USD"})")
+          .status,
+      201);
+  CurlAnswer transfer = curl("POST", "/api/transfers",
+                             R"({"sourceAccountId":"acc-1","destinationAccountId":"acc-2",)"
+                             R"("amount":150,"currency":"USD"})");
+  ASSERT_EQ(transfer.status, 200) << transfer.body;
+  EXPECT_EQ(integer(transfer.json(), "balance"), 650);
+
+  CurlAnswer frozen =
+      curl("POST", "/api/accounts/acc-1/freeze", R"({"reason":"compliance review"})",
+           {"Idempotency-Key: 197f5140-4516-4eb4-b10f-cf2cdfa4c906"});
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  const int64_t last_write = integer(frozen.json(), "sequence");
+
+  // Reads wait for the writes they follow (read your own writes).
+  const std::string floor = "?minSequence=" + std::to_string(last_write);
+  CurlAnswer account = curl("GET", "/api/accounts/acc-1" + floor);
+  ASSERT_EQ(account.status, 200) << account.body;
+  const json::value account_json = account.json();
+  const json::object& details = account_json.as_object();
+  EXPECT_EQ(details.at("ownerId").as_string(), "user-1");
+  EXPECT_EQ(details.at("currency").as_string(), "USD");
+  EXPECT_EQ(details.at("status").as_string(), "FROZEN");
+  EXPECT_EQ(details.at("balance").to_number<int64_t>(), 650);
+  EXPECT_EQ(details.at("version").to_number<int64_t>(), 5);
+  EXPECT_EQ(details.at("freezeReason").as_string(), "compliance review");
+
+  CurlAnswer balance = curl("GET", "/api/accounts/acc-1/balance" + floor);
+  ASSERT_EQ(balance.status, 200) << balance.body;
+  EXPECT_EQ(integer(balance.json(), "balance"), 650);
+
+  CurlAnswer history = curl("GET", "/api/accounts/acc-1/history?limit=50&offset=0&minSequence=" +
+                                       std::to_string(last_write));
+  ASSERT_EQ(history.status, 200) << history.body;
+  const json::value history_json = history.json();
+  const json::array& entries = history_json.at("entries").as_array();
+  ASSERT_EQ(entries.size(), 4u) << history.body;  // opened, deposit, withdrawal, transfer
+  EXPECT_EQ(entries[0].at("eventType").as_string(), "AccountCreated");
+  EXPECT_EQ(entries[1].at("eventType").as_string(), "MoneyDeposited");
+  EXPECT_EQ(entries[1].at("amount").to_number<int64_t>(), 1000);
+  EXPECT_EQ(entries[2].at("eventType").as_string(), "MoneyWithdrawn");
+  EXPECT_EQ(entries[3].at("eventType").as_string(), "TransferSent");
+  EXPECT_EQ(entries[3].at("balance").to_number<int64_t>(), 650);
+
+  CurlAnswer unfrozen = curl("POST", "/api/accounts/acc-1/unfreeze");
+  EXPECT_EQ(unfrozen.status, 200) << unfrozen.body;
+  EXPECT_EQ(curl("POST", "/api/admin/projections/accounts/acc-1/rebuild").status, 202);
+  EXPECT_EQ(curl("POST", "/api/admin/projections/accounts/rebuild-all").status, 202);
+}
+
+TEST_F(HttpServerTest, RetriesWithTheSameKeyGetTheOriginalAnswerAndOtherBodiesAConflict) {
+  start();
+  const std::string key = "Idempotency-Key: order-42/attempt";
+  ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"a","currency":"EUR"})").status, 201);
+  CurlAnswer first = curl("POST", "/api/accounts/a/deposits", R"({"amount":500})", {key});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_FALSE(first.json().at("replayed").as_bool());
+  CurlAnswer retry = curl("POST", "/api/accounts/a/deposits", R"({"amount":500})", {key});
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_TRUE(retry.json().at("replayed").as_bool());
+  EXPECT_EQ(integer(retry.json(), "sequence"), integer(first.json(), "sequence"));
+  EXPECT_NE(retry.headers.find("Idempotent-Replayed: true"), std::string::npos) << retry.headers;
+  CurlAnswer other = curl("POST", "/api/accounts/a/deposits", R"({"amount":700})", {key});
+  EXPECT_EQ(other.status, 409) << other.body;
+  EXPECT_EQ(other.json().at("error").as_string(), "RequestIdReused");
+  // The money moved once.
+  CurlAnswer balance = curl("GET", "/api/accounts/a/balance?minSequence=" +
+                                       std::to_string(integer(first.json(), "sequence")));
+  EXPECT_EQ(integer(balance.json(), "balance"), 500);
+  // The same transactionId under another key is the same business transaction: refused.
+  ASSERT_EQ(
+      curl("POST", "/api/accounts/a/deposits", R"({"amount":1,"transactionId":"t-1"})").status,
+      200);
+  CurlAnswer again =
+      curl("POST", "/api/accounts/a/deposits", R"({"amount":1,"transactionId":"t-1"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.json().at("error").as_string(), "DuplicateTransaction");
+}
+
+TEST_F(HttpServerTest, ErrorsCarryStatusCodeAndReason) {
+  start({"--read-wait-ms", "300"});
+  ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"a","currency":"EUR"})").status, 201);
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* body;
+    int status;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"POST", "/api/accounts", R"({"accountId":"a","currency":"EUR"})", 409, "AccountExists"},
+      {"POST", "/api/accounts/nobody/deposits", R"({"amount":5})", 404, "AccountNotFound"},
+      {"POST", "/api/accounts/a/withdrawals", R"({"amount":5})", 422, "InsufficientFunds"},
+      {"POST", "/api/accounts/a/deposits", R"({"amount":0})", 400, "InvalidAmount"},
+      {"POST", "/api/accounts/a/deposits", R"({"amount":5,"expectedVersion":9})", 409,
+       "VersionConflict"},
+      {"POST", "/api/accounts/a/deposits", "{\"amount\":", 400, "InvalidArgument"},
+      {"GET", "/api/accounts/nobody", "", 404, "AccountNotFound"},
+      {"GET", "/no/such/route", "", 404, "InvalidArgument"},
+      {"DELETE", "/api/accounts/a", "", 405, "InvalidArgument"},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(std::string(test.method) + " " + test.path + " " + test.body);
+    const CurlAnswer answer = curl(test.method, test.path, test.body);
+    EXPECT_EQ(answer.status, test.status) << answer.body;
+    const json::value parsed = answer.json();
+    const json::object& body = parsed.as_object();
+    EXPECT_EQ(body.at("error").as_string(), test.error) << answer.body;
+    EXPECT_TRUE(body.at("code").is_number());
+    EXPECT_FALSE(body.at("message").as_string().empty());
+  }
+  // A read that cannot reach its minSequence in time: 503, and the server is fine.
+  CurlAnswer late = curl("GET", "/api/accounts/a?minSequence=999999");
+  EXPECT_EQ(late.status, 503) << late.body;
+  EXPECT_EQ(late.json().at("error").as_string(), "Timeout");
+  EXPECT_EQ(curl("GET", "/health").status, 200);
+}
+
+TEST_F(HttpServerTest, HealthReadinessMetricsAndStats) {
+  start();
+  CurlAnswer health = curl("GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.json().at("status").as_string(), "ok");
+  CurlAnswer ready = curl("GET", "/ready");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_TRUE(ready.json().at("ready").as_bool());
+  ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"m","currency":"EUR"})").status, 201);
+  CurlAnswer metrics = curl("GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.headers.find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(metrics.body.find("\ntally_requests_total 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("# TYPE tally_durable_sequence gauge"), std::string::npos);
+  EXPECT_NE(metrics.body.find("tally_projection_lag_events{model=\"accounts\"}"),
+            std::string::npos);
+  CurlAnswer stats = curl("GET", "/api/stats");
+  EXPECT_EQ(stats.status, 200);
+  EXPECT_EQ(integer(stats.json(), "requests"), 1);
+}
+
+TEST_F(HttpServerTest, BinaryAndHttpClientsShareOneLedger) {
+  TallydProcess& server = start();
+  ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"shared","currency":"EUR"})").status,
+            201);
+  client::Client client(server.client_options());
+  const client::BatchResult result = client.execute(client::BatchBuilder().deposit("shared", 42));
+  ASSERT_EQ(result.results.at(0).code, ResultCode::Ok);
+  CurlAnswer balance = curl("GET", "/api/accounts/shared/balance?minSequence=" +
+                                       std::to_string(result.results[0].sequence));
+  EXPECT_EQ(integer(balance.json(), "balance"), 42);
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.http_port());
+  std::string requests;
+  const auto request = [](const std::string& method, const std::string& path,
+                          const std::string& body) {
+    return method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  requests += request("POST", "/api/accounts", R"({"accountId":"p","currency":"EUR"})");
+  for (int index = 1; index <= 5; ++index) {
+    requests +=
+        request("POST", "/api/accounts/p/deposits", R"({"amount":)" + std::to_string(index) + "}");
+  }
+  requests += request("GET", "/health", "");
+  ASSERT_TRUE(
+      socket.send_bytes({reinterpret_cast<const uint8_t*>(requests.data()), requests.size()}));
+  const std::string answers = socket.read_until("HTTP/1.1 ", 7, std::chrono::seconds(10));
+  // Seven answers, in the order asked: the balances climb 1, 3, 6, 10, 15.
+  size_t at = 0;
+  for (const char* expected :
+       {"\"accountId\":\"p\"", "\"balance\":1,", "\"balance\":3,", "\"balance\":6,",
+        "\"balance\":10,", "\"balance\":15,", "{\"status\":\"ok\"}"}) {
+    at = answers.find(expected, at);
+    ASSERT_NE(at, std::string::npos) << expected << " in order, in:\n" << answers;
+  }
+}
+
+TEST_F(HttpServerTest, AbusiveClientsGetAnErrorOrACloseAndNothingElseSuffers) {
+  TallydProcess& server = start({"--max-http-body-bytes", "2048", "--max-http-header-bytes", "2048",
+                                 "--http-idle-timeout-ms", "500"});
+  const auto send_text = [](testing::RawSocket& socket, const std::string& text) {
+    return socket.send_bytes({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  };
+  {  // A body over the limit: 413, then the connection closes.
+    testing::RawSocket socket(server.http_port());
+    send_text(socket, "POST /api/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                          std::string(4096, 'x'));
+    const std::string answer = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
+    EXPECT_NE(answer.find("HTTP/1.1 413"), std::string::npos) << answer;
+    EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(5)));
+  }
+  {  // Headers over the limit: 431.
+    testing::RawSocket socket(server.http_port());
+    send_text(socket, "GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(4096, 'y') +
+                          "\r\n\r\n");
+    const std::string answer = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
+    EXPECT_NE(answer.find("HTTP/1.1 431"), std::string::npos) << answer;
+  }
+  {  // Not HTTP at all: 400 and a close.
+    testing::RawSocket socket(server.http_port());
+    send_text(socket, "\x01\x02garbage garbage\r\n\r\n");
+    const std::string answer = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
+    EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
+    EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(5)));
+  }
+  {  // Half a request, then silence: closed after the idle timeout.
+    testing::RawSocket socket(server.http_port());
+    send_text(socket, "POST /api/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{");
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(10)));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  }
+  // The binary protocol binds another port: a binary client speaking to HTTP gets a 400.
+  {
+    testing::RawSocket socket(server.http_port());
+    EXPECT_FALSE(socket.hello());
+  }
+  // And everyone else is served as before.
+  EXPECT_EQ(curl("GET", "/health").status, 200);
+  client::Client client(server.client_options());
+  EXPECT_EQ(
+      client.execute(client::BatchBuilder().open_account("after", "", "EUR")).results.at(0).code,
+      ResultCode::Ok);
+}
+
+TEST_F(HttpServerTest, TheListenerTurnsOff) {
+  server_ = std::make_unique<TallydProcess>(data_, std::vector<std::string>{"--no-http"});
+  TallydProcess& server = *server_;
+  EXPECT_EQ(server.log().find("event=http_listening"), std::string::npos);
+  client::Client client(server.client_options());
+  EXPECT_NO_THROW(client.connect());
+}
+
+}  // namespace
+}  // namespace tally
