@@ -457,7 +457,31 @@ RoutedRequest route_api(const HttpRequest& request, const boost::urls::url_view&
   return not_found(raw);
 }
 
+constexpr RouteTemplate kServedRoutes[] = {
+    {"GET", "/health"},
+    {"GET", "/ready"},
+    {"GET", "/metrics"},
+    {"GET", "/api/stats"},
+    {"GET", "/api/projections"},
+    {"POST", "/api/accounts"},
+    {"GET", "/api/accounts/{accountId}"},
+    {"GET", "/api/accounts/{accountId}/balance"},
+    {"GET", "/api/accounts/{accountId}/history"},
+    {"POST", "/api/accounts/{accountId}/deposits"},
+    {"POST", "/api/accounts/{accountId}/withdrawals"},
+    {"POST", "/api/accounts/{accountId}/freeze"},
+    {"POST", "/api/accounts/{accountId}/unfreeze"},
+    {"POST", "/api/accounts/{accountId}/close"},
+    {"POST", "/api/transfers"},
+    {"POST", "/api/admin/projections/accounts/rebuild-all"},
+    {"POST", "/api/admin/projections/accounts/{accountId}/rebuild"},
+};
+
 }  // namespace
+
+std::span<const RouteTemplate> served_routes() {
+  return kServedRoutes;
+}
 
 std::optional<Id128> id_of_key(std::string_view key) {
   if (key.empty() || key.size() > kIdempotencyKeyBytesMax || !printable_ascii(key)) {

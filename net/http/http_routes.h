@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -74,6 +75,16 @@ inline HttpRefusal refusal_of(unsigned status, ResultCode code, std::string mess
 }
 
 inline constexpr size_t kIdempotencyKeyBytesMax = 64;
+
+// A route the server serves: its method and path, with {accountId} where an account id goes.
+struct RouteTemplate {
+  const char* method;
+  const char* path;
+};
+
+// Every route route_request() serves (docs/openapi.json describes each; a test holds the two
+// to each other).
+std::span<const RouteTemplate> served_routes();
 
 // The request id an Idempotency-Key names, or nullopt if the key is not printable ASCII of
 // 1..64 bytes.

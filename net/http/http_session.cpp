@@ -109,14 +109,14 @@ void HttpSession::handle(const HttpRequest& request) {
     EngineCall& call = std::get<EngineCall>(routed);
     // The binary protocol's limits hold for the request a body becomes as well.
     const ServerConfig& config = context_.server.config;
-    const size_t limit = call.is_query ? config.query_frame_bytes_max
-                                       : config.pipeline.ingress.frame_bytes_max;
+    const size_t limit =
+        call.is_query ? config.query_frame_bytes_max : config.pipeline.ingress.frame_bytes_max;
     if (call.message.size() > limit) {
       context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-      respond(render_refusal(refusal_of(413, ResultCode::LimitExceeded,
-                                        "the request is larger than the server's " +
-                                            std::string(call.is_query ? "max-query-frame-bytes"
-                                                                      : "max-frame-bytes"))));
+      respond(render_refusal(refusal_of(
+          413, ResultCode::LimitExceeded,
+          "the request is larger than the server's " +
+              std::string(call.is_query ? "max-query-frame-bytes" : "max-frame-bytes"))));
       return;
     }
     pending_ = Pending{.request_id = call.request_id, .call = std::move(call)};
