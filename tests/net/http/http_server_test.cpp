@@ -329,10 +329,13 @@ TEST_F(HttpServerTest, AbusiveClientsGetAnErrorOrACloseAndNothingElseSuffers) {
     EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(10)));
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   }
-  // The binary protocol binds another port: a binary client speaking to HTTP gets a 400.
-  {
+  {  // A binary client on the HTTP port (a frame: length, then "TLY1"...): 400 and a close.
     testing::RawSocket socket(server.http_port());
-    EXPECT_FALSE(socket.hello());
+    send_text(socket,
+              std::string("\x24\x00\x00\x00\x0c\x00\x00\x00TLY1", 12) + std::string(28, '\0'));
+    const std::string answer = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
+    EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
+    EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(5)));
   }
   // And everyone else is served as before.
   EXPECT_EQ(curl("GET", "/health").status, 200);
