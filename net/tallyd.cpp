@@ -157,7 +157,18 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  Server server(config);
+  AccessControl access;
+  if (!config.auth_file.empty()) {
+    Result<AccessControl> loaded = AccessControl::load(config.auth_file);
+    if (!loaded.is_ok()) {
+      spdlog::critical("event=start_failed problem=\"{}\"", loaded.status().message());
+      return static_cast<int>(ExitCode::kUsage);
+    }
+    access = std::move(loaded).value();
+    spdlog::info("event=access_control auth_file=\"{}\" keys={}", config.auth_file,
+                 access.key_count());
+  }
+  Server server(config, std::move(access));
   DurableEngine engine(config, server.router(), server.counters());
   StartupReport report;
   if (const Status status = engine.start(report); !status.is_ok()) {

@@ -246,7 +246,7 @@ void Client::hello(Clock::time_point deadline) {
   Connection& connection = *connection_;
   thread_local flatbuffers::FlatBufferBuilder builder(256);
   const Id128 hello_id = next_request_id();
-  net::encode_hello(builder, hello_id, options_.client_name);
+  net::encode_hello(builder, hello_id, options_.client_name, options_.api_key);
   net::append_frame(connection.outgoing, net::finished_bytes(builder));
   // Replies decoded before this connection (answers from the one that dropped) stay for the
   // caller; only what arrives now can answer the Hello.

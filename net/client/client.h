@@ -42,6 +42,7 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 7070;
   std::string client_name = "tally-client";
+  std::string api_key;  // sent in the Hello: for a server with an auth file (its role decides)
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{10'000};  // execute() and stats()
   uint32_t reconnect_attempts = 5;  // per lost connection, within the call's timeout; 0: never

@@ -172,6 +172,10 @@ unsigned status_of(ResultCode code) {
     case ResultCode::DuplicateTransaction:
     case ResultCode::RequestIdReused:
       return 409;
+    case ResultCode::Unauthenticated:
+      return 401;
+    case ResultCode::PermissionDenied:
+      return 403;
     case ResultCode::LimitExceeded:
       return 429;
     case ResultCode::Unavailable:
@@ -260,6 +264,7 @@ HttpAnswer render_stats(const ServerStats& stats) {
                     {"rejections", stats.rejections},
                     {"replayedAnswers", stats.replayed_answers},
                     {"requestsRefused", stats.requests_refused},
+                    {"requestsDenied", stats.requests_denied},
                     {"connectionsOpen", stats.connections_open},
                     {"connectionsAccepted", stats.connections_accepted},
                     {"durableSequence", stats.durable_sequence},
@@ -324,6 +329,10 @@ void counters(MetricsText& metrics, const ServerStats& stats) {
        {stats.replayed_answers, "Retries answered with their original outcome."}},
       {"tally_requests_refused_total",
        {stats.requests_refused, "Requests refused before the engine (bad input, limits)."}},
+      {"tally_requests_denied_total",
+       {stats.requests_denied,
+        "Requests refused for their API key (401, 403, Unauthenticated, "
+        "PermissionDenied)."}},
       {"tally_connections_accepted_total", {stats.connections_accepted, "Connections accepted."}},
       {"tally_connections_refused_total",
        {stats.connections_refused, "Connections refused at max-connections."}},

@@ -1,7 +1,9 @@
 // HTTP answers: an engine Response, a refusal or a local report rendered as an HTTP status and
 // a JSON body (docs/http-api.md). Pure functions: no I/O.
 //
-// Statuses, from Tally's result codes: 400 bad input (InvalidArgument, InvalidAmount), 404 an
+// Statuses, from Tally's result codes: 400 bad input (InvalidArgument, InvalidAmount), 401 no
+// or an unknown API key (Unauthenticated), 403 a key whose role does not allow the request
+// (PermissionDenied), 404 an
 // unknown account, 409 a conflict (AccountExists, VersionConflict, DuplicateTransaction,
 // RequestIdReused), 422 any other business rejection, 429 a limit (LimitExceeded), 503 the
 // server cannot take it now (Unavailable, Timeout: a read model short of minSequence). An

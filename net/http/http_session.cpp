@@ -34,6 +34,45 @@ std::optional<HttpRefusal> refusal_for_read_error(const beast::error_code& error
   return std::nullopt;
 }
 
+// The permission a routed request needs; none for bad input (refused anyway) and for health
+// and readiness, which load balancers and orchestrators probe without keys.
+std::optional<Permission> permission_of(const RoutedRequest& routed) {
+  if (const auto* call = std::get_if<EngineCall>(&routed)) {
+    return call->is_query ? Permission::kRead : Permission::kWrite;
+  }
+  if (const auto* local = std::get_if<LocalCall>(&routed)) {
+    switch (local->kind) {
+      case LocalKind::kHealth:
+      case LocalKind::kReady:
+        return std::nullopt;
+      case LocalKind::kRebuild:
+        return Permission::kAdmin;
+      default:
+        return Permission::kRead;
+    }
+  }
+  return std::nullopt;
+}
+
+// The key of an "Authorization: Bearer <key>" header ("" if there is none).
+std::string_view bearer_token(const HttpRequest& request) {
+  const auto header = request.find(beast_http::field::authorization);
+  if (header == request.end()) {
+    return "";
+  }
+  const std::string_view value(header->value().data(), header->value().size());
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size()) {
+    return "";
+  }
+  for (size_t index = 0; index < kScheme.size(); ++index) {
+    if (std::tolower(static_cast<unsigned char>(value[index])) != kScheme[index]) {
+      return "";
+    }
+  }
+  return value.substr(kScheme.size());
+}
+
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
@@ -100,7 +139,10 @@ void HttpSession::handle(const HttpRequest& request) {
   const Id128 fresh{.low = context_.next_id.fetch_add(1, std::memory_order_relaxed),
                     .high = context_.id_salt};
   RoutedRequest routed = route_request(request, fresh);
-  if (const auto* refusal = std::get_if<HttpRefusal>(&routed)) {
+  if (const std::optional<HttpRefusal> denied = check_access(request, routed)) {
+    context_.server.counters.requests_denied.fetch_add(1, std::memory_order_relaxed);
+    respond(render_refusal(*denied));
+  } else if (const auto* refusal = std::get_if<HttpRefusal>(&routed)) {
     context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
     respond(render_refusal(*refusal));
   } else if (const auto* local = std::get_if<LocalCall>(&routed)) {
@@ -122,6 +164,26 @@ void HttpSession::handle(const HttpRequest& request) {
     pending_ = Pending{.request_id = call.request_id, .call = std::move(call)};
     submit();
   }
+}
+
+std::optional<HttpRefusal> HttpSession::check_access(const HttpRequest& request,
+                                                     const RoutedRequest& routed) const {
+  const AccessControl& access = context_.server.access;
+  const std::optional<Permission> needed = permission_of(routed);
+  if (!access.enabled() || !needed) {
+    return std::nullopt;
+  }
+  const Role role = access.role_of(bearer_token(request));
+  if (role == Role::kNone) {
+    return refusal_of(401, ResultCode::Unauthenticated,
+                      "this server needs an API key: Authorization: Bearer <key>");
+  }
+  if (!allows(role, *needed)) {
+    return refusal_of(
+        403, ResultCode::PermissionDenied,
+        std::string("the API key's role (") + role_name(role) + ") does not allow this request");
+  }
+  return std::nullopt;
 }
 
 void HttpSession::answer_locally(const LocalCall& call) {
@@ -275,6 +337,9 @@ void HttpSession::respond(HttpAnswer answer) {
   }
   if (!answer.allow.empty()) {
     response_.set(beast_http::field::allow, answer.allow);
+  }
+  if (answer.status == 401) {
+    response_.set(beast_http::field::www_authenticate, "Bearer realm=\"tally\"");
   }
   if (answer.status == 503 || answer.status == 429) {
     response_.set(beast_http::field::retry_after, "1");

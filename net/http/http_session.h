@@ -59,6 +59,9 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   void read_request();
   void on_read(boost::beast::error_code error);
   void handle(const HttpRequest& request);
+  // A refusal (401, 403) if the connection's key does not allow `routed`, else nullopt.
+  std::optional<HttpRefusal> check_access(const HttpRequest& request,
+                                          const RoutedRequest& routed) const;
   void answer_locally(const LocalCall& call);
   // Submits pending_'s call to the engine: queued, or answered at once if refused.
   void submit();

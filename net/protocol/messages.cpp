@@ -102,6 +102,7 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_memory_in_use_bytes(stats.memory_in_use_bytes);
   result.add_memory_peak_bytes(stats.memory_peak_bytes);
   result.add_memory_pauses(stats.memory_pauses);
+  result.add_requests_denied(stats.requests_denied);
   result.add_stage_latencies(latency_vector);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
@@ -127,10 +128,12 @@ void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id1
 }
 
 void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
-                  std::string_view client_name) {
+                  std::string_view client_name, std::string_view api_key) {
   builder.Clear();
   const auto name = builder.CreateString(client_name.data(), client_name.size());
-  const auto hello = protocol::CreateHello(builder, name);
+  const auto key = api_key.empty() ? flatbuffers::Offset<flatbuffers::String>()
+                                   : builder.CreateString(api_key.data(), api_key.size());
+  const auto hello = protocol::CreateHello(builder, name, key);
   finish_request(builder, request_id, protocol::RequestBody::Hello, hello.Union());
 }
 
@@ -188,6 +191,7 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .memory_in_use_bytes = stats.memory_in_use_bytes(),
                      .memory_peak_bytes = stats.memory_peak_bytes(),
                      .memory_pauses = stats.memory_pauses(),
+                     .requests_denied = stats.requests_denied(),
                      .stage_latencies = {}};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {

@@ -65,6 +65,7 @@ struct ServerStats {
   uint64_t memory_in_use_bytes = 0;
   uint64_t memory_peak_bytes = 0;
   uint64_t memory_pauses = 0;
+  uint64_t requests_denied = 0;               // refused for the connection's key (access control)
   std::vector<StageLatency> stage_latencies;  // in a request's order; empty from an older server
 };
 
@@ -92,7 +93,7 @@ void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id1
 
 // Client side: the Hello and StatsQuery requests.
 void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
-                  std::string_view client_name);
+                  std::string_view client_name, std::string_view api_key = {});
 void encode_stats_query(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id);
 
 // Client side: the Response in `message`, or null if it is not a well-formed one.

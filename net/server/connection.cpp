@@ -313,6 +313,8 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
     refuse(verdict.request, ResultCode::InvalidArgument, "the first request must be a Hello");
     close_after_flush("no Hello");
     outcome = FrameOutcome::kClose;
+  } else if (!permitted(*verdict.request)) {
+    outcome = FrameOutcome::kDone;
   } else if (verdict.request->body_type() == protocol::RequestBody::CommandBatch) {
     return handle_batch(*verdict.request, batch);
   } else if (verdict.request->body_type() == protocol::RequestBody::StatsQuery) {
@@ -335,8 +337,23 @@ Connection::FrameOutcome Connection::handle_hello(const protocol::Request& reque
   // The verifier accepts a union whose type is set but whose table is absent.
   const protocol::Hello* hello = request.body_as_Hello();
   client_name_ = printable(hello == nullptr ? nullptr : hello->client_name());
+  const std::string_view key =
+      hello == nullptr || hello->api_key() == nullptr ? "" : hello->api_key()->string_view();
+  const Role role = context_.access.role_of(key);
+  if (role == Role::kNone) {
+    context_.counters.requests_denied.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("event=client_unauthenticated peer={} client=\"{}\"", peer_, client_name_);
+    refuse(&request, ResultCode::Unauthenticated,
+           key.empty() ? "this server needs an API key in the Hello (api_key)"
+                       : "the API key matches none of the server's keys");
+    close_after_flush("unauthenticated");
+    return FrameOutcome::kClose;
+  }
+  role_ = role;
   if (session_ == Session::kAwaitingHello) {
-    spdlog::info("event=client_hello peer={} client=\"{}\"", peer_, client_name_);
+    spdlog::info("event=client_hello peer={} client=\"{}\" role={}{}", peer_, client_name_,
+                 role_name(role_),
+                 context_.access.enabled() ? " key=" + context_.access.name_of(key) : "");
     move_to(Session::kOpen);
   }
   encode_hello_result(builder_, to_id128(request.request_id()), context_.hello);
@@ -398,6 +415,28 @@ Connection::FrameOutcome Connection::handle_query(const protocol::Request& reque
   }
   ++in_flight_;  // the projector's answer comes back through the router
   return FrameOutcome::kDone;
+}
+
+bool Connection::permitted(const protocol::Request& request) {
+  const Permission needed = permission_for(request.body_type());
+  if (allows(role_, needed)) {
+    return true;
+  }
+  context_.counters.requests_denied.fetch_add(1, std::memory_order_relaxed);
+  refuse(&request, ResultCode::PermissionDenied,
+         std::string("the API key's role (") + role_name(role_) + ") does not allow this request");
+  return false;
+}
+
+Permission permission_for(protocol::RequestBody type) {
+  switch (type) {
+    case protocol::RequestBody::CommandBatch:
+      return Permission::kWrite;
+    case protocol::RequestBody::RebuildProjections:
+      return Permission::kAdmin;
+    default:
+      return Permission::kRead;  // queries, stats, projection status
+  }
 }
 
 void Connection::handle_projection_request(const protocol::Request& request) {

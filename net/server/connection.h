@@ -45,6 +45,7 @@
 #include "engine/pipeline/ingress.h"
 #include "net/protocol/frame_reader.h"
 #include "net/protocol/messages.h"
+#include "net/server/access_control.h"
 #include "net/server/memory_budget.h"
 #include "net/server/read_side.h"
 #include "net/server/response_router.h"
@@ -63,7 +64,11 @@ struct ConnectionContext {
   MemoryBudget& budget;
   ServerHello hello;
   std::function<ServerStats()> stats;
+  const AccessControl& access;  // API keys and roles (everyone is admin without an auth file)
 };
+
+// What a request of the binary protocol needs of the connection's key.
+Permission permission_for(protocol::RequestBody type);
 
 class Connection : public ResponseSink, public std::enable_shared_from_this<Connection> {
  public:
@@ -109,6 +114,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   FrameOutcome handle_frame(std::span<const uint8_t> frame);
   FrameOutcome dispatch(IngressBatch* batch);
   FrameOutcome handle_hello(const protocol::Request& request);
+  // True if the connection's role allows `request`; else refuses it with PermissionDenied.
+  bool permitted(const protocol::Request& request);
   FrameOutcome handle_batch(const protocol::Request& request, IngressBatch* batch);
   FrameOutcome handle_query(const protocol::Request& request, std::span<const uint8_t> frame);
   void handle_projection_request(const protocol::Request& request);
@@ -133,6 +140,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   boost::asio::steady_timer retry_timer_;
   std::string peer_;
   std::string client_name_;
+  Role role_ = Role::kNone;  // set by the Hello: the key's role (kAdmin without an auth file)
   uint64_t token_ = 0;
 
   FrameReader reader_;

@@ -36,8 +36,9 @@ ServerHello hello_of(const ServerConfig& config) {
 
 }  // namespace
 
-Server::Server(const ServerConfig& config)
+Server::Server(const ServerConfig& config, AccessControl access)
     : config_(config),
+      access_(std::move(access)),
       budget_(config.memory_budget_bytes),
       router_(config.connections_max, config.outbox_bytes_max, budget_, query_charge_bytes(config)),
       accept_strand_(asio::make_strand(io_context_)),
@@ -71,7 +72,8 @@ boost::system::error_code Server::try_listen(Ingress& ingress, ReadSide& read_si
                                                             .counters = counters_,
                                                             .budget = budget_,
                                                             .hello = hello_of(config_),
-                                                            .stats = [this] { return stats(); }});
+                                                            .stats = [this] { return stats(); },
+                                                            .access = access_});
   boost::system::error_code error;
   step = "address";
   const asio::ip::address address = asio::ip::make_address(config_.host, error);
@@ -191,6 +193,7 @@ ServerStats Server::stats() const {
   stats.connections_accepted = counters_.connections_accepted.load(kRelaxed);
   stats.connections_refused = counters_.connections_refused.load(kRelaxed);
   stats.connections_dropped = counters_.connections_dropped.load(kRelaxed);
+  stats.requests_denied = counters_.requests_denied.load(kRelaxed);
   stats.money_in = counters_.money_in.load(kRelaxed);
   stats.money_out = counters_.money_out.load(kRelaxed);
   stats.read_pauses = counters_.read_pauses.load(kRelaxed);

@@ -26,7 +26,8 @@ namespace tally::net {
 
 class Server {
  public:
-  explicit Server(const ServerConfig& config);
+  // `access`: API keys and roles (net/server/access_control.h); none: everyone may do anything.
+  explicit Server(const ServerConfig& config, AccessControl access = {});
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();
@@ -62,6 +63,7 @@ class Server {
                                        std::string& step);
 
   const ServerConfig& config_;
+  const AccessControl access_;
   ServerCounters counters_;
   MemoryBudget budget_;  // before the router and the connections, which charge it
   ResponseRouter router_;

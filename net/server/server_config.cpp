@@ -1,5 +1,7 @@
 #include "net/server/server_config.h"
 
+#include <boost/asio/ip/address.hpp>
+
 namespace tally::net {
 
 Status ServerConfig::validate() const {
@@ -23,6 +25,18 @@ Status ServerConfig::validate() const {
   }
   if (outbox_bytes_max < pipeline.ingress.frame_bytes_max) {
     return Status::invalid_argument("max-outbox-bytes must be at least max-frame-bytes");
+  }
+  if (auth_file.empty()) {
+    for (const std::string* address : {&host, http_enabled ? &http_host : &host}) {
+      boost::system::error_code error;
+      const boost::asio::ip::address parsed = boost::asio::ip::make_address(*address, error);
+      if (!error && !parsed.is_loopback()) {
+        return Status::invalid_argument(
+            "without --auth-file tallyd listens only on loopback addresses (127.0.0.1, ::1), "
+            "not " +
+            *address + ": give it API keys to serve other hosts");
+      }
+    }
   }
   if (http_header_bytes_max < 1024 || http_body_bytes_max < 1024) {
     return Status::invalid_argument(

@@ -15,13 +15,16 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 7070;  // 0: any free port (tests); the bound one is logged and reported
   std::string data_directory = "./tally-data";
+  // API keys with roles (net/server/access_control.h); empty: none, and then both listeners
+  // must be on loopback addresses.
+  std::string auth_file;
   // The HTTP/JSON listener (net/http, docs/http-api.md), beside the binary one.
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";
-  uint16_t http_port = 8080;                    // 0: any free port (tests); logged
-  uint32_t http_header_bytes_max = 8 * 1024;    // request line and headers
-  uint32_t http_body_bytes_max = 64 * 1024;     // one request's body
-  uint32_t http_idle_timeout_ms = 60'000;       // a request must arrive whole within it
+  uint16_t http_port = 8080;                  // 0: any free port (tests); logged
+  uint32_t http_header_bytes_max = 8 * 1024;  // request line and headers
+  uint32_t http_body_bytes_max = 64 * 1024;   // one request's body
+  uint32_t http_idle_timeout_ms = 60'000;     // a request must arrive whole within it
 
   journal::SyncPolicy sync_policy = journal::SyncPolicy::kEveryBatch;
   uint32_t sync_interval_us = 0;                // kInterval only

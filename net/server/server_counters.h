@@ -34,6 +34,7 @@ struct ServerCounters {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> connections_dropped{0};
+  std::atomic<uint64_t> requests_denied{0};  // Unauthenticated or PermissionDenied
   std::atomic<uint64_t> read_pauses{0};
 
   // The replier only (the journaler's thread, after the group's sync): published to the ring

@@ -1,9 +1,13 @@
 #include "net/server/server_options.h"
 
 #include <cstdio>
+#include <iostream>
 #include <map>
+#include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "net/server/access_control.h"
 
 namespace tally::net {
 namespace {
@@ -28,6 +32,9 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
       ->capture_default_str();
+  app.add_option("--auth-file", config.auth_file,
+                 "API keys with roles, one per line: <name> <read|write|admin> sha256:<hex> "
+                 "(see --hash-api-key); without it, only loopback addresses may be listened on");
   app.add_option("--http-host", config.http_host, "Address of the HTTP/JSON listener")
       ->capture_default_str();
   app.add_option("--http-port", config.http_port,
@@ -154,10 +161,21 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_option("--log-level", parsed.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  bool hash_api_key = false;
+  app.add_flag("--hash-api-key", hash_api_key,
+               "Read an API key from standard input, print the sha256:<hex> an --auth-file "
+               "line takes, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     parsed.exit_code = app.exit(error) == 0 ? ExitCode::kOk : ExitCode::kUsage;
+    return parsed;
+  }
+  if (hash_api_key) {
+    std::string key;
+    std::getline(std::cin, key);
+    std::printf("%s\n", api_key_digest_text(key).c_str());
+    parsed.exit_code = ExitCode::kOk;
     return parsed;
   }
   config.pipeline.wait_kind = kWaitKinds.at(names.wait);

@@ -42,7 +42,7 @@ the paying account's; in a batch, an account the server does not know yet takes 
 opening earlier in the batch). --currency is optional: one that is not the account's is a
 usage error.
 
-Global options (--host, --port, --timeout-ms, --json, --request-id, --min-sequence) may come
+Global options (--host, --port, --api-key or TALLY_API_KEY, --timeout-ms, --json, --request-id, --min-sequence) may come
 before or after the command.
 
 Queries print amounts in each account's currency. Times are RFC 3339 (2026-11-23T10:00:00Z)
@@ -67,6 +67,7 @@ struct SessionSettings {
   uint16_t port = 7070;
   std::chrono::milliseconds timeout{10'000};  // to connect, and for each answer
   bool json = false;
+  std::string api_key;  // for a server with an auth file
 };
 
 struct GlobalOptions {
@@ -84,6 +85,10 @@ struct BatchOptions {
 void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--host", options.session.host, "tallyd's address")->capture_default_str();
   app.add_option("--port", options.session.port, "tallyd's port")->capture_default_str();
+  app.add_option("--api-key", options.session.api_key,
+                 "the API key, for a server with an auth file (its role decides what may be "
+                 "done)")
+      ->envname("TALLY_API_KEY");
   app.add_option("--timeout-ms", options.timeout_ms,
                  "how long to wait to connect, and for the answer")
       ->check(CLI::PositiveNumber)
@@ -153,6 +158,7 @@ tally::client::ClientOptions client_options(const SessionSettings& settings) {
   options.host = settings.host;
   options.port = settings.port;
   options.client_name = "tally-cli";
+  options.api_key = settings.api_key;
   options.connect_timeout = settings.timeout;
   options.request_timeout = settings.timeout;
   return options;

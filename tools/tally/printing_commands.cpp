@@ -71,7 +71,8 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
           {"memory_budget_bytes", number(stats.memory_budget_bytes)},
           {"memory_in_use_bytes", number(stats.memory_in_use_bytes)},
           {"memory_peak_bytes", number(stats.memory_peak_bytes)},
-          {"memory_pauses", number(stats.memory_pauses)}};
+          {"memory_pauses", number(stats.memory_pauses)},
+          {"requests_denied", number(stats.requests_denied)}};
 }
 
 std::string limits_json(const net::ServerLimits& limits) {
