@@ -1,5 +1,6 @@
 #include "net/server/server_options.h"
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -26,9 +27,10 @@ const std::map<std::string, WaitKind> kWaitKinds = {{"spin", WaitKind::kSpin},
 struct NamedChoices {
   std::string wait = "adaptive";
   std::string sync = "group";
+  bool no_http = false;  // a flag of its own, so that TALLY_NO_HTTP=true means what it says
 };
 
-void add_network_options(CLI::App& app, ServerConfig& config) {
+void add_network_options(CLI::App& app, ServerConfig& config, NamedChoices& names) {
   app.add_option("--host", config.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", config.port, "TCP port to listen on (0: any free port)")
       ->capture_default_str();
@@ -40,7 +42,7 @@ void add_network_options(CLI::App& app, ServerConfig& config) {
   app.add_option("--http-port", config.http_port,
                  "TCP port of the HTTP/JSON listener (0: any free port)")
       ->capture_default_str();
-  app.add_flag("--no-http{false}", config.http_enabled, "No HTTP/JSON listener");
+  app.add_flag("--no-http", names.no_http, "No HTTP/JSON listener");
   app.add_option("--max-http-header-bytes", config.http_header_bytes_max,
                  "Largest HTTP request line and headers; larger gets 431 and a close")
       ->capture_default_str();
@@ -145,6 +147,24 @@ void add_storage_options(CLI::App& app, ServerConfig& config, NamedChoices& name
       ->capture_default_str();
 }
 
+// Every option of the server may come from the environment too: --http-port from
+// TALLY_HTTP_PORT, --max-in-flight from TALLY_MAX_IN_FLIGHT. CLI11 reads a variable only for an
+// option neither the command line nor the --config file set.
+void add_environment_names(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    const std::vector<std::string>& names = option->get_lnames();
+    if (names.empty() || names.front() == "help" || names.front() == "version" ||
+        names.front() == "config" || names.front() == "hash-api-key") {
+      continue;
+    }
+    std::string variable = "TALLY_";
+    for (const char character : names.front()) {
+      variable += character == '-' ? '_' : static_cast<char>(std::toupper(character));
+    }
+    option->envname(variable);
+  }
+}
+
 }  // namespace
 
 ParsedOptions parse_server_options(int argc, char** argv) {
@@ -154,8 +174,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.set_version_flag("--version", "tallyd " TALLY_VERSION, "print the version and exit");
   app.set_config("--config", "", "Read options from this TOML/INI file (flags win)");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
-  add_network_options(app, config);
   NamedChoices names;
+  add_network_options(app, config, names);
   add_engine_options(app, config, names);
   add_storage_options(app, config, names);
   app.add_option("--log-level", parsed.log_level, "trace, debug, info, warn, error")
@@ -165,6 +185,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
   app.add_flag("--hash-api-key", hash_api_key,
                "Read an API key from standard input, print the sha256:<hex> an --auth-file "
                "line takes, and exit");
+  add_environment_names(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -179,6 +200,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     return parsed;
   }
   config.pipeline.wait_kind = kWaitKinds.at(names.wait);
+  config.http_enabled = !names.no_http;
   config.sync_policy = kSyncPolicies.at(names.sync);
   config.pipeline.ingress.batch_commands_max = config.pipeline.ledger.batch_commands_max;
   if (const Status status = config.validate(); !status.is_ok()) {

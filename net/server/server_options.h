@@ -1,5 +1,7 @@
-// tallyd's command line and config file, parsed with CLI11 into a ServerConfig. Every flag may
-// also be set in a TOML/INI file given with --config (flags given on the command line win).
+// tallyd's command line, config file and environment, parsed with CLI11 into a ServerConfig.
+// Every flag may also be set in a TOML/INI file given with --config, or in an environment
+// variable named after it (--max-in-flight: TALLY_MAX_IN_FLIGHT). The command line wins over
+// the file, the file over the environment.
 #pragma once
 
 #include <optional>

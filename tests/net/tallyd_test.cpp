@@ -59,6 +59,24 @@ TEST_F(TallydTest, HandshakeReportsVersionAndLimits) {
   EXPECT_NE(server.log().find("event=client_hello"), std::string::npos);
 }
 
+TEST_F(TallydTest, ConfigurationComesFromTheEnvironmentTooAndFlagsWin) {
+  ::setenv("TALLY_MAX_IN_FLIGHT", "77", 1);
+  ::setenv("TALLY_MAX_BATCH", "100", 1);
+  TallydProcess& server = start({"--max-batch", "50"});
+  ::unsetenv("TALLY_MAX_IN_FLIGHT");
+  ::unsetenv("TALLY_MAX_BATCH");
+  Client client(server.client_options());
+  client.connect();
+  EXPECT_EQ(client.server().limits.requests_in_flight_max, 77u);
+  EXPECT_EQ(client.server().limits.batch_commands_max, 50u);
+  server_.reset();
+  // A flag without a value too: TALLY_NO_HTTP turns the HTTP listener off.
+  ::setenv("TALLY_NO_HTTP", "true", 1);
+  TallydProcess& quiet = start();
+  ::unsetenv("TALLY_NO_HTTP");
+  EXPECT_EQ(quiet.log().find("event=http_listening"), std::string::npos) << quiet.log();
+}
+
 TEST_F(TallydTest, EveryCommandThroughTheWire) {
   TallydProcess& server = start();
   Client client(server.client_options());
