@@ -2,10 +2,18 @@
 
 #include <boost/json.hpp>
 
+#include "engine/wire/amount_text.h"
+
 namespace tally::net::http {
 namespace {
 
 namespace json = boost::json;
+
+// An amount in the account's currency as a decimal string ("12.50" for 1250 EUR), beside the
+// integer of minor units.
+std::string decimal(int64_t minor_units, std::string_view currency) {
+  return format_amount(minor_units, currency_minor_units(currency));
+}
 
 std::string text_of(const flatbuffers::String* text) {
   return text == nullptr ? std::string() : text->str();
@@ -69,8 +77,11 @@ json::object account_json(const protocol::AccountDetails& account) {
   body["type"] = account.account_type() == AccountType::Savings ? "SAVINGS" : "CHECKING";
   body["currency"] = text_of(account.currency());
   body["status"] = status_name(account.status());
+  const std::string currency = text_of(account.currency());
   body["balance"] = account.balance();
+  body["balanceDecimal"] = decimal(account.balance(), currency);
   body["overdraftLimit"] = account.overdraft_limit();
+  body["overdraftLimitDecimal"] = decimal(account.overdraft_limit(), currency);
   body["version"] = account.version();
   body["createdAt"] = iso_time(account.created_ns());
   body["updatedAt"] = iso_time(account.updated_ns());
@@ -107,7 +118,9 @@ HttpAnswer history_answer(const protocol::HistoryResult& history, uint64_t read_
       line["sequence"] = entry->sequence();
       line["eventType"] = entry_type(entry->type(), entry->amount());
       line["amount"] = entry->amount();
+      line["amountDecimal"] = decimal(entry->amount(), currency);
       line["balance"] = entry->balance();
+      line["balanceDecimal"] = decimal(entry->balance(), currency);
       line["currency"] = currency;
       if (const std::string id = hex_id(entry->transaction_id()); !id.empty()) {
         line["transactionId"] = id;
@@ -212,6 +225,7 @@ HttpAnswer render_response(const protocol::Response& response, const EngineCall&
       body["accountId"] = text_of(balance.account_id());
       body["currency"] = text_of(balance.currency());
       body["balance"] = balance.balance();
+      body["balanceDecimal"] = decimal(balance.balance(), text_of(balance.currency()));
       body["version"] = balance.version();
       body["status"] = status_name(balance.status());
       body["readSequence"] = response.read_sequence();

@@ -8,7 +8,9 @@
 // RequestIdReused), 422 any other business rejection, 429 a limit (LimitExceeded), 503 the
 // server cannot take it now (Unavailable, Timeout: a read model short of minSequence). An
 // error body is {"code": <Tally's number>, "error": <its name>, "message": <why>}.
-// Amounts are JSON integers of minor units.
+// Amounts are JSON integers of minor units; where the answer knows the account's currency
+// (account, balance, history) each also comes as a decimal string in it: "balance": 1250 and
+// "balanceDecimal": "12.50" for EUR (ISO 4217's minor units, engine/wire/amount_text.h).
 #pragma once
 
 #include <string>

@@ -15,6 +15,8 @@
 #include "engine/base/identifiers.h"
 #include "engine/base/wide_sum.h"
 
+#include "engine/wire/amount_text.h"
+
 namespace tally::cli {
 
 // ---- Usage errors -------------------------------------------------------------------------
@@ -28,13 +30,12 @@ class UsageError : public std::runtime_error {
 
 // ---- Currencies and amounts ---------------------------------------------------------------
 
-// ISO 4217 minor units: the common case, and what tally assumes when it does not know the
-// currency.
-inline constexpr size_t kDefaultMinorUnits = 2;
-
-// The decimal places of `currency_code` (e.g. "JPY": 0, "EUR": 2, "KWD": 3); currencies not in
-// ISO 4217's short list of exceptions have kDefaultMinorUnits.
-size_t currency_minor_units(std::string_view currency_code);
+// Currencies' decimal places and amounts as text: engine/wire/amount_text.h.
+using tally::currency_minor_units;
+using tally::format_amount;
+using tally::format_wide_amount;
+using tally::kDefaultMinorUnits;
+using tally::wide_to_string;
 
 // The decimal places of one command's amounts, and where they came from (for messages).
 struct AmountFormat {
@@ -58,13 +59,6 @@ int64_t parse_amount(std::string_view text, const AmountFormat& format, std::str
 // A whole number of minor units ("1250"), where the currency, and so the decimal places, is not
 // known. Throws UsageError, naming `what`, if it is negative, not all digits or too large.
 int64_t parse_minor_units(std::string_view text, std::string_view what);
-
-// `minor_units` as a decimal with `decimal_places` places: 1250, 2 -> "12.50"; -5, 2 -> "-0.05".
-std::string format_amount(int64_t minor_units, size_t decimal_places);
-// The same for a sum that may pass the int64 range (a currency's reserve, an account's totals).
-std::string format_wide_amount(WideSum minor_units, size_t decimal_places);
-// The integer itself: "-1234".
-std::string wide_to_string(WideSum value);
 
 // ---- Ids ----------------------------------------------------------------------------------
 

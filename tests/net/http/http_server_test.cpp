@@ -139,6 +139,7 @@ TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
   EXPECT_EQ(details.at("currency").as_string(), "USD");
   EXPECT_EQ(details.at("status").as_string(), "FROZEN");
   EXPECT_EQ(details.at("balance").to_number<int64_t>(), 650);
+  EXPECT_EQ(details.at("balanceDecimal").as_string(), "6.50");
   EXPECT_EQ(details.at("version").to_number<int64_t>(), 5);
   EXPECT_EQ(details.at("freezeReason").as_string(), "compliance review");
 
@@ -158,6 +159,7 @@ TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
   EXPECT_EQ(entries[2].at("eventType").as_string(), "MoneyWithdrawn");
   EXPECT_EQ(entries[3].at("eventType").as_string(), "TransferSent");
   EXPECT_EQ(entries[3].at("balance").to_number<int64_t>(), 650);
+  EXPECT_EQ(entries[3].at("amountDecimal").as_string(), "-1.50");
 
   CurlAnswer unfrozen = curl("POST", "/api/accounts/acc-1/unfreeze");
   EXPECT_EQ(unfrozen.status, 200) << unfrozen.body;
