@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "engine/wire/amount_text.h"
+#include "engine/wire/wire_int128.h"
 
 namespace tally::net::http {
 namespace {
@@ -141,7 +142,210 @@ HttpAnswer history_answer(const protocol::HistoryResult& history, uint64_t read_
   return json_answer(200, body);
 }
 
+// A 128-bit sum as a JSON string of minor units (JSON numbers lose precision past 2^53), with
+// its decimal beside it under `name`Decimal.
+void add_wide(json::object& body, std::string_view name, const protocol::Int128* value,
+              std::string_view currency) {
+  const WideSum sum = value == nullptr ? 0 : from_wire_int128(*value);
+  body[name] = wide_to_string(sum);
+  body[std::string(name) + "Decimal"] = format_wide_amount(sum, currency_minor_units(currency));
+}
+
+json::object event_json(const protocol::Event& event) {
+  json::object line;
+  line["sequence"] = event.sequence();
+  line["occurredAt"] = iso_time(event.timestamp_ns());
+  line["eventType"] = protocol::EnumNameEventType(event.type());
+  line["accountId"] = text_of(event.account_id());
+  if (event.type() == EventType::CommandRejected) {
+    line["reason"] = protocol::EnumNameResultCode(event.reason());
+    line["command"] = protocol::EnumNameCommandType(event.command_type());
+  }
+  if (event.counterparty_id() != nullptr && event.counterparty_id()->size() > 0) {
+    line["counterpartyId"] = event.counterparty_id()->str();
+  }
+  line["amount"] = event.amount();
+  line["balance"] = event.balance();
+  line["version"] = event.version();
+  if (const std::string id = hex_id(event.transaction_id()); !id.empty()) {
+    line["transactionId"] = id;
+  }
+  if (event.currency() != nullptr && event.currency()->size() > 0) {
+    line["currency"] = event.currency()->str();
+  }
+  if (event.text() != nullptr && event.text()->size() > 0) {
+    line["reasonText"] = event.text()->str();
+  }
+  return line;
+}
+
+json::array events_json(const flatbuffers::Vector<flatbuffers::Offset<protocol::Event>>* events) {
+  json::array list;
+  if (events != nullptr) {
+    for (const protocol::Event* event : *events) {
+      list.push_back(event_json(*event));
+    }
+  }
+  return list;
+}
+
+// The answers of the queries beyond account, balance and history.
+HttpAnswer other_query_answer(const protocol::Response& response) {
+  json::object body;
+  switch (response.body_type()) {
+    case protocol::ResponseBody::AccountListResult: {
+      const auto& list = *response.body_as_AccountListResult();
+      json::array accounts;
+      if (list.accounts() != nullptr) {
+        for (const protocol::AccountDetails* account : *list.accounts()) {
+          accounts.push_back(account_json(*account));
+        }
+      }
+      body["accounts"] = std::move(accounts);
+      body["nextCursor"] = list.next_cursor();
+      body["total"] = list.total();
+      break;
+    }
+    case protocol::ResponseBody::EventTrailResult: {
+      const auto& trail = *response.body_as_EventTrailResult();
+      body["events"] = events_json(trail.events());
+      body["nextCursor"] = trail.next_cursor();
+      break;
+    }
+    case protocol::ResponseBody::TransactionSearchResult: {
+      const auto& found = *response.body_as_TransactionSearchResult();
+      body["events"] = events_json(found.events());
+      body["nextCursor"] = found.next_cursor();
+      body["scanned"] = found.scanned();
+      break;
+    }
+    case protocol::ResponseBody::ReserveResult: {
+      json::array currencies;
+      const auto* list = response.body_as_ReserveResult()->currencies();
+      for (size_t index = 0; list != nullptr && index < list->size(); ++index) {
+        const protocol::CurrencyReserve& reserve =
+            *list->Get(static_cast<flatbuffers::uoffset_t>(index));
+        json::object line;
+        const std::string currency = text_of(reserve.currency());
+        line["currency"] = currency;
+        add_wide(line, "totalBalance", reserve.total_balance(), currency);
+        line["accounts"] = reserve.accounts();
+        line["active"] = reserve.active();
+        line["frozen"] = reserve.frozen();
+        line["closed"] = reserve.closed();
+        currencies.push_back(std::move(line));
+      }
+      body["currencies"] = std::move(currencies);
+      break;
+    }
+    case protocol::ResponseBody::TopAccountsResult: {
+      const auto& top = *response.body_as_TopAccountsResult();
+      const std::string currency = text_of(top.currency());
+      json::array accounts;
+      if (top.accounts() != nullptr) {
+        for (const protocol::AccountBalance* account : *top.accounts()) {
+          accounts.push_back(
+              json::object{{"accountId", text_of(account->account_id())},
+                           {"ownerId", text_of(account->owner())},
+                           {"balance", account->balance()},
+                           {"balanceDecimal", decimal(account->balance(), currency)}});
+        }
+      }
+      body["currency"] = currency;
+      body["accounts"] = std::move(accounts);
+      break;
+    }
+    case protocol::ResponseBody::AccountSummaryResult: {
+      const auto& summary = *response.body_as_AccountSummaryResult();
+      const std::string currency = text_of(summary.currency());
+      body["accountId"] = text_of(summary.account_id());
+      body["currency"] = currency;
+      add_wide(body, "deposited", summary.deposited(), currency);
+      body["deposits"] = summary.deposits();
+      add_wide(body, "withdrawn", summary.withdrawn(), currency);
+      body["withdrawals"] = summary.withdrawals();
+      add_wide(body, "transferredIn", summary.transferred_in(), currency);
+      body["transfersIn"] = summary.transfers_in();
+      add_wide(body, "transferredOut", summary.transferred_out(), currency);
+      body["transfersOut"] = summary.transfers_out();
+      body["rejections"] = summary.rejections();
+      body["firstActivityAt"] = iso_time(summary.first_activity_ns());
+      body["lastActivityAt"] = iso_time(summary.last_activity_ns());
+      break;
+    }
+    case protocol::ResponseBody::DailyBalancesResult: {
+      const auto& daily = *response.body_as_DailyBalancesResult();
+      const std::string currency = text_of(daily.currency());
+      json::array days;
+      if (daily.days() != nullptr) {
+        for (const protocol::DailyBalance* day : *daily.days()) {
+          days.push_back(json::object{
+              {"date", iso_time(int64_t{day->day()} * 86'400'000'000'000).substr(0, 10)},
+              {"balance", day->balance()},
+              {"balanceDecimal", decimal(day->balance(), currency)}});
+        }
+      }
+      body["accountId"] = text_of(daily.account_id());
+      body["currency"] = currency;
+      body["days"] = std::move(days);
+      break;
+    }
+    case protocol::ResponseBody::BalanceAsOfResult: {
+      const auto& as_of = *response.body_as_BalanceAsOfResult();
+      body["accountId"] = text_of(as_of.account_id());
+      body["existed"] = as_of.existed();
+      body["balance"] = as_of.balance();
+      body["version"] = as_of.version();
+      body["sequence"] = as_of.sequence();
+      body["occurredAt"] = iso_time(as_of.timestamp_ns());
+      break;
+    }
+    default:
+      return error_answer(ResultCode::Unavailable, "an answer of an unexpected type");
+  }
+  body["readSequence"] = response.read_sequence();
+  return json_answer(200, body);
+}
+
+json::object result_json(const protocol::CommandResult& result) {
+  json::object line;
+  line["code"] = static_cast<int>(result.code());
+  line["result"] = protocol::EnumNameResultCode(result.code());
+  if (result.account_id() != nullptr) {
+    line["accountId"] = result.account_id()->str();
+  }
+  line["sequence"] = result.sequence();
+  line["balance"] = result.balance();
+  line["version"] = result.version();
+  line["replayed"] = result.replayed();
+  return line;
+}
+
+// POST /api/batches: 200 with every command's result when all applied; else the status of the
+// first refusal, with every result (in an atomic batch the others are LinkedCommandFailed).
+HttpAnswer batch_answer(const protocol::CommandBatchResult& batch) {
+  json::array results;
+  unsigned status = 200;
+  bool replayed = false;
+  if (batch.results() != nullptr) {
+    for (const protocol::CommandResult* result : *batch.results()) {
+      results.push_back(result_json(*result));
+      if (status == 200 && result->code() != ResultCode::Ok &&
+          result->code() != ResultCode::LinkedCommandFailed) {
+        status = status_of(result->code());
+      }
+      replayed = replayed || result->replayed();
+    }
+  }
+  HttpAnswer answer = json_answer(status, json::object{{"results", std::move(results)}});
+  answer.replayed = replayed;
+  return answer;
+}
+
 HttpAnswer command_answer(const protocol::CommandBatchResult& batch, const EngineCall& call) {
+  if (call.shape == AnswerShape::kBatch) {
+    return batch_answer(batch);
+  }
   if (batch.results() == nullptr || batch.results()->size() != 1) {
     return error_answer(ResultCode::Unavailable, "the engine's answer has no single result");
   }
@@ -234,7 +438,7 @@ HttpAnswer render_response(const protocol::Response& response, const EngineCall&
     case protocol::ResponseBody::HistoryResult:
       return history_answer(*response.body_as_HistoryResult(), response.read_sequence());
     default:
-      return error_answer(ResultCode::Unavailable, "an answer of an unexpected type");
+      return other_query_answer(response);
   }
 }
 

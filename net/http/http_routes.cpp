@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iterator>
 
 #include <boost/json.hpp>
 #include <boost/url.hpp>
@@ -223,6 +226,166 @@ std::variant<uint64_t, HttpRefusal> parameter_of(const boost::urls::url_view& ur
   return value;
 }
 
+// ---- Times --------------------------------------------------------------------------------
+
+// "YYYY-MM-DD" as days since 1970-01-01, or nullopt.
+std::optional<int32_t> day_of(std::string_view text) {
+  int year = 0;
+  unsigned month = 0, day = 0;
+  char tail = 0;
+  if (text.size() != 10 ||
+      std::sscanf(std::string(text).c_str(), "%4d-%2u-%2u%c", &year, &month, &day, &tail) != 3) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                         std::chrono::day(day)};
+  if (!date.ok()) {
+    return std::nullopt;
+  }
+  return static_cast<int32_t>(std::chrono::sys_days(date).time_since_epoch().count());
+}
+
+// RFC 3339 in UTC ("2026-03-22T10:05:00Z", fractions of a second allowed) or a date (its
+// midnight), as Unix nanoseconds; nullopt if it is neither.
+std::optional<int64_t> time_of(std::string_view text) {
+  const std::optional<int32_t> day = day_of(text.substr(0, std::min<size_t>(text.size(), 10)));
+  if (!day) {
+    return std::nullopt;
+  }
+  int64_t nanoseconds = int64_t{*day} * 86'400 * 1'000'000'000;
+  if (text.size() == 10) {
+    return nanoseconds;
+  }
+  unsigned hour = 0, minute = 0, second = 0;
+  if (text.size() < 20 || text[10] != 'T' || text.back() != 'Z' ||
+      std::sscanf(std::string(text.substr(11, 8)).c_str(), "%2u:%2u:%2u", &hour, &minute,
+                  &second) != 3 ||
+      text[13] != ':' || text[16] != ':' || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  nanoseconds += (int64_t{hour} * 3600 + minute * 60 + second) * 1'000'000'000;
+  const std::string_view fraction = text.substr(19, text.size() - 20);
+  if (!fraction.empty()) {
+    if (fraction[0] != '.' || fraction.size() < 2 || fraction.size() > 10) {
+      return std::nullopt;
+    }
+    int64_t scale = 100'000'000;
+    for (const char digit : fraction.substr(1)) {
+      if (digit < '0' || digit > '9')
+        return std::nullopt;
+      nanoseconds += (digit - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return nanoseconds;
+}
+
+// A time query parameter (RFC 3339 UTC or a date), 0 when absent.
+std::variant<int64_t, HttpRefusal> time_parameter(const boost::urls::url_view& url,
+                                                  std::string_view name) {
+  const auto found = url.params().find(name);
+  if (found == url.params().end()) {
+    return int64_t{0};
+  }
+  const std::string text = (*found).value;
+  const std::optional<int64_t> time = time_of(text);
+  if (!time) {
+    return bad_input(std::string(name) + "=\"" + text +
+                     "\" is not a UTC time like 2026-03-22T10:05:00Z or a date like 2026-03-22");
+  }
+  return *time;
+}
+
+std::string text_parameter(const boost::urls::url_view& url, std::string_view name) {
+  const auto found = url.params().find(name);
+  return found == url.params().end() ? std::string() : std::string((*found).value);
+}
+
+// ---- Batches ------------------------------------------------------------------------------
+
+// One command of POST /api/batches, added to `batch`; a refusal's message, or "".
+std::string add_batch_command(const json::value& value, size_t index, client::BatchBuilder& batch) {
+  const std::string where = "commands[" + std::to_string(index) + "]: ";
+  if (!value.is_object()) {
+    return where + "must be an object";
+  }
+  const json::object& command = value.as_object();
+  std::string type, account, other, text, transaction;
+  std::optional<int64_t> amount;
+  client::CommandOptions options;
+  for (const std::string& problem :
+       {text_field(command, "type", true, type), text_field(command, "accountId", false, account),
+        text_field(command, "transactionId", false, transaction),
+        version_field(command, "expectedVersion", options.expected_version)}) {
+    if (!problem.empty())
+      return where + problem;
+  }
+  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
+    return where + "\"transactionId\" must be printable ASCII of at most 64 bytes";
+  }
+  if (!transaction.empty()) {
+    options.transaction_id = id_of_text(transaction);
+  }
+  const bool moves_money = type == "deposit" || type == "withdrawal" || type == "transfer";
+  if (moves_money) {
+    if (std::string problem = integer_field(command, "amount", true, amount); !problem.empty())
+      return where + problem;
+  }
+  if (type == "open") {
+    std::optional<int64_t> overdraft, initial;
+    for (const std::string& problem :
+         {text_field(command, "ownerId", false, other), text_field(command, "currency", true, text),
+          integer_field(command, "overdraftLimit", false, overdraft),
+          integer_field(command, "initialDeposit", false, initial)}) {
+      if (!problem.empty())
+        return where + problem;
+    }
+    batch.open_account(account, other, text, AccountType::Checking, overdraft.value_or(0),
+                       initial.value_or(0));
+  } else if (type == "deposit") {
+    batch.deposit(account, *amount, options);
+  } else if (type == "withdrawal") {
+    batch.withdraw(account, *amount, options);
+  } else if (type == "transfer") {
+    if (std::string problem = text_field(command, "destinationAccountId", true, other);
+        !problem.empty())
+      return where + problem;
+    batch.transfer(account, other, *amount, options);
+  } else if (type == "freeze") {
+    if (std::string problem = text_field(command, "reason", false, text); !problem.empty())
+      return where + problem;
+    batch.freeze(account, text, options);
+  } else if (type == "unfreeze") {
+    batch.unfreeze(account, options);
+  } else if (type == "close") {
+    batch.close(account, options);
+  } else {
+    return where +
+           "\"type\" must be open, deposit, withdrawal, transfer, freeze, unfreeze or close";
+  }
+  return "";
+}
+
+RoutedRequest command_batch(const json::object& body, const Id128& id) {
+  const json::value* commands = body.if_contains("commands");
+  if (commands == nullptr || !commands->is_array() || commands->as_array().empty()) {
+    return bad_input("\"commands\" must be a non-empty array");
+  }
+  const json::value* atomic = body.if_contains("atomic");
+  if (atomic != nullptr && !atomic->is_bool()) {
+    return bad_input("\"atomic\" must be true or false");
+  }
+  client::BatchBuilder batch;
+  batch.atomic(atomic != nullptr && atomic->as_bool());
+  size_t index = 0;
+  for (const json::value& command : commands->as_array()) {
+    if (std::string problem = add_batch_command(command, index++, batch); !problem.empty()) {
+      return bad_input(problem);
+    }
+  }
+  return command_call(batch, id, AnswerShape::kBatch);
+}
+
 // ---- Routes -------------------------------------------------------------------------------
 
 RoutedRequest open_account(const json::object& body, const Id128& id) {
@@ -398,12 +561,68 @@ RoutedRequest route_admin(const HttpRequest& request, const Segments& path, std:
   return LocalCall{LocalKind::kRebuild};
 }
 
+// The account queries beyond details, balance and history: summary, daily balances, balance as
+// of a time or sequence, the event trail.
+std::optional<RoutedRequest> account_query(const HttpRequest& request,
+                                           const boost::urls::url_view& url,
+                                           const std::string& account, const std::string& action,
+                                           const Id128& id) {
+  using protocol::RequestBody;
+  if (action == "summary") {
+    return query_call(client::Query::summary(account), request, url, id,
+                      RequestBody::AccountSummaryQuery, AnswerShape::kQuery);
+  }
+  if (action == "events") {
+    const auto limit = parameter_of(url, "limit", 100, 1, 1000);
+    const auto cursor = parameter_of(url, "cursor", 0, 0, UINT64_MAX);
+    for (const auto* value : {&limit, &cursor}) {
+      if (const auto* refusal = std::get_if<HttpRefusal>(value))
+        return *refusal;
+    }
+    return query_call(client::Query::event_trail(account, std::get<uint64_t>(cursor),
+                                                 static_cast<uint32_t>(std::get<uint64_t>(limit))),
+                      request, url, id, RequestBody::EventTrailQuery, AnswerShape::kQuery);
+  }
+  if (action == "daily-balances") {
+    const std::optional<int32_t> from = day_of(text_parameter(url, "from"));
+    const std::optional<int32_t> to = day_of(text_parameter(url, "to"));
+    if (!from || !to) {
+      return bad_input("from and to must be dates like 2026-03-22");
+    }
+    return query_call(client::Query::daily_balances(account, *from, *to), request, url, id,
+                      RequestBody::DailyBalancesQuery, AnswerShape::kQuery);
+  }
+  if (action == "balance-at") {
+    const auto at_time = time_parameter(url, "time");
+    const auto at_sequence = parameter_of(url, "sequence", 0, 1, UINT64_MAX);
+    if (const auto* refusal = std::get_if<HttpRefusal>(&at_time))
+      return *refusal;
+    if (const auto* refusal = std::get_if<HttpRefusal>(&at_sequence))
+      return *refusal;
+    const int64_t time = std::get<int64_t>(at_time);
+    const uint64_t sequence = std::get<uint64_t>(at_sequence);
+    if ((time != 0) == (sequence != 0)) {
+      return bad_input("give exactly one of time (UTC, like 2026-03-22T10:05:00Z) and sequence");
+    }
+    return query_call(time != 0 ? client::Query::balance_at_time(account, time)
+                                : client::Query::balance_at_sequence(account, sequence),
+                      request, url, id, RequestBody::BalanceAsOfQuery, AnswerShape::kQuery);
+  }
+  return std::nullopt;
+}
+
 RoutedRequest route_account(const HttpRequest& request, const boost::urls::url_view& url,
                             const Segments& path, const Id128& id, std::string_view raw) {
   const std::string& account = path[2];
   const std::string action = path.size() == 4 ? path[3] : "";
   if (path.size() > 4) {
     return not_found(raw);
+  }
+  if (action == "summary" || action == "events" || action == "daily-balances" ||
+      action == "balance-at") {
+    if (auto refusal = method_must_be(request, beast_http::verb::get))
+      return *refusal;
+    return *account_query(request, url, account, action, id);
   }
   if (action.empty() || action == "balance" || action == "history") {
     if (auto refusal = method_must_be(request, beast_http::verb::get))
@@ -432,6 +651,80 @@ RoutedRequest route_account(const HttpRequest& request, const boost::urls::url_v
                   : status_change(object, account, action, id);
 }
 
+// GET /api/accounts?ownerId=&cursor=&limit=: accounts in opening order, all or one owner's.
+RoutedRequest account_list(const HttpRequest& request, const boost::urls::url_view& url,
+                           const Id128& id) {
+  const auto limit = parameter_of(url, "limit", 100, 1, 1000);
+  const auto cursor = parameter_of(url, "cursor", 0, 0, UINT64_MAX);
+  for (const auto* value : {&limit, &cursor}) {
+    if (const auto* refusal = std::get_if<HttpRefusal>(value))
+      return *refusal;
+  }
+  return query_call(
+      client::Query::accounts(text_parameter(url, "ownerId"), std::get<uint64_t>(cursor),
+                              static_cast<uint32_t>(std::get<uint64_t>(limit))),
+      request, url, id, protocol::RequestBody::AccountListQuery, AnswerShape::kQuery);
+}
+
+// The ledger-wide queries: reserve, top accounts, transaction search.
+RoutedRequest ledger_query(const HttpRequest& request, const boost::urls::url_view& url,
+                           const std::string& name, const Id128& id) {
+  using protocol::RequestBody;
+  if (name == "reserve") {
+    return query_call(client::Query::reserve(text_parameter(url, "currency")), request, url, id,
+                      RequestBody::ReserveQuery, AnswerShape::kQuery);
+  }
+  if (name == "top-accounts") {
+    const auto limit = parameter_of(url, "limit", 10, 1, 100);
+    if (const auto* refusal = std::get_if<HttpRefusal>(&limit))
+      return *refusal;
+    const std::string currency = text_parameter(url, "currency");
+    if (currency.empty()) {
+      return bad_input("currency is required (top accounts are per currency)");
+    }
+    return query_call(
+        client::Query::top_accounts(currency, static_cast<uint32_t>(std::get<uint64_t>(limit))),
+        request, url, id, RequestBody::TopAccountsQuery, AnswerShape::kQuery);
+  }
+  client::SearchOptions options;
+  options.account_id = text_parameter(url, "accountId");
+  const std::string type = text_parameter(url, "type");
+  static const std::pair<const char*, EventType> kTypes[] = {
+      {"", EventType::Unknown},
+      {"AccountCreated", EventType::AccountOpened},
+      {"MoneyDeposited", EventType::Deposited},
+      {"MoneyWithdrawn", EventType::Withdrawn},
+      {"Transfer", EventType::Transferred}};
+  const auto found = std::find_if(std::begin(kTypes), std::end(kTypes),
+                                  [&](const auto& entry) { return type == entry.first; });
+  if (found == std::end(kTypes)) {
+    return bad_input("type must be AccountCreated, MoneyDeposited, MoneyWithdrawn or Transfer");
+  }
+  options.type = found->second;
+  const auto minimum = parameter_of(url, "minAmount", 0, 0, INT64_MAX);
+  const auto maximum = parameter_of(url, "maxAmount", 0, 0, INT64_MAX);
+  const auto limit = parameter_of(url, "limit", 100, 1, 1000);
+  const auto cursor = parameter_of(url, "cursor", 0, 0, UINT64_MAX);
+  for (const auto* value : {&minimum, &maximum, &limit, &cursor}) {
+    if (const auto* refusal = std::get_if<HttpRefusal>(value))
+      return *refusal;
+  }
+  const auto from = time_parameter(url, "from");
+  const auto to = time_parameter(url, "to");
+  for (const auto* value : {&from, &to}) {
+    if (const auto* refusal = std::get_if<HttpRefusal>(value))
+      return *refusal;
+  }
+  options.min_amount = static_cast<int64_t>(std::get<uint64_t>(minimum));
+  options.max_amount = static_cast<int64_t>(std::get<uint64_t>(maximum));
+  options.limit = static_cast<uint32_t>(std::get<uint64_t>(limit));
+  options.cursor = std::get<uint64_t>(cursor);
+  options.from_ns = std::get<int64_t>(from);
+  options.to_ns = std::get<int64_t>(to);
+  return query_call(client::Query::search(options), request, url, id,
+                    RequestBody::TransactionSearchQuery, AnswerShape::kQuery);
+}
+
 RoutedRequest route_api(const HttpRequest& request, const boost::urls::url_view& url,
                         const Segments& path, const Id128& id, std::string_view raw) {
   if (path.size() >= 2 && path[1] == "admin") {
@@ -442,13 +735,25 @@ RoutedRequest route_api(const HttpRequest& request, const boost::urls::url_view&
       return *refusal;
     return LocalCall{path[1] == "stats" ? LocalKind::kStats : LocalKind::kProjections};
   }
-  if (path.size() == 2 && (path[1] == "accounts" || path[1] == "transfers")) {
+  if (path.size() == 2 && path[1] == "accounts" && request.method() == beast_http::verb::get) {
+    return account_list(request, url, id);
+  }
+  if (path.size() == 2 &&
+      (path[1] == "reserve" || path[1] == "top-accounts" || path[1] == "transactions")) {
+    if (auto refusal = method_must_be(request, beast_http::verb::get))
+      return *refusal;
+    return ledger_query(request, url, path[1], id);
+  }
+  if (path.size() == 2 &&
+      (path[1] == "accounts" || path[1] == "transfers" || path[1] == "batches")) {
     if (auto refusal = method_must_be(request, beast_http::verb::post))
       return *refusal;
     const auto body = body_object(request);
     if (const auto* refusal = std::get_if<HttpRefusal>(&body))
       return *refusal;
     const auto& object = std::get<json::object>(body);
+    if (path[1] == "batches")
+      return command_batch(object, id);
     return path[1] == "accounts" ? open_account(object, id) : transfer(object, id);
   }
   if (path.size() >= 3 && path[1] == "accounts") {
@@ -473,6 +778,15 @@ constexpr RouteTemplate kServedRoutes[] = {
     {"POST", "/api/accounts/{accountId}/unfreeze"},
     {"POST", "/api/accounts/{accountId}/close"},
     {"POST", "/api/transfers"},
+    {"POST", "/api/batches"},
+    {"GET", "/api/accounts"},
+    {"GET", "/api/accounts/{accountId}/summary"},
+    {"GET", "/api/accounts/{accountId}/events"},
+    {"GET", "/api/accounts/{accountId}/daily-balances"},
+    {"GET", "/api/accounts/{accountId}/balance-at"},
+    {"GET", "/api/reserve"},
+    {"GET", "/api/top-accounts"},
+    {"GET", "/api/transactions"},
     {"POST", "/api/admin/projections/accounts/rebuild-all"},
     {"POST", "/api/admin/projections/accounts/{accountId}/rebuild"},
 };

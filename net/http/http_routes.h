@@ -40,6 +40,8 @@ enum class AnswerShape : uint8_t {
   kAccount,       // AccountQuery
   kBalance,       // BalanceQuery
   kHistory,       // HistoryQuery, oldest first
+  kBatch,         // a batch of several commands (POST /api/batches)
+  kQuery,         // any other query: rendered by its result's type
 };
 
 struct EngineCall {

@@ -167,6 +167,56 @@ TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
   EXPECT_EQ(curl("POST", "/api/admin/projections/accounts/rebuild-all").status, 202);
 }
 
+TEST_F(HttpServerTest, BatchesAndEveryOtherQueryTallyAnswers) {
+  start();
+  CurlAnswer batch = curl(
+      "POST", "/api/batches",
+      R"({"atomic":true,"commands":[)"
+      R"({"type":"open","accountId":"a","ownerId":"o1","currency":"EUR","initialDeposit":1000},)"
+      R"({"type":"open","accountId":"b","ownerId":"o1","currency":"EUR"},)"
+      R"({"type":"transfer","accountId":"a","destinationAccountId":"b","amount":250}]})");
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  const json::value batch_json = batch.json();
+  ASSERT_EQ(batch_json.at("results").as_array().size(), 3u);
+  // An atomic batch that fails applies nothing and says why, command by command.
+  CurlAnswer refused =
+      curl("POST", "/api/batches",
+           R"({"atomic":true,"commands":[{"type":"withdrawal","accountId":"a","amount":5},)"
+           R"({"type":"withdrawal","accountId":"b","amount":99999}]})");
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  const json::value refused_json = refused.json();
+  const json::array& results = refused_json.at("results").as_array();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].at("result").as_string(), "LinkedCommandFailed");
+  EXPECT_EQ(results[1].at("result").as_string(), "InsufficientFunds");
+  const std::string floor = "minSequence=" + std::to_string(integer(results[1], "sequence"));
+
+  const json::value listed = curl("GET", "/api/accounts?ownerId=o1&" + floor).json();
+  EXPECT_EQ(integer(listed, "total"), 2);
+  const json::value summary = curl("GET", "/api/accounts/a/summary?" + floor).json();
+  EXPECT_EQ(summary.at("transferredOut").as_string(), "250");
+  EXPECT_EQ(summary.at("transferredOutDecimal").as_string(), "2.50");
+  const json::value trail = curl("GET", "/api/accounts/a/events?" + floor).json();
+  ASSERT_EQ(trail.at("events").as_array().size(), 3u);  // opened, transferred, rejected
+  EXPECT_EQ(trail.at("events").as_array()[2].at("reason").as_string(), "LinkedCommandFailed");
+  const json::value first = curl("GET", "/api/accounts/a/balance-at?sequence=1&" + floor).json();
+  EXPECT_EQ(integer(first, "balance"), 1000);
+  const json::value reserve = curl("GET", "/api/reserve?currency=EUR&" + floor).json();
+  EXPECT_EQ(reserve.at("currencies").as_array()[0].at("totalBalance").as_string(), "1000");
+  const json::value top = curl("GET", "/api/top-accounts?currency=EUR&limit=1&" + floor).json();
+  ASSERT_EQ(top.at("accounts").as_array().size(), 1u);
+  EXPECT_EQ(top.at("accounts").as_array()[0].at("accountId").as_string(), "a");
+  const json::value found = curl("GET", "/api/transactions?accountId=b&" + floor).json();
+  EXPECT_EQ(found.at("events").as_array().size(), 1u);  // the transfer in (opened empty)
+  CurlAnswer daily =
+      curl("GET", "/api/accounts/a/daily-balances?from=2020-01-01&to=2030-01-01&" + floor);
+  EXPECT_EQ(daily.status, 200) << daily.body;
+  EXPECT_EQ(daily.json().at("days").as_array().size(), 1u);
+  EXPECT_EQ(curl("GET", "/api/accounts/a/daily-balances?from=yesterday&to=2030-01-01").status, 400);
+  EXPECT_EQ(curl("GET", "/api/accounts/a/balance-at").status, 400);
+  EXPECT_EQ(curl("GET", "/api/top-accounts").status, 400);
+}
+
 TEST_F(HttpServerTest, RetriesWithTheSameKeyGetTheOriginalAnswerAndOtherBodiesAConflict) {
   start();
   const std::string key = "Idempotency-Key: order-42/attempt";
