@@ -110,9 +110,38 @@ void HttpSession::read_request() {
   parser_->header_limit(config.http_header_bytes_max);
   parser_->body_limit(config.http_body_bytes_max);
   stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
-  beast_http::async_read(
+  // The header first: a client that asks "Expect: 100-continue" (curl does for bodies over a
+  // kilobyte) waits for the go-ahead before it sends the body.
+  beast_http::async_read_header(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
+      [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
+}
+
+void HttpSession::on_header(beast::error_code error) {
+  if (closed_ || error || parser_->is_done()) {
+    on_read(error);
+    return;
+  }
+  const auto read_body = [self = shared_from_this()] {
+    beast_http::async_read(
+        self->stream_, self->buffer_, *self->parser_,
+        [self](beast::error_code read_error, size_t) { self->on_read(read_error); });
+  };
+  const auto expect = parser_->get().find(beast_http::field::expect);
+  if (expect == parser_->get().end() ||
+      !beast::iequals(expect->value(), beast::string_view("100-continue"))) {
+    read_body();
+    return;
+  }
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this(), read_body](beast::error_code write_error, size_t) {
+                      if (write_error) {
+                        self->close();
+                        return;
+                      }
+                      read_body();
+                    });
 }
 
 void HttpSession::on_read(beast::error_code error) {

@@ -57,6 +57,8 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
  private:
   void begin();
   void read_request();
+  // The header is read: answers "Expect: 100-continue", then reads the body.
+  void on_header(boost::beast::error_code error);
   void on_read(boost::beast::error_code error);
   void handle(const HttpRequest& request);
   // A refusal (401, 403) if the connection's key does not allow `routed`, else nullopt.

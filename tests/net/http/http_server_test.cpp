@@ -346,6 +346,22 @@ TEST_F(HttpServerTest, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
   }
 }
 
+TEST_F(HttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingTheBody) {
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.http_port());
+  const std::string body = R"({"accountId":"c100","currency":"EUR"})";
+  const std::string header =
+      "POST /api/accounts HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_TRUE(socket.send_bytes({reinterpret_cast<const uint8_t*>(header.data()), header.size()}));
+  const std::string go_ahead = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
+  EXPECT_EQ(go_ahead, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(socket.send_bytes({reinterpret_cast<const uint8_t*>(body.data()), body.size()}));
+  const std::string answer = socket.read_until("\"c100\"", 1, std::chrono::seconds(5));
+  EXPECT_NE(answer.find("HTTP/1.1 201"), std::string::npos) << answer;
+}
+
 TEST_F(HttpServerTest, AbusiveClientsGetAnErrorOrACloseAndNothingElseSuffers) {
   TallydProcess& server = start({"--max-http-body-bytes", "2048", "--max-http-header-bytes", "2048",
                                  "--http-idle-timeout-ms", "500"});
