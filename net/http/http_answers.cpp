@@ -1,5 +1,7 @@
 #include "net/http/http_answers.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "engine/wire/amount_text.h"
@@ -551,7 +553,6 @@ void counters(MetricsText& metrics, const ServerStats& stats) {
        {stats.requests_denied,
         "Requests refused for their API key (401, 403, Unauthenticated, "
         "PermissionDenied)."}},
-      {"tally_connections_accepted_total", {stats.connections_accepted, "Connections accepted."}},
       {"tally_connections_refused_total",
        {stats.connections_refused, "Connections refused at max-connections."}},
       {"tally_connections_dropped_total",
@@ -576,7 +577,6 @@ void gauges(MetricsText& metrics, const ServerStats& stats) {
   const std::pair<const char*, std::pair<double, const char*>> values[] = {
       {"tally_uptime_seconds",
        {static_cast<double>(stats.uptime_ms) / 1000.0, "Seconds since the server started."}},
-      {"tally_connections_open", {double(stats.connections_open), "Connections open now."}},
       {"tally_ingress_depth", {double(stats.ingress_depth), "Requests waiting in the ingress."}},
       {"tally_ring_backlog", {double(stats.ring_backlog), "Outcomes applied, not yet answered."}},
       {"tally_journal_lag_events", {double(stats.journal_lag), "Events applied, not yet durable."}},
@@ -628,9 +628,27 @@ void projections(MetricsText& metrics, const ProjectionReport& report) {
 
 }  // namespace
 
-HttpAnswer render_metrics(const ServerStats& stats, const ProjectionReport& report) {
+// Connections open and accepted, by protocol.
+void connections(MetricsText& metrics, const ServerStats& stats, const HttpConnectionCounts& http) {
+  const uint64_t http_open = std::min<uint64_t>(http.http_open, stats.connections_open);
+  const uint64_t http_accepted = std::min(http.http_accepted, stats.connections_accepted);
+  metrics.family("tally_connections_open", "gauge", "Connections open now, by protocol.");
+  metrics.sample("tally_connections_open", "protocol=\"binary\"",
+                 static_cast<double>(stats.connections_open - http_open));
+  metrics.sample("tally_connections_open", "protocol=\"http\"", static_cast<double>(http_open));
+  metrics.family("tally_connections_accepted_total", "counter",
+                 "Connections accepted, by protocol.");
+  metrics.sample("tally_connections_accepted_total", "protocol=\"binary\"",
+                 static_cast<double>(stats.connections_accepted - http_accepted));
+  metrics.sample("tally_connections_accepted_total", "protocol=\"http\"",
+                 static_cast<double>(http_accepted));
+}
+
+HttpAnswer render_metrics(const ServerStats& stats, const ProjectionReport& report,
+                          const HttpConnectionCounts& http) {
   MetricsText metrics;
   counters(metrics, stats);
+  connections(metrics, stats, http);
   gauges(metrics, stats);
   latencies(metrics, stats);
   projections(metrics, report);

@@ -42,6 +42,11 @@ HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_seque
 HttpAnswer render_stats(const ServerStats& stats);
 // Prometheus' text exposition format (version 0.0.4): counters, gauges, per-stage latency
 // summaries and each read model's lag.
-HttpAnswer render_metrics(const ServerStats& stats, const ProjectionReport& report);
+struct HttpConnectionCounts {
+  uint64_t http_open = 0;      // of stats.connections_open
+  uint64_t http_accepted = 0;  // of stats.connections_accepted
+};
+HttpAnswer render_metrics(const ServerStats& stats, const ProjectionReport& report,
+                          const HttpConnectionCounts& http = {});
 
 }  // namespace tally::net::http

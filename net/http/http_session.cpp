@@ -97,6 +97,8 @@ void HttpSession::begin() {
     return;
   }
   server.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  context_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  context_.connections_open.fetch_add(1, std::memory_order_relaxed);
   token_ = *token;
   attached_ = true;
   boost::system::error_code ignored;
@@ -228,7 +230,9 @@ void HttpSession::answer_locally(const LocalCall& call) {
       respond(render_stats(server.stats()));
       return;
     case LocalKind::kMetrics:
-      respond(render_metrics(server.stats(), server.read_side.report()));
+      respond(render_metrics(server.stats(), server.read_side.report(),
+                             {.http_open = context_.connections_open.load(),
+                              .http_accepted = context_.connections_accepted.load()}));
       return;
     case LocalKind::kProjections:
       respond(render_projections(server.read_side.report(), false));
@@ -408,6 +412,7 @@ void HttpSession::close() {
   if (attached_) {
     attached_ = false;
     context_.server.router.detach(token_);  // later answers for this token are dropped
+    context_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

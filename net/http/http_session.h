@@ -42,6 +42,9 @@ struct HttpContext {
   uint64_t recovered_sequence;  // what start-up recovered: /ready waits for the read models
   uint64_t id_salt;             // the high word of request ids made for requests without a key
   std::atomic<uint64_t> next_id{1};
+  // HTTP's share of the server's connections (the metrics split them by protocol).
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_accepted{0};
 };
 
 class HttpSession : public ResponseSink, public std::enable_shared_from_this<HttpSession> {

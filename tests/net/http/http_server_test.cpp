@@ -299,6 +299,12 @@ TEST_F(HttpServerTest, HealthReadinessMetricsAndStats) {
   EXPECT_NE(metrics.headers.find("text/plain; version=0.0.4"), std::string::npos);
   EXPECT_NE(metrics.body.find("\ntally_requests_total 1\n"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("# TYPE tally_durable_sequence gauge"), std::string::npos);
+  // This curl's own connection is open while it asks; it and the three before were accepted.
+  EXPECT_NE(metrics.body.find("tally_connections_open{protocol=\"http\"} 1\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("tally_connections_accepted_total{protocol=\"http\"} 4\n"),
+            std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("tally_projection_lag_events{model=\"accounts\"}"),
             std::string::npos);
   CurlAnswer stats = curl("GET", "/api/stats");
