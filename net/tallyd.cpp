@@ -21,6 +21,7 @@
 #include "net/server/durable_engine.h"
 #include "net/server/server.h"
 #include "net/server/server_options.h"
+#include "net/protocol/tls_context.h"
 
 namespace {
 
@@ -61,8 +62,9 @@ void log_startup(const ServerConfig& config, const StartupReport& report, uint16
       report.snapshot_sequence, report.events_replayed, report.last_sequence, report.accounts,
       report.synced_floor, report.synced_floor_source, report.clean_shutdown,
       std::chrono::duration<double, std::milli>(report.duration).count());
-  spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={}", config.host,
-               port, config.data_directory, sync_name(config.sync_policy), config.io_threads);
+  spdlog::info("event=listening host={} port={} data_dir=\"{}\" sync={} io_threads={} tls={}",
+               config.host, port, config.data_directory, sync_name(config.sync_policy),
+               config.io_threads, config.tls_certificate_file.empty() ? "off" : "on");
 }
 
 // Logs each read model that stopped following the journal, once: its queries are answered
@@ -168,7 +170,16 @@ int main(int argc, char** argv) {
     spdlog::info("event=access_control auth_file=\"{}\" keys={}", config.auth_file,
                  access.key_count());
   }
-  Server server(config, std::move(access));
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!config.tls_certificate_file.empty()) {
+    auto loaded = make_server_tls_context(config.tls_certificate_file, config.tls_key_file);
+    if (!loaded.is_ok()) {
+      spdlog::critical("event=start_failed problem=\"{}\"", loaded.status().message());
+      return static_cast<int>(ExitCode::kUsage);
+    }
+    tls = std::move(loaded).value();
+  }
+  Server server(config, std::move(access), std::move(tls));
   DurableEngine engine(config, server.router(), server.counters());
   StartupReport report;
   if (const Status status = engine.start(report); !status.is_ok()) {

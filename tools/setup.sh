@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev curl
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev openssl curl
   libconcurrentqueue-dev libflatbuffers-dev flatbuffers-compiler
   libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev

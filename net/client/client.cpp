@@ -1,5 +1,7 @@
 #include "net/client/client.h"
 
+#include <boost/asio/ssl.hpp>
+
 #include <cstring>
 #include <random>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "engine/wire/wire_decoder.h"
 #include "net/protocol/frame.h"
 #include "net/protocol/frame_reader.h"
+#include "net/protocol/tls_context.h"
 
 namespace tally::client {
 namespace {
@@ -82,6 +85,7 @@ std::optional<Reply> reply_of(const protocol::Response& response,
 struct Client::Connection {
   asio::io_context io;
   asio::ip::tcp::socket socket{io};
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls;  // over `socket`, or none
   net::FrameReader reader;
   std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
   std::vector<uint8_t> writing;   // handed to the write in progress
@@ -116,31 +120,37 @@ struct Client::Connection {
     }
     if (writing.empty() && !outgoing.empty()) {
       writing.swap(outgoing);
-      asio::async_write(socket, asio::buffer(writing),
-                        [this](boost::system::error_code error, size_t) {
-                          if (error) {
-                            fail({StatusCode::kIoError, "write: " + error.message()});
-                            return;
-                          }
-                          writing.clear();
-                          start_io();
-                        });
+      const auto written = [this](boost::system::error_code error, size_t) {
+        if (error) {
+          fail({StatusCode::kIoError, "write: " + error.message()});
+          return;
+        }
+        writing.clear();
+        start_io();
+      };
+      if (tls) {
+        asio::async_write(*tls, asio::buffer(writing), written);
+      } else {
+        asio::async_write(socket, asio::buffer(writing), written);
+      }
     }
     if (!reading) {
       const std::span<uint8_t> room = reader.prepare();
       reading = true;
-      socket.async_read_some(
-          asio::buffer(room.data(), room.size()),
-          [this](boost::system::error_code error, size_t bytes) {
-            reading = false;
-            if (error) {
-              fail({StatusCode::kIoError, error == asio::error::eof
-                                              ? "the server closed the connection"
-                                              : "read: " + error.message()});
-              return;
-            }
-            reader.commit(bytes);
-          });
+      const auto received = [this](boost::system::error_code error, size_t bytes) {
+        reading = false;
+        if (error) {
+          fail({StatusCode::kIoError, error == asio::error::eof ? "the server closed the connection"
+                                                                : "read: " + error.message()});
+          return;
+        }
+        reader.commit(bytes);
+      };
+      if (tls) {
+        tls->async_read_some(asio::buffer(room.data(), room.size()), received);
+      } else {
+        socket.async_read_some(asio::buffer(room.data(), room.size()), received);
+      }
     }
   }
 
@@ -239,7 +249,44 @@ void Client::open_connection(Clock::time_point deadline) {
   }
   connection.socket.set_option(asio::ip::tcp::no_delay(true));
   connection.io.restart();
+  if (!options_.tls_ca_file.empty()) {
+    start_tls(deadline);
+  }
   hello(deadline);
+}
+
+void Client::start_tls(Clock::time_point deadline) {
+  if (!tls_context_) {
+    auto made = net::make_client_tls_context(options_.tls_ca_file);
+    if (!made.is_ok()) {
+      connection_.reset();
+      throw ClientError(ClientError::Kind::kConnect, made.status().message());
+    }
+    tls_context_ = std::move(made).value();
+  }
+  Connection& connection = *connection_;
+  connection.tls =
+      std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(connection.socket, *tls_context_);
+  // The server's certificate must name the host asked for (its DNS name or IP address).
+  connection.tls->set_verify_callback(asio::ssl::host_name_verification(options_.host));
+  boost::system::error_code parse_error;
+  asio::ip::make_address(options_.host, parse_error);
+  if (parse_error) {  // a name, not an address: say it (SNI)
+    SSL_set_tlsext_host_name(connection.tls->native_handle(), options_.host.c_str());
+  }
+  std::optional<boost::system::error_code> result;
+  connection.tls->async_handshake(asio::ssl::stream_base::client,
+                                  [&](boost::system::error_code error) { result = error; });
+  while (!result && connection.io.run_one_until(deadline) != 0) {
+  }
+  if (!result || *result) {
+    const std::string why = result ? result->message() : "timed out";
+    connection_.reset();
+    throw ClientError(
+        ClientError::Kind::kConnect,
+        "TLS with " + options_.host + ":" + std::to_string(options_.port) + " failed: " + why);
+  }
+  connection.io.restart();
 }
 
 void Client::hello(Clock::time_point deadline) {

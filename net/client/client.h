@@ -30,9 +30,11 @@
 #include <variant>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
 #include "engine/base/identifiers.h"
 #include "engine/wire/protocol.h"
 #include "net/client/batch_builder.h"
+
 #include "net/client/query.h"
 #include "net/protocol/messages.h"
 
@@ -43,6 +45,9 @@ struct ClientOptions {
   uint16_t port = 7070;
   std::string client_name = "tally-client";
   std::string api_key;  // sent in the Hello: for a server with an auth file (its role decides)
+  // TLS (a server started with --tls-cert): the CA certificates (PEM) to verify it with; its
+  // certificate must name `host`. Empty: plain TCP.
+  std::string tls_ca_file;
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{10'000};  // execute() and stats()
   uint32_t reconnect_attempts = 5;  // per lost connection, within the call's timeout; 0: never
@@ -138,6 +143,8 @@ class Client {
   void ensure_connected(std::chrono::steady_clock::time_point deadline =
                             std::chrono::steady_clock::time_point::max());
   void open_connection(std::chrono::steady_clock::time_point deadline);
+  // The client's side of the TLS handshake on the new connection (options_.tls_ca_file).
+  void start_tls(std::chrono::steady_clock::time_point deadline);
   void hello(std::chrono::steady_clock::time_point deadline);
   void resend_unanswered();
   // Runs I/O until a new reply is decoded, the connection breaks or the deadline passes; true
@@ -146,6 +153,7 @@ class Client {
   std::optional<Reply> take_decoded();
 
   ClientOptions options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // made on the first TLS connection
   std::unique_ptr<Connection> connection_;
   net::ServerHello server_;
   uint64_t id_high_ = 0;

@@ -76,7 +76,9 @@ std::string_view bearer_token(const HttpRequest& request) {
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : stream_(std::move(socket)), context_(context), retry_timer_(stream_.get_executor()) {}
+    : stream_(std::move(socket), context.server.tls),
+      context_(context),
+      retry_timer_(stream_.get_executor()) {}
 
 HttpSession::~HttpSession() = default;
 
@@ -85,6 +87,21 @@ void HttpSession::start() {
 }
 
 void HttpSession::begin() {
+  // The TLS handshake first (none on a plain stream), within the idle timeout.
+  stream_.lowest().expires_after(
+      std::chrono::milliseconds(context_.server.config.http_idle_timeout_ms));
+  stream_.async_handshake([self = shared_from_this()](beast::error_code error) {
+    if (error) {
+      spdlog::info("event=tls_handshake_failed protocol=http error=\"{}\"", error.message());
+      self->closed_ = true;
+      self->stream_.lowest().close();
+      return;
+    }
+    self->after_handshake();
+  });
+}
+
+void HttpSession::after_handshake() {
   ConnectionContext& server = context_.server;
   // No descriptor: answers are translated to HTTP before they are written.
   const std::optional<uint64_t> token = server.router.attach(shared_from_this(), -1);
@@ -102,7 +119,7 @@ void HttpSession::begin() {
   token_ = *token;
   attached_ = true;
   boost::system::error_code ignored;
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  stream_.lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   read_request();
 }
 
@@ -111,7 +128,7 @@ void HttpSession::read_request() {
   parser_.emplace();
   parser_->header_limit(config.http_header_bytes_max);
   parser_->body_limit(config.http_body_bytes_max);
-  stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
+  stream_.lowest().expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
   // The header first: a client that asks "Expect: 100-continue" (curl does for bodies over a
   // kilobyte) waits for the go-ahead before it sends the body.
   beast_http::async_read_header(
@@ -160,7 +177,7 @@ void HttpSession::on_read(beast::error_code error) {
     }
     return;
   }
-  stream_.expires_never();
+  stream_.lowest().expires_never();
   handle(parser_->get());
 }
 
@@ -380,7 +397,8 @@ void HttpSession::respond(HttpAnswer answer) {
   response_.keep_alive(keep_alive_);
   response_.body() = std::move(answer.body);
   response_.prepare_payload();
-  stream_.expires_after(std::chrono::milliseconds(context_.server.config.write_timeout_ms));
+  stream_.lowest().expires_after(
+      std::chrono::milliseconds(context_.server.config.write_timeout_ms));
   beast_http::async_write(
       stream_, response_,
       [self = shared_from_this(), keep_alive = keep_alive_](beast::error_code error, size_t) {
@@ -415,8 +433,8 @@ void HttpSession::close() {
     context_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  stream_.lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.lowest().close();
 }
 
 }  // namespace tally::net::http

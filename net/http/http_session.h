@@ -32,6 +32,7 @@
 
 #include "net/http/http_answers.h"
 #include "net/http/http_routes.h"
+#include "net/http/http_stream.h"
 #include "net/server/connection.h"
 
 namespace tally::net::http {
@@ -59,6 +60,7 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
 
  private:
   void begin();
+  void after_handshake();
   void read_request();
   // The header is read: answers "Expect: 100-continue", then reads the body.
   void on_header(boost::beast::error_code error);
@@ -78,7 +80,7 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   void on_written(boost::beast::error_code error, bool keep_alive);
   void close();
 
-  boost::beast::tcp_stream stream_;
+  HttpStream stream_;
   HttpContext& context_;
   boost::asio::steady_timer retry_timer_;
   boost::beast::flat_buffer buffer_;

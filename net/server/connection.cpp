@@ -42,22 +42,40 @@ std::string printable(const flatbuffers::String* text) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ConnectionContext& context)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket), context.tls),
       context_(context),
-      watchdog_(socket_.get_executor()),
-      retry_timer_(socket_.get_executor()),
-      peer_(peer_of(socket_)),
+      watchdog_(stream_.get_executor()),
+      retry_timer_(stream_.get_executor()),
+      peer_(peer_of(stream_.socket())),
       reader_(kInitialReadBufferBytes) {}
 
 void Connection::start() {
   // Called from the acceptor's strand: everything else happens on this connection's own.
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->begin(); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->begin(); });
 }
 
 void Connection::begin() {
+  // The TLS handshake (none on a plain stream) is the first thing the client owes: the
+  // watchdog closes a connection that does not finish it within frame-timeout-ms.
+  client_owes_since_ = Clock::now();
+  arm_watchdog();
+  stream_.start_handshake([self = shared_from_this()](boost::system::error_code error) {
+    if (self->closed()) {
+      return;
+    }
+    if (error) {
+      spdlog::info("event=tls_handshake_failed peer={} error=\"{}\"", self->peer_, error.message());
+      self->close_now();
+      return;
+    }
+    self->after_handshake();
+  });
+}
+
+void Connection::after_handshake() {
   // The socket stays open until close_now(), which detaches first: the router may send on it.
   const std::optional<uint64_t> token =
-      context_.router.attach(shared_from_this(), socket_.native_handle());
+      context_.router.attach(shared_from_this(), stream_.direct_send_descriptor());
   if (!token) {
     refuse_connection();
     return;
@@ -65,10 +83,9 @@ void Connection::begin() {
   context_.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   token_ = *token;
   boost::system::error_code ignored;  // without it, only small answers are slower
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   client_owes_since_ = Clock::now();
-  spdlog::debug("event=connection_open peer={}", peer_);
-  arm_watchdog();
+  spdlog::debug("event=connection_open peer={} tls={}", peer_, stream_.is_tls());
   read_more();
 }
 
@@ -81,19 +98,19 @@ void Connection::refuse_connection() {
   write_buffer_.clear();
   append_frame(write_buffer_, finished_bytes(builder_));
   move_to(Session::kClosing);
-  asio::async_write(
-      socket_, asio::buffer(write_buffer_),
+  stream_.async_write_all(
+      asio::buffer(write_buffer_),
       [self = shared_from_this()](boost::system::error_code, size_t) { self->close_now(); });
 }
 
 void Connection::on_responses_ready() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
 void Connection::on_overflow(Overflow why) {
   // Dropped at once, even with a write in progress: a client that does not read never
   // completes it, and the outbox's memory must go now.
-  asio::post(socket_.get_executor(),
+  asio::post(stream_.get_executor(),
              [self = shared_from_this(), why] { self->drop_if_overflowed(why); });
 }
 
@@ -123,7 +140,7 @@ void Connection::read_more() {
   }
   const std::span<uint8_t> room = reader_.prepare();
   move_to(Reading::kReading);
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(room.data(), room.size()),
       [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
         self->move_to(Reading::kReady);
@@ -188,7 +205,7 @@ void Connection::wait_for_memory() {
   // The budget calls this on the releasing thread: come back on this connection's strand.
   context_.budget.wait_for_room([weak = weak_from_this()] {
     if (const std::shared_ptr<Connection> self = weak.lock()) {
-      asio::post(self->socket_.get_executor(), [self] {
+      asio::post(self->stream_.get_executor(), [self] {
         self->memory_wake_registered_ = false;
         self->resume_after_memory();
       });
@@ -514,7 +531,7 @@ bool Connection::drop_if_overflowed(Overflow overflow) {
 }
 
 void Connection::write_some() {
-  socket_.async_write_some(
+  stream_.async_write_some(
       asio::buffer(write_buffer_.data() + written_, write_buffer_.size() - written_),
       [self = shared_from_this()](boost::system::error_code error, size_t bytes) {
         if (self->closed()) {
@@ -607,9 +624,7 @@ void Connection::close_now() {
   release_read_buffer();
   watchdog_.cancel();
   retry_timer_.cancel();
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
 }
 
 }  // namespace tally::net

@@ -46,6 +46,7 @@
 #include "net/protocol/frame_reader.h"
 #include "net/protocol/messages.h"
 #include "net/server/access_control.h"
+#include "net/server/connection_stream.h"
 #include "net/server/memory_budget.h"
 #include "net/server/read_side.h"
 #include "net/server/response_router.h"
@@ -65,6 +66,7 @@ struct ConnectionContext {
   ServerHello hello;
   std::function<ServerStats()> stats;
   const AccessControl& access;  // API keys and roles (everyone is admin without an auth file)
+  boost::asio::ssl::context* tls = nullptr;  // TLS for every connection (--tls-cert), or none
 };
 
 // What a request of the binary protocol needs of the connection's key.
@@ -99,6 +101,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   bool closed() const { return session_ == Session::kClosed; }
 
   void begin();
+  void after_handshake();
   void refuse_connection();
   void read_more();
   // Charges the read buffer's growth before it is allocated, gives back what a finished large
@@ -134,7 +137,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   void drop(std::string_view reason);
   void close_now();
 
-  boost::asio::ip::tcp::socket socket_;
+  ConnectionStream stream_;
   ConnectionContext& context_;
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer retry_timer_;

@@ -36,9 +36,11 @@ ServerHello hello_of(const ServerConfig& config) {
 
 }  // namespace
 
-Server::Server(const ServerConfig& config, AccessControl access)
+Server::Server(const ServerConfig& config, AccessControl access,
+               std::shared_ptr<boost::asio::ssl::context> tls)
     : config_(config),
       access_(std::move(access)),
+      tls_(std::move(tls)),
       budget_(config.memory_budget_bytes),
       router_(config.connections_max, config.outbox_bytes_max, budget_, query_charge_bytes(config)),
       accept_strand_(asio::make_strand(io_context_)),
@@ -73,7 +75,8 @@ boost::system::error_code Server::try_listen(Ingress& ingress, ReadSide& read_si
                                                             .budget = budget_,
                                                             .hello = hello_of(config_),
                                                             .stats = [this] { return stats(); },
-                                                            .access = access_});
+                                                            .access = access_,
+                                                            .tls = tls_.get()});
   boost::system::error_code error;
   step = "address";
   const asio::ip::address address = asio::ip::make_address(config_.host, error);

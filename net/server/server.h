@@ -27,7 +27,9 @@ namespace tally::net {
 class Server {
  public:
   // `access`: API keys and roles (net/server/access_control.h); none: everyone may do anything.
-  explicit Server(const ServerConfig& config, AccessControl access = {});
+  // `tls`: TLS for every connection (net/server/tls_context.h), or none.
+  explicit Server(const ServerConfig& config, AccessControl access = {},
+                  std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();
@@ -64,6 +66,7 @@ class Server {
 
   const ServerConfig& config_;
   const AccessControl access_;
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
   ServerCounters counters_;
   MemoryBudget budget_;  // before the router and the connections, which charge it
   ResponseRouter router_;

@@ -38,6 +38,9 @@ Status ServerConfig::validate() const {
       }
     }
   }
+  if (tls_certificate_file.empty() != tls_key_file.empty()) {
+    return Status::invalid_argument("--tls-cert and --tls-key go together");
+  }
   if (http_header_bytes_max < 1024 || http_body_bytes_max < 1024) {
     return Status::invalid_argument(
         "max-http-header-bytes and max-http-body-bytes must be at least 1024");

@@ -18,6 +18,9 @@ struct ServerConfig {
   // API keys with roles (net/server/access_control.h); empty: none, and then both listeners
   // must be on loopback addresses.
   std::string auth_file;
+  // TLS on both listeners (PEM files), or none when empty.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
   // The HTTP/JSON listener (net/http, docs/http-api.md), beside the binary one.
   bool http_enabled = true;
   std::string http_host = "127.0.0.1";

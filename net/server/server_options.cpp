@@ -37,6 +37,9 @@ void add_network_options(CLI::App& app, ServerConfig& config, NamedChoices& name
   app.add_option("--auth-file", config.auth_file,
                  "API keys with roles, one per line: <name> <read|write|admin> sha256:<hex> "
                  "(see --hash-api-key); without it, only loopback addresses may be listened on");
+  app.add_option("--tls-cert", config.tls_certificate_file,
+                 "TLS on both listeners: this certificate chain (PEM), with --tls-key");
+  app.add_option("--tls-key", config.tls_key_file, "TLS: the certificate's private key (PEM)");
   app.add_option("--http-host", config.http_host, "Address of the HTTP/JSON listener")
       ->capture_default_str();
   app.add_option("--http-port", config.http_port,

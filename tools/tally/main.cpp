@@ -67,7 +67,8 @@ struct SessionSettings {
   uint16_t port = 7070;
   std::chrono::milliseconds timeout{10'000};  // to connect, and for each answer
   bool json = false;
-  std::string api_key;  // for a server with an auth file
+  std::string api_key;      // for a server with an auth file
+  std::string tls_ca_file;  // TLS: the CA to verify the server with; empty: plain TCP
 };
 
 struct GlobalOptions {
@@ -89,6 +90,10 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
                  "the API key, for a server with an auth file (its role decides what may be "
                  "done)")
       ->envname("TALLY_API_KEY");
+  app.add_option("--tls-ca", options.session.tls_ca_file,
+                 "TLS: the CA certificates (PEM) to verify tallyd with (a server started with "
+                 "--tls-cert)")
+      ->envname("TALLY_TLS_CA");
   app.add_option("--timeout-ms", options.timeout_ms,
                  "how long to wait to connect, and for the answer")
       ->check(CLI::PositiveNumber)
@@ -159,6 +164,7 @@ tally::client::ClientOptions client_options(const SessionSettings& settings) {
   options.port = settings.port;
   options.client_name = "tally-cli";
   options.api_key = settings.api_key;
+  options.tls_ca_file = settings.tls_ca_file;
   options.connect_timeout = settings.timeout;
   options.request_timeout = settings.timeout;
   return options;
