@@ -10,6 +10,8 @@
 #include "net/client/client.h"
 #include "support/program_run.h"
 #include "support/tallyd_process.h"
+#include "tools/load/http_requests.h"
+#include "tools/load/http_response_parser.h"
 
 namespace tally {
 namespace {
@@ -201,6 +203,101 @@ TEST_F(TallyLoadTest, BadOptionsExitTwoAndAnAbsentServerExitsFour) {
   EXPECT_EQ(run_load("--help").exit_code, 0);
   server_->kill();
   EXPECT_EQ(run_load("--duration 0.1" + port()).exit_code, 4);
+}
+
+// ---- The HTTP mode's parts ---------------------------------------------------------------
+
+constexpr std::string_view kTwoAnswers =
+    "HTTP/1.1 200 OK\r\nServer: tallyd\r\nContent-Type: application/json\r\n"
+    "Content-Length: 59\r\n\r\n"
+    "{\"sequence\":12,\"balance\":1000,\"version\":2,\"replayed\":false}"
+    "HTTP/1.1 404 Not Found\r\ncontent-length:  10 \r\n\r\n{\"code\":3}";
+
+// Feeds `bytes` to `parser` in pieces of `piece` bytes, taking every answer as it comes.
+std::vector<std::pair<unsigned, std::string>> parse_in_pieces(std::string_view bytes,
+                                                              size_t piece) {
+  load::HttpResponseParser parser;
+  std::vector<std::pair<unsigned, std::string>> answers;
+  for (size_t at = 0; at < bytes.size(); at += piece) {
+    const std::string_view part = bytes.substr(at, piece);
+    const std::span<char> room = parser.prepare(part.size());
+    std::copy(part.begin(), part.end(), room.begin());
+    parser.commit(part.size());
+    load::HttpResponse answer;
+    load::HttpResponseParser::Next next;
+    while ((next = parser.next(answer)) == load::HttpResponseParser::Next::kAnswer) {
+      answers.emplace_back(answer.status, std::string(answer.body));
+    }
+    EXPECT_EQ(next, load::HttpResponseParser::Next::kNeedMore) << parser.problem();
+  }
+  EXPECT_EQ(parser.buffered(), 0u);
+  return answers;
+}
+
+TEST(HttpResponseParserTest, TakesAnswersSplitAnywhereAndSeveralInOneRead) {
+  for (const size_t piece :
+       {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{64}, kTwoAnswers.size()}) {
+    const auto answers = parse_in_pieces(kTwoAnswers, piece);
+    ASSERT_EQ(answers.size(), 2u) << "pieces of " << piece;
+    EXPECT_EQ(answers[0].first, 200u);
+    EXPECT_EQ(load::unsigned_field(answers[0].second, "sequence"), 12u);
+    EXPECT_EQ(load::unsigned_field(answers[0].second, "version"), 2u);
+    EXPECT_EQ(answers[1].first, 404u);
+    EXPECT_EQ(answers[1].second, "{\"code\":3}");
+  }
+  // Many answers in one read, more than the first room held.
+  std::string many;
+  for (int index = 0; index < 5000; ++index) {
+    many.append(kTwoAnswers);
+  }
+  EXPECT_EQ(parse_in_pieces(many, 100'000).size(), 10'000u);
+}
+
+TEST(HttpResponseParserTest, RefusesWhatItCannotRead) {
+  for (const std::string_view bytes :
+       {std::string_view("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"),
+        std::string_view("HTTP/1.1 200 OK\r\nServer: tallyd\r\n\r\n"),
+        std::string_view("SMTP 220 ready\r\n\r\n"),
+        std::string_view("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"),
+        std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n")}) {
+    load::HttpResponseParser parser;
+    const std::span<char> room = parser.prepare(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), room.begin());
+    parser.commit(bytes.size());
+    load::HttpResponse answer;
+    EXPECT_EQ(parser.next(answer), load::HttpResponseParser::Next::kMalformed) << bytes;
+    EXPECT_FALSE(parser.problem().empty());
+    EXPECT_EQ(parser.next(answer), load::HttpResponseParser::Next::kMalformed);  // for good
+  }
+  // A header that never ends.
+  load::HttpResponseParser parser;
+  const std::string endless = "HTTP/1.1 200 OK\r\n" + std::string(20'000, 'x');
+  const std::span<char> room = parser.prepare(endless.size());
+  std::copy(endless.begin(), endless.end(), room.begin());
+  parser.commit(endless.size());
+  load::HttpResponse answer;
+  EXPECT_EQ(parser.next(answer), load::HttpResponseParser::Next::kMalformed);
+}
+
+TEST(HttpRequestsTest, ADepositIsOneWholeRequest) {
+  const load::HttpRequests requests("127.0.0.1", 8080);
+  std::string out;
+  requests.append_deposit(out, "acc-7", 1000);
+  EXPECT_EQ(out,
+            "POST /api/accounts/acc-7/deposits HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+            "Content-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"amount\":1000}");
+  out.clear();
+  requests.append_open_account(out, "acc-7", "EUR", 50);
+  const std::string body =
+      "{\"accountId\":\"acc-7\",\"ownerId\":\"tally-load\",\"currency\":\"EUR\","
+      "\"initialDeposit\":50}";
+  EXPECT_EQ(out,
+            "POST /api/accounts HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+            "Content-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_TRUE(load::plain_account_text("load-0a1b-17"));
+  EXPECT_FALSE(load::plain_account_text("a/b"));
+  EXPECT_FALSE(load::plain_account_text("a\"b"));
 }
 
 }  // namespace
