@@ -40,6 +40,10 @@ class TallyLoadTest : public ::testing::Test {
     std::system(("rm -rf " + root_).c_str());
   }
   std::string port() const { return " --port " + std::to_string(server_->port()); }
+  // HTTP mode: the load on the HTTP listener, the checks on the binary port.
+  std::string http_ports() const {
+    return port() + " --http-port " + std::to_string(server_->http_port());
+  }
 
   std::string root_;
   std::unique_ptr<testing::TallydProcess> server_;
@@ -203,6 +207,93 @@ TEST_F(TallyLoadTest, BadOptionsExitTwoAndAnAbsentServerExitsFour) {
   EXPECT_EQ(run_load("--help").exit_code, 0);
   server_->kill();
   EXPECT_EQ(run_load("--duration 0.1" + port()).exit_code, 4);
+}
+
+// ---- HTTP mode -----------------------------------------------------------------------------
+
+TEST_F(TallyLoadTest, AnHttpRunAcknowledgesDepositsAndTheBalancesAddUp) {
+  const ProgramRun run = run_load(
+      "--duration 1.5 --accounts 100 --connections 2 --pipeline 4 --initial-deposit 500 "
+      "--json" +
+      http_ports());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("\"protocol\":\"http\""), std::string::npos) << run.output;
+  EXPECT_EQ(json_number(run.output, "batch"), 1) << run.output;  // the default over HTTP
+  const long long deposits = json_number(run.output, "commands");
+  EXPECT_GT(deposits, 0) << run.output;
+  EXPECT_EQ(json_number(run.output, "requests"), deposits) << run.output;  // one per request
+  EXPECT_EQ(json_number(run.output, "Ok"), deposits) << run.output;
+  EXPECT_EQ(json_number(run.output, "http_errors"), 0) << run.output;
+  EXPECT_NE(run.output.find("\"first_http_error\":null"), std::string::npos) << run.output;
+  EXPECT_GT(json_number(run.output, "p99"), 0);
+  // The server's counters moved by exactly the acknowledged deposits, and the reserve (the
+  // read side's sum of every balance) by the openings and the deposits.
+  EXPECT_NE(run.output.find("\"check\":\"passed\""), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"reserve_check\":\"passed\""), std::string::npos) << run.output;
+
+  // And one balance read over the binary protocol agrees with what was deposited into it.
+  const ProgramRun one = run_load(
+      "--duration 0.5 --accounts 2 --hot-account-ratio 0.5 --hot-selection-rate 1 "
+      "--min-amount 7 --max-amount 7 --initial-deposit 100 --account-prefix one- "
+      "--connections 1 --json" +
+      http_ports());
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const long long one_deposits = json_number(one.output, "commands");
+  ASSERT_GT(one_deposits, 0) << one.output;
+  client::Client reader(server_->client_options("reader"));
+  reader.connect();
+  const client::QueryReply balance =
+      reader.query(client::Query::balance("one-0").min_sequence(reader.stats().durable_sequence));
+  const auto* result = balance.body<protocol::BalanceResult>();
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->balance(), 100 + 7 * one_deposits);
+}
+
+TEST_F(TallyLoadTest, AnOpenLoopHttpRunSendsAtTheRequestedRate) {
+  // Three connections on two threads: one drives two of them.
+  const ProgramRun run =
+      run_load("--duration 1 --accounts 50 --connections 3 --http-threads 2 --rate 2000 --json" +
+               http_ports());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const long long deposits = json_number(run.output, "commands");
+  EXPECT_GE(deposits, 1500) << run.output;  // 2,000 deposits/s for a second, give or take
+  EXPECT_LE(deposits, 2100) << run.output;
+  EXPECT_EQ(json_number(run.output, "http_errors"), 0) << run.output;
+  EXPECT_NE(run.output.find("\"reserve_check\":\"passed\""), std::string::npos) << run.output;
+}
+
+TEST_F(TallyLoadTest, HttpErrorsAreCountedAndTheFirstIsShown) {
+  // Accounts opened just short of the largest balance: every deposit overflows, and the engine
+  // rejects it (422, Overflow).
+  const ProgramRun run = run_load(
+      "--duration 0.5 --accounts 2 --initial-deposit 9223372036854775000 --min-amount 1000 "
+      "--max-amount 1000 --connections 1 --pipeline 2" +
+      http_ports());
+  // The rejected deposits count as commands with their code, as the server counts them, so
+  // the checks hold.
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("results: Overflow "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("check: server totals match"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("reserve check: ok"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("http errors (not 2xx): 0"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("; the first: 422 {\"code\":112,"), std::string::npos) << run.output;
+}
+
+TEST_F(TallyLoadTest, HttpModeRefusesBatchesAndReads) {
+  const ProgramRun batch = testing::run_program(
+      std::string(TALLY_LOAD_PATH) + " --batch 8 --duration 0.1" + http_ports(),
+      testing::Capture::kStandardOutputAndError);
+  EXPECT_EQ(batch.exit_code, 2) << batch.output;
+  EXPECT_NE(batch.output.find("--batch must be 1 with --http-port"), std::string::npos)
+      << batch.output;
+  EXPECT_EQ(run_load("--read-weight 0.5 --duration 0.1" + http_ports()).exit_code, 2);
+  EXPECT_EQ(run_load("--account-prefix a/b --duration 0.1" + http_ports()).exit_code, 2);
+  EXPECT_EQ(run_load("--connections 2 --http-threads 3 --duration 0.1" + http_ports()).exit_code,
+            2);
+  // --batch 1 said out loud is fine.
+  EXPECT_EQ(
+      run_load("--batch 1 --duration 0.2 --accounts 5 --connections 1" + http_ports()).exit_code,
+      0);
 }
 
 // ---- The HTTP mode's parts ---------------------------------------------------------------

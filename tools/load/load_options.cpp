@@ -1,5 +1,7 @@
 #include "tools/load/load_options.h"
 
+#include "tools/load/http_requests.h"
+
 namespace tally::load {
 
 Status LoadOptions::validate() const {
@@ -38,6 +40,25 @@ Status LoadOptions::validate() const {
   }
   if (currency.size() != 3) {
     return Status::invalid_argument("--currency must be a three-letter ISO 4217 code");
+  }
+  if (http_port != 0) {
+    if (batch != 1) {
+      return Status::invalid_argument(
+          "--batch must be 1 with --http-port: each HTTP request is one deposit (1 is the "
+          "default there)");
+    }
+    if (http_threads < 1 || http_threads > connections) {
+      return Status::invalid_argument("--http-threads must be between 1 and --connections");
+    }
+    if (read_weight > 0) {
+      return Status::invalid_argument(
+          "--read-weight is not available with --http-port: its requests are deposits only");
+    }
+    if (!plain_account_text(account_prefix) || !plain_account_text(currency)) {
+      return Status::invalid_argument(
+          "with --http-port, --account-prefix and --currency may hold only ASCII letters, "
+          "digits and -._~ (they go into URLs and JSON as they are)");
+    }
   }
   return Status::ok();
 }

@@ -10,7 +10,14 @@ namespace tally::load {
 
 struct LoadOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 7070;
+  uint16_t port = 7070;  // the binary protocol's: the load, or in HTTP mode the checks
+  // > 0: HTTP mode. The load goes to tallyd's HTTP listener on --host at this port, one
+  // keep-alive HTTP/1.1 connection per --connections, ONE deposit per request (--batch 1), the
+  // accounts opened over HTTP first (http_worker.h, http_accounts.h); the binary --port is
+  // still used for the server's counters and the reserve before and after the run.
+  uint16_t http_port = 0;
+  // HTTP mode: the threads that drive the connections (each a share of them, with epoll).
+  uint32_t http_threads = 1;
   double duration_seconds = 10.0;
   uint32_t connections = 4;
   uint32_t accounts = 10'000;

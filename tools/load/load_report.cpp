@@ -109,9 +109,15 @@ void print_text(const LoadReport& report) {
   const LoadOptions& options = report.options;
   const WorkerTally& tally = report.tally;
   const LatencyHistogram& latency = tally.latency;
-  std::printf("tally-load: %u connections, batch %u, %s, %.1f s (%s accounts opened in %.1f s)\n",
-              options.connections, options.batch, describe_loop(options).c_str(), report.seconds,
-              grouped(options.accounts).c_str(), report.open_seconds);
+  const std::string shape =
+      options.http_port != 0
+          ? "HTTP/1.1 keep-alive connections on " + std::to_string(options.http_threads) +
+                (options.http_threads == 1 ? " thread" : " threads") + ", one deposit per request"
+          : "connections, batch " + std::to_string(options.batch);
+  std::printf("tally-load: %u %s, %s, %.1f s (%s accounts opened in %.1f s%s)\n",
+              options.connections, shape.c_str(), describe_loop(options).c_str(), report.seconds,
+              grouped(options.accounts).c_str(), report.open_seconds,
+              options.http_port != 0 ? " over HTTP" : "");
   std::printf(
       "throughput: %s commands/s acknowledged (%s requests/s); %s commands in all\n",
       grouped(static_cast<uint64_t>(static_cast<double>(tally.commands) / report.seconds)).c_str(),
@@ -125,6 +131,13 @@ void print_text(const LoadReport& report) {
     }
   }
   std::printf(" refused requests %s\n", grouped(tally.refused_requests).c_str());
+  if (options.http_port != 0) {
+    std::printf("http errors (not 2xx): %s", grouped(tally.http_errors).c_str());
+    if (!tally.first_http_error.empty()) {
+      std::printf("; the first: %s", tally.first_http_error.c_str());
+    }
+    std::printf("\n");
+  }
   if (options.read_weight > 0) {
     const QueryTally& queries = tally.queries;
     std::printf(
@@ -188,8 +201,9 @@ void print_json(const LoadReport& report) {
   const LoadOptions& options = report.options;
   const WorkerTally& tally = report.tally;
   const LatencyHistogram& latency = tally.latency;
+  std::printf("{\"protocol\":\"%s\",", options.http_port != 0 ? "http" : "binary");
   std::printf(
-      "{\"connections\":%u,\"batch\":%u,\"pipeline\":%u,\"rate\":%.0f,\"read_weight\":%.4g,"
+      "\"connections\":%u,\"batch\":%u,\"pipeline\":%u,\"rate\":%.0f,\"read_weight\":%.4g,"
       "\"seconds\":%.3f,\"open_seconds\":%.3f,",
       options.connections, options.batch, options.pipeline, options.rate, options.read_weight,
       report.seconds, report.open_seconds);
@@ -211,6 +225,10 @@ void print_json(const LoadReport& report) {
               static_cast<unsigned long long>(tally.refused_requests),
               static_cast<unsigned long long>(tally.reconnects),
               static_cast<unsigned long long>(tally.late_sends));
+  std::printf(
+      "\"http_errors\":%llu,\"first_http_error\":%s,",
+      static_cast<unsigned long long>(tally.http_errors),
+      tally.first_http_error.empty() ? "null" : tools::json_string(tally.first_http_error).c_str());
   // Queries, after every command figure: flat keys, prefixed, so none repeats an earlier one.
   const QueryTally& queries = tally.queries;
   std::printf(

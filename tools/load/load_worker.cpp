@@ -52,6 +52,10 @@ void WorkerTally::merge(const WorkerTally& other) {
   last_sequence = std::max(last_sequence, other.last_sequence);
   reconnects += other.reconnects;
   late_sends += other.late_sends;
+  http_errors += other.http_errors;
+  if (first_http_error.empty()) {
+    first_http_error = other.first_http_error;
+  }
   if (failure.empty()) {
     failure = other.failure;
   }

@@ -63,7 +63,11 @@ struct WorkerTally {
   uint64_t last_sequence = 0;     // the highest sequence of an acknowledged command
   uint64_t reconnects = 0;
   uint64_t late_sends = 0;  // open loop: sends that went out after they were due
-  std::string failure;      // the connection could not be kept; the run is invalid
+  // HTTP mode (http_worker.h): answers with a status other than 2xx, and the first one's status
+  // and body.
+  uint64_t http_errors = 0;
+  std::string first_http_error;
+  std::string failure;  // the connection could not be kept; the run is invalid
   QueryTally queries;
 
   void merge(const WorkerTally& other);

@@ -2,6 +2,8 @@
 // deposits, withdrawals, transfers and openings over --connections connections for
 // --duration seconds, closed loop (--pipeline requests in flight each) or open loop (--rate),
 // and with --read-weight, queries on those accounts among the batches (or only queries).
+// With --http-port, the load is HTTP/1.1 instead: one deposit per request on keep-alive
+// connections to tallyd's HTTP listener, the accounts opened over HTTP too (http_worker.h).
 // Prints a progress line every second, then throughput, latency percentiles, results by code,
 // the queries' figures, a check that the server's totals match what the acknowledged commands
 // imply and a check that its reserve (the read side) moved by the money they put in.
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -26,6 +29,9 @@
 #include "engine/base/exit_code.h"
 #include "net/client/client.h"
 #include "tools/load/echo_baseline.h"
+#include "tools/load/http_accounts.h"
+#include "tools/load/http_requests.h"
+#include "tools/load/http_worker.h"
 #include "tools/load/load_options.h"
 #include "tools/load/load_report.h"
 #include "tools/load/load_worker.h"
@@ -40,9 +46,27 @@ using Clock = std::chrono::steady_clock;
 
 void add_options(CLI::App& app, LoadOptions& options) {
   app.add_option("--host", options.host, "Server address")->capture_default_str();
-  app.add_option("--port", options.port, "Server port")->capture_default_str();
+  app.add_option("--port", options.port,
+                 "Server port (binary protocol; with --http-port, used for the server's counters "
+                 "and reserve before and after the run)")
+      ->capture_default_str();
+  app.add_option("--http-port", options.http_port,
+                 "HTTP mode: load tallyd's HTTP/1.1 listener on --host at this port instead. Each "
+                 "connection is one keep-alive connection, each request ONE deposit (POST "
+                 "/api/accounts/{id}/deposits; --batch must be 1, its default here), --pipeline "
+                 "requests in flight per connection (HTTP pipelining) or --rate deposits/s; the "
+                 "accounts are opened over HTTP first. The other weights and --read-weight do not "
+                 "apply. An answer other than 2xx counts as an HTTP error (the first one is "
+                 "printed). 0: the binary protocol")
+      ->capture_default_str();
+  app.add_option("--http-threads", options.http_threads,
+                 "HTTP mode: threads driving the connections, each an equal share of them with "
+                 "epoll (one thread wakes once for every answer that has come, where a thread per "
+                 "connection would wake once per answer)")
+      ->capture_default_str();
   app.add_option("--duration", options.duration_seconds, "Seconds of load")->capture_default_str();
-  app.add_option("--connections", options.connections, "Connections, one thread each")
+  app.add_option("--connections", options.connections,
+                 "Connections, one thread each (with --http-port: shared by --http-threads)")
       ->capture_default_str();
   app.add_option("--accounts", options.accounts, "Accounts opened before the run")
       ->capture_default_str();
@@ -70,7 +94,8 @@ void add_options(CLI::App& app, LoadOptions& options) {
                  "before the run; they count as requests in flight like batches. 1: read only "
                  "(the accounts are still opened first)")
       ->capture_default_str();
-  app.add_option("--batch", options.batch, "Commands per request")->capture_default_str();
+  app.add_option("--batch", options.batch, "Commands per request (1 with --http-port)")
+      ->capture_default_str();
   app.add_option("--pipeline", options.pipeline,
                  "Closed loop: requests in flight per connection, batches and queries alike")
       ->capture_default_str();
@@ -121,14 +146,20 @@ struct OpenedAccounts {
   uint64_t last_sequence = 0;  // of the last opening acknowledged
 };
 
-// Opens every account with its initial deposit, a full batch per request, a few in flight.
-OpenedAccounts open_accounts(const LoadOptions& options, client::Client& client) {
-  OpenedAccounts opened_accounts;
-  std::vector<std::string>& accounts = opened_accounts.ids;
+std::vector<std::string> account_ids(const LoadOptions& options) {
+  std::vector<std::string> accounts;
   accounts.reserve(options.accounts);
   for (uint32_t index = 0; index < options.accounts; ++index) {
     accounts.push_back(options.account_prefix + std::to_string(index));
   }
+  return accounts;
+}
+
+// Opens every account with its initial deposit, a full batch per request, a few in flight.
+OpenedAccounts open_accounts(const LoadOptions& options, client::Client& client) {
+  OpenedAccounts opened_accounts;
+  opened_accounts.ids = account_ids(options);
+  const std::vector<std::string>& accounts = opened_accounts.ids;
   const uint32_t batch_size =
       std::max<uint32_t>(1, std::min(client.server().limits.batch_commands_max, 4096u));
   client::BatchBuilder batch;
@@ -169,6 +200,40 @@ OpenedAccounts open_accounts(const LoadOptions& options, client::Client& client)
   return opened_accounts;
 }
 
+// HTTP mode: opens every account over HTTP (http_accounts.h).
+OpenedAccounts open_accounts_over_http(const LoadOptions& options, const HttpRequests& requests) {
+  OpenedAccounts opened_accounts;
+  opened_accounts.ids = account_ids(options);
+  const uint64_t total = opened_accounts.ids.size();
+  opened_accounts.last_sequence =
+      load::open_accounts_over_http(options, requests, opened_accounts.ids, [&](uint64_t opened) {
+        show_progress(options, "opening accounts over HTTP", opened, total);
+      });
+  show_progress(options, "opening accounts over HTTP", total, total);
+  if (options.progress) {
+    std::fprintf(stderr, "\n");
+  }
+  return opened_accounts;
+}
+
+// Runs the workers, each on its own thread, until `end`; returns their tallies merged.
+template <typename Worker>
+WorkerTally run_workers(const std::vector<std::unique_ptr<Worker>>& workers,
+                        Clock::time_point start, Clock::time_point end) {
+  std::vector<std::thread> threads;
+  for (const auto& worker : workers) {
+    threads.emplace_back([&worker, start, end] { worker->run(start, end); });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  WorkerTally tally;
+  for (const auto& worker : workers) {
+    tally.merge(worker->tally());
+  }
+  return tally;
+}
+
 // One line a second until the workers finish.
 void report_progress(const LoadOptions& options, const LiveCounters& live,
                      const std::atomic<bool>& finished, Clock::time_point start) {
@@ -200,8 +265,15 @@ void report_progress(const LoadOptions& options, const LiveCounters& live,
   }
 }
 
-// The size of one request frame of this run's batch size, for the echo baseline.
+// The size of one request frame of this run's batch size (HTTP mode: of one deposit's HTTP
+// request), for the echo baseline.
 uint32_t request_frame_bytes(const LoadOptions& options) {
+  if (options.http_port != 0) {
+    std::string request;
+    HttpRequests(options.host, options.http_port)
+        .append_deposit(request, options.account_prefix + "0", options.max_amount);
+    return static_cast<uint32_t>(request.size());
+  }
   client::BatchBuilder batch;
   for (uint32_t index = 0; index < options.batch; ++index) {
     batch.deposit(options.account_prefix + "0", options.max_amount);
@@ -236,17 +308,31 @@ ExitCode run(LoadOptions& options) {
     }
     reserve_unread = error.what();
   }
+  const bool http = options.http_port != 0;
+  const HttpRequests http_requests(options.host, options.http_port);
   const Clock::time_point opening = Clock::now();
-  const OpenedAccounts opened = open_accounts(options, setup);
+  const OpenedAccounts opened =
+      http ? open_accounts_over_http(options, http_requests) : open_accounts(options, setup);
   const double open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
   const std::vector<std::string>& accounts = opened.ids;
   const net::ServerStats before = setup.stats();
 
   LiveCounters live;
   std::vector<std::unique_ptr<LoadWorker>> workers;
-  for (uint32_t index = 0; index < options.connections; ++index) {
-    workers.push_back(
-        std::make_unique<LoadWorker>(options, index, accounts, opened.last_sequence, live));
+  std::vector<std::unique_ptr<HttpWorker>> http_workers;
+  if (http) {
+    const uint32_t threads = options.http_threads;
+    for (uint32_t index = 0; index < threads; ++index) {
+      const uint32_t share =
+          options.connections / threads + (index < options.connections % threads ? 1 : 0);
+      http_workers.push_back(std::make_unique<HttpWorker>(options, index, threads, share, accounts,
+                                                          http_requests, live));
+    }
+  } else {
+    for (uint32_t index = 0; index < options.connections; ++index) {
+      workers.push_back(
+          std::make_unique<LoadWorker>(options, index, accounts, opened.last_sequence, live));
+    }
   }
   const Clock::time_point start = Clock::now();
   const Clock::time_point end =
@@ -255,13 +341,8 @@ ExitCode run(LoadOptions& options) {
   std::atomic<bool> finished{false};
   std::thread progress(report_progress, std::cref(options), std::cref(live), std::cref(finished),
                        start);
-  std::vector<std::thread> threads;
-  for (auto& worker : workers) {
-    threads.emplace_back([&worker, start, end] { worker->run(start, end); });
-  }
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
+  WorkerTally merged =
+      http ? run_workers(http_workers, start, end) : run_workers(workers, start, end);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   finished.store(true);
   progress.join();
@@ -269,14 +350,11 @@ ExitCode run(LoadOptions& options) {
   LoadReport report{.options = options,
                     .seconds = seconds,
                     .open_seconds = open_seconds,
-                    .tally = {},
+                    .tally = std::move(merged),
                     .check = {},
                     .reserve = {},
                     .echo = echo,
                     .sync = sync};
-  for (const auto& worker : workers) {
-    report.tally.merge(worker->tally());
-  }
   if (report.tally.failure.empty()) {
     const WorkerTally& tally = report.tally;
     // The reserve first, then the stats, so that what another client did before the reserve
@@ -327,6 +405,7 @@ int main(int argc, char** argv) {
       "throughput, latency and a consistency check",
       "tally-load");
   add_options(app, options);
+  const CLI::Option* batch_option = app.get_option("--batch");
   app.footer(
       "Exit codes: 0 done and consistent, 1 a check failed (server totals or reserve) or a "
       "connection was lost, 2 bad options, 4 cannot reach the server.");
@@ -336,6 +415,9 @@ int main(int argc, char** argv) {
     // --help prints and succeeds; any other parse problem is bad options, as documented (not
     // CLI11's own numbers).
     return static_cast<int>(app.exit(error) == 0 ? ExitCode::kOk : ExitCode::kUsage);
+  }
+  if (options.http_port != 0 && batch_option->count() == 0) {
+    options.batch = 1;  // one deposit per HTTP request
   }
   if (const Status status = options.validate(); !status.is_ok()) {
     std::fprintf(stderr, "tally-load: %s\n", status.message().c_str());
