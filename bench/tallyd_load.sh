@@ -2,8 +2,11 @@
 # End-to-end benchmark: starts tallyd on a fresh data directory, runs tally-load against it,
 # stops tallyd (SIGTERM) and removes the directory. Every figure in docs/performance.md's
 # end-to-end section comes from this script.
-#   bench/tallyd_load.sh [--build DIR] [--server "tallyd flags"] [--stages] -- [tally-load flags]
+#   bench/tallyd_load.sh [--build DIR] [--server "tallyd flags"] [--stages] [--http] --
+#       [tally-load flags]
 # --stages: after the load, print `tally stats`' latency by stage (where the time went).
+# --http: the load over HTTP/1.1 (tally-load --http-port, read from tallyd's log line
+# event=http_listening): one deposit per request on keep-alive connections.
 # Example: bench/tallyd_load.sh --server "--sync group" -- --duration 10 --batch 64
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +16,13 @@ source bench/tallyd_port.sh
 build="build"
 server_flags=""
 stages=false
+http=false
 while [[ $# -gt 0 && "$1" != "--" ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
     --server) server_flags="$2"; shift 2 ;;
     --stages) stages=true; shift ;;
+    --http) http=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +41,23 @@ cleanup() {
 }
 trap cleanup EXIT
 port="$(tallyd_port "$log")" || exit 1
-"$build/tools/load/tally-load" --port "$port" "$@"
+load_flags=(--port "$port")
+if $http; then
+  # Logged right after the binary listener's line.
+  http_port=""
+  for _ in $(seq 1 50); do
+    http_port="$(sed -n 's/.*event=http_listening .* port=\([0-9]*\).*/\1/p' "$log")"
+    [[ -n "$http_port" ]] && break
+    sleep 0.1
+  done
+  if [[ -z "$http_port" ]]; then
+    echo "tallyd logged no event=http_listening (started with --no-http?)" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  load_flags+=(--http-port "$http_port")
+fi
+"$build/tools/load/tally-load" "${load_flags[@]}" "$@"
 if $stages; then
   "$build/tools/tally/tally" --port "$port" stats | sed -n '/latency by stage/,$p'
 fi
