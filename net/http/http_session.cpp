@@ -76,7 +76,7 @@ std::string_view bearer_token(const HttpRequest& request) {
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpContext& context)
-    : stream_(std::move(socket), context.server.tls),
+    : stream_(beast::tcp_stream(std::move(socket)), context.server.tls),
       context_(context),
       retry_timer_(stream_.get_executor()) {}
 
@@ -88,17 +88,18 @@ void HttpSession::start() {
 
 void HttpSession::begin() {
   // The TLS handshake first (none on a plain stream), within the idle timeout.
-  stream_.lowest().expires_after(
+  stream_.plain_layer().expires_after(
       std::chrono::milliseconds(context_.server.config.http_idle_timeout_ms));
-  stream_.async_handshake([self = shared_from_this()](beast::error_code error) {
-    if (error) {
-      spdlog::info("event=tls_handshake_failed protocol=http error=\"{}\"", error.message());
-      self->closed_ = true;
-      self->stream_.lowest().close();
-      return;
-    }
-    self->after_handshake();
-  });
+  stream_.async_handshake(
+      asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code error) {
+        if (error) {
+          spdlog::info("event=tls_handshake_failed protocol=http error=\"{}\"", error.message());
+          self->closed_ = true;
+          self->stream_.plain_layer().close();
+          return;
+        }
+        self->after_handshake();
+      });
 }
 
 void HttpSession::after_handshake() {
@@ -119,7 +120,7 @@ void HttpSession::after_handshake() {
   token_ = *token;
   attached_ = true;
   boost::system::error_code ignored;
-  stream_.lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  stream_.plain_layer().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   read_request();
 }
 
@@ -128,7 +129,7 @@ void HttpSession::read_request() {
   parser_.emplace();
   parser_->header_limit(config.http_header_bytes_max);
   parser_->body_limit(config.http_body_bytes_max);
-  stream_.lowest().expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
+  stream_.plain_layer().expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
   // The header first: a client that asks "Expect: 100-continue" (curl does for bodies over a
   // kilobyte) waits for the go-ahead before it sends the body.
   beast_http::async_read_header(
@@ -177,7 +178,7 @@ void HttpSession::on_read(beast::error_code error) {
     }
     return;
   }
-  stream_.lowest().expires_never();
+  stream_.plain_layer().expires_never();
   handle(parser_->get());
 }
 
@@ -397,7 +398,7 @@ void HttpSession::respond(HttpAnswer answer) {
   response_.keep_alive(keep_alive_);
   response_.body() = std::move(answer.body);
   response_.prepare_payload();
-  stream_.lowest().expires_after(
+  stream_.plain_layer().expires_after(
       std::chrono::milliseconds(context_.server.config.write_timeout_ms));
   beast_http::async_write(
       stream_, response_,
@@ -433,8 +434,8 @@ void HttpSession::close() {
     context_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   }
   beast::error_code ignored;
-  stream_.lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.lowest().close();
+  stream_.plain_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.plain_layer().close();
 }
 
 }  // namespace tally::net::http

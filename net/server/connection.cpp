@@ -59,7 +59,8 @@ void Connection::begin() {
   // watchdog closes a connection that does not finish it within frame-timeout-ms.
   client_owes_since_ = Clock::now();
   arm_watchdog();
-  stream_.start_handshake([self = shared_from_this()](boost::system::error_code error) {
+  stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](
+                                                              boost::system::error_code error) {
     if (self->closed()) {
       return;
     }
