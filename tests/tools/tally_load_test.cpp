@@ -393,3 +393,46 @@ TEST(HttpRequestsTest, ADepositIsOneWholeRequest) {
 
 }  // namespace
 }  // namespace tally
+
+namespace tally {
+namespace {
+
+// Over TLS, with an auth file: the key and the CA reach every connection (setup, load,
+// checks).
+TEST(TallyLoadSecuredTest, ALoadOverTlsWithAnApiKeyPassesItsChecks) {
+  const std::string root = testing::make_temporary_directory("tally-load-tls-test");
+  const testing::ProgramRun made = testing::run_program(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+      " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+          root + "/key.pem -out " + root + "/cert.pem",
+      testing::Capture::kStandardOutputAndError);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const testing::ProgramRun digest = testing::run_program(
+      "echo load-secret | " + std::string(TALLY_TALLYD_PATH) + " --hash-api-key",
+      testing::Capture::kStandardOutput);
+  ASSERT_EQ(digest.exit_code, 0);
+  ASSERT_EQ(
+      std::system(("echo \"loader admin " + digest.output.substr(0, digest.output.size() - 1) +
+                   "\" > " + root + "/keys")
+                      .c_str()),
+      0);
+  {
+    testing::TallydProcess server(root + "/data",
+                                  {"--tls-cert", root + "/cert.pem", "--tls-key", root + "/key.pem",
+                                   "--auth-file", root + "/keys"});
+    const ProgramRun run = run_load("--duration 1 --accounts 50 --connections 2 --json --port " +
+                                    std::to_string(server.port()) + " --tls-ca " + root +
+                                    "/cert.pem --api-key load-secret");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("\"check\":\"passed\""), std::string::npos) << run.output;
+    // Without the key nothing runs, and it says why.
+    const ProgramRun refused =
+        run_load("--duration 1 --accounts 5 --port " + std::to_string(server.port()) +
+                 " --tls-ca " + root + "/cert.pem");
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+  }
+  std::system(("rm -rf " + root).c_str());
+}
+
+}  // namespace
+}  // namespace tally

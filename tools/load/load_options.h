@@ -10,7 +10,9 @@ namespace tally::load {
 
 struct LoadOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 7070;  // the binary protocol's: the load, or in HTTP mode the checks
+  uint16_t port = 7070;     // the binary protocol's: the load, or in HTTP mode the checks
+  std::string api_key;      // binary protocol: for a server with an auth file
+  std::string tls_ca_file;  // binary protocol: TLS, verifying the server with this CA
   // > 0: HTTP mode. The load goes to tallyd's HTTP listener on --host at this port, one
   // keep-alive HTTP/1.1 connection per --connections, ONE deposit per request (--batch 1), the
   // accounts opened over HTTP first (http_worker.h, http_accounts.h); the binary --port is

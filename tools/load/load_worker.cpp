@@ -11,6 +11,8 @@ client::ClientOptions client_options(const LoadOptions& options, uint32_t index)
   client.host = options.host;
   client.port = options.port;
   client.client_name = "tally-load/" + std::to_string(index);
+  client.api_key = options.api_key;
+  client.tls_ca_file = options.tls_ca_file;
   return client;
 }
 

@@ -50,6 +50,12 @@ void add_options(CLI::App& app, LoadOptions& options) {
                  "Server port (binary protocol; with --http-port, used for the server's counters "
                  "and reserve before and after the run)")
       ->capture_default_str();
+  app.add_option("--api-key", options.api_key,
+                 "API key for a server with an auth file (binary protocol; a write key)")
+      ->envname("TALLY_API_KEY");
+  app.add_option("--tls-ca", options.tls_ca_file,
+                 "TLS (binary protocol): the CA certificates (PEM) to verify tallyd with")
+      ->envname("TALLY_TLS_CA");
   app.add_option("--http-port", options.http_port,
                  "HTTP mode: load tallyd's HTTP/1.1 listener on --host at this port instead. Each "
                  "connection is one keep-alive connection, each request ONE deposit (POST "
@@ -131,6 +137,8 @@ client::ClientOptions setup_client_options(const LoadOptions& options) {
   client.host = options.host;
   client.port = options.port;
   client.client_name = "tally-load/setup";
+  client.api_key = options.api_key;
+  client.tls_ca_file = options.tls_ca_file;
   return client;
 }
 
