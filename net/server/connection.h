@@ -1,5 +1,7 @@
-// Connection: one client's TCP session on the server. It reads frames, answers the handshake,
-// stats and projection status itself, hands command batches to the engine's ingress and
+// Connection: one client's TCP session on the server, plain or TLS (ConnectionStream: with
+// TLS the handshake comes first, within frame_timeout, and answers are never sent directly by
+// the router), its requests allowed by its key's role (AccessControl). It reads frames, answers the
+// handshake, stats and projection status itself, hands command batches to the engine's ingress and
 // queries to the read side's projectors, and writes the responses the ResponseRouter collects
 // for it (queries count against requests_in_flight_max like command batches).
 //
