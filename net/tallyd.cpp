@@ -18,10 +18,10 @@
 
 #include "engine/base/exit_code.h"
 #include "net/http/http_listener.h"
+#include "net/protocol/tls_context.h"
 #include "net/server/durable_engine.h"
 #include "net/server/server.h"
 #include "net/server/server_options.h"
-#include "net/protocol/tls_context.h"
 
 namespace {
 

@@ -42,9 +42,9 @@ class DataDirectoryTest : public ::testing::Test {
   }
   // tallyd in the foreground on the data directory; it must exit by itself within 20 s.
   testing::ProgramRun run_tallyd() {
-    return testing::run_program(
-        "timeout -s KILL 20 " + std::string(TALLY_TALLYD_PATH) + " --port 0 --http-port 0 --data-dir " + data_,
-        testing::Capture::kStandardOutputAndError);
+    return testing::run_program("timeout -s KILL 20 " + std::string(TALLY_TALLYD_PATH) +
+                                    " --port 0 --http-port 0 --data-dir " + data_,
+                                testing::Capture::kStandardOutputAndError);
   }
   std::string segment(uint64_t index) const {
     return data_ + "/journal/" + journal::segment_name(index);

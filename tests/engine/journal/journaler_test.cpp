@@ -165,8 +165,7 @@ TEST_F(PipelineJournalerTest, EveryBatchPolicySyncsForEachTricklingRequest) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
     const Command deposit[] = {tally::testing::deposit_command("a", 1)};
-    tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(deposit, 100 + request),
-                           1);
+    tally::testing::submit(pipeline.ingress(), tally::testing::frame_of(deposit, 100 + request), 1);
   }
   pipeline.stop();
   EXPECT_GE(storage.data_syncs() - syncs_before, 60u);  // the contrast to the test above
