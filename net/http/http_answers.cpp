@@ -4,7 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include "engine/base/id_text.h"
 #include "engine/wire/amount_text.h"
+#include "engine/wire/wire_decoder.h"
 #include "engine/wire/wire_int128.h"
 
 namespace tally::net::http {
@@ -49,13 +51,7 @@ std::string iso_time(int64_t nanoseconds) {
 }
 
 std::string hex_id(const protocol::Uint128* id) {
-  if (id == nullptr || (id->low() == 0 && id->high() == 0)) {
-    return "";
-  }
-  char text[33];
-  std::snprintf(text, sizeof(text), "%016llx%016llx", static_cast<unsigned long long>(id->high()),
-                static_cast<unsigned long long>(id->low()));
-  return text;
+  return id == nullptr || (id->low() == 0 && id->high() == 0) ? "" : hex_of(to_id128(id));
 }
 
 HttpAnswer json_answer(unsigned status, const json::value& body) {

@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
+#include "engine/base/id_text.h"
 #include "net/client/batch_builder.h"
 #include "net/client/query.h"
 #include "net/protocol/frame.h"
@@ -36,16 +37,6 @@ std::string field_problem(std::string_view name, std::string_view what) {
   return text;
 }
 
-std::optional<uint8_t> hex_value(char digit) {
-  if (digit >= '0' && digit <= '9')
-    return static_cast<uint8_t>(digit - '0');
-  if (digit >= 'a' && digit <= 'f')
-    return static_cast<uint8_t>(digit - 'a' + 10);
-  if (digit >= 'A' && digit <= 'F')
-    return static_cast<uint8_t>(digit - 'A' + 10);
-  return std::nullopt;
-}
-
 // A UUID in its canonical 8-4-4-4-12 form, as its 128 bits (high: the first 16 digits).
 std::optional<Id128> parse_uuid(std::string_view text) {
   if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
@@ -57,7 +48,7 @@ std::optional<Id128> parse_uuid(std::string_view text) {
   for (const char character : text) {
     if (character == '-')
       continue;
-    const std::optional<uint8_t> value = hex_value(character);
+    const std::optional<uint8_t> value = hex_digit_value(character);
     if (!value)
       return std::nullopt;
     digits[count++] = *value;
@@ -301,6 +292,28 @@ std::string text_parameter(const boost::urls::url_view& url, std::string_view na
   return found == url.params().end() ? std::string() : std::string((*found).value);
 }
 
+// A command's options: transactionId (a deposit's, withdrawal's or transfer's) and
+// expectedVersion.
+std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::object& body,
+                                                                   std::string& transaction) {
+  client::CommandOptions options;
+  if (std::string problem = text_field(body, "transactionId", false, transaction);
+      !problem.empty()) {
+    return bad_input(problem);
+  }
+  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
+    return bad_input("\"transactionId\" must be printable ASCII of at most 64 bytes");
+  }
+  if (!transaction.empty()) {
+    options.transaction_id = id_of_text(transaction);
+  }
+  if (std::string problem = version_field(body, "expectedVersion", options.expected_version);
+      !problem.empty()) {
+    return bad_input(problem);
+  }
+  return options;
+}
+
 // ---- Batches ------------------------------------------------------------------------------
 
 // One command of POST /api/batches, added to `batch`; a refusal's message, or "".
@@ -312,20 +325,16 @@ std::string add_batch_command(const json::value& value, size_t index, client::Ba
   const json::object& command = value.as_object();
   std::string type, account, other, text, transaction;
   std::optional<int64_t> amount;
-  client::CommandOptions options;
-  for (const std::string& problem :
-       {text_field(command, "type", true, type), text_field(command, "accountId", false, account),
-        text_field(command, "transactionId", false, transaction),
-        version_field(command, "expectedVersion", options.expected_version)}) {
+  for (const std::string& problem : {text_field(command, "type", true, type),
+                                     text_field(command, "accountId", false, account)}) {
     if (!problem.empty())
       return where + problem;
   }
-  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
-    return where + "\"transactionId\" must be printable ASCII of at most 64 bytes";
+  const auto parsed = movement_options(command, transaction);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&parsed)) {
+    return where + refusal->message;
   }
-  if (!transaction.empty()) {
-    options.transaction_id = id_of_text(transaction);
-  }
+  const client::CommandOptions& options = std::get<client::CommandOptions>(parsed);
   const bool moves_money = type == "deposit" || type == "withdrawal" || type == "transfer";
   if (moves_money) {
     if (std::string problem = integer_field(command, "amount", true, amount); !problem.empty())
@@ -408,27 +417,6 @@ RoutedRequest open_account(const json::object& body, const Id128& id) {
   client::BatchBuilder batch;
   batch.open_account(account_id, owner, currency, type, overdraft.value_or(0), initial.value_or(0));
   return command_call(batch, id, AnswerShape::kOpened);
-}
-
-// Deposit, withdrawal or transfer options: transactionId and expectedVersion.
-std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::object& body,
-                                                                   std::string& transaction) {
-  client::CommandOptions options;
-  if (std::string problem = text_field(body, "transactionId", false, transaction);
-      !problem.empty()) {
-    return bad_input(problem);
-  }
-  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
-    return bad_input("\"transactionId\" must be printable ASCII of at most 64 bytes");
-  }
-  if (!transaction.empty()) {
-    options.transaction_id = id_of_text(transaction);
-  }
-  if (std::string problem = version_field(body, "expectedVersion", options.expected_version);
-      !problem.empty()) {
-    return bad_input(problem);
-  }
-  return options;
 }
 
 RoutedRequest money_movement(const json::object& body, const std::string& account,

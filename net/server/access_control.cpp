@@ -1,5 +1,7 @@
 #include "net/server/access_control.h"
 
+#include "engine/base/id_text.h"
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
@@ -21,21 +23,12 @@ bool parse_digest(std::string_view text, std::array<uint8_t, 32>& digest) {
     return false;
   }
   text.remove_prefix(kPrefix.size());
-  const auto nibble = [](char digit) -> int {
-    if (digit >= '0' && digit <= '9')
-      return digit - '0';
-    if (digit >= 'a' && digit <= 'f')
-      return digit - 'a' + 10;
-    if (digit >= 'A' && digit <= 'F')
-      return digit - 'A' + 10;
-    return -1;
-  };
   for (size_t index = 0; index < 32; ++index) {
-    const int high = nibble(text[2 * index]);
-    const int low = nibble(text[2 * index + 1]);
-    if (high < 0 || low < 0)
+    const std::optional<uint8_t> high = hex_digit_value(text[2 * index]);
+    const std::optional<uint8_t> low = hex_digit_value(text[2 * index + 1]);
+    if (!high || !low)
       return false;
-    digest[index] = static_cast<uint8_t>(high << 4 | low);
+    digest[index] = static_cast<uint8_t>(*high << 4 | *low);
   }
   return true;
 }

@@ -2,6 +2,8 @@
 // number is read with overflow checks; nothing here throws but UsageError.
 #include "tools/tally/parsers.h"
 
+#include "engine/base/id_text.h"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -66,36 +68,6 @@ DecimalParts decimal_parts(std::string_view text) {
 // ---- Hex ids ------------------------------------------------------------------------------
 
 constexpr size_t kHexDigits = 32;
-
-std::optional<uint64_t> hex_value(char digit) {
-  if (digit >= '0' && digit <= '9') {
-    return static_cast<uint64_t>(digit - '0');
-  }
-  if (digit >= 'a' && digit <= 'f') {
-    return static_cast<uint64_t>(digit - 'a' + 10);
-  }
-  if (digit >= 'A' && digit <= 'F') {
-    return static_cast<uint64_t>(digit - 'A' + 10);
-  }
-  return std::nullopt;
-}
-
-// 1 to 32 hex digits as a number, or nothing.
-std::optional<Id128> parse_hex(std::string_view text) {
-  if (text.empty() || text.size() > kHexDigits) {
-    return std::nullopt;
-  }
-  Id128 id;
-  for (const char digit : text) {
-    const std::optional<uint64_t> value = hex_value(digit);
-    if (!value) {
-      return std::nullopt;
-    }
-    id.high = (id.high << 4) | (id.low >> 60);
-    id.low = (id.low << 4) | *value;
-  }
-  return id;
-}
 
 // ---- Times and dates ----------------------------------------------------------------------
 
@@ -412,7 +384,7 @@ int64_t parse_minor_units(std::string_view text, std::string_view what) {
 // ---- Ids ----------------------------------------------------------------------------------
 
 Id128 parse_request_id(std::string_view text) {
-  const std::optional<Id128> id = text.size() == kHexDigits ? parse_hex(text) : std::nullopt;
+  const std::optional<Id128> id = text.size() == kHexDigits ? parse_hex_id(text) : std::nullopt;
   if (!id || id->is_zero()) {
     throw UsageError(named("--request-id", text) + " is not 32 hex digits (and not all zero)");
   }
@@ -420,7 +392,7 @@ Id128 parse_request_id(std::string_view text) {
 }
 
 Id128 parse_transaction_id(std::string_view text) {
-  const std::optional<Id128> id = parse_hex(text);
+  const std::optional<Id128> id = parse_hex_id(text);
   if (!id || id->is_zero()) {
     throw UsageError(named("--transaction-id", text) + " is not 1 to 32 hex digits (and not zero)");
   }
@@ -428,10 +400,7 @@ Id128 parse_transaction_id(std::string_view text) {
 }
 
 std::string to_hex(const Id128& id) {
-  char text[kHexDigits + 1];
-  std::snprintf(text, sizeof(text), "%016llx%016llx", static_cast<unsigned long long>(id.high),
-                static_cast<unsigned long long>(id.low));
-  return text;
+  return hex_of(id);
 }
 
 std::string to_short_hex(const Id128& id) {
