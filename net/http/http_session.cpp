@@ -108,10 +108,13 @@ void HttpSession::after_handshake() {
   const std::optional<uint64_t> token = server.router.attach(shared_from_this(), -1);
   if (!token) {
     server.counters.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    keep_alive_ = false;
-    respond(render_refusal(refusal_of(503, ResultCode::LimitExceeded,
-                                      "too many connections: the server's max-connections "
-                                      "is reached")));
+    read_no_more_ = true;
+    Slot& slot = line_.emplace_back();
+    slot.framing.keep_alive = false;
+    answer(slot, render_refusal(refusal_of(503, ResultCode::LimitExceeded,
+                                           "too many connections: the server's max-connections "
+                                           "is reached")));
+    pump();
     return;
   }
   server.counters.connections_accepted.fetch_add(1, std::memory_order_relaxed);
@@ -121,14 +124,36 @@ void HttpSession::after_handshake() {
   attached_ = true;
   boost::system::error_code ignored;
   stream_.plain_layer().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  read_request();
+  pump();
+}
+
+void HttpSession::pump() {
+  if (closed_) {
+    return;
+  }
+  if (!writing_) {
+    collect();
+    write_answered();
+  }
+  if (closed_) {
+    return;
+  }
+  if (read_no_more_ && !reading_ && !writing_ && line_.empty()) {
+    close();  // everything owed is written
+    return;
+  }
+  if (!reading_ && !read_no_more_ && line_.size() < context_.server.config.requests_in_flight_max) {
+    read_request();
+  }
 }
 
 void HttpSession::read_request() {
   const ServerConfig& config = context_.server.config;
+  reading_ = true;
   parser_.emplace();
   parser_->header_limit(config.http_header_bytes_max);
   parser_->body_limit(config.http_body_bytes_max);
+  // Applies to this read only: a write in flight keeps its own deadline.
   stream_.plain_layer().expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
   // The header first: a client that asks "Expect: 100-continue" (curl does for bodies over a
   // kilobyte) waits for the go-ahead before it sends the body.
@@ -142,60 +167,63 @@ void HttpSession::on_header(beast::error_code error) {
     on_read(error);
     return;
   }
-  const auto read_body = [self = shared_from_this()] {
-    beast_http::async_read(
-        self->stream_, self->buffer_, *self->parser_,
-        [self](beast::error_code read_error, size_t) { self->on_read(read_error); });
-  };
   const auto expect = parser_->get().find(beast_http::field::expect);
   if (expect == parser_->get().end() ||
       !beast::iequals(expect->value(), beast::string_view("100-continue"))) {
     read_body();
     return;
   }
-  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this(), read_body](beast::error_code write_error, size_t) {
-                      if (write_error) {
-                        self->close();
-                        return;
-                      }
-                      read_body();
-                    });
+  // The go-ahead follows every earlier answer (answers go in order).
+  continue_owed_ = true;
+  pump();
+}
+
+void HttpSession::read_body() {
+  beast_http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
 }
 
 void HttpSession::on_read(beast::error_code error) {
   if (closed_) {
     return;
   }
-  if (error) {
-    if (const std::optional<HttpRefusal> refusal = refusal_for_read_error(error)) {
-      context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-      keep_alive_ = false;  // the rest of the stream cannot be trusted to be a request
-      respond(render_refusal(*refusal));
-    } else {
-      close();
-    }
+  reading_ = false;
+  if (!error) {
+    handle(parser_->get());
+  } else if (const std::optional<HttpRefusal> refusal = refusal_for_read_error(error)) {
+    context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    read_no_more_ = true;  // the rest of the stream cannot be trusted to be a request
+    Slot& slot = line_.emplace_back();
+    slot.framing.keep_alive = false;
+    answer(slot, render_refusal(*refusal));
+  } else if (error == beast_http::error::end_of_stream ||
+             error == beast_http::error::partial_message) {
+    read_no_more_ = true;  // the client sends no more; it may still read what it is owed
+  } else {
+    close();  // the idle timeout, or the connection is gone
     return;
   }
-  stream_.plain_layer().expires_never();
-  handle(parser_->get());
+  pump();
 }
 
 void HttpSession::handle(const HttpRequest& request) {
-  version_ = request.version();
-  keep_alive_ = request.keep_alive();
+  Slot& slot = line_.emplace_back();
+  slot.framing = {.version = request.version(),
+                  .keep_alive = request.keep_alive(),
+                  .head = request.method() == beast_http::verb::head};
+  read_no_more_ = !slot.framing.keep_alive;
   const Id128 fresh{.low = context_.next_id.fetch_add(1, std::memory_order_relaxed),
                     .high = context_.id_salt};
   RoutedRequest routed = route_request(request, fresh);
   if (const std::optional<HttpRefusal> denied = check_access(request, routed)) {
     context_.server.counters.requests_denied.fetch_add(1, std::memory_order_relaxed);
-    respond(render_refusal(*denied));
+    answer(slot, render_refusal(*denied));
   } else if (const auto* refusal = std::get_if<HttpRefusal>(&routed)) {
     context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    respond(render_refusal(*refusal));
+    answer(slot, render_refusal(*refusal));
   } else if (const auto* local = std::get_if<LocalCall>(&routed)) {
-    answer_locally(*local);
+    answer(slot, answer_locally(*local));
   } else {
     EngineCall& call = std::get<EngineCall>(routed);
     // The binary protocol's limits hold for the request a body becomes as well.
@@ -204,14 +232,14 @@ void HttpSession::handle(const HttpRequest& request) {
         call.is_query ? config.query_frame_bytes_max : config.pipeline.ingress.frame_bytes_max;
     if (call.message.size() > limit) {
       context_.server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-      respond(render_refusal(refusal_of(
-          413, ResultCode::LimitExceeded,
-          "the request is larger than the server's " +
-              std::string(call.is_query ? "max-query-frame-bytes" : "max-frame-bytes"))));
+      answer(slot, render_refusal(refusal_of(413, ResultCode::LimitExceeded,
+                                             "the request is larger than the server's " +
+                                                 std::string(call.is_query ? "max-query-frame-bytes"
+                                                                           : "max-frame-bytes"))));
       return;
     }
-    pending_ = Pending{.request_id = call.request_id, .call = std::move(call)};
-    submit();
+    slot.call = std::move(call);
+    submit_waiting();
   }
 }
 
@@ -235,56 +263,75 @@ std::optional<HttpRefusal> HttpSession::check_access(const HttpRequest& request,
   return std::nullopt;
 }
 
-void HttpSession::answer_locally(const LocalCall& call) {
+HttpAnswer HttpSession::answer_locally(const LocalCall& call) {
   ConnectionContext& server = context_.server;
   switch (call.kind) {
     case LocalKind::kHealth:
-      respond(render_health());
-      return;
+      return render_health();
     case LocalKind::kReady:
-      respond(render_ready(server.read_side.report(), context_.recovered_sequence));
-      return;
+      return render_ready(server.read_side.report(), context_.recovered_sequence);
     case LocalKind::kStats:
-      respond(render_stats(server.stats()));
-      return;
+      return render_stats(server.stats());
     case LocalKind::kMetrics:
-      respond(render_metrics(server.stats(), server.read_side.report(),
-                             {.http_open = context_.connections_open.load(),
-                              .http_accepted = context_.connections_accepted.load()}));
-      return;
+      return render_metrics(server.stats(), server.read_side.report(),
+                            {.http_open = context_.connections_open.load(),
+                             .http_accepted = context_.connections_accepted.load()});
     case LocalKind::kProjections:
-      respond(render_projections(server.read_side.report(), false));
-      return;
+      return render_projections(server.read_side.report(), false);
     case LocalKind::kRebuild:
       spdlog::info("event=projections_rebuild protocol=http");
       server.read_side.rebuild();
-      respond(render_projections(server.read_side.report(), true));
+      return render_projections(server.read_side.report(), true);
+  }
+  return render_health();
+}
+
+void HttpSession::answer(Slot& slot, const HttpAnswer& answer) {
+  slot.state = Slot::State::kAnswered;
+  slot.call = {};
+  append_response(slot.answer, answer, slot.framing);
+}
+
+void HttpSession::submit_waiting() {
+  if (retry_armed_) {
+    return;  // the timer submits them, in order
+  }
+  for (Slot& slot : line_) {
+    if (slot.state != Slot::State::kUnsubmitted) {
+      continue;
+    }
+    if (!submit(slot)) {
+      // Only a full ingress gets here: try again shortly, keeping the order.
+      retry_armed_ = true;
+      retry_timer_.expires_after(kIngressRetryDelay);
+      retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+        self->retry_armed_ = false;
+        if (!error && !self->closed_) {
+          self->submit_waiting();
+          self->pump();
+        }
+      });
       return;
+    }
   }
 }
 
-void HttpSession::submit() {
-  const bool queued = pending_->call.is_query ? submit_query() : submit_command();
-  if (!queued && pending_ && !closed_) {
-    // Only a full ingress gets here without an answer: try again shortly.
-    retry_timer_.expires_after(kIngressRetryDelay);
-    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
-      if (!error && !self->closed_ && self->pending_) {
-        self->submit();
-      }
-    });
+bool HttpSession::submit(Slot& slot) {
+  if (slot.call.is_query) {
+    submit_query(slot);
+    return true;
   }
+  return submit_command(slot);
 }
 
-// True when the batch is with the engine or the request answered; false to retry later.
-bool HttpSession::submit_command() {
+bool HttpSession::submit_command(Slot& slot) {
   ConnectionContext& server = context_.server;
   Ingress& ingress = server.ingress;
   IngressBatch* batch = ingress.acquire();
   if (batch == nullptr) {
     return false;
   }
-  batch->frame.assign(pending_->call.message.begin(), pending_->call.message.end());
+  batch->frame.assign(slot.call.message.begin(), slot.call.message.end());
   const uint32_t commands_max = server.config.pipeline.ingress.batch_commands_max;
   RequestVerdict verdict = verify_request(batch->frame, commands_max);
   if (verdict.ok()) {
@@ -293,52 +340,50 @@ bool HttpSession::submit_command() {
   if (!verdict.ok()) {
     ingress.release(batch);
     server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    pending_.reset();
-    respond(render_refusal(
-        refusal_of(status_of(verdict.code), verdict.code, std::string(verdict.problem))));
+    answer(slot, render_refusal(refusal_of(status_of(verdict.code), verdict.code,
+                                           std::string(verdict.problem))));
     return true;
   }
   batch->origin = token_;
   const ResultCode result = ingress.submit_verified(batch);
   if (result == ResultCode::Ok) {
-    return true;  // the answer comes through the router
+    slot.state = Slot::State::kWithEngine;  // the answer comes through the router
+    return true;
   }
   ingress.release(batch);
   if (result == ResultCode::Unavailable && !ingress.is_closed()) {
     return false;
   }
   server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-  pending_.reset();
-  respond(
-      render_refusal(refusal_of(503, result, "the server is shutting down; nothing was applied")));
+  answer(slot, render_refusal(
+                   refusal_of(503, result, "the server is shutting down; nothing was applied")));
   return true;
 }
 
-bool HttpSession::submit_query() {
+void HttpSession::submit_query(Slot& slot) {
   ConnectionContext& server = context_.server;
   // The projector holds a copy of the query until it answers; the router releases the charge
   // when the answer is delivered (the query's origin says so).
   const uint64_t charge = server.router.query_charge_bytes();
   if (!server.budget.try_admit(charge) && !server.budget.try_charge_within_ceiling(charge)) {
     server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    pending_.reset();
-    respond(render_refusal(refusal_of(503, ResultCode::Unavailable,
-                                      "the server's memory budget is in use; retry shortly")));
-    return true;
+    answer(slot, render_refusal(refusal_of(503, ResultCode::Unavailable,
+                                           "the server's memory budget is in use; retry shortly")));
+    return;
   }
-  if (!server.read_side.submit(pending_->call.query_type, ResponseRouter::query_origin(token_),
-                               pending_->call.message)) {
+  if (!server.read_side.submit(slot.call.query_type, ResponseRouter::query_origin(token_),
+                               slot.call.message)) {
     server.budget.release(charge);
     server.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
-    pending_.reset();
-    respond(
-        render_refusal(refusal_of(503, ResultCode::Unavailable, "the server is shutting down")));
+    answer(slot,
+           render_refusal(refusal_of(503, ResultCode::Unavailable, "the server is shutting down")));
+    return;
   }
-  return true;
+  slot.state = Slot::State::kWithEngine;
 }
 
 void HttpSession::on_responses_ready() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->collect(); });
+  asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
 }
 
 void HttpSession::on_overflow(Overflow) {
@@ -346,80 +391,101 @@ void HttpSession::on_overflow(Overflow) {
 }
 
 void HttpSession::collect() {
-  if (closed_) {
-    return;
-  }
-  const TakenResponses taken = context_.server.router.take(token_, taken_);
-  if (taken.overflow != Overflow::kNone) {
-    close();
-    return;
-  }
-  size_t offset = 0;
-  while (taken_.size() - offset >= kFrameHeaderBytes) {
-    const uint32_t length = read_frame_length(taken_.data() + offset);
-    offset += kFrameHeaderBytes;
-    if (length > taken_.size() - offset) {
-      break;  // the router hands out whole frames only
+  // Each take says that what the previous one handed out is written; the router wakes this
+  // session again only once a take found nothing, so take until then unless an answer is
+  // ready to write (the write's end takes again).
+  while (attached_ && !closed_) {
+    const TakenResponses taken = context_.server.router.take(token_, taken_);
+    if (taken.overflow != Overflow::kNone) {
+      close();
+      return;
     }
-    // FlatBuffers reads its tables in place: a vector's storage is aligned for it.
-    const std::vector<uint8_t> message(
-        taken_.begin() + static_cast<std::ptrdiff_t>(offset),
-        taken_.begin() + static_cast<std::ptrdiff_t>(offset + length));
-    offset += length;
-    const auto* response = flatbuffers::GetRoot<protocol::Response>(message.data());
-    if (!pending_ || response->request_id() == nullptr ||
-        to_id128(response->request_id()) != pending_->request_id) {
-      continue;  // not for the request waiting (none other is in flight)
+    if (taken_.empty()) {
+      return;
     }
-    const EngineCall call = std::move(pending_->call);
-    pending_.reset();
-    respond(render_response(*response, call));
+    size_t offset = 0;
+    while (taken_.size() - offset >= kFrameHeaderBytes) {
+      const uint32_t length = read_frame_length(taken_.data() + offset);
+      offset += kFrameHeaderBytes;
+      if (length > taken_.size() - offset) {
+        break;  // the router hands out whole frames only
+      }
+      answer_from({taken_.data() + offset, length});
+      offset += length;
+    }
+    if (!line_.empty() && line_.front().state == Slot::State::kAnswered) {
+      return;
+    }
   }
 }
 
-void HttpSession::respond(HttpAnswer answer) {
-  response_ = {};
-  response_.version(version_);
-  response_.result(answer.status);
-  response_.set(beast_http::field::server, "tallyd");
-  response_.set(beast_http::field::content_type, answer.content_type);
-  if (answer.replayed) {
-    response_.set("Idempotent-Replayed", "true");
+void HttpSession::answer_from(std::span<const uint8_t> message) {
+  // FlatBuffers reads its tables in place: a vector's storage is aligned for it.
+  aligned_.assign(message.begin(), message.end());
+  const auto* response = flatbuffers::GetRoot<protocol::Response>(aligned_.data());
+  if (response->request_id() == nullptr) {
+    return;
   }
-  if (!answer.allow.empty()) {
-    response_.set(beast_http::field::allow, answer.allow);
+  const Id128 request_id = to_id128(response->request_id());
+  // Answers to one id come in the order its requests went (a retry follows its original).
+  for (Slot& slot : line_) {
+    if (slot.state == Slot::State::kWithEngine && slot.call.request_id == request_id) {
+      answer(slot, render_response(*response, slot.call));
+      return;
+    }
   }
-  if (answer.status == 401) {
-    response_.set(beast_http::field::www_authenticate, "Bearer realm=\"tally\"");
+}
+
+void HttpSession::write_answered() {
+  if (writing_ || closed_) {
+    return;
   }
-  if (answer.status == 503 || answer.status == 429) {
-    response_.set(beast_http::field::retry_after, "1");
+  if (continue_owed_ && line_.empty()) {
+    write_continue();
+    return;
   }
-  response_.keep_alive(keep_alive_);
-  response_.body() = std::move(answer.body);
-  response_.prepare_payload();
+  write_buffer_.clear();
+  while (!line_.empty() && line_.front().state == Slot::State::kAnswered) {
+    write_buffer_.append(line_.front().answer);
+    line_.pop_front();
+  }
+  if (write_buffer_.empty()) {
+    return;
+  }
+  writing_ = true;
+  // Applies to this write only: a read in flight keeps its own deadline.
   stream_.plain_layer().expires_after(
       std::chrono::milliseconds(context_.server.config.write_timeout_ms));
-  beast_http::async_write(
-      stream_, response_,
-      [self = shared_from_this(), keep_alive = keep_alive_](beast::error_code error, size_t) {
-        self->on_written(error, keep_alive);
-      });
+  asio::async_write(
+      stream_, asio::buffer(write_buffer_),
+      [self = shared_from_this()](beast::error_code error, size_t) { self->on_written(error); });
 }
 
-void HttpSession::on_written(beast::error_code error, bool keep_alive) {
+void HttpSession::write_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  writing_ = true;
+  continue_owed_ = false;
+  stream_.plain_layer().expires_after(
+      std::chrono::milliseconds(context_.server.config.write_timeout_ms));
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](beast::error_code error, size_t) {
+                      if (!error && !self->closed_) {
+                        self->read_body();
+                      }
+                      self->on_written(error);
+                    });
+}
+
+void HttpSession::on_written(beast::error_code error) {
   if (closed_) {
     return;
   }
-  if (attached_) {
-    // Tells the router that what it handed out is written (its shutdown waits for that).
-    context_.server.router.take(token_, taken_);
-  }
-  if (error || !keep_alive) {
+  writing_ = false;
+  if (error) {
     close();
     return;
   }
-  read_request();
+  pump();
 }
 
 void HttpSession::close() {
@@ -428,6 +494,7 @@ void HttpSession::close() {
   }
   closed_ = true;
   retry_timer_.cancel();
+  line_.clear();
   if (attached_) {
     attached_ = false;
     context_.server.router.detach(token_);  // later answers for this token are dropped

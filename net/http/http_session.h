@@ -1,20 +1,28 @@
-// HttpSession: one HTTP/1.1 client connection (keep-alive) on tallyd's network threads. It
-// reads one request at a time (Boost.Beast, with header and body limits), routes it
+// HttpSession: one HTTP/1.1 client connection (keep-alive, pipelining) on tallyd's network
+// threads. It reads requests (Boost.Beast, with header and body limits), routes them
 // (http_routes.h), hands command batches to the same ingress and queries to the same read side
-// as the binary protocol, and writes the answer (http_answers.h) before it reads the next
-// request: pipelined requests wait in the socket's buffer and are answered in order.
+// as the binary protocol, and writes the answers (http_answers.h) in the order the requests
+// came, whatever order the engine answers them in.
+//
+// Pipelining: the session keeps reading while it owes answers, up to requests_in_flight_max
+// requests per connection (then it stops reading until answers are written), so the requests
+// a client pipelines travel through the engine together, as a binary client's do. Answers that
+// are ready at the head of the line go out in one write; the router's answers are taken only
+// while no write is in flight, so what it handed out is written before the next take says so.
 //
 // To the engine it is a connection like any other: a ResponseSink holding a router slot (so
 // it counts against max-connections), whose token its requests carry; answers come back
-// through the router (never sent directly: they are translated first). One request in flight
-// at a time, so its memory is bounded by the limits: a header of http_header_bytes_max, a body
-// of http_body_bytes_max, one answer.
+// through the router (never sent directly: they are translated first). Memory per connection
+// is bounded by the limits: a header of http_header_bytes_max and a body of
+// http_body_bytes_max being read, requests_in_flight_max requests owed, one write; answers the
+// client does not read stay in the router, which closes the connection past its bound.
 //
-// Timeouts: a request must arrive whole within http_idle_timeout_ms of the previous answer
-// (keep-alive idle and slow clients alike), an answer must be written within
-// write_timeout_ms (a client that never reads): past either, the connection closes.
-// A full ingress is retried every millisecond (nothing is dropped, as on the binary side); a
-// query the memory budget cannot take gets 503 with Retry-After.
+// Timeouts: a request must arrive whole within http_idle_timeout_ms of the read's start
+// (keep-alive idle and slow clients alike), a write must finish within write_timeout_ms (a
+// client that never reads): past either, the connection closes. A client that closes its
+// sending side still gets the answers it is owed. A full ingress is retried every millisecond
+// (nothing is dropped, as on the binary side); a query the memory budget cannot take gets 503
+// with Retry-After.
 //
 // Threads: everything runs on the connection's strand; on_responses_ready() and on_overflow()
 // may be called from any thread (they post to it).
@@ -22,8 +30,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -31,6 +42,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/http/http_answers.h"
+#include "net/http/http_response_text.h"
 #include "net/http/http_routes.h"
 #include "net/http/http_stream.h"
 #include "net/server/connection.h"
@@ -59,25 +71,44 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   void on_overflow(Overflow why) override;
 
  private:
+  // A request in the line: waiting to be submitted, with the engine, or answered.
+  struct Slot {
+    enum class State { kUnsubmitted, kWithEngine, kAnswered };
+    State state = State::kUnsubmitted;
+    EngineCall call;  // its request_id matches the answer; dropped once answered
+    ResponseFraming framing;
+    std::string answer;  // the response's bytes, once answered
+  };
+
   void begin();
   void after_handshake();
+  // Everything that may follow an event: take the router's answers, write what is ready,
+  // close when done, read the next request when the line has room.
+  void pump();
   void read_request();
-  // The header is read: answers "Expect: 100-continue", then reads the body.
+  // The header is read: answers "Expect: 100-continue" (after every earlier answer), then
+  // reads the body.
   void on_header(boost::beast::error_code error);
+  void read_body();
   void on_read(boost::beast::error_code error);
   void handle(const HttpRequest& request);
   // A refusal (401, 403) if the connection's key does not allow `routed`, else nullopt.
   std::optional<HttpRefusal> check_access(const HttpRequest& request,
                                           const RoutedRequest& routed) const;
-  void answer_locally(const LocalCall& call);
-  // Submits pending_'s call to the engine: queued, or answered at once if refused.
-  void submit();
-  bool submit_command();
-  bool submit_query();
-  // Takes what the router holds for this connection and answers the pending request with it.
+  HttpAnswer answer_locally(const LocalCall& call);
+  void answer(Slot& slot, const HttpAnswer& answer);
+  // Submits the line's unsubmitted calls in order; on a full ingress, retries shortly.
+  void submit_waiting();
+  // True when the call is with the engine or answered; false to retry later.
+  bool submit(Slot& slot);
+  bool submit_command(Slot& slot);
+  void submit_query(Slot& slot);
+  // Takes what the router holds for this connection and answers the slots it is for.
   void collect();
-  void respond(HttpAnswer answer);
-  void on_written(boost::beast::error_code error, bool keep_alive);
+  void answer_from(std::span<const uint8_t> message);
+  void write_answered();
+  void write_continue();
+  void on_written(boost::beast::error_code error);
   void close();
 
   HttpStream stream_;
@@ -85,20 +116,18 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   boost::asio::steady_timer retry_timer_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
   uint64_t token_ = 0;
   bool attached_ = false;
   bool closed_ = false;
-
-  // The request waiting for the engine's answer.
-  struct Pending {
-    Id128 request_id;
-    EngineCall call;
-  };
-  std::optional<Pending> pending_;
-  unsigned version_ = 11;   // of the request being answered
-  bool keep_alive_ = true;  // of the request being answered
+  bool reading_ = false;
+  bool writing_ = false;
+  bool retry_armed_ = false;
+  bool continue_owed_ = false;  // a read waits for "100 Continue" to be written
+  bool read_no_more_ = false;   // the client closed, asked to close, or sent garbage
+  std::deque<Slot> line_;       // requests in the order they came
+  std::string write_buffer_;    // the answers being written
   std::vector<uint8_t> taken_;
+  std::vector<uint8_t> aligned_;  // one answer from the router, aligned for FlatBuffers
 };
 
 }  // namespace tally::net::http

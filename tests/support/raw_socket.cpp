@@ -36,6 +36,10 @@ RawSocket::~RawSocket() {
   ::close(descriptor_);
 }
 
+void RawSocket::shutdown_sending() {
+  ::shutdown(descriptor_, SHUT_WR);
+}
+
 bool RawSocket::send_bytes(std::span<const uint8_t> bytes) {
   size_t sent = 0;
   while (sent < bytes.size()) {

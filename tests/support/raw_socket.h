@@ -29,6 +29,8 @@ class RawSocket {
   // Sends what the peer takes within `timeout` (a server that stopped reading takes only what
   // the socket buffers hold); returns the bytes sent.
   size_t send_available(std::span<const uint8_t> bytes, std::chrono::milliseconds timeout);
+  // Closes the sending side (the peer reads end of stream); reading still works.
+  void shutdown_sending();
   // Sends a Hello and reads its answer; false if it did not come.
   bool hello();
 

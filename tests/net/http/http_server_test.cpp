@@ -324,23 +324,38 @@ TEST_F(HttpServerTest, BinaryAndHttpClientsShareOneLedger) {
   EXPECT_EQ(integer(balance.json(), "balance"), 42);
 }
 
+// One request as a pipelining client writes it; `extra_headers` end in "\r\n".
+std::string http_request(const std::string& method, const std::string& path,
+                         const std::string& body, const std::string& extra_headers = "") {
+  return method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+bool send_text(testing::RawSocket& socket, const std::string& text) {
+  return socket.send_bytes({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+// The status codes of the answers in `text`, in order.
+std::vector<int> statuses_in(const std::string& text) {
+  std::vector<int> statuses;
+  for (size_t at = text.find("HTTP/1.1 "); at != std::string::npos;
+       at = text.find("HTTP/1.1 ", at + 1)) {
+    statuses.push_back(std::atoi(text.c_str() + at + 9));
+  }
+  return statuses;
+}
+
 TEST_F(HttpServerTest, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
   TallydProcess& server = start();
   testing::RawSocket socket(server.http_port());
-  std::string requests;
-  const auto request = [](const std::string& method, const std::string& path,
-                          const std::string& body) {
-    return method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  };
-  requests += request("POST", "/api/accounts", R"({"accountId":"p","currency":"EUR"})");
+  std::string requests =
+      http_request("POST", "/api/accounts", R"({"accountId":"p","currency":"EUR"})");
   for (int index = 1; index <= 5; ++index) {
-    requests +=
-        request("POST", "/api/accounts/p/deposits", R"({"amount":)" + std::to_string(index) + "}");
+    requests += http_request("POST", "/api/accounts/p/deposits",
+                             R"({"amount":)" + std::to_string(index) + "}");
   }
-  requests += request("GET", "/health", "");
-  ASSERT_TRUE(
-      socket.send_bytes({reinterpret_cast<const uint8_t*>(requests.data()), requests.size()}));
+  requests += http_request("GET", "/health", "");
+  ASSERT_TRUE(send_text(socket, requests));
   const std::string answers = socket.read_until("HTTP/1.1 ", 7, std::chrono::seconds(10));
   // Seven answers, in the order asked: the balances climb 1, 3, 6, 10, 15.
   size_t at = 0;
@@ -352,6 +367,84 @@ TEST_F(HttpServerTest, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
   }
 }
 
+TEST_F(HttpServerTest, PipelinedRequestsOfEveryKindKeepTheirOrder) {
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.http_port());
+  // Commands (the journal), a query (a read model, answered sooner), refusals made while
+  // routing, a local answer and HEAD: each answer in its request's place.
+  std::string requests =
+      http_request("POST", "/api/accounts", R"({"accountId":"k","currency":"EUR"})");
+  requests += http_request("POST", "/api/accounts/k/deposits", R"({"amount":7})");
+  requests += http_request("GET", "/api/accounts/nobody", "");
+  requests += http_request("POST", "/api/accounts/k/deposits", R"({"amount":"seven"})");
+  requests += http_request("POST", "/api/accounts/k/withdrawals", R"({"amount":100})");
+  requests += http_request("HEAD", "/health", "");
+  requests += http_request("POST", "/api/accounts/k/deposits", R"({"amount":8})");
+  requests += http_request("GET", "/health", "");
+  ASSERT_TRUE(send_text(socket, requests));
+  const std::string answers = socket.read_until("HTTP/1.1 ", 8, std::chrono::seconds(10));
+  const std::string last_body = "{\"status\":\"ok\"}";
+  const std::string complete =
+      answers.ends_with(last_body)
+          ? answers
+          : answers + socket.read_until(last_body, 1, std::chrono::seconds(5));
+  EXPECT_EQ(statuses_in(complete), (std::vector<int>{201, 200, 404, 400, 422, 405, 200, 200}))
+      << complete;
+  EXPECT_NE(complete.find("\"balance\":15,"), std::string::npos) << complete;
+  // The 405 to HEAD has headers only: the next answer starts right after them.
+  const size_t head_answer = complete.find("HTTP/1.1 405");
+  const size_t head_end = complete.find("\r\n\r\n", head_answer);
+  EXPECT_EQ(complete.compare(head_end + 4, 9, "HTTP/1.1 "), 0) << complete;
+}
+
+TEST_F(HttpServerTest, ARequestAskingToCloseIsAnsweredLastAndWhatFollowsIsNotApplied) {
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.http_port());
+  std::string requests =
+      http_request("POST", "/api/accounts", R"({"accountId":"c","currency":"EUR"})");
+  requests +=
+      http_request("POST", "/api/accounts/c/deposits", R"({"amount":5})", "Connection: close\r\n");
+  requests += http_request("POST", "/api/accounts/c/deposits", R"({"amount":7})");
+  ASSERT_TRUE(send_text(socket, requests));
+  const std::string answers = socket.read_until("HTTP/1.1 ", 3, std::chrono::seconds(5));
+  EXPECT_EQ(statuses_in(answers), (std::vector<int>{201, 200})) << answers;
+  EXPECT_NE(answers.find("Connection: close\r\n"), std::string::npos) << answers;
+  EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(5)));
+  EXPECT_EQ(integer(curl("GET", "/api/accounts/c/balance").json(), "balance"), 5);
+}
+
+TEST_F(HttpServerTest, AClientThatStopsSendingStillGetsWhatItIsOwed) {
+  TallydProcess& server = start();
+  testing::RawSocket socket(server.http_port());
+  std::string requests =
+      http_request("POST", "/api/accounts", R"({"accountId":"h","currency":"EUR"})");
+  requests += http_request("POST", "/api/accounts/h/deposits", R"({"amount":5})");
+  requests += http_request("GET", "/health", "");
+  ASSERT_TRUE(send_text(socket, requests));
+  socket.shutdown_sending();
+  const std::string answers = socket.read_until("{\"status\":\"ok\"}", 1, std::chrono::seconds(5));
+  EXPECT_EQ(statuses_in(answers), (std::vector<int>{201, 200, 200})) << answers;
+  EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, AClientThatPipelinesAndNeverReadsIsCutOffAndOthersAreServed) {
+  TallydProcess& server = start({"--write-timeout-ms", "300", "--max-in-flight", "64"});
+  testing::RawSocket socket(server.http_port(), 4096);
+  // 4,000 requests for /metrics (about 6 KB each): 24 MB of answers, more than the socket
+  // buffers hold, so the server's write gets stuck, and with 64 answers owed it stops reading.
+  std::string requests;
+  for (int index = 0; index < 4000; ++index) {
+    requests += http_request("GET", "/metrics", "");
+  }
+  socket.send_available({reinterpret_cast<const uint8_t*>(requests.data()), requests.size()},
+                        std::chrono::milliseconds(1500));
+  // Not reading for far longer than the write timeout: cut off. Reading now finds the end
+  // (or a reset) before 24 MB.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_TRUE(socket.closed_by_peer(std::chrono::seconds(10)));
+  EXPECT_EQ(curl("GET", "/health").status, 200);
+}
+
 TEST_F(HttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingTheBody) {
   TallydProcess& server = start();
   testing::RawSocket socket(server.http_port());
@@ -360,10 +453,11 @@ TEST_F(HttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingTheBody) 
       "POST /api/accounts HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
       "Content-Length: " +
       std::to_string(body.size()) + "\r\n\r\n";
-  ASSERT_TRUE(socket.send_bytes({reinterpret_cast<const uint8_t*>(header.data()), header.size()}));
-  const std::string go_ahead = socket.read_until("\r\n\r\n", 1, std::chrono::seconds(5));
-  EXPECT_EQ(go_ahead, "HTTP/1.1 100 Continue\r\n\r\n");
-  ASSERT_TRUE(socket.send_bytes({reinterpret_cast<const uint8_t*>(body.data()), body.size()}));
+  // After a pipelined request: the go-ahead follows its answer.
+  ASSERT_TRUE(send_text(socket, http_request("GET", "/health", "") + header));
+  const std::string first = socket.read_until("100 Continue\r\n\r\n", 1, std::chrono::seconds(5));
+  EXPECT_TRUE(first.ends_with("{\"status\":\"ok\"}HTTP/1.1 100 Continue\r\n\r\n")) << first;
+  ASSERT_TRUE(send_text(socket, body));
   const std::string answer = socket.read_until("\"c100\"", 1, std::chrono::seconds(5));
   EXPECT_NE(answer.find("HTTP/1.1 201"), std::string::npos) << answer;
 }
@@ -371,9 +465,6 @@ TEST_F(HttpServerTest, AClientThatExpects100ContinueGetsItBeforeSendingTheBody) 
 TEST_F(HttpServerTest, AbusiveClientsGetAnErrorOrACloseAndNothingElseSuffers) {
   TallydProcess& server = start({"--max-http-body-bytes", "2048", "--max-http-header-bytes", "2048",
                                  "--http-idle-timeout-ms", "500"});
-  const auto send_text = [](testing::RawSocket& socket, const std::string& text) {
-    return socket.send_bytes({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-  };
   {  // A body over the limit: 413, then the connection closes.
     testing::RawSocket socket(server.http_port());
     send_text(socket, "POST /api/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
