@@ -131,6 +131,7 @@ void HttpSession::pump() {
   if (closed_) {
     return;
   }
+  read_buffered_requests();
   if (!writing_) {
     collect();
     write_answered();
@@ -142,21 +143,70 @@ void HttpSession::pump() {
     close();  // everything owed is written
     return;
   }
-  if (!reading_ && !read_no_more_ && line_.size() < context_.server.config.requests_in_flight_max) {
+  if (may_read()) {
     read_request();
+  }
+}
+
+bool HttpSession::may_read() const {
+  return !closed_ && !reading_ && !read_no_more_ &&
+         line_.size() < context_.server.config.requests_in_flight_max;
+}
+
+void HttpSession::new_parser() {
+  const ServerConfig& config = context_.server.config;
+  parser_.emplace();
+  parser_->header_limit(config.http_header_bytes_max);
+  parser_->body_limit(config.http_body_bytes_max);
+}
+
+bool HttpSession::expects_continue() const {
+  const auto expect = parser_->get().find(beast_http::field::expect);
+  return expect != parser_->get().end() &&
+         beast::iequals(expect->value(), beast::string_view("100-continue"));
+}
+
+void HttpSession::read_buffered_requests() {
+  // Pipelined requests arrive several to a read: parsing them straight from the buffer saves
+  // an asynchronous read (and its trip through the strand) per request.
+  while (may_read() && buffer_.size() > 0) {
+    if (!parser_) {
+      new_parser();
+    }
+    beast::error_code error;
+    if (!parser_->is_header_done()) {
+      buffer_.consume(parser_->put(buffer_.data(), error));  // the header only (not eager)
+      if (error == beast_http::error::need_more) {
+        return;  // the rest comes by read_request()
+      }
+      if (!error && !parser_->is_done() && expects_continue()) {
+        reading_ = true;  // the body follows the go-ahead
+        continue_owed_ = true;
+        return;
+      }
+    }
+    if (!error && !parser_->is_done()) {
+      parser_->eager(true);
+      buffer_.consume(parser_->put(buffer_.data(), error));
+      if (error == beast_http::error::need_more || (!error && !parser_->is_done())) {
+        return;  // part of the body: the rest comes by read_request()
+      }
+    }
+    finish_read(error);
   }
 }
 
 void HttpSession::read_request() {
   const ServerConfig& config = context_.server.config;
   reading_ = true;
-  parser_.emplace();
-  parser_->header_limit(config.http_header_bytes_max);
-  parser_->body_limit(config.http_body_bytes_max);
+  if (!parser_) {
+    new_parser();
+  }
   // Applies to this read only: a write in flight keeps its own deadline.
   stream_.plain_layer().expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
   // The header first: a client that asks "Expect: 100-continue" (curl does for bodies over a
-  // kilobyte) waits for the go-ahead before it sends the body.
+  // kilobyte) waits for the go-ahead before it sends the body. (A header parsed from the
+  // buffer already completes at once.)
   beast_http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
@@ -167,9 +217,7 @@ void HttpSession::on_header(beast::error_code error) {
     on_read(error);
     return;
   }
-  const auto expect = parser_->get().find(beast_http::field::expect);
-  if (expect == parser_->get().end() ||
-      !beast::iequals(expect->value(), beast::string_view("100-continue"))) {
+  if (!expects_continue()) {
     read_body();
     return;
   }
@@ -179,6 +227,8 @@ void HttpSession::on_header(beast::error_code error) {
 }
 
 void HttpSession::read_body() {
+  stream_.plain_layer().expires_after(
+      std::chrono::milliseconds(context_.server.config.http_idle_timeout_ms));
   beast_http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, size_t) { self->on_read(error); });
@@ -189,6 +239,11 @@ void HttpSession::on_read(beast::error_code error) {
     return;
   }
   reading_ = false;
+  finish_read(error);
+  pump();
+}
+
+void HttpSession::finish_read(beast::error_code error) {
   if (!error) {
     handle(parser_->get());
   } else if (const std::optional<HttpRefusal> refusal = refusal_for_read_error(error)) {
@@ -202,9 +257,8 @@ void HttpSession::on_read(beast::error_code error) {
     read_no_more_ = true;  // the client sends no more; it may still read what it is owed
   } else {
     close();  // the idle timeout, or the connection is gone
-    return;
   }
-  pump();
+  parser_.reset();
 }
 
 void HttpSession::handle(const HttpRequest& request) {

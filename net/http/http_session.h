@@ -85,12 +85,20 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   // Everything that may follow an event: take the router's answers, write what is ready,
   // close when done, read the next request when the line has room.
   void pump();
+  // Whether another request may be read: the line has room and nothing stops reading.
+  bool may_read() const;
+  void new_parser();
+  bool expects_continue() const;  // the parsed header asks "Expect: 100-continue"
+  // Handles the whole requests already in the buffer, without I/O.
+  void read_buffered_requests();
   void read_request();
   // The header is read: answers "Expect: 100-continue" (after every earlier answer), then
   // reads the body.
   void on_header(boost::beast::error_code error);
   void read_body();
   void on_read(boost::beast::error_code error);
+  // A request was read whole (handled) or could not be (refused or the connection closes).
+  void finish_read(boost::beast::error_code error);
   void handle(const HttpRequest& request);
   // A refusal (401, 403) if the connection's key does not allow `routed`, else nullopt.
   std::optional<HttpRefusal> check_access(const HttpRequest& request,
