@@ -1,6 +1,7 @@
 // The rule of each command. Checks run in one order for every command, so that a command
 // that breaks several rules always gets the same reason: arguments, existence, closed,
-// frozen, version, (transfers) currency, transaction id, then funds and overflow.
+// frozen, version, currency (a transfer's two accounts, the client's expected currency),
+// transaction id, then funds and overflow.
 #include <string_view>
 
 #include "engine/base/checked_math.h"
@@ -11,6 +12,16 @@
 
 namespace tally {
 namespace {
+
+// A money movement may name the currency the client means: three letters A-Z, or nothing.
+bool is_valid_expected_currency(std::string_view currency) {
+  return currency.empty() || CurrencyCode::parse(currency).has_value();
+}
+
+// Whether the account's currency is the one the client means (none named: any).
+bool is_expected_currency(std::string_view expected, CurrencyCode actual) {
+  return expected.empty() || *CurrencyCode::parse(expected) == actual;
+}
 
 ResultCode validate_open(const Command& command) {
   if (!command.account_id.empty() && !is_valid_client_account_id(command.account_id)) {
@@ -103,11 +114,17 @@ ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashe
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
+  if (!is_valid_expected_currency(command.currency)) {
+    return ResultCode::InvalidArgument;
+  }
   AccountRef index = kNoAccount;
   if (const ResultCode unusable =
           find_usable(command.account_id, hashes.account, false, command.expected_version, index);
       !is_ok(unusable)) {
     return unusable;
+  }
+  if (!is_expected_currency(command.currency, accounts_.at(index).currency)) {
+    return ResultCode::CurrencyMismatch;
   }
   if (const ResultCode taken = check_transaction_id(command.transaction_id); !is_ok(taken)) {
     return taken;
@@ -129,6 +146,9 @@ ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes,
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
+  if (!is_valid_expected_currency(command.currency)) {
+    return ResultCode::InvalidArgument;
+  }
   if (command.account_id == command.counterparty_id) {
     return ResultCode::SameAccount;
   }
@@ -149,7 +169,8 @@ ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes,
   TALLY_ASSERT(source_index != destination_index);
   Account source = accounts_.at(source_index);
   Account destination = accounts_.at(destination_index);
-  if (source.currency != destination.currency) {
+  if (source.currency != destination.currency ||
+      !is_expected_currency(command.currency, source.currency)) {
     return ResultCode::CurrencyMismatch;
   }
   if (const ResultCode taken = check_transaction_id(command.transaction_id); !is_ok(taken)) {

@@ -22,7 +22,7 @@ struct Command {
   std::string_view account_id;                       // the account; Transfer: the source
   std::string_view counterparty_id;                  // Transfer: the destination
   std::string_view owner;                            // OpenAccount
-  std::string_view currency;                         // OpenAccount
+  std::string_view currency;  // OpenAccount; Deposit, Withdraw, Transfer: expected (empty: any)
   std::string_view reason;                           // FreezeAccount
   AccountType account_type = AccountType::Checking;  // OpenAccount
   int64_t amount = 0;           // Deposit, Withdraw, Transfer; OpenAccount: initial deposit

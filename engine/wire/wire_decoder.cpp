@@ -35,6 +35,7 @@ Command decode_single_account_movement(CommandType type, const Movement& movemen
   command.amount = movement.amount();
   command.transaction_id = to_id128(movement.transaction_id());
   command.expected_version = optional_of(movement.expected_version());
+  command.currency = view_of(movement.currency());
   return command;
 }
 
@@ -47,6 +48,7 @@ Command decode_transfer(const protocol::Transfer& transfer) {
   command.transaction_id = to_id128(transfer.transaction_id());
   command.expected_version = optional_of(transfer.expected_from_version());
   command.expected_counterparty_version = optional_of(transfer.expected_to_version());
+  command.currency = view_of(transfer.currency());
   return command;
 }
 

@@ -33,19 +33,22 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
     case CommandType::Deposit:
       return {protocol::Command::Deposit,
               protocol::CreateDeposit(builder, account_id, command.amount, transaction_id,
-                                      optional_of(command.expected_version))
+                                      optional_of(command.expected_version),
+                                      string_of(builder, command.currency))
                   .Union()};
     case CommandType::Withdraw:
       return {protocol::Command::Withdraw,
               protocol::CreateWithdraw(builder, account_id, command.amount, transaction_id,
-                                       optional_of(command.expected_version))
+                                       optional_of(command.expected_version),
+                                       string_of(builder, command.currency))
                   .Union()};
     case CommandType::Transfer: {
       const auto counterparty_id = string_of(builder, command.counterparty_id);
       return {protocol::Command::Transfer,
               protocol::CreateTransfer(builder, account_id, counterparty_id, command.amount,
                                        transaction_id, optional_of(command.expected_version),
-                                       optional_of(command.expected_counterparty_version))
+                                       optional_of(command.expected_counterparty_version),
+                                       string_of(builder, command.currency))
                   .Union()};
     }
     case CommandType::FreezeAccount:

@@ -34,13 +34,17 @@ BatchBuilder& BatchBuilder::open_account(std::string_view account_id, std::strin
 
 BatchBuilder& BatchBuilder::deposit(std::string_view account_id, int64_t amount,
                                     const CommandOptions& options) {
-  add(CommandType::Deposit, account_id, options).amount = amount;
+  Command& command = add(CommandType::Deposit, account_id, options);
+  command.amount = amount;
+  command.currency = keep(options.currency);
   return *this;
 }
 
 BatchBuilder& BatchBuilder::withdraw(std::string_view account_id, int64_t amount,
                                      const CommandOptions& options) {
-  add(CommandType::Withdraw, account_id, options).amount = amount;
+  Command& command = add(CommandType::Withdraw, account_id, options);
+  command.amount = amount;
+  command.currency = keep(options.currency);
   return *this;
 }
 
@@ -50,6 +54,7 @@ BatchBuilder& BatchBuilder::transfer(std::string_view from_account_id,
   Command& command = add(CommandType::Transfer, from_account_id, options);
   command.counterparty_id = keep(to_account_id);
   command.amount = amount;
+  command.currency = keep(options.currency);
   return *this;
 }
 

@@ -19,6 +19,9 @@ struct CommandOptions {
   Id128 transaction_id;                                   // zero: none
   std::optional<uint64_t> expected_version;               // of the (source) account
   std::optional<uint64_t> expected_counterparty_version;  // Transfer: of the destination
+  // Deposit, Withdraw, Transfer: the currency the client means (ISO 4217); the ledger refuses
+  // the command (CurrencyMismatch) if the account's is another. Empty: not checked.
+  std::string currency;
 
   static CommandOptions with_transaction(const Id128& id) {
     CommandOptions options;

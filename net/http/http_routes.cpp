@@ -13,6 +13,7 @@
 #include <boost/url.hpp>
 
 #include "engine/base/id_text.h"
+#include "engine/wire/currency.h"
 #include "net/client/batch_builder.h"
 #include "net/client/query.h"
 #include "net/protocol/frame.h"
@@ -292,8 +293,8 @@ std::string text_parameter(const boost::urls::url_view& url, std::string_view na
   return found == url.params().end() ? std::string() : std::string((*found).value);
 }
 
-// A command's options: transactionId (a deposit's, withdrawal's or transfer's) and
-// expectedVersion.
+// A command's options: transactionId and currency (a deposit's, withdrawal's or transfer's:
+// the ledger refuses a currency other than the account's) and expectedVersion.
 std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::object& body,
                                                                    std::string& transaction) {
   client::CommandOptions options;
@@ -310,6 +311,13 @@ std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::o
   if (std::string problem = version_field(body, "expectedVersion", options.expected_version);
       !problem.empty()) {
     return bad_input(problem);
+  }
+  if (std::string problem = text_field(body, "currency", false, options.currency);
+      !problem.empty()) {
+    return bad_input(problem);
+  }
+  if (!options.currency.empty() && !CurrencyCode::parse(options.currency)) {
+    return bad_input("\"currency\" must be three letters A-Z (ISO 4217)");
   }
   return options;
 }

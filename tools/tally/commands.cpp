@@ -17,6 +17,11 @@ constexpr std::array<CommandKind, 7> kAllKinds = {
 // "-" stands for "let the server choose", where an empty word is awkward to type.
 constexpr std::string_view kGeneratedId = "-";
 
+bool has_amount(CommandKind kind) {
+  return kind == CommandKind::kDeposit || kind == CommandKind::kWithdraw ||
+         kind == CommandKind::kTransfer;
+}
+
 client::CommandOptions options_of(const LedgerCommand& command) {
   client::CommandOptions options;
   if (!command.transaction_id.empty()) {
@@ -24,6 +29,9 @@ client::CommandOptions options_of(const LedgerCommand& command) {
   }
   options.expected_version = command.expected_version;
   options.expected_counterparty_version = command.expected_to_version;
+  if (has_amount(command.kind)) {
+    options.currency = command.currency;  // the server checks it too, with the command
+  }
   return options;
 }
 
@@ -33,11 +41,6 @@ void check_currency(const std::string& currency) {
     throw UsageError("--currency \"" + currency + "\" is not an ISO 4217 code (three letters " +
                      "A-Z, e.g. EUR)");
   }
-}
-
-bool has_amount(CommandKind kind) {
-  return kind == CommandKind::kDeposit || kind == CommandKind::kWithdraw ||
-         kind == CommandKind::kTransfer;
 }
 
 // `message` about the command at `where` ("line 3"), if it has a place.

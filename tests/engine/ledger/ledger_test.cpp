@@ -174,6 +174,26 @@ TEST_F(LedgerTest, CurrencyMismatch) {
   EXPECT_EQ(code_of(transfer_command("euro", "dollar", 1)), ResultCode::CurrencyMismatch);
 }
 
+TEST_F(LedgerTest, AMovementNamingACurrencyIsRefusedWhereTheAccountHasAnother) {
+  open("euro", 100, "EUR");
+  open("euro2", 100, "EUR");
+  const auto in = [](Command command, std::string_view currency) {
+    command.currency = currency;
+    return command;
+  };
+  EXPECT_EQ(code_of(in(deposit_command("euro", 5), "USD")), ResultCode::CurrencyMismatch);
+  EXPECT_EQ(code_of(in(withdraw_command("euro", 5), "USD")), ResultCode::CurrencyMismatch);
+  EXPECT_EQ(code_of(in(transfer_command("euro", "euro2", 5), "USD")), ResultCode::CurrencyMismatch);
+  EXPECT_EQ(harness.find("euro")->balance, 100);  // nothing moved
+  EXPECT_EQ(code_of(in(deposit_command("euro", 5), "EUR")), ResultCode::Ok);
+  EXPECT_EQ(code_of(in(withdraw_command("euro", 2), "EUR")), ResultCode::Ok);
+  EXPECT_EQ(code_of(in(transfer_command("euro", "euro2", 1), "EUR")), ResultCode::Ok);
+  EXPECT_EQ(harness.find("euro")->balance, 102);
+  // Not a currency code: bad input, before the account is even looked at.
+  EXPECT_EQ(code_of(in(deposit_command("nobody", 5), "eur")), ResultCode::InvalidArgument);
+  EXPECT_EQ(code_of(in(transfer_command("euro", "euro2", 1), "EURO")), ResultCode::InvalidArgument);
+}
+
 TEST_F(LedgerTest, AccountFrozenTakesNoMoneyInOrOut) {
   open("a", 100);
   open("b", 100);

@@ -26,11 +26,14 @@ TEST(WireTest, EveryCommandRoundTrips) {
   transfer.transaction_id = {.low = 1, .high = 2};
   transfer.expected_version = 3;
   transfer.expected_counterparty_version = 4;
+  transfer.currency = "EUR";
+  Command withdraw = testing::withdraw_command("a", 2);
+  withdraw.currency = "GBP";
   Command open = testing::open_command("new", "JPY", 5, 6, "Owner");
   open.account_type = AccountType::Savings;
   const Command commands[] = {open,
                               testing::deposit_command("a", 1),
-                              testing::withdraw_command("a", 2),
+                              withdraw,
                               transfer,
                               testing::freeze_command("a", "why"),
                               testing::unfreeze_command("a"),
@@ -54,6 +57,9 @@ TEST(WireTest, EveryCommandRoundTrips) {
   EXPECT_EQ(decoded.commands[3].counterparty_id, "to");
   EXPECT_EQ(decoded.commands[3].expected_counterparty_version, 4u);
   EXPECT_FALSE(decoded.commands[1].expected_version.has_value());
+  EXPECT_EQ(decoded.commands[1].currency, "");  // none named: not checked
+  EXPECT_EQ(decoded.commands[2].currency, "GBP");
+  EXPECT_EQ(decoded.commands[3].currency, "EUR");
 }
 
 TEST(WireTest, GarbageIsInvalidArgument) {
