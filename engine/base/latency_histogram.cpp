@@ -28,6 +28,26 @@ uint64_t value_at_per_mille(const std::vector<uint64_t>& buckets, uint64_t count
   return max_ns;
 }
 
+// For each of kLatencyBucketBoundsNs, how many values lie in fine buckets whose highest value
+// is at most the bound.
+std::array<uint64_t, kLatencyBucketBoundsNs.size()> counts_at_most(
+    const std::vector<uint64_t>& buckets) {
+  std::array<uint64_t, kLatencyBucketBoundsNs.size()> at_most{};
+  size_t bound = 0;
+  uint64_t seen = 0;
+  for (size_t bucket = 0; bucket < buckets.size() && bound < at_most.size(); ++bucket) {
+    const uint64_t highest = LatencyHistogram::highest_in_bucket(bucket);
+    while (bound < at_most.size() && highest > kLatencyBucketBoundsNs[bound]) {
+      at_most[bound++] = seen;
+    }
+    seen += buckets[bucket];
+  }
+  for (; bound < at_most.size(); ++bound) {
+    at_most[bound] = seen;
+  }
+  return at_most;
+}
+
 }  // namespace
 
 size_t LatencyHistogram::bucket_of(uint64_t nanoseconds) {
@@ -60,6 +80,7 @@ void LatencyHistogram::record(int64_t nanoseconds) {
   // reader needs each counter whole, not an order between them.
   std::atomic<uint64_t>& bucket = buckets_[bucket_of(value)];
   bucket.store(bucket.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sum_ns_.store(sum_ns_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
   if (value > max_ns_.load(std::memory_order_relaxed)) {
     max_ns_.store(value, std::memory_order_relaxed);
   }
@@ -68,6 +89,7 @@ void LatencyHistogram::record(int64_t nanoseconds) {
 void LatencyHistogram::record_shared(int64_t nanoseconds) {
   const uint64_t value = clamp_to_zero(nanoseconds);
   buckets_[bucket_of(value)].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(value, std::memory_order_relaxed);
   uint64_t seen = max_ns_.load(std::memory_order_relaxed);
   while (value > seen && !max_ns_.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
   }
@@ -90,12 +112,16 @@ LatencySummary LatencyHistogram::summarize() const {
   const uint64_t lowest_in_highest =
       highest_used == 0 ? 0 : highest_in_bucket(highest_used - 1) + 1;
   const uint64_t max_ns = std::max(max_ns_.load(std::memory_order_relaxed), lowest_in_highest);
-  return LatencySummary{.count = count,
-                        .p50_ns = value_at_per_mille(buckets, count, 500, max_ns),
-                        .p90_ns = value_at_per_mille(buckets, count, 900, max_ns),
-                        .p99_ns = value_at_per_mille(buckets, count, 990, max_ns),
-                        .p999_ns = value_at_per_mille(buckets, count, 999, max_ns),
-                        .max_ns = max_ns};
+  LatencySummary summary;
+  summary.count = count;
+  summary.p50_ns = value_at_per_mille(buckets, count, 500, max_ns);
+  summary.p90_ns = value_at_per_mille(buckets, count, 900, max_ns);
+  summary.p99_ns = value_at_per_mille(buckets, count, 990, max_ns);
+  summary.p999_ns = value_at_per_mille(buckets, count, 999, max_ns);
+  summary.max_ns = max_ns;
+  summary.sum_ns = sum_ns_.load(std::memory_order_relaxed);
+  summary.at_most = counts_at_most(buckets);
+  return summary;
 }
 
 }  // namespace tally

@@ -152,6 +152,7 @@ Status JournalWriter::append(const Outcome& event) {
       write_record(event, std::span(buffer_).subspan(buffered_bytes_), recorded_distance);
   buffered_bytes_ += size;
   offset_ += size;
+  appended_bytes_ += size;
   ++next_sequence_;
   return Status::ok();
 }
@@ -217,6 +218,7 @@ Status JournalWriter::sync_current() {
   if (Status status = storage_.sync(current_); !status.is_ok()) {
     return status;
   }
+  ++syncs_;
   synced_offset_ = offset_;
   TALLY_ASSERT(synced_sequence_ <= next_sequence_ - 1);
   synced_sequence_ = next_sequence_ - 1;

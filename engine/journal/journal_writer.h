@@ -72,6 +72,9 @@ class JournalWriter {
   uint64_t durable_sequence() const { return durable_sequence_; }
   uint64_t segment_index() const { return segment_index_; }
   bool failed() const { return !failure_.is_ok(); }
+  // Since open(): record bytes appended (headers included), and file syncs that returned.
+  uint64_t appended_bytes() const { return appended_bytes_; }
+  uint64_t syncs() const { return syncs_; }
 
  private:
   std::string path_of(const std::string& name) const { return config_.directory + "/" + name; }
@@ -99,6 +102,8 @@ class JournalWriter {
   uint64_t synced_sequence_ = 0;   // every record up to it is synced (>= durable_sequence_)
   uint64_t first_segment_ = 0;
   uint64_t manifest_generation_ = 0;
+  uint64_t appended_bytes_ = 0;
+  uint64_t syncs_ = 0;
   bool closed_ = false;
   DurableMark durable_mark_;
   int64_t now_ns_ = 0;

@@ -25,7 +25,7 @@ void Journaler::on_event(const Outcome& event, int64_t, bool end_of_batch) {
     // or queries waiting for a sequence would wait forever.
     record(writer_.flush());
     if (!has_failed()) {
-      durable_sequence_.store(writer_.written_sequence(), std::memory_order_release);
+      publish_progress(writer_.written_sequence());
     }
     return;
   }
@@ -38,13 +38,19 @@ void Journaler::sync() {
   }
   record(writer_.sync());
   last_sync_ = std::chrono::steady_clock::now();
-  durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
+  publish_progress(writer_.durable_sequence());
+}
+
+void Journaler::publish_progress(uint64_t durable_sequence) {
+  durable_bytes_.store(writer_.appended_bytes(), std::memory_order_relaxed);
+  syncs_.store(writer_.syncs(), std::memory_order_relaxed);
+  durable_sequence_.store(durable_sequence, std::memory_order_release);
 }
 
 void Journaler::on_shutdown() {
   if (!has_failed()) {
     record(writer_.close());  // the manifest says the journal ended cleanly here
-    durable_sequence_.store(writer_.durable_sequence(), std::memory_order_release);
+    publish_progress(writer_.durable_sequence());
   }
 }
 

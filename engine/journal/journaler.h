@@ -40,6 +40,10 @@ class Journaler final : public OutcomeHandler {
 
   const Status& failure() const { return failure_; }
   uint64_t durable_sequence() const { return durable_sequence_.load(std::memory_order_acquire); }
+  // Any thread, for monitoring: the journal's bytes up to the durable sequence (record bytes,
+  // headers included, since start-up) and the syncs that made them durable.
+  uint64_t durable_bytes() const { return durable_bytes_.load(std::memory_order_relaxed); }
+  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
   void record(Status status);
@@ -51,8 +55,12 @@ class Journaler final : public OutcomeHandler {
   std::chrono::microseconds interval_;
   std::chrono::steady_clock::time_point last_sync_{};
   Status failure_;
+  void publish_progress(uint64_t durable_sequence);
+
   // Published for monitoring (stats, tests) from other threads.
   std::atomic<uint64_t> durable_sequence_{0};
+  std::atomic<uint64_t> durable_bytes_{0};
+  std::atomic<uint64_t> syncs_{0};
 };
 
 }  // namespace tally::journal

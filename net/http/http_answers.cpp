@@ -461,14 +461,16 @@ HttpAnswer render_projections(const ProjectionReport& report, bool rebuild_start
   return json_answer(rebuild_started ? 202 : 200, body);
 }
 
-HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_sequence) {
-  bool ready = true;
+HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_sequence,
+                        bool journal_writable) {
+  bool ready = journal_writable;
   for (const ProjectorStatus& projector : report.projectors) {
     ready = ready && !projector.failed && projector.applied_sequence >= recovered_sequence;
   }
   HttpAnswer answer = render_projections(report, false);
   json::object body = json::parse(answer.body).as_object();
   body["ready"] = ready;
+  body["journalWritable"] = journal_writable;
   body["recoveredSequence"] = recovered_sequence;
   return json_answer(ready ? 200 : 503, body);
 }
@@ -554,6 +556,9 @@ void counters(MetricsText& metrics, const ServerStats& stats) {
       {"tally_connections_dropped_total",
        {stats.connections_dropped, "Connections dropped for breaking a limit."}},
       {"tally_snapshots_written_total", {stats.snapshots_written, "Ledger snapshots written."}},
+      {"tally_journal_bytes_total",
+       {stats.journal_bytes, "Journal record bytes made durable since start-up."}},
+      {"tally_journal_syncs_total", {stats.journal_syncs, "Syncs of the journal since start-up."}},
       {"tally_read_pauses_total", {stats.read_pauses, "Times a connection stopped reading."}},
       {"tally_memory_pauses_total",
        {stats.memory_pauses, "Times reading stopped for the memory budget."}},
@@ -577,6 +582,8 @@ void gauges(MetricsText& metrics, const ServerStats& stats) {
       {"tally_ring_backlog", {double(stats.ring_backlog), "Outcomes applied, not yet answered."}},
       {"tally_journal_lag_events", {double(stats.journal_lag), "Events applied, not yet durable."}},
       {"tally_durable_sequence", {double(stats.durable_sequence), "The last durable event."}},
+      {"tally_journal_writable",
+       {stats.journal_failed ? 0.0 : 1.0, "1 while the journal can be written; 0: stopping."}},
       {"tally_memory_budget_bytes", {double(stats.memory_budget_bytes), "The memory budget."}},
       {"tally_memory_in_use_bytes",
        {double(stats.memory_in_use_bytes), "Memory charged to the budget now."}},
@@ -588,21 +595,42 @@ void gauges(MetricsText& metrics, const ServerStats& stats) {
   }
 }
 
+double seconds_of(uint64_t nanoseconds) {
+  return static_cast<double>(nanoseconds) / 1e9;
+}
+
+// Each stage as a histogram (cumulative buckets, sum, count), and its percentiles as the
+// server computed them from its finer buckets.
 void latencies(MetricsText& metrics, const ServerStats& stats) {
-  metrics.family("tally_stage_latency_seconds", "summary",
+  metrics.family("tally_stage_latency_seconds", "histogram",
                  "Latency of each stage of sampled requests (docs/protocol.md).");
+  for (const StageLatency& stage : stats.stage_latencies) {
+    const std::string label = "stage=\"" + label_value(stage.stage) + "\"";
+    for (size_t bound = 0; bound < kLatencyBucketBoundsNs.size(); ++bound) {
+      char le[32];
+      std::snprintf(le, sizeof(le), "%g", seconds_of(kLatencyBucketBoundsNs[bound]));
+      metrics.sample("tally_stage_latency_seconds_bucket", label + ",le=\"" + le + "\"",
+                     static_cast<double>(stage.latency.at_most[bound]));
+    }
+    metrics.sample("tally_stage_latency_seconds_bucket", label + ",le=\"+Inf\"",
+                   static_cast<double>(stage.latency.count));
+    metrics.sample("tally_stage_latency_seconds_sum", label, seconds_of(stage.latency.sum_ns));
+    metrics.sample("tally_stage_latency_seconds_count", label,
+                   static_cast<double>(stage.latency.count));
+  }
+  metrics.family("tally_stage_latency_quantile_seconds", "gauge",
+                 "Percentiles of each stage's latency, from the server's finer buckets.");
   for (const StageLatency& stage : stats.stage_latencies) {
     const std::string label = "stage=\"" + label_value(stage.stage) + "\"";
     const std::pair<const char*, uint64_t> quantiles[] = {{"0.5", stage.latency.p50_ns},
                                                           {"0.9", stage.latency.p90_ns},
                                                           {"0.99", stage.latency.p99_ns},
-                                                          {"0.999", stage.latency.p999_ns}};
+                                                          {"0.999", stage.latency.p999_ns},
+                                                          {"1", stage.latency.max_ns}};
     for (const auto& [quantile, nanoseconds] : quantiles) {
-      metrics.sample("tally_stage_latency_seconds", label + ",quantile=\"" + quantile + "\"",
-                     static_cast<double>(nanoseconds) / 1e9);
+      metrics.sample("tally_stage_latency_quantile_seconds",
+                     label + ",quantile=\"" + quantile + "\"", seconds_of(nanoseconds));
     }
-    metrics.sample("tally_stage_latency_seconds_count", label,
-                   static_cast<double>(stage.latency.count));
   }
 }
 

@@ -36,12 +36,13 @@ HttpAnswer render_refusal(const HttpRefusal& refusal);
 HttpAnswer render_response(const protocol::Response& response, const EngineCall& call);
 HttpAnswer render_health();
 HttpAnswer render_projections(const ProjectionReport& report, bool rebuild_started);
-// 200 when every read model runs and has applied all that recovery found at start-up
-// (`recovered_sequence`), else 503 (same body).
-HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_sequence);
+// 200 when the journal can be written and every read model runs and has applied all that
+// recovery found at start-up (`recovered_sequence`), else 503 (same body).
+HttpAnswer render_ready(const ProjectionReport& report, uint64_t recovered_sequence,
+                        bool journal_writable);
 HttpAnswer render_stats(const ServerStats& stats);
 // Prometheus' text exposition format (version 0.0.4): counters, gauges, per-stage latency
-// summaries and each read model's lag.
+// histograms (and their percentiles) and each read model's lag.
 struct HttpConnectionCounts {
   uint64_t http_open = 0;      // of stats.connections_open
   uint64_t http_accepted = 0;  // of stats.connections_accepted

@@ -323,7 +323,8 @@ HttpAnswer HttpSession::answer_locally(const LocalCall& call) {
     case LocalKind::kHealth:
       return render_health();
     case LocalKind::kReady:
-      return render_ready(server.read_side.report(), context_.recovered_sequence);
+      return render_ready(server.read_side.report(), context_.recovered_sequence,
+                          !server.stats().journal_failed);
     case LocalKind::kStats:
       return render_stats(server.stats());
     case LocalKind::kMetrics:

@@ -60,9 +60,11 @@ encode_stage_latencies(flatbuffers::FlatBufferBuilder& builder,
   std::vector<flatbuffers::Offset<protocol::StageLatency>> encoded;
   for (const StageLatency& stage : stages) {
     const LatencySummary& latency = stage.latency;
-    encoded.push_back(protocol::CreateStageLatency(
-        builder, builder.CreateString(stage.stage), latency.count, latency.p50_ns, latency.p90_ns,
-        latency.p99_ns, latency.p999_ns, latency.max_ns));
+    const auto name = builder.CreateString(stage.stage);
+    const auto at_most = builder.CreateVector(latency.at_most.data(), latency.at_most.size());
+    encoded.push_back(protocol::CreateStageLatency(builder, name, latency.count, latency.p50_ns,
+                                                   latency.p90_ns, latency.p99_ns, latency.p999_ns,
+                                                   latency.max_ns, at_most, latency.sum_ns));
   }
   return builder.CreateVector(encoded);
 }
@@ -103,6 +105,9 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_memory_peak_bytes(stats.memory_peak_bytes);
   result.add_memory_pauses(stats.memory_pauses);
   result.add_requests_denied(stats.requests_denied);
+  result.add_journal_bytes(stats.journal_bytes);
+  result.add_journal_syncs(stats.journal_syncs);
+  result.add_journal_failed(stats.journal_failed);
   result.add_stage_latencies(latency_vector);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
@@ -192,6 +197,9 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .memory_peak_bytes = stats.memory_peak_bytes(),
                      .memory_pauses = stats.memory_pauses(),
                      .requests_denied = stats.requests_denied(),
+                     .journal_bytes = stats.journal_bytes(),
+                     .journal_syncs = stats.journal_syncs(),
+                     .journal_failed = stats.journal_failed(),
                      .stage_latencies = {}};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {
@@ -200,13 +208,21 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
   }
   if (const auto* stages = stats.stage_latencies()) {
     for (const protocol::StageLatency* stage : *stages) {
-      result.stage_latencies.push_back({.stage = string_of(stage->stage()),
-                                        .latency = {.count = stage->count(),
-                                                    .p50_ns = stage->p50_ns(),
-                                                    .p90_ns = stage->p90_ns(),
-                                                    .p99_ns = stage->p99_ns(),
-                                                    .p999_ns = stage->p999_ns(),
-                                                    .max_ns = stage->max_ns()}});
+      LatencySummary latency;
+      latency.count = stage->count();
+      latency.p50_ns = stage->p50_ns();
+      latency.p90_ns = stage->p90_ns();
+      latency.p99_ns = stage->p99_ns();
+      latency.p999_ns = stage->p999_ns();
+      latency.max_ns = stage->max_ns();
+      latency.sum_ns = stage->sum_ns();
+      if (const auto* at_most = stage->at_most(); at_most != nullptr) {
+        for (size_t bound = 0; bound < std::min<size_t>(at_most->size(), latency.at_most.size());
+             ++bound) {
+          latency.at_most[bound] = at_most->Get(static_cast<flatbuffers::uoffset_t>(bound));
+        }
+      }
+      result.stage_latencies.push_back({.stage = string_of(stage->stage()), .latency = latency});
     }
   }
   return result;

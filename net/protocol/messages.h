@@ -65,7 +65,10 @@ struct ServerStats {
   uint64_t memory_in_use_bytes = 0;
   uint64_t memory_peak_bytes = 0;
   uint64_t memory_pauses = 0;
-  uint64_t requests_denied = 0;               // refused for the connection's key (access control)
+  uint64_t requests_denied = 0;  // refused for the connection's key (access control)
+  uint64_t journal_bytes = 0;    // record bytes made durable since start-up
+  uint64_t journal_syncs = 0;
+  bool journal_failed = false;  // the journal could not be written: the server is stopping
   std::vector<StageLatency> stage_latencies;  // in a request's order; empty from an older server
 };
 

@@ -188,6 +188,9 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   stats.journal_lag = static_cast<uint64_t>(std::max<int64_t>(published - journaled, 0));
   stats.ring_backlog = static_cast<uint64_t>(std::max<int64_t>(published - answered, 0));
   stats.durable_sequence = journaler_->durable_sequence();
+  stats.journal_bytes = journaler_->durable_bytes();
+  stats.journal_syncs = journaler_->syncs();
+  stats.journal_failed = failed();
   stats.snapshots_written = snapshotter_->snapshots_written();
   const BusinessLogicProcessor& processor = pipeline_->processor();
   stats.stage_latencies.push_back({"ingress_wait", processor.ingress_wait().summarize()});

@@ -64,6 +64,9 @@ std::vector<std::pair<std::string, std::string>> counters_of(const net::ServerSt
           {"ring_backlog", number(stats.ring_backlog)},
           {"journal_lag", number(stats.journal_lag)},
           {"durable_sequence", number(stats.durable_sequence)},
+          {"journal_bytes", number(stats.journal_bytes)},
+          {"journal_syncs", number(stats.journal_syncs)},
+          {"journal_writable", stats.journal_failed ? "false" : "true"},
           {"snapshots_written", number(stats.snapshots_written)},
           {"money_in", number(stats.money_in)},
           {"money_out", number(stats.money_out)},
@@ -117,7 +120,7 @@ std::string stage_latencies_json(const net::ServerStats& stats) {
 JsonObject stats_json(const net::ServerStats& stats, const net::ServerHello& server) {
   JsonObject object;
   for (const auto& [name, value] : counters_of(stats)) {
-    object.add_raw(name, value);  // every counter is a plain integer
+    object.add_raw(name, value);  // every counter is a plain integer or boolean
   }
   object.add_raw("rejections_by_reason", rejections_json(stats));
   object.add_raw("stage_latencies", stage_latencies_json(stats));

@@ -80,6 +80,29 @@ TEST(LatencyHistogramTest, SmallValuesAreExact) {
   EXPECT_EQ(summary.max_ns, 200u);
 }
 
+TEST(LatencyHistogramTest, CoarseBucketsCountTheValuesAtMostEachBoundAndTheSumIsExact) {
+  // 7 us, 9 us, 40 us, 3 ms, 20 s (past every bound).
+  const std::vector<uint64_t> values = {7'000, 9'000, 40'000, 3'000'000, 20'000'000'000};
+  const LatencySummary summary = histogram_of(values)->summarize();
+  uint64_t sum = 0;
+  for (const uint64_t value : values) {
+    sum += value;
+  }
+  EXPECT_EQ(summary.sum_ns, sum);
+  for (size_t bound = 0; bound < kLatencyBucketBoundsNs.size(); ++bound) {
+    // A fine bucket is within 0.8% of its values: none of these lies that close to a bound
+    // (a value just under one may count above it).
+    const auto expected =
+        static_cast<uint64_t>(std::count_if(values.begin(), values.end(), [&](uint64_t value) {
+          return value <= kLatencyBucketBoundsNs[bound];
+        }));
+    EXPECT_EQ(summary.at_most[bound], expected) << "bound " << kLatencyBucketBoundsNs[bound];
+  }
+  for (size_t bound = 1; bound < kLatencyBucketBoundsNs.size(); ++bound) {
+    EXPECT_LT(kLatencyBucketBoundsNs[bound - 1], kLatencyBucketBoundsNs[bound]);
+  }
+}
+
 TEST(LatencyHistogramTest, AnEmptyHistogramSummarizesToZeros) {
   const LatencyHistogram histogram;
   const LatencySummary summary = histogram.summarize();

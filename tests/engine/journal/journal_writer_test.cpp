@@ -100,6 +100,21 @@ TEST_F(JournalWriterTest, AppendsAcrossSegmentsAndSyncsInGroups) {
   EXPECT_EQ(spares, std::vector<std::string>{spare_name(writer.segment_index() + 1)});  // ahead
 }
 
+TEST_F(JournalWriterTest, CountsTheBytesAppendedAndTheSyncsMade) {
+  ASSERT_TRUE(writer.open({}, 0).is_ok());
+  size_t bytes = 0;
+  std::vector<uint8_t> scratch(kRecordBytesMax);
+  for (size_t index = 0; index < 3; ++index) {
+    ASSERT_TRUE(writer.append(events[index]).is_ok());
+    bytes += write_record(events[index], scratch);
+  }
+  EXPECT_EQ(writer.syncs(), 0u);
+  ASSERT_TRUE(writer.sync().is_ok());
+  ASSERT_TRUE(writer.sync().is_ok());  // nothing new: no second sync of the file
+  EXPECT_EQ(writer.syncs(), 1u);
+  EXPECT_EQ(writer.appended_bytes(), bytes);
+}
+
 // Forwards to a FaultyStorage and remembers where each write by offset ended.
 class WriteEndsStorage final : public Storage {
  public:

@@ -254,21 +254,35 @@ TEST(HttpAnswersTest, MetricsFollowPrometheusTextFormat) {
   ServerStats stats;
   stats.requests = 12;
   stats.rejections_by_reason = {{ResultCode::InsufficientFunds, 3}};
-  stats.stage_latencies = {
-      {.stage = "journal_sync",
-       .latency = {
-           .count = 5, .p50_ns = 80'000, .p90_ns = 0, .p99_ns = 0, .p999_ns = 0, .max_ns = 0}}};
+  stats.journal_syncs = 4;
+  LatencySummary sync_latency;
+  sync_latency.count = 5;
+  sync_latency.p50_ns = 80'000;
+  sync_latency.sum_ns = 500'000'000;  // 0.5 s: exact in binary
+  sync_latency.at_most.fill(5);
+  sync_latency.at_most[0] = 0;  // none at most 10 us
+  sync_latency.at_most[1] = 0;  // none at most 25 us
+  sync_latency.at_most[2] = 0;  // none at most 50 us
+  sync_latency.at_most[3] = 3;  // three at most 100 us
+  stats.stage_latencies = {{.stage = "journal_sync", .latency = sync_latency}};
   ProjectionReport report;
   report.durable_sequence = 10;
   report.projectors.push_back({.name = "accounts", .applied_sequence = 8, .lag = 2});
   const HttpAnswer answer = render_metrics(stats, report);
   EXPECT_EQ(answer.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* line : {"# TYPE tally_requests_total counter\ntally_requests_total 12\n",
-                           "tally_rejections_by_reason_total{reason=\"InsufficientFunds\"} 3\n",
-                           "tally_stage_latency_seconds{stage=\"journal_sync\",quantile=\"0.5\"} "
-                           "8.0000000000000007e-05\n",
-                           "tally_stage_latency_seconds_count{stage=\"journal_sync\"} 5\n",
-                           "tally_projection_lag_events{model=\"accounts\"} 2\n"}) {
+  for (const char* line :
+       {"# TYPE tally_requests_total counter\ntally_requests_total 12\n",
+        "tally_rejections_by_reason_total{reason=\"InsufficientFunds\"} 3\n",
+        "# TYPE tally_stage_latency_seconds histogram\n",
+        "tally_stage_latency_seconds_bucket{stage=\"journal_sync\",le=\"5e-05\"} 0\n",
+        "tally_stage_latency_seconds_bucket{stage=\"journal_sync\",le=\"0.0001\"} 3\n",
+        "tally_stage_latency_seconds_bucket{stage=\"journal_sync\",le=\"+Inf\"} 5\n",
+        "tally_stage_latency_seconds_sum{stage=\"journal_sync\"} 0.5\n",
+        "tally_stage_latency_seconds_count{stage=\"journal_sync\"} 5\n",
+        "tally_stage_latency_quantile_seconds{stage=\"journal_sync\","
+        "quantile=\"0.5\"} 8.0000000000000007e-05\n",
+        "tally_journal_syncs_total 4\n", "tally_journal_writable 1\n",
+        "tally_projection_lag_events{model=\"accounts\"} 2\n"}) {
     EXPECT_NE(answer.body.find(line), std::string::npos) << line << "\nin:\n" << answer.body;
   }
 }

@@ -297,6 +297,7 @@ TEST_F(HttpServerTest, HealthReadinessMetricsAndStats) {
   CurlAnswer ready = curl("GET", "/ready");
   EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_TRUE(ready.json().at("ready").as_bool());
+  EXPECT_TRUE(ready.json().at("journalWritable").as_bool());
   ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"m","currency":"EUR"})").status, 201);
   CurlAnswer metrics = curl("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
@@ -311,6 +312,19 @@ TEST_F(HttpServerTest, HealthReadinessMetricsAndStats) {
       << metrics.body;
   EXPECT_NE(metrics.body.find("tally_projection_lag_events{model=\"accounts\"}"),
             std::string::npos);
+  // The opening's record is durable: bytes and at least one sync; stages as histograms.
+  const auto sample = [&](const std::string& name) {
+    const size_t at = metrics.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::atof(metrics.body.c_str() + at + name.size() + 2);
+  };
+  EXPECT_GE(sample("tally_journal_syncs_total"), 1.0) << metrics.body;
+  EXPECT_GT(sample("tally_journal_bytes_total"), 40.0) << metrics.body;
+  EXPECT_EQ(sample("tally_journal_writable"), 1.0) << metrics.body;
+  EXPECT_NE(metrics.body.find("# TYPE tally_stage_latency_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(
+      metrics.body.find("tally_stage_latency_seconds_bucket{stage=\"journal_sync\",le=\"+Inf\"}"),
+      std::string::npos)
+      << metrics.body;
   CurlAnswer stats = curl("GET", "/api/stats");
   EXPECT_EQ(stats.status, 200);
   EXPECT_EQ(integer(stats.json(), "requests"), 1);
