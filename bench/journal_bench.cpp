@@ -334,6 +334,7 @@ std::unique_ptr<Ledger> ledger_with_accounts(uint32_t accounts) {
                              .amount = 1000,
                              .overdraft_limit = 0,
                              .transaction_id = {},
+                             .transaction_text = {},
                              .expected_version = std::nullopt,
                              .expected_counterparty_version = std::nullopt};
     }

@@ -5,6 +5,7 @@
 
 #include "engine/base/checked_math.h"
 #include "engine/base/hashing.h"
+#include "engine/base/id_text.h"
 #include "engine/base/invariant.h"
 #include "engine/base/text_validation.h"
 #include "engine/base/validated.h"
@@ -276,6 +277,12 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Outcome& eve
   event.account_id.assign_truncated(command.account_id);
   event.counterparty_id.assign_truncated(command.counterparty_id);
   event.text.clear();
+  // A money movement keeps its transaction text, applied or rejected, when it is well formed
+  // and names the id (a rejection for a malformed one records none: it could not be shown).
+  if (moves_money(command.type) && !command.transaction_id.is_zero() &&
+      is_valid_transaction_text(command.transaction_text)) {
+    event.text.assign(command.transaction_text);
+  }
 }
 
 ResultCode Ledger::execute(const Command& command, const AccountHashes& hashes, Outcome& event) {

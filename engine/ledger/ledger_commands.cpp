@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "engine/base/checked_math.h"
+#include "engine/base/id_text.h"
 #include "engine/base/invariant.h"
 #include "engine/base/text_validation.h"
 #include "engine/ledger/ledger.h"
@@ -16,6 +17,14 @@ namespace {
 // A money movement may name the currency the client means: three letters A-Z, or nothing.
 bool is_valid_expected_currency(std::string_view currency) {
   return currency.empty() || CurrencyCode::parse(currency).has_value();
+}
+
+// A transaction text, if given, must be well formed and name the command's transaction id:
+// the id is the identity (duplicates are found by it), the text only how it is shown.
+bool is_valid_transaction_text_for(const Command& command) {
+  return command.transaction_text.empty() ||
+         (is_valid_transaction_text(command.transaction_text) &&
+          id_of_text(command.transaction_text) == command.transaction_id);
 }
 
 // Whether the account's currency is the one the client means (none named: any).
@@ -114,7 +123,7 @@ ResultCode Ledger::move_money(const Command& command, const AccountHashes& hashe
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
-  if (!is_valid_expected_currency(command.currency)) {
+  if (!is_valid_expected_currency(command.currency) || !is_valid_transaction_text_for(command)) {
     return ResultCode::InvalidArgument;
   }
   AccountRef index = kNoAccount;
@@ -146,7 +155,7 @@ ResultCode Ledger::transfer(const Command& command, const AccountHashes& hashes,
   if (command.amount <= 0) {
     return ResultCode::InvalidAmount;
   }
-  if (!is_valid_expected_currency(command.currency)) {
+  if (!is_valid_expected_currency(command.currency) || !is_valid_transaction_text_for(command)) {
     return ResultCode::InvalidArgument;
   }
   if (command.account_id == command.counterparty_id) {

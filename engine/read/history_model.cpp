@@ -328,6 +328,8 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
     const auto counterparty =
         entry->counterparty_id.empty() ? 0 : builder.CreateString(entry->counterparty_id);
     const protocol::Uint128 transaction = to_wire(event.transaction_id);
+    const std::string_view transaction_text = event.transaction_text();
+    const auto text = transaction_text.empty() ? 0 : builder.CreateString(transaction_text);
     protocol::StatementEntryBuilder line(builder);
     line.add_sequence(event.sequence);
     line.add_timestamp_ns(event.timestamp_ns);
@@ -339,6 +341,9 @@ QueryAnswer HistoryModel::history(const protocol::HistoryQuery& query,
     }
     if ((event.flags & kHasTransactionId) != 0) {
       line.add_transaction_id(&transaction);
+    }
+    if (!text.IsNull()) {
+      line.add_transaction_text(text);
     }
     lines.push_back(line.Finish());
   }

@@ -19,15 +19,18 @@ namespace tally {
 
 struct Command {
   CommandType type = CommandType::Unknown;
-  std::string_view account_id;                       // the account; Transfer: the source
-  std::string_view counterparty_id;                  // Transfer: the destination
-  std::string_view owner;                            // OpenAccount
+  std::string_view account_id;       // the account; Transfer: the source
+  std::string_view counterparty_id;  // Transfer: the destination
+  std::string_view owner;            // OpenAccount
   std::string_view currency;  // OpenAccount; Deposit, Withdraw, Transfer: expected (empty: any)
-  std::string_view reason;                           // FreezeAccount
+  std::string_view reason;    // FreezeAccount
   AccountType account_type = AccountType::Checking;  // OpenAccount
   int64_t amount = 0;           // Deposit, Withdraw, Transfer; OpenAccount: initial deposit
   int64_t overdraft_limit = 0;  // OpenAccount
   Id128 transaction_id;         // zero: none
+  // Deposit, Withdraw, Transfer: transaction_id as the client gave it (empty: not given); the
+  // ledger checks that transaction_id is id_of_text of it (engine/base/id_text.h).
+  std::string_view transaction_text;
   std::optional<uint64_t> expected_version;               // of account_id
   std::optional<uint64_t> expected_counterparty_version;  // Transfer: of counterparty_id
 };

@@ -49,6 +49,12 @@ uint64_t command_fingerprint(const Command& command, const CommandBatch& batch) 
       hash = hash_bytes(text.data(), text.size(), hash);
     }
   }
+  // Last, and only when given, so that a command without it keeps the fingerprint it had before
+  // the field existed (a retry across an upgrade is still recognised). The other strings'
+  // lengths are fixed above, so whatever is chained after them is this text.
+  if (!command.transaction_text.empty()) {
+    hash = hash_bytes(command.transaction_text.data(), command.transaction_text.size(), hash);
+  }
   return hash;
 }
 

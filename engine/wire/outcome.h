@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "engine/base/identifiers.h"
 #include "engine/base/inline_string.h"
@@ -51,11 +52,20 @@ struct alignas(64) Outcome {
   CurrencyCode currency;        // AccountOpened
   InlineString<kAccountIdBytesMax> account_id;
   InlineString<kAccountIdBytesMax> counterparty_id;
-  InlineString<kOwnerBytesMax> text;  // AccountOpened: owner; AccountFrozen: reason
+  // By the command: an opening's owner, a freeze's reason, a money movement's transaction id as
+  // the client gave it (empty: not given); tried or done.
+  InlineString<kOwnerBytesMax> text;
 
   bool is_replayed_answer() const { return (flags & kReplayedAnswer) != 0; }
   bool is_last_in_request() const { return (flags & kLastInRequest) != 0; }
   bool is_event() const { return !is_replayed_answer(); }
+  // `text` split by what it holds, so that no reader shows one as the other.
+  std::string_view transaction_text() const {
+    return moves_money(command_type) ? text.view() : std::string_view();
+  }
+  std::string_view owner_or_reason() const {
+    return moves_money(command_type) ? std::string_view() : text.view();
+  }
 };
 
 static_assert(kOwnerBytesMax == kFreezeReasonBytesMax, "Outcome::text holds either");

@@ -32,4 +32,11 @@ inline bool is_ok(ResultCode code) {
   return code == ResultCode::Ok;
 }
 
+// Deposits, withdrawals and transfers: the commands that move money and may carry a business
+// transaction id (and its text).
+inline bool moves_money(CommandType type) {
+  return type == CommandType::Deposit || type == CommandType::Withdraw ||
+         type == CommandType::Transfer;
+}
+
 }  // namespace tally

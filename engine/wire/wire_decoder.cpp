@@ -36,6 +36,7 @@ Command decode_single_account_movement(CommandType type, const Movement& movemen
   command.transaction_id = to_id128(movement.transaction_id());
   command.expected_version = optional_of(movement.expected_version());
   command.currency = view_of(movement.currency());
+  command.transaction_text = view_of(movement.transaction_text());
   return command;
 }
 
@@ -49,6 +50,7 @@ Command decode_transfer(const protocol::Transfer& transfer) {
   command.expected_version = optional_of(transfer.expected_from_version());
   command.expected_counterparty_version = optional_of(transfer.expected_to_version());
   command.currency = view_of(transfer.currency());
+  command.transaction_text = view_of(transfer.transaction_text());
   return command;
 }
 

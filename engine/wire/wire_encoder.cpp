@@ -34,13 +34,15 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
       return {protocol::Command::Deposit,
               protocol::CreateDeposit(builder, account_id, command.amount, transaction_id,
                                       optional_of(command.expected_version),
-                                      string_of(builder, command.currency))
+                                      string_of(builder, command.currency),
+                                      string_of(builder, command.transaction_text))
                   .Union()};
     case CommandType::Withdraw:
       return {protocol::Command::Withdraw,
               protocol::CreateWithdraw(builder, account_id, command.amount, transaction_id,
                                        optional_of(command.expected_version),
-                                       string_of(builder, command.currency))
+                                       string_of(builder, command.currency),
+                                       string_of(builder, command.transaction_text))
                   .Union()};
     case CommandType::Transfer: {
       const auto counterparty_id = string_of(builder, command.counterparty_id);
@@ -48,7 +50,8 @@ std::pair<protocol::Command, Offset<void>> encode_command(FlatBufferBuilder& bui
               protocol::CreateTransfer(builder, account_id, counterparty_id, command.amount,
                                        transaction_id, optional_of(command.expected_version),
                                        optional_of(command.expected_counterparty_version),
-                                       string_of(builder, command.currency))
+                                       string_of(builder, command.currency),
+                                       string_of(builder, command.transaction_text))
                   .Union()};
     }
     case CommandType::FreezeAccount:
@@ -98,12 +101,14 @@ flatbuffers::Offset<protocol::Event> encode_event(const Outcome& event,
                                                   flatbuffers::FlatBufferBuilder& builder) {
   const auto account_id = string_of(builder, event.account_id.view());
   const auto counterparty_id = string_of(builder, event.counterparty_id.view());
-  // Outcome::text is the owner of an opening and the reason of a freeze, tried or done.
+  // Outcome::text is the owner of an opening, the reason of a freeze or a money movement's
+  // transaction text, tried or done: each goes to its own field.
   const bool text_is_owner = event.command_type == CommandType::OpenAccount;
-  const auto owner = text_is_owner ? string_of(builder, event.text.view())
+  const auto owner = text_is_owner ? string_of(builder, event.owner_or_reason())
                                    : flatbuffers::Offset<flatbuffers::String>();
   const auto text = text_is_owner ? flatbuffers::Offset<flatbuffers::String>()
-                                  : string_of(builder, event.text.view());
+                                  : string_of(builder, event.owner_or_reason());
+  const auto transaction_text = string_of(builder, event.transaction_text());
   const auto currency = event.currency.is_set() ? builder.CreateString(event.currency.to_string())
                                                 : flatbuffers::Offset<flatbuffers::String>();
   const protocol::Uint128 request_id = to_wire(event.request_id);
@@ -133,6 +138,7 @@ flatbuffers::Offset<protocol::Event> encode_event(const Outcome& event,
   wire.add_currency(currency);
   wire.add_overdraft_limit(event.overdraft_limit);
   wire.add_text(text);
+  wire.add_transaction_text(transaction_text);
   return wire.Finish();
 }
 

@@ -14,12 +14,14 @@ void EventScript::open(std::string_view id, std::string_view currency, int64_t d
   emit(event, id);
 }
 
-void EventScript::deposit(std::string_view id, int64_t amount, Id128 transaction_id) {
+void EventScript::deposit(std::string_view id, int64_t amount, Id128 transaction_id,
+                          std::string_view transaction_text) {
   Outcome event = next(EventType::Deposited, CommandType::Deposit, id);
   event.amount = amount;
   if (!transaction_id.is_zero()) {
     event.transaction_id = transaction_id;
     event.flags |= kHasTransactionId;
+    event.text.assign(transaction_text);
   }
   state_.at(std::string(id)).first += amount;
   change(event, id);

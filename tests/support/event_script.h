@@ -42,7 +42,9 @@ class EventScript {
   void open(std::string_view id, std::string_view currency, int64_t deposit,
             std::string_view owner = "Ada Lovelace", int64_t overdraft_limit = 0);
   // A transaction id other than zero is carried and flagged kHasTransactionId.
-  void deposit(std::string_view id, int64_t amount, Id128 transaction_id = {});
+  // With `transaction_text`: as a client gave the id (transaction_id must be its id_of_text).
+  void deposit(std::string_view id, int64_t amount, Id128 transaction_id = {},
+               std::string_view transaction_text = {});
   void withdraw(std::string_view id, int64_t amount);
   void transfer(std::string_view from, std::string_view to, int64_t amount);
   void freeze(std::string_view id, std::string_view reason = "audit");

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/base/id_text.h"
 #include "support/ledger_harness.h"
 
 namespace tally {
@@ -335,6 +336,49 @@ TEST_F(LedgerTest, ARejectedMovementDoesNotConsumeItsTransactionId) {
   Command deposit = deposit_command("a", 5);
   deposit.transaction_id = too_much.transaction_id;
   EXPECT_EQ(code_of(deposit), ResultCode::Ok);
+}
+
+TEST_F(LedgerTest, AMovementKeepsItsTransactionTextAppliedOrRejected) {
+  open("a", 100);
+  Command deposit = deposit_command("a", 5);
+  deposit.transaction_text = "txn-1";
+  deposit.transaction_id = id_of_text("txn-1");
+  const Outcome applied = harness.apply_one(deposit);
+  EXPECT_EQ(applied.code, ResultCode::Ok);
+  EXPECT_EQ(applied.transaction_text(), "txn-1");
+  EXPECT_EQ(applied.owner_or_reason(), "");
+  Command too_much = withdraw_command("a", 1000);
+  too_much.transaction_text = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
+  too_much.transaction_id = id_of_text(too_much.transaction_text);
+  const Outcome rejected = harness.apply_one(too_much);
+  EXPECT_EQ(rejected.code, ResultCode::InsufficientFunds);
+  EXPECT_EQ(rejected.transaction_text(), "3F2504E0-4F89-11D3-9A0C-0305E82C3301");
+  // The same text again is the same transaction.
+  EXPECT_EQ(code_of(deposit), ResultCode::DuplicateTransaction);
+}
+
+TEST_F(LedgerTest, ATransactionTextMustBeWellFormedAndNameItsId) {
+  open("a", 100);
+  open("b", 100);
+  Command mismatched = deposit_command("a", 5);
+  mismatched.transaction_text = "txn-1";
+  mismatched.transaction_id = id_of_text("txn-2");
+  EXPECT_EQ(code_of(mismatched), ResultCode::InvalidArgument);
+  Command without_id = transfer_command("a", "b", 5);
+  without_id.transaction_text = "txn-1";
+  EXPECT_EQ(code_of(without_id), ResultCode::InvalidArgument);
+  const std::string long_text(65, 'x');
+  Command too_long = withdraw_command("a", 5);
+  too_long.transaction_text = long_text;
+  too_long.transaction_id = id_of_text(long_text);
+  const Outcome rejected = harness.apply_one(too_long);
+  EXPECT_EQ(rejected.code, ResultCode::InvalidArgument);
+  EXPECT_EQ(rejected.transaction_text(), "");  // not kept: no one could be shown it
+  const std::string longest(64, 'x');
+  Command fits = withdraw_command("a", 5);
+  fits.transaction_text = longest;
+  fits.transaction_id = id_of_text(longest);
+  EXPECT_EQ(code_of(fits), ResultCode::Ok);
 }
 
 TEST(LedgerLimitsTest, LimitExceededWhenTheAccountTableIsFull) {

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/id_text.h"
 #include "engine/journal/journal_tail.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/posix_storage.h"
@@ -357,6 +358,35 @@ TEST_F(HistoryModelTest, HistoryPagesThatEndOnTheLastEntrySayThereIsNoMore) {
   EXPECT_EQ(history("nobody", kNewest, 10).code, ResultCode::AccountNotFound);
   EXPECT_EQ(history("", kNewest, 10).code, ResultCode::InvalidArgument);
   EXPECT_EQ(history("h", static_cast<protocol::Order>(2), 10).code, ResultCode::InvalidArgument);
+}
+
+TEST_F(HistoryModelTest, AMovementsTransactionTextIsShownAsGivenNeverAsAReason) {
+  const std::string uuid = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
+  script.when(at(kD0, 1 * kHour)).open("t", "EUR", 100);
+  script.when(at(kD0, 2 * kHour)).deposit("t", 5, id_of_text("txn-1"), "txn-1");
+  script.when(at(kD0, 3 * kHour)).deposit("t", 6, id_of_text(uuid), uuid);
+  script.when(at(kD0, 4 * kHour)).deposit("t", 7, {.low = 9, .high = 0});
+  load();
+  const Reply statement = history("t", kOldest, 10);
+  const auto* lines = statement.as<protocol::HistoryResult>();
+  ASSERT_NE(lines, nullptr);
+  ASSERT_EQ(lines->entries()->size(), 4u);
+  EXPECT_EQ(lines->entries()->Get(1)->transaction_text()->string_view(), "txn-1");
+  EXPECT_EQ(lines->entries()->Get(2)->transaction_text()->string_view(), uuid);
+  EXPECT_EQ(lines->entries()->Get(3)->transaction_text(), nullptr);  // given as bits only
+  EXPECT_EQ(lines->entries()->Get(3)->transaction_id()->low(), 9u);
+
+  const Reply events = trail("t", 0, 10);
+  const auto* trail_result = events.as<protocol::EventTrailResult>();
+  ASSERT_NE(trail_result, nullptr);
+  ASSERT_EQ(trail_result->events()->size(), 4u);
+  EXPECT_EQ(trail_result->events()->Get(1)->transaction_text()->string_view(), "txn-1");
+  EXPECT_EQ(trail_result->events()->Get(1)->text(), nullptr);  // not a reason
+  const Reply found = search(SearchFilter().of("t").only(EventType::Deposited));
+  const auto* search_result = found.as<protocol::TransactionSearchResult>();
+  ASSERT_NE(search_result, nullptr);
+  ASSERT_EQ(search_result->events()->size(), 3u);
+  EXPECT_EQ(search_result->events()->Get(1)->transaction_text()->string_view(), uuid);
 }
 
 TEST_F(HistoryModelTest, EventTrailKeepsRejectionsAndPagesToTheEnd) {

@@ -27,8 +27,10 @@ TEST(WireTest, EveryCommandRoundTrips) {
   transfer.expected_version = 3;
   transfer.expected_counterparty_version = 4;
   transfer.currency = "EUR";
+  transfer.transaction_text = "order 42";
   Command withdraw = testing::withdraw_command("a", 2);
   withdraw.currency = "GBP";
+  withdraw.transaction_text = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
   Command open = testing::open_command("new", "JPY", 5, 6, "Owner");
   open.account_type = AccountType::Savings;
   const Command commands[] = {open,
@@ -60,6 +62,9 @@ TEST(WireTest, EveryCommandRoundTrips) {
   EXPECT_EQ(decoded.commands[1].currency, "");  // none named: not checked
   EXPECT_EQ(decoded.commands[2].currency, "GBP");
   EXPECT_EQ(decoded.commands[3].currency, "EUR");
+  EXPECT_EQ(decoded.commands[1].transaction_text, "");
+  EXPECT_EQ(decoded.commands[2].transaction_text, "3F2504E0-4F89-11D3-9A0C-0305E82C3301");
+  EXPECT_EQ(decoded.commands[3].transaction_text, "order 42");
 }
 
 TEST(WireTest, GarbageIsInvalidArgument) {
@@ -89,6 +94,23 @@ TEST(WireTest, TruncatedFrameIsRefusedOrLosesOnlyPadding) {
         << size;
   }
   EXPECT_GE(refused, static_cast<int>(frame.size()) - 8);
+}
+
+TEST(WireTest, ATransactionTextCountsInTheFingerprintOnlyWhenGiven) {
+  Command plain = testing::deposit_command("a", 1);
+  plain.transaction_id = {.low = 3, .high = 4};
+  Command with_text = plain;
+  with_text.transaction_text = "txn-1";
+  Command other_text = plain;
+  other_text.transaction_text = "txn-2";
+  const CommandBatch batch{.request_id = {1, 1}, .origin = 0, .atomic = false, .commands = {}};
+  EXPECT_NE(command_fingerprint(plain, batch), command_fingerprint(with_text, batch));
+  EXPECT_NE(command_fingerprint(with_text, batch), command_fingerprint(other_text, batch));
+  // Without a text, the fingerprint is the one the field's absence gave before it existed:
+  // the fixed fields, then each non-empty string, nothing more.
+  Command empty_text = plain;
+  empty_text.transaction_text = std::string_view("txn-1").substr(0, 0);
+  EXPECT_EQ(command_fingerprint(plain, batch), command_fingerprint(empty_text, batch));
 }
 
 TEST(WireTest, EmptyBatchIsInvalidArgument) {

@@ -65,6 +65,7 @@ class ConnectionTest : public ::testing::Test {
                           .amount = 1,
                           .overdraft_limit = 0,
                           .transaction_id = {},
+                          .transaction_text = {},
                           .expected_version = std::nullopt,
                           .expected_counterparty_version = std::nullopt};
     flatbuffers::FlatBufferBuilder builder;
