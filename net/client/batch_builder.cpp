@@ -1,5 +1,7 @@
 #include "net/client/batch_builder.h"
 
+#include "engine/base/id_text.h"
+
 #include "engine/wire/wire_encoder.h"
 #include "net/protocol/frame.h"
 
@@ -20,6 +22,17 @@ Command& BatchBuilder::add(CommandType type, std::string_view account_id,
   return command;
 }
 
+void BatchBuilder::add_movement_options(Command& command, const CommandOptions& options) {
+  command.currency = keep(options.currency);
+  if (options.transaction_text.empty()) {
+    return;
+  }
+  command.transaction_text = keep(options.transaction_text);
+  if (command.transaction_id.is_zero()) {
+    command.transaction_id = id_of_text(options.transaction_text);
+  }
+}
+
 BatchBuilder& BatchBuilder::open_account(std::string_view account_id, std::string_view owner,
                                          std::string_view currency, AccountType type,
                                          int64_t overdraft_limit, int64_t initial_deposit) {
@@ -36,7 +49,7 @@ BatchBuilder& BatchBuilder::deposit(std::string_view account_id, int64_t amount,
                                     const CommandOptions& options) {
   Command& command = add(CommandType::Deposit, account_id, options);
   command.amount = amount;
-  command.currency = keep(options.currency);
+  add_movement_options(command, options);
   return *this;
 }
 
@@ -44,7 +57,7 @@ BatchBuilder& BatchBuilder::withdraw(std::string_view account_id, int64_t amount
                                      const CommandOptions& options) {
   Command& command = add(CommandType::Withdraw, account_id, options);
   command.amount = amount;
-  command.currency = keep(options.currency);
+  add_movement_options(command, options);
   return *this;
 }
 
@@ -54,7 +67,7 @@ BatchBuilder& BatchBuilder::transfer(std::string_view from_account_id,
   Command& command = add(CommandType::Transfer, from_account_id, options);
   command.counterparty_id = keep(to_account_id);
   command.amount = amount;
-  command.currency = keep(options.currency);
+  add_movement_options(command, options);
   return *this;
 }
 

@@ -22,6 +22,11 @@ struct CommandOptions {
   // Deposit, Withdraw, Transfer: the currency the client means (ISO 4217); the ledger refuses
   // the command (CurrencyMismatch) if the account's is another. Empty: not checked.
   std::string currency;
+  // Deposit, Withdraw, Transfer: the transaction id as text (a UUID or 1-64 printable ASCII
+  // bytes), sent with the command and shown back as given. transaction_id left zero: the
+  // builder sets it to id_of_text of it, so that a server that predates the text still finds
+  // duplicates by the same bits. Empty: none.
+  std::string transaction_text;
 
   static CommandOptions with_transaction(const Id128& id) {
     CommandOptions options;
@@ -72,6 +77,8 @@ class BatchBuilder {
  private:
   std::string_view keep(std::string_view text);
   Command& add(CommandType type, std::string_view account_id, const CommandOptions& options);
+  // A money movement's own options: currency and transaction text.
+  void add_movement_options(Command& command, const CommandOptions& options);
 
   std::deque<std::string> strings_;  // a deque: growing it never moves the strings viewed
   std::vector<Command> commands_;

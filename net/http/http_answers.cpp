@@ -54,6 +54,11 @@ std::string hex_id(const protocol::Uint128* id) {
   return id == nullptr || (id->low() == 0 && id->high() == 0) ? "" : hex_of(to_id128(id));
 }
 
+// A transaction id as the client gave it, or its hex if it gave none (or it predates the text).
+std::string transaction_of(const flatbuffers::String* text, const protocol::Uint128* id) {
+  return text != nullptr && text->size() > 0 ? text->str() : hex_id(id);
+}
+
 HttpAnswer json_answer(unsigned status, const json::value& body) {
   HttpAnswer answer;
   answer.status = status;
@@ -121,7 +126,8 @@ HttpAnswer history_answer(const protocol::HistoryResult& history, uint64_t read_
       line["balance"] = entry->balance();
       line["balanceDecimal"] = decimal(entry->balance(), currency);
       line["currency"] = currency;
-      if (const std::string id = hex_id(entry->transaction_id()); !id.empty()) {
+      if (const std::string id = transaction_of(entry->transaction_text(), entry->transaction_id());
+          !id.empty()) {
         line["transactionId"] = id;
       }
       if (entry->counterparty_id() != nullptr && entry->counterparty_id()->size() > 0) {
@@ -165,7 +171,8 @@ json::object event_json(const protocol::Event& event) {
   line["amount"] = event.amount();
   line["balance"] = event.balance();
   line["version"] = event.version();
-  if (const std::string id = hex_id(event.transaction_id()); !id.empty()) {
+  if (const std::string id = transaction_of(event.transaction_text(), event.transaction_id());
+      !id.empty()) {
     line["transactionId"] = id;
   }
   if (event.currency() != nullptr && event.currency()->size() > 0) {

@@ -1,9 +1,6 @@
 #include "net/http/http_routes.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -36,48 +33,6 @@ std::string field_problem(std::string_view name, std::string_view what) {
   std::string text = "\"";
   text.append(name).append("\" ").append(what);
   return text;
-}
-
-// A UUID in its canonical 8-4-4-4-12 form, as its 128 bits (high: the first 16 digits).
-std::optional<Id128> parse_uuid(std::string_view text) {
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
-      text[23] != '-') {
-    return std::nullopt;
-  }
-  std::array<uint8_t, 32> digits{};
-  size_t count = 0;
-  for (const char character : text) {
-    if (character == '-')
-      continue;
-    const std::optional<uint8_t> value = hex_digit_value(character);
-    if (!value)
-      return std::nullopt;
-    digits[count++] = *value;
-  }
-  Id128 id;
-  for (size_t index = 0; index < 16; ++index) {
-    id.high = id.high << 4 | digits[index];
-    id.low = id.low << 4 | digits[16 + index];
-  }
-  return id;
-}
-
-// Any text as an id: a UUID as itself, anything else by its XXH3-128 hash (never zero).
-Id128 id_of_text(std::string_view text) {
-  if (const std::optional<Id128> uuid = parse_uuid(text); uuid && !uuid->is_zero()) {
-    return *uuid;
-  }
-  const XXH128_hash_t hash = XXH3_128bits(text.data(), text.size());
-  Id128 id{.low = hash.low64, .high = hash.high64};
-  if (id.is_zero()) {
-    id.low = 1;
-  }
-  return id;
-}
-
-bool printable_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char character) { return character >= 0x20 && character <= 0x7e; });
 }
 
 // ---- JSON bodies -------------------------------------------------------------------------
@@ -302,12 +257,12 @@ std::variant<client::CommandOptions, HttpRefusal> movement_options(const json::o
       !problem.empty()) {
     return bad_input(problem);
   }
-  if (transaction.size() > kIdempotencyKeyBytesMax || !printable_ascii(transaction)) {
+  if (!transaction.empty() && !is_valid_transaction_text(transaction)) {
     return bad_input("\"transactionId\" must be printable ASCII of at most 64 bytes");
   }
-  if (!transaction.empty()) {
-    options.transaction_id = id_of_text(transaction);
-  }
+  // The text goes with the command (kept in the journal and shown back as given); the batch
+  // builder derives its 128 bits, the transaction's identity.
+  options.transaction_text = transaction;
   if (std::string problem = version_field(body, "expectedVersion", options.expected_version);
       !problem.empty()) {
     return bad_input(problem);
@@ -794,7 +749,9 @@ std::span<const RouteTemplate> served_routes() {
 }
 
 std::optional<Id128> id_of_key(std::string_view key) {
-  if (key.empty() || key.size() > kIdempotencyKeyBytesMax || !printable_ascii(key)) {
+  // The same rule as a transaction's text: 1-64 printable ASCII bytes.
+  static_assert(kIdempotencyKeyBytesMax == kTransactionTextBytesMax);
+  if (!is_valid_transaction_text(key)) {
     return std::nullopt;
   }
   return id_of_text(key);

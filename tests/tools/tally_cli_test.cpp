@@ -18,6 +18,7 @@
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON: a real parser for the --json output
 
+#include "engine/base/id_text.h"
 #include "engine/read/query_support.h"
 #include "net/client/client.h"
 #include "support/program_run.h"
@@ -812,6 +813,36 @@ TEST_F(TallyCliTest, HistoryIsAStatementWithTheRunningBalance) {
     EXPECT_EQ(rows[1].at(0), "4");
     EXPECT_EQ(rows[1].at(1), text_of(deposit, "timestamp"));
   }
+}
+
+TEST_F(TallyCliTest, ATransactionGivenAsTextIsShownAsGiven) {
+  ASSERT_EQ(tally("open t --owner T --currency EUR --initial-deposit 10").exit_code, 0);
+  const TallyRun deposit = tally("deposit t 1 --transaction txn-9");
+  ASSERT_EQ(deposit.exit_code, 0) << deposit.output << deposit.errors;
+  // The same text is the same transaction, however it is sent.
+  EXPECT_EQ(tally("deposit t 1 --transaction txn-9").exit_code, 1);
+  const TallyRun both = tally("deposit t 1 --transaction txn-8 --transaction-id 1f");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_NE(both.errors.find("--transaction"), std::string::npos) << both.errors;
+  EXPECT_EQ(tally("deposit t 1 --transaction " + std::string(65, 'x')).exit_code, 2);
+  ASSERT_EQ(tally("deposit t 2 --transaction-id 2e").exit_code, 0);
+
+  const std::vector<Row> rows =
+      without_column(rows_of(answered("history t --oldest-first --min-sequence 4")), 1);
+  EXPECT_EQ(rows, (std::vector<Row>{
+                      {"sequence", "type", "amount", "balance", "counterparty", "transaction"},
+                      {"1", "AccountOpened", "10.00", "10.00"},
+                      {"2", "Deposited", "1.00", "11.00", "txn-9"},
+                      {"4", "Deposited", "2.00", "13.00", "2e"}}));
+  const boost::json::object history = answered_json("history t --min-sequence 4");
+  const boost::json::object& text = history.at("entries").as_array().at(1).as_object();
+  EXPECT_EQ(text_of(text, "transaction_text"), "txn-9");
+  std::string hex = hex_of(id_of_text("txn-9"));
+  hex.erase(0, std::min(hex.find_first_not_of('0'), hex.size() - 1));
+  EXPECT_EQ(text_of(text, "transaction_id"), hex);
+  const boost::json::object& bits = history.at("entries").as_array().at(0).as_object();
+  EXPECT_EQ(text_of(bits, "transaction_text"), "");
+  EXPECT_EQ(text_of(bits, "transaction_id"), "2e");
 }
 
 TEST_F(TallyCliTest, TrailShowsEveryEventWithTheReasonsOfRejections) {

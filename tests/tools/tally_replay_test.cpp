@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/id_text.h"
 #include "engine/journal/data_directory_lock.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
@@ -129,6 +130,23 @@ TEST_F(TallyReplayTest, DumpFiltersByAccountAndType) {
   EXPECT_EQ(count_lines(deposits.output, "\"sequence\""), 1u) << deposits.output;
   const ProgramRun rejections = run("dump " + data + " --type CommandRejected");
   EXPECT_EQ(count_lines(rejections.output, "InsufficientFunds"), 1u) << rejections.output;
+}
+
+TEST_F(TallyReplayTest, DumpShowsATransactionAsGivenNeverAsAText) {
+  Command deposit = testing::deposit_command("a", 5);
+  deposit.transaction_text = "txn-9";
+  deposit.transaction_id = id_of_text("txn-9");
+  Command uuid = testing::deposit_command("a", 6);
+  uuid.transaction_text = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";  // stored as an empty text
+  uuid.transaction_id = id_of_text(uuid.transaction_text);
+  ASSERT_NO_FATAL_FAILURE(write_journal({testing::open_command("a", "EUR", 100), deposit, uuid}));
+  const ProgramRun dump = run("dump " + data + " --type Deposited");
+  EXPECT_EQ(dump.exit_code, 0) << dump.output;
+  EXPECT_EQ(count_lines(dump.output, "\"transaction_text\":\"txn-9\""), 1u) << dump.output;
+  EXPECT_EQ(
+      count_lines(dump.output, "\"transaction_text\":\"3f2504e0-4f89-11d3-9a0c-0305e82c3301\""), 1u)
+      << dump.output;
+  EXPECT_EQ(count_lines(dump.output, "\"text\""), 0u) << dump.output;
 }
 
 TEST_F(TallyReplayTest, StateAsOfASequenceAndItsSnapshot) {

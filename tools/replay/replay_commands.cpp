@@ -105,11 +105,16 @@ void print_event(const Outcome& event) {
   if ((event.flags & kHasTransactionId) != 0) {
     std::printf(",\"transaction_id\":\"%s\"", short_hex(event.transaction_id).c_str());
   }
+  // A movement's text is its transaction id as given, never a reason or an owner.
+  if (!event.transaction_text().empty()) {
+    std::printf(",\"transaction_text\":");
+    print_json_string(event.transaction_text());
+  }
   if (event.type == EventType::AccountOpened) {
     print_opening_fields(event);
-  } else if (!event.text.empty()) {
+  } else if (!event.owner_or_reason().empty()) {
     std::printf(",\"text\":");
-    print_json_string(event.text.view());
+    print_json_string(event.owner_or_reason());
   }
   std::printf(",\"request_id\":\"%016llx%016llx\"}\n",
               static_cast<unsigned long long>(event.request_id.high),

@@ -24,8 +24,14 @@ bool has_amount(CommandKind kind) {
 
 client::CommandOptions options_of(const LedgerCommand& command) {
   client::CommandOptions options;
+  if (!command.transaction_id.empty() && !command.transaction_text.empty()) {
+    throw UsageError("--transaction and --transaction-id name the same thing: give one");
+  }
   if (!command.transaction_id.empty()) {
     options.transaction_id = parse_transaction_id(command.transaction_id);
+  }
+  if (!command.transaction_text.empty()) {
+    options.transaction_text = parse_transaction_text(command.transaction_text);
   }
   options.expected_version = command.expected_version;
   options.expected_counterparty_version = command.expected_to_version;
@@ -203,6 +209,9 @@ void CommandSyntax::add_money_movement(CLI::App& app, CommandKind kind, std::str
   command->add_option("amount", typed_.amount, "decimal, e.g. 12.50")->required();
   command->add_option("--transaction-id", typed_.transaction_id,
                       "business transaction id, 1 to 32 hex digits, unique across the ledger");
+  command->add_option("--transaction", typed_.transaction_text,
+                      "business transaction id as text (a UUID or 1 to 64 printable ASCII "
+                      "bytes), shown back as given; not with --transaction-id");
   command->add_option("--expected-version", typed_.expected_version,
                       "apply only if the account is at this version");
   add_currency_option(*command);
@@ -215,6 +224,9 @@ void CommandSyntax::add_transfer(CLI::App& app) {
   transfer->add_option("amount", typed_.amount, "decimal, e.g. 12.50")->required();
   transfer->add_option("--transaction-id", typed_.transaction_id,
                        "business transaction id, 1 to 32 hex digits, unique across the ledger");
+  transfer->add_option("--transaction", typed_.transaction_text,
+                       "business transaction id as text (a UUID or 1 to 64 printable ASCII "
+                       "bytes), shown back as given; not with --transaction-id");
   transfer->add_option("--expected-from-version", typed_.expected_version,
                        "apply only if the paying account is at this version");
   transfer->add_option("--expected-to-version", typed_.expected_to_version,

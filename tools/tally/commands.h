@@ -43,11 +43,13 @@ struct LedgerCommand {
   std::string amount;         // deposit, withdraw, transfer: decimal, in the currency's units
   std::string currency;       // open: required; others: optional, must be the account's
   std::string owner;          // open
-  std::string account_type = "checking";        // open
-  std::string overdraft = "0";                  // open: decimal
-  std::string initial_deposit = "0";            // open: decimal
-  std::string reason;                           // freeze
-  std::string transaction_id;                   // deposit, withdraw, transfer: hex, optional
+  std::string account_type = "checking";  // open
+  std::string overdraft = "0";            // open: decimal
+  std::string initial_deposit = "0";      // open: decimal
+  std::string reason;                     // freeze
+  std::string transaction_id;             // deposit, withdraw, transfer: hex, optional
+  std::string
+      transaction_text;  // deposit, withdraw, transfer: as text, optional (not with the hex)
   std::optional<uint64_t> expected_version;     // of the (source) account
   std::optional<uint64_t> expected_to_version;  // transfer: of the destination
 };

@@ -399,6 +399,13 @@ Id128 parse_transaction_id(std::string_view text) {
   return *id;
 }
 
+std::string parse_transaction_text(std::string_view text) {
+  if (!is_valid_transaction_text(text)) {
+    throw UsageError(named("--transaction", text) + " is not 1 to 64 printable ASCII bytes");
+  }
+  return std::string(text);
+}
+
 std::string to_hex(const Id128& id) {
   return hex_of(id);
 }

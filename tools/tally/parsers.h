@@ -71,6 +71,9 @@ Id128 parse_request_id(std::string_view text);
 
 // 1 to 32 hex digits, not zero (zero means "no transaction id" on the wire). Throws UsageError.
 Id128 parse_transaction_id(std::string_view text);
+// --transaction: a UUID or 1 to 64 printable ASCII bytes, returned as given (the batch builder
+// derives its id). Throws UsageError.
+std::string parse_transaction_text(std::string_view text);
 
 // 32 lower-case hex digits.
 std::string to_hex(const Id128& id);

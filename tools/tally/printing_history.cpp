@@ -75,6 +75,7 @@ std::string event_json(const protocol::Event& event, const AccountCurrencies& cu
              currency_minor_units(counterparty_currency));
   object.add_unsigned("counterparty_version", event.counterparty_version())
       .add_text("transaction_id", transaction_id_text(event.transaction_id()))
+      .add_text("transaction_text", text_of(event.transaction_text()))
       .add_text("owner", text_of(event.owner()))
       .add_text("account_type", account_type_name(event.account_type()))
       .add_text("currency", currency)
@@ -139,10 +140,14 @@ std::vector<std::string> trail_row(const protocol::Event& event, std::string_vie
 std::vector<std::string> search_row(const protocol::Event& event,
                                     const AccountCurrencies& currencies) {
   const size_t places = currency_minor_units(currency_for(event, currencies));
-  return {std::to_string(event.sequence()),       time_text(event.timestamp_ns()),
-          event_type_name(event.type()),          text_of(event.account_id()),
-          text_of(event.counterparty_id()),       format_amount(event.amount(), places),
-          format_amount(event.balance(), places), transaction_id_text(event.transaction_id())};
+  return {std::to_string(event.sequence()),
+          time_text(event.timestamp_ns()),
+          event_type_name(event.type()),
+          text_of(event.account_id()),
+          text_of(event.counterparty_id()),
+          format_amount(event.amount(), places),
+          format_amount(event.balance(), places),
+          transaction_shown(event.transaction_text(), event.transaction_id())};
 }
 
 std::string statement_entry_json(const protocol::StatementEntry& entry, size_t places) {
@@ -153,7 +158,8 @@ std::string statement_entry_json(const protocol::StatementEntry& entry, size_t p
   add_amount(object, "amount", entry.amount(), places);
   add_amount(object, "balance", entry.balance(), places);
   object.add_text("counterparty_id", text_of(entry.counterparty_id()))
-      .add_text("transaction_id", transaction_id_text(entry.transaction_id()));
+      .add_text("transaction_id", transaction_id_text(entry.transaction_id()))
+      .add_text("transaction_text", text_of(entry.transaction_text()));
   return object.str();
 }
 
@@ -164,7 +170,7 @@ std::vector<std::string> statement_row(const protocol::StatementEntry& entry, si
           format_amount(entry.amount(), places),
           format_amount(entry.balance(), places),
           text_of(entry.counterparty_id()),
-          transaction_id_text(entry.transaction_id())};
+          transaction_shown(entry.transaction_text(), entry.transaction_id())};
 }
 
 std::string daily_json(const protocol::DailyBalance& day, size_t places) {

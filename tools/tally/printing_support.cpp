@@ -86,6 +86,10 @@ std::string transaction_id_text(const protocol::Uint128* id) {
   return value.is_zero() ? std::string() : to_short_hex(value);
 }
 
+std::string transaction_shown(const flatbuffers::String* text, const protocol::Uint128* id) {
+  return text != nullptr && text->size() > 0 ? text->str() : transaction_id_text(id);
+}
+
 std::string time_text(int64_t timestamp_ns) {
   return timestamp_ns == 0 ? "-" : format_time(timestamp_ns);
 }

@@ -58,6 +58,8 @@ WideSum wide_of(const protocol::Int128* value);
 
 // A transaction id as hex without leading zeros; empty when there is none.
 std::string transaction_id_text(const protocol::Uint128* id);
+// A transaction id as a table shows it: as the client gave it (`text`), else as hex (above).
+std::string transaction_shown(const flatbuffers::String* text, const protocol::Uint128* id);
 
 // RFC 3339 UTC, or "-" for 0 (never).
 std::string time_text(int64_t timestamp_ns);

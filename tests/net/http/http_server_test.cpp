@@ -119,7 +119,8 @@ TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
       201);
   CurlAnswer transfer = curl("POST", "/api/transfers",
                              R"({"sourceAccountId":"acc-1","destinationAccountId":"acc-2",)"
-                             R"("amount":150,"currency":"USD"})");
+                             R"("amount":150,"currency":"USD",)"
+                             R"("transactionId":"3F2504E0-4F89-11D3-9A0C-0305E82C3301"})");
   ASSERT_EQ(transfer.status, 200) << transfer.body;
   EXPECT_EQ(integer(transfer.json(), "balance"), 650);
 
@@ -160,6 +161,10 @@ TEST_F(HttpServerTest, TheNestJsCoreBankingFlowWorksUnchanged) {
   EXPECT_EQ(entries[3].at("eventType").as_string(), "TransferSent");
   EXPECT_EQ(entries[3].at("balance").to_number<int64_t>(), 650);
   EXPECT_EQ(entries[3].at("amountDecimal").as_string(), "-1.50");
+  // Transaction ids as the client gave them, an upper-case UUID included.
+  EXPECT_EQ(entries[1].at("transactionId").as_string(), "txn-1");
+  EXPECT_EQ(entries[2].at("transactionId").as_string(), "txn-2");
+  EXPECT_EQ(entries[3].at("transactionId").as_string(), "3F2504E0-4F89-11D3-9A0C-0305E82C3301");
 
   CurlAnswer unfrozen = curl("POST", "/api/accounts/acc-1/unfreeze");
   EXPECT_EQ(unfrozen.status, 200) << unfrozen.body;
