@@ -47,8 +47,10 @@ class Writer {
   }
   void text(std::string_view value) {
     byte(static_cast<uint8_t>(value.size()));
-    std::memcpy(&out_[size_], value.data(), value.size());
-    size_ += value.size();
+    if (!value.empty()) {  // an empty view's data may be null, which memcpy may not be given
+      std::memcpy(&out_[size_], value.data(), value.size());
+      size_ += value.size();
+    }
   }
   size_t size() const { return size_; }
 
