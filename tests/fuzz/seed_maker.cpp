@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/base/hashing.h"
+#include "engine/base/id_text.h"
 #include "engine/journal/journal_format.h"
 #include "engine/journal/journal_writer.h"
 #include "engine/journal/record_codec.h"
@@ -78,6 +79,12 @@ Bytes tableless_command_frame(protocol::Command type) {
   return finished(builder);
 }
 
+// Transaction texts of every kind the journal stores differently: free-form, an upper-case
+// UUID (kept as given), a lower-case one (stored as an empty text).
+constexpr std::string_view kTransactionTexts[] = {"order 42/refund",
+                                                  "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+                                                  "3f2504e0-4f89-11d3-9a0c-0305e82c3301"};
+
 std::vector<Bytes> command_frames() {
   Command transfer = testing::transfer_command("alice", "bob", 300);
   transfer.transaction_id = {.low = 5, .high = 6};
@@ -100,6 +107,13 @@ std::vector<Bytes> command_frames() {
   frames.push_back(batch_frame(every, true, request++));
   frames.push_back(batch_frame(every, false, request++));
   frames.push_back(tableless_command_frame(protocol::Command::Deposit));
+  // Transaction ids given as text: free-form, an upper-case and a lower-case UUID.
+  for (const std::string_view text : kTransactionTexts) {
+    Command with_text = testing::deposit_command("alice", 7);
+    with_text.transaction_text = text;
+    with_text.transaction_id = id_of_text(text);
+    frames.push_back(batch_frame({&with_text, 1}, false, request++));
+  }
   return frames;
 }
 
@@ -195,12 +209,17 @@ std::vector<Outcome> script_events() {
   for (int index = 0; index < 30; ++index) {
     script.deposit("alice", 10 + index);
   }
+  for (const std::string_view text : kTransactionTexts) {
+    script.deposit("alice", 1, id_of_text(text), text);
+  }
   return script.events;
 }
 
 std::vector<Bytes> event_payloads(const std::vector<Outcome>& events) {
   std::vector<Bytes> payloads;
-  for (size_t index = 0; index < 11; ++index) {
+  // The first eleven (one of each kind) and the last three (transaction texts).
+  for (size_t index = 0; index < events.size();
+       index = index == 10 ? events.size() - 3 : index + 1) {
     Bytes payload(1 + kEventPayloadBytesMax);
     payload[0] = static_cast<uint8_t>(events[index].type);
     const size_t size = encode_event_payload(events[index], std::span(payload).subspan(1));
@@ -227,6 +246,7 @@ std::vector<Bytes> records(const std::vector<Outcome>& events) {
   result.push_back(records_of(std::span(events).first(1), 0, 0));
   result.push_back(records_of(std::span(events).first(6), 1, 64));
   result.push_back(records_of(std::span(events).subspan(5, 6), 0, 8));
+  result.push_back(records_of(std::span(events).last(3), 0, 0));  // transaction texts
   Bytes cut = records_of(std::span(events).first(3), 0, 0);
   cut.resize(cut.size() - 20);  // the last record cut short
   result.push_back(cut);
@@ -284,6 +304,12 @@ std::vector<Bytes> journals(const std::vector<Outcome>& events) {
   Bytes torn = journal_input(files, 1, 0);
   torn[1 + sizeof(journal::SegmentHeader) + 3 * 80 + 40] ^= 0x10;  // a flipped payload bit
   result.push_back(torn);
+  // Every event, the deposits with transaction texts at the end included, in fewer segments.
+  const std::vector<Bytes> whole = segment_files(events, 4096);
+  if (whole.size() > 4) {
+    throw std::runtime_error("expected at most four segments of 4096 bytes");
+  }
+  result.push_back(journal_input(whole, whole.size(), 0));
   return result;
 }
 
@@ -366,7 +392,10 @@ std::vector<Bytes> batches() {
           bytes_of("freeze bob --reason 'audit check'\nunfreeze bob\nclose bob "
                    "--expected-version 7\n"),
           bytes_of("open k --owner K --currency KWD --overdraft 1.250\ndeposit k 0.001\n"),
-          bytes_of("deposit alice twelve\n")};
+          bytes_of("deposit alice twelve\n"),
+          bytes_of("deposit alice 1 --transaction txn-1\n"
+                   "withdraw alice 1 --transaction 3F2504E0-4F89-11D3-9A0C-0305E82C3301\n"
+                   "transfer alice bob 1 --transaction '3f2504e0-4f89-11d3-9a0c-0305e82c3301'\n")};
 }
 
 // ---- Writing ---------------------------------------------------------------------------------
