@@ -34,14 +34,15 @@ bool is_valid_transaction_text(std::string_view text);
 std::optional<Id128> parse_uuid(std::string_view text);
 // The canonical lower-case 8-4-4-4-12 form of `id`: parse_uuid's inverse.
 std::string uuid_text_of(const Id128& id);
-// The same, without allocating (the journal's decoder uses it once per movement with a text).
+// The same, without allocating (the journal's codec uses it once per movement with a text).
+inline constexpr size_t kUuidTextBytes = 36;
 class UuidText {
  public:
   explicit UuidText(const Id128& id);
   std::string_view view() const { return {bytes_, sizeof(bytes_)}; }
 
  private:
-  char bytes_[36];
+  char bytes_[kUuidTextBytes];
 };
 // Any text as an id: a (non-zero) UUID as itself, anything else by its XXH3-128 hash. Never zero
 // (zero means "no transaction id").

@@ -277,8 +277,9 @@ void Ledger::begin_event(const CommandBatch& batch, uint32_t index, Outcome& eve
   event.account_id.assign_truncated(command.account_id);
   event.counterparty_id.assign_truncated(command.counterparty_id);
   event.text.clear();
-  // A money movement keeps its transaction text, applied or rejected, when it is well formed
-  // and names the id (a rejection for a malformed one records none: it could not be shown).
+  // A money movement keeps its transaction text, applied or rejected, when it is well formed:
+  // a rejection shows what was sent (even a text that names other bits), but a malformed text,
+  // or one without bits, is not kept (the journal could not store or show it).
   if (moves_money(command.type) && !command.transaction_id.is_zero() &&
       is_valid_transaction_text(command.transaction_text)) {
     event.text.assign(command.transaction_text);

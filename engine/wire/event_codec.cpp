@@ -20,7 +20,7 @@ enum PayloadParts : uint8_t {
 };
 
 // A money movement's text is its transaction id as the client gave it. The usual one, the id's
-// own lower-case UUID, is stored as an empty text: 37 bytes saved, and the decoder rebuilds it
+// own lower-case UUID, is stored as an empty text: 36 bytes saved, and the decoder rebuilds it
 // from the id. Any other text (an upper-case UUID too) is stored as it is.
 bool text_is_transaction(const Outcome& event) {
   return moves_money(event.command_type);
@@ -165,6 +165,7 @@ size_t encode_event_payload(const Outcome& event, std::span<uint8_t> out) {
   }
   if (parts & kPartText) {
     const bool implied = text_is_transaction(event) && (parts & kPartTransaction) &&
+                         event.text.view().size() == kUuidTextBytes &&
                          event.text.view() == UuidText(event.transaction_id).view();
     writer.text(implied ? std::string_view() : event.text.view());
   }
