@@ -386,6 +386,18 @@ void Client::queue_frame(const Id128& request_id, std::vector<uint8_t> frame) {
   unanswered_.emplace(request_id, std::move(frame));
 }
 
+void Client::send_stream(const Id128& request_id, std::vector<uint8_t> frame) {
+  ensure_connected();
+  streams_.insert(request_id);
+  connection_->outgoing.insert(connection_->outgoing.end(), frame.begin(), frame.end());
+}
+
+void Client::send_unanswered(std::span<const uint8_t> frame) {
+  if (connected()) {
+    connection_->outgoing.insert(connection_->outgoing.end(), frame.begin(), frame.end());
+  }
+}
+
 Id128 Client::send(const BatchBuilder& batch) {
   const Id128 request_id = next_request_id();
   send(batch, request_id);
@@ -438,6 +450,9 @@ std::optional<Reply> Client::take_decoded() {
     ready_.pop_front();
     if (reply.request_id.is_zero()) {
       return reply;  // an error about a frame the server could not read
+    }
+    if (streams_.contains(reply.request_id)) {
+      return reply;
     }
     if (unanswered_.erase(reply.request_id) == 0) {
       continue;  // answered before (a resend raced the original answer)

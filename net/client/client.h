@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -129,6 +130,15 @@ class Client {
   std::optional<Reply> receive(std::chrono::microseconds timeout);
   size_t in_flight() const { return unanswered_.size(); }
 
+  // Streams: a request answered by many replies (a Subscribe). Its frame is sent once and
+  // never resent after a reconnect (the caller starts it again from where it stands: see
+  // reconnects()); every reply with its id is returned by receive() until stop_stream().
+  void send_stream(const Id128& request_id, std::vector<uint8_t> frame);
+  void stop_stream(const Id128& request_id) { streams_.erase(request_id); }
+  // A request no reply is expected to (a subscription's credit): sent if connected, never
+  // resent; a reply to it, if any, is dropped.
+  void send_unanswered(std::span<const uint8_t> frame);
+
   // A fresh request id: random per client, then counting.
   Id128 next_request_id();
   uint64_t reconnects() const { return reconnects_; }
@@ -163,6 +173,7 @@ class Client {
   std::deque<Id128> unanswered_order_;
   std::unordered_map<Id128, std::vector<uint8_t>, Id128Hash> unanswered_;
   std::deque<Reply> ready_;  // decoded, not yet returned
+  std::unordered_set<Id128, Id128Hash> streams_;
 };
 
 }  // namespace tally::client

@@ -15,6 +15,9 @@ void finish_response(flatbuffers::FlatBufferBuilder& builder, const Id128* reque
       protocol::RequestIdentifier());
 }
 
+// Wide enough for any scalar or struct of the schema (Uint128 and Int128: 8).
+constexpr size_t kNestedBufferAlignment = 16;
+
 void finish_request(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                     protocol::RequestBody type, flatbuffers::Offset<void> body) {
   const protocol::Uint128 wire_id = to_wire(request_id);
@@ -46,7 +49,8 @@ void encode_hello_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   const auto limits = protocol::CreateServerLimits(
       builder, hello.limits.frame_bytes_max, hello.limits.batch_commands_max,
       hello.limits.requests_in_flight_max, hello.limits.connections_max,
-      hello.limits.idempotency_window_commands, hello.limits.query_frame_bytes_max);
+      hello.limits.idempotency_window_commands, hello.limits.query_frame_bytes_max,
+      hello.limits.subscriptions_max, hello.limits.subscription_credit_max);
   const auto result =
       protocol::CreateHelloResult(builder, hello.protocol_version, name, version, limits);
   finish_response(builder, &request_id, protocol::ResponseBody::HelloResult, result.Union());
@@ -142,6 +146,62 @@ void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_
   finish_request(builder, request_id, protocol::RequestBody::Hello, hello.Union());
 }
 
+void encode_event_batch(flatbuffers::FlatBufferBuilder& builder, const Id128& subscription,
+                        const EventBatchHeader& header, std::span<const uint8_t> event_list) {
+  builder.Clear();
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> events;
+  if (!event_list.empty()) {
+    // The nested buffer is read in place: it keeps the alignment its widest field needs.
+    builder.ForceVectorAlignment(event_list.size(), 1, kNestedBufferAlignment);
+    events = builder.CreateVector(event_list.data(), event_list.size());
+  }
+  protocol::EventBatchBuilder batch(builder);
+  batch.add_first_sequence(header.first_sequence);
+  batch.add_last_sequence(header.last_sequence);
+  batch.add_durable_sequence(header.durable_sequence);
+  if (!event_list.empty()) {
+    batch.add_events(events);
+  }
+  finish_response(builder, &subscription, protocol::ResponseBody::EventBatch,
+                  batch.Finish().Union());
+}
+
+void encode_subscription_ended(flatbuffers::FlatBufferBuilder& builder, const Id128& subscription,
+                               ResultCode code, std::string_view message, uint64_t last_sequence) {
+  builder.Clear();
+  const auto text = builder.CreateString(message.data(), message.size());
+  const auto ended = protocol::CreateSubscriptionEnded(builder, code, text, last_sequence);
+  finish_response(builder, &subscription, protocol::ResponseBody::SubscriptionEnded, ended.Union());
+}
+
+void encode_subscribe(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                      const SubscribeRequest& subscribe) {
+  builder.Clear();
+  const auto account =
+      subscribe.account_id.empty() ? 0 : builder.CreateString(subscribe.account_id);
+  const auto types =
+      subscribe.event_types.empty() ? 0 : builder.CreateVector(subscribe.event_types);
+  const auto body =
+      protocol::CreateSubscribe(builder, subscribe.from_sequence, account, types, subscribe.credit);
+  finish_request(builder, request_id, protocol::RequestBody::Subscribe, body.Union());
+}
+
+void encode_subscription_credit(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                                const Id128& subscription, uint32_t events) {
+  builder.Clear();
+  const protocol::Uint128 wire_subscription = to_wire(subscription);
+  const auto body = protocol::CreateSubscriptionCredit(builder, &wire_subscription, events);
+  finish_request(builder, request_id, protocol::RequestBody::SubscriptionCredit, body.Union());
+}
+
+void encode_unsubscribe(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                        const Id128& subscription) {
+  builder.Clear();
+  const protocol::Uint128 wire_subscription = to_wire(subscription);
+  const auto body = protocol::CreateUnsubscribe(builder, &wire_subscription);
+  finish_request(builder, request_id, protocol::RequestBody::Unsubscribe, body.Union());
+}
+
 void encode_stats_query(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id) {
   builder.Clear();
   const auto query = protocol::CreateStatsQuery(builder);
@@ -167,7 +227,9 @@ ServerHello decode_hello(const protocol::HelloResult& hello) {
                      .requests_in_flight_max = limits->requests_in_flight_max(),
                      .connections_max = limits->connections_max(),
                      .idempotency_window_commands = limits->idempotency_window_commands(),
-                     .query_frame_bytes_max = limits->query_frame_bytes_max()};
+                     .query_frame_bytes_max = limits->query_frame_bytes_max(),
+                     .subscriptions_max = limits->subscriptions_max(),
+                     .subscription_credit_max = limits->subscription_credit_max()};
   }
   return result;
 }

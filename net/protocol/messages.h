@@ -24,6 +24,8 @@ struct ServerLimits {
   uint32_t connections_max = 0;
   uint64_t idempotency_window_commands = 0;
   uint32_t query_frame_bytes_max = 0;  // 0 from a server older than the limit
+  uint32_t subscriptions_max = 0;      // 0 from a server without subscriptions
+  uint32_t subscription_credit_max = 0;
 };
 
 struct ServerHello {
@@ -93,6 +95,33 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
                          const ServerStats& stats);
 void encode_projection_status(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
                               const ProjectionReport& report);
+
+// A subscription's batch (server side): covers [first_sequence, last_sequence]; `event_list`,
+// a finished EventList or empty (none), is copied in as the nested buffer.
+struct EventBatchHeader {
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+  uint64_t durable_sequence = 0;
+};
+void encode_event_batch(flatbuffers::FlatBufferBuilder& builder, const Id128& subscription,
+                        const EventBatchHeader& header, std::span<const uint8_t> event_list);
+void encode_subscription_ended(flatbuffers::FlatBufferBuilder& builder, const Id128& subscription,
+                               ResultCode code, std::string_view message, uint64_t last_sequence);
+
+// What a client asks of a subscription.
+struct SubscribeRequest {
+  uint64_t from_sequence = 1;
+  std::string account_id;              // empty: every account
+  std::vector<EventType> event_types;  // empty: every type
+  uint32_t credit = 0;
+};
+// Client side: Subscribe (its request id names the subscription), credit and unsubscribe.
+void encode_subscribe(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                      const SubscribeRequest& subscribe);
+void encode_subscription_credit(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                                const Id128& subscription, uint32_t events);
+void encode_unsubscribe(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,
+                        const Id128& subscription);
 
 // Client side: the Hello and StatsQuery requests.
 void encode_hello(flatbuffers::FlatBufferBuilder& builder, const Id128& request_id,

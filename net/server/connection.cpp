@@ -341,6 +341,8 @@ Connection::FrameOutcome Connection::dispatch(IngressBatch* batch) {
   } else if (verdict.request->body_type() == protocol::RequestBody::ProjectionStatusQuery ||
              verdict.request->body_type() == protocol::RequestBody::RebuildProjections) {
     handle_projection_request(*verdict.request);
+  } else if (is_subscription_request(verdict.request->body_type())) {
+    handle_subscription(*verdict.request);
   } else if (context_.read_side.answers(verdict.request->body_type())) {
     outcome = handle_query(*verdict.request, batch->frame);
   } else {
@@ -433,6 +435,21 @@ Connection::FrameOutcome Connection::handle_query(const protocol::Request& reque
   }
   ++in_flight_;  // the projector's answer comes back through the router
   return FrameOutcome::kDone;
+}
+
+void Connection::handle_subscription(const protocol::Request& request) {
+  Result<SubscriptionRequest> read = read_subscription_request(request, token_);
+  if (!read.is_ok()) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::InvalidArgument, read.status().message());
+    return;
+  }
+  if (!context_.read_side.subscriptions().submit(*read)) {
+    context_.counters.requests_refused.fetch_add(1, std::memory_order_relaxed);
+    refuse(&request, ResultCode::Unavailable, "the server is shutting down");
+    return;
+  }
+  subscribed_ = true;
 }
 
 bool Connection::permitted(const protocol::Request& request) {
@@ -621,6 +638,13 @@ void Connection::close_now() {
   move_to(Session::kClosed);
   if (token_ != 0) {
     context_.router.detach(token_);
+    if (subscribed_) {
+      // Its subscriptions end with it (the hub would also find the token gone on its own).
+      SubscriptionRequest closed;
+      closed.kind = SubscriptionRequest::Kind::kConnectionClosed;
+      closed.token = token_;
+      context_.read_side.subscriptions().submit(closed);
+    }
   }
   release_read_buffer();
   watchdog_.cancel();

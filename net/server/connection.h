@@ -54,6 +54,7 @@
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
 #include "net/server/server_counters.h"
+#include "net/server/subscription_request.h"
 
 namespace tally::net {
 
@@ -123,6 +124,9 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   bool permitted(const protocol::Request& request);
   FrameOutcome handle_batch(const protocol::Request& request, IngressBatch* batch);
   FrameOutcome handle_query(const protocol::Request& request, std::span<const uint8_t> frame);
+  // Subscribe, SubscriptionCredit, Unsubscribe: checked here, handed to the subscription hub,
+  // which answers through the router (EventBatch, SubscriptionEnded, or an Error).
+  void handle_subscription(const protocol::Request& request);
   void handle_projection_request(const protocol::Request& request);
   void refuse(const protocol::Request* request, ResultCode code, std::string_view message);
   void send(std::span<const uint8_t> message);
@@ -157,6 +161,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   Reading reading_ = Reading::kReady;
   bool writing_ = false;                 // a write of write_buffer_ is in progress
   uint64_t in_flight_ = 0;               // requests handed to the engine, not yet answered
+  bool subscribed_ = false;              // the hub was handed a request of this connection
   bool memory_wake_registered_ = false;  // a wake-up from the budget is on its way
   size_t read_buffer_charged_ = 0;       // the read buffer's growth past its initial size
   size_t written_ = 0;                   // of write_buffer_

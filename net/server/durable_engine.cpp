@@ -36,6 +36,13 @@ int64_t wall_clock_ns() {
       .count();
 }
 
+SubscriptionLimits subscription_limits_of(const ServerConfig& config) {
+  SubscriptionLimits limits;
+  limits.subscriptions_max = config.subscriptions_max;
+  limits.credit_max = config.subscription_credit_max;
+  return limits;
+}
+
 }  // namespace
 
 DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
@@ -43,7 +50,8 @@ DurableEngine::DurableEngine(const ServerConfig& config, ResponseRouter& router,
     : config_(config),
       router_(router),
       counters_(counters),
-      read_side_(router, std::chrono::milliseconds(config.read_wait_ms)) {}
+      read_side_(router, std::chrono::milliseconds(config.read_wait_ms),
+                 subscription_limits_of(config)) {}
 
 DurableEngine::~DurableEngine() {
   stop();

@@ -47,8 +47,9 @@ Status ReadSide::prepare_checkpoints(const read::CheckpointPolicy& checkpoints) 
   return Status::ok();
 }
 
-ReadSide::ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait)
-    : router_(router), read_wait_(read_wait) {}
+ReadSide::ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait,
+                   SubscriptionLimits subscription_limits)
+    : router_(router), read_wait_(read_wait), subscriptions_(router, subscription_limits) {}
 
 ReadSide::~ReadSide() {
   stop();
@@ -57,6 +58,8 @@ ReadSide::~ReadSide() {
 void ReadSide::preload(journal::Storage& storage, const std::string& journal_directory,
                        const read::CheckpointPolicy& checkpoints) {
   TALLY_ASSERT(projectors_.empty());
+  storage_ = &storage;
+  journal_directory_ = journal_directory;
   std::vector<std::unique_ptr<read::ReadModel>> models;
   models.push_back(std::make_unique<read::AccountModel>());
   models.push_back(std::make_unique<read::HistoryModel>(storage, journal_directory));
@@ -78,6 +81,7 @@ void ReadSide::start(std::function<uint64_t()> durable_sequence, uint64_t recove
   for (std::unique_ptr<read::Projector>& projector : projectors_) {
     projector->start(recovered_sequence);
   }
+  subscriptions_.start(*storage_, journal_directory_, [this] { return durable_sequence_(); });
   const std::unique_lock lock(running_mutex_);
   running_ = true;
 }
@@ -118,6 +122,7 @@ void ReadSide::stop() {
     const std::unique_lock lock(running_mutex_);
     running_ = false;
   }
+  subscriptions_.stop();
   for (std::unique_ptr<read::Projector>& projector : projectors_) {
     projector->stop();
   }

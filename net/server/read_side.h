@@ -9,7 +9,8 @@
 // served (a query's min_sequence waits for it). preload() lets them read and decode their
 // checkpoints while recovery runs, in turn, on the core it leaves idle; start() then checks them
 // against the journal recovery accepted and lets the projectors follow it. Answers are framed and
-// delivered through the ResponseRouter, like the replier's.
+// delivered through the ResponseRouter, like the replier's. Subscriptions (SubscriptionHub, a
+// thread of its own) follow the same durable journal and start and stop with the projectors.
 //
 // Threads: start/stop from the control thread; the rest from any thread.
 #pragma once
@@ -25,12 +26,14 @@
 #include "engine/read/projector.h"
 #include "net/protocol/messages.h"
 #include "net/server/response_router.h"
+#include "net/server/subscription_hub.h"
 
 namespace tally::net {
 
 class ReadSide {
  public:
-  ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait);
+  ReadSide(ResponseRouter& router, std::chrono::milliseconds read_wait,
+           SubscriptionLimits subscription_limits = {});
   ReadSide(const ReadSide&) = delete;
   ReadSide& operator=(const ReadSide&) = delete;
   ~ReadSide();
@@ -59,6 +62,9 @@ class ReadSide {
   bool submit(protocol::RequestBody type, uint64_t origin, std::span<const uint8_t> frame);
 
   ProjectionReport report() const;
+  // The subscriptions (running between start() and stop(): submit() refuses otherwise).
+  SubscriptionHub& subscriptions() { return subscriptions_; }
+  const SubscriptionHub& subscriptions() const { return subscriptions_; }
   // "<projector>: <why>" for each projector that stopped following the journal.
   std::vector<std::string> failures() const;
 
@@ -97,6 +103,9 @@ class ReadSide {
   read::PreloadTurns preload_turns_;
   std::vector<std::unique_ptr<RouterSink>> sinks_;
   std::vector<std::unique_ptr<read::Projector>> projectors_;
+  journal::Storage* storage_ = nullptr;  // set by preload(), for the subscriptions
+  std::string journal_directory_;
+  SubscriptionHub subscriptions_;
   // Held shared by submit(), exclusively by stop(): a query is either refused or in a queue
   // the stopping projector still answers.
   mutable std::shared_mutex running_mutex_;

@@ -197,6 +197,19 @@ Overflow ResponseRouter::overflow_of(uint64_t token) const {
   return slot->generation == generation ? slot->overflow : Overflow::kNone;
 }
 
+std::optional<size_t> ResponseRouter::unwritten_bytes(uint64_t token) const {
+  uint32_t generation = 0;
+  const Slot* slot = slot_of(token, generation);
+  if (slot == nullptr) {
+    return std::nullopt;
+  }
+  std::lock_guard lock(slot->mutex);
+  if (slot->generation != generation || slot->sink == nullptr) {
+    return std::nullopt;
+  }
+  return slot->outbox.size() + slot->in_write_bytes;
+}
+
 void ResponseRouter::written(Slot& slot, std::vector<uint8_t>& out) {
   out.clear();
   slot.in_write_bytes = 0;

@@ -126,6 +126,10 @@ class ResponseRouter {
                    AnswerTrace trace = {});
   // Whether the outbox of `token` overflowed (its sink was told so by on_overflow).
   Overflow overflow_of(uint64_t token) const;
+  // What `token`'s connection has not yet written (its outbox and the write in progress), or
+  // nullopt once it has gone: how a producer that may wait (a subscription) keeps a slow
+  // reader's outbox small instead of overflowing it.
+  std::optional<size_t> unwritten_bytes(uint64_t token) const;
 
   // Swaps the outbox of `token` into `out` (cleared first). Calling it says that what the
   // previous take handed out is written. When nothing is waiting, the next deliver wakes the

@@ -31,7 +31,9 @@ ServerHello hello_of(const ServerConfig& config) {
                      .connections_max = config.connections_max,
                      .idempotency_window_commands = config.pipeline.ledger.idempotency_window,
                      .query_frame_bytes_max = std::min(config.query_frame_bytes_max,
-                                                       config.pipeline.ingress.frame_bytes_max)}};
+                                                       config.pipeline.ingress.frame_bytes_max),
+                     .subscriptions_max = config.subscriptions_max,
+                     .subscription_credit_max = config.subscription_credit_max}};
 }
 
 }  // namespace

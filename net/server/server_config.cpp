@@ -66,6 +66,10 @@ Status ServerConfig::validate() const {
   if (read_wait_ms > 600'000) {
     return Status::invalid_argument("read-wait-ms must be at most 600000 (ten minutes)");
   }
+  if (subscriptions_max > 100'000 || subscription_credit_max < 1) {
+    return Status::invalid_argument(
+        "max-subscriptions must be at most 100000, max-subscription-credit at least 1");
+  }
   if (snapshots_kept < 1) {
     return Status::invalid_argument("snapshots-kept must be at least 1");
   }

@@ -53,6 +53,10 @@ struct ServerConfig {
   // Any request but a command batch (queries, Hello, stats): a few hundred bytes in practice.
   // Above frame_bytes_max it changes nothing (the frame limit applies first).
   uint32_t query_frame_bytes_max = 4 * 1024;
+  // Event subscriptions (net/server/subscription_hub.h): at once, server-wide, and the most
+  // credit (events granted ahead) one holds.
+  uint32_t subscriptions_max = 64;
+  uint32_t subscription_credit_max = 1u << 20;
   // Server-wide: held query frames, grown read buffers and unwritten answers. Reading stops
   // while it is in use; answers may use as much again (MemoryBudget, docs/protocol.md).
   uint64_t memory_budget_bytes = 256ULL << 20;

@@ -73,6 +73,13 @@ void add_network_options(CLI::App& app, ServerConfig& config, NamedChoices& name
                  "Largest frame of any request but a command batch (queries, Hello, stats); a "
                  "larger one gets an error and the connection carries on")
       ->capture_default_str();
+  app.add_option("--max-subscriptions", config.subscriptions_max,
+                 "Event subscriptions open at once, server-wide; more end at once with "
+                 "LimitExceeded")
+      ->capture_default_str();
+  app.add_option("--max-subscription-credit", config.subscription_credit_max,
+                 "The most events a subscription may be granted ahead (more credit is capped)")
+      ->capture_default_str();
   app.add_option("--memory-budget-bytes", config.memory_budget_bytes,
                  "Server-wide memory for held query frames, grown read buffers and unwritten "
                  "answers: at it, connections stop reading until memory is released; answers may "

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -53,9 +54,14 @@ std::string make_temporary_directory(const std::string& prefix) {
 
 TallydProcess::TallydProcess(std::string data_directory, std::vector<std::string> arguments)
     : data_directory_(std::move(data_directory)), log_path_(data_directory_ + ".log") {
-  // Both listeners on free ports: tests run in parallel.
-  std::vector<std::string> argv_strings = {
-      TALLY_TALLYD_PATH, "--data-dir", data_directory_, "--port", "0", "--http-port", "0"};
+  // Both listeners on free ports (tests run in parallel), unless the test names a port (a
+  // restart on the port its clients know).
+  std::vector<std::string> argv_strings = {TALLY_TALLYD_PATH, "--data-dir", data_directory_};
+  for (const char* listener : {"--port", "--http-port"}) {
+    if (std::find(arguments.begin(), arguments.end(), listener) == arguments.end()) {
+      argv_strings.insert(argv_strings.end(), {listener, "0"});
+    }
+  }
   argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& argument : argv_strings) {

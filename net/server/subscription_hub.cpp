@@ -1,0 +1,470 @@
+#include "net/server/subscription_hub.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/base/invariant.h"
+#include "engine/wire/wire_encoder.h"
+#include "net/protocol/frame.h"
+#include "net/protocol/messages.h"
+
+namespace tally::net {
+namespace {
+
+// How long the hub's thread waits for a request when nothing else is to be done: with
+// subscriptions, this is how often it looks at the durable sequence (a live subscriber's lag
+// is at most this plus the time to send); without, only a request wakes it sooner.
+constexpr std::chrono::microseconds kPollWithSubscriptions{1'000};
+constexpr std::chrono::milliseconds kPollWithout{100};
+// Requests taken per pass at most, so a flood of credits cannot starve the sending.
+constexpr size_t kRequestsPerPassMax = 1'024;
+
+ResultCode code_of_open_failure(const Status& status) {
+  return status.code() == StatusCode::kNotFound ? ResultCode::SequenceUnavailable
+                                                : ResultCode::Unavailable;
+}
+
+}  // namespace
+
+struct SubscriptionHub::Subscription {
+  uint64_t token = 0;
+  Id128 id;
+  EventFilter filter;
+  uint64_t next_sequence = 1;  // the first sequence of the next batch
+  uint64_t credit = 0;         // events it may still be sent
+  // Catching up: its own reader, and the wanted events read ahead, not yet sent. Null once
+  // served from the window.
+  std::unique_ptr<read::DurableEventReader> reader;
+  std::deque<Outcome> read_ahead;
+  // Served from the window: every sequence up to it has been looked at and none is wanted, so
+  // a filter that matches little does not scan the window again on every pass.
+  uint64_t scanned_through = 0;
+  Clock::time_point last_sent = Clock::now();
+  bool finished = false;  // ended, or its connection has gone: removed after the pass
+};
+
+SubscriptionHub::SubscriptionHub(ResponseRouter& router, SubscriptionLimits limits)
+    : router_(router), limits_(limits) {}
+
+SubscriptionHub::~SubscriptionHub() {
+  stop();
+}
+
+void SubscriptionHub::start(journal::Storage& storage, std::string journal_directory,
+                            std::function<uint64_t()> durable_sequence) {
+  TALLY_ASSERT(!thread_.joinable());
+  storage_ = &storage;
+  journal_directory_ = std::move(journal_directory);
+  durable_sequence_ = std::move(durable_sequence);
+  running_.store(true, std::memory_order_release);
+  thread_ = std::thread([this] { run(); });
+}
+
+void SubscriptionHub::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  running_.store(false, std::memory_order_release);
+  stop_requested_.store(true, std::memory_order_release);
+  SubscriptionRequest wake;  // the thread may be waiting for a request
+  wake.kind = SubscriptionRequest::Kind::kConnectionClosed;
+  requests_.enqueue(wake);
+  thread_.join();
+}
+
+bool SubscriptionHub::submit(const SubscriptionRequest& request) {
+  if (!running_.load(std::memory_order_acquire)) {
+    return false;
+  }
+  return requests_.enqueue(request);
+}
+
+SubscriptionCounters SubscriptionHub::counters() const {
+  return {.open = open_published_.load(std::memory_order_relaxed),
+          .events_sent = events_sent_published_.load(std::memory_order_relaxed),
+          .batches_sent = batches_sent_published_.load(std::memory_order_relaxed)};
+}
+
+void SubscriptionHub::run() {
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    bool progressed = take_requests();
+    const uint64_t durable = durable_sequence_();
+    progressed |= advance_window(durable);
+    const Clock::time_point now = Clock::now();
+    encodings_used_ = 0;
+    for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+      if (!subscription->finished) {
+        progressed |= serve(*subscription, durable, now);
+      }
+    }
+    remove_finished();
+    publish_counters();
+    if (!progressed) {
+      SubscriptionRequest request;
+      const auto wait = subscriptions_.empty()
+                            ? std::chrono::duration_cast<std::chrono::microseconds>(kPollWithout)
+                            : kPollWithSubscriptions;
+      if (requests_.wait_dequeue_timed(request, wait)) {
+        handle(request);
+      }
+    }
+  }
+  for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+    if (!subscription->finished) {
+      end(*subscription, ResultCode::Unavailable, "the server is stopping");
+    }
+  }
+  remove_finished();
+  publish_counters();
+}
+
+bool SubscriptionHub::take_requests() {
+  SubscriptionRequest request;
+  size_t taken = 0;
+  while (taken < kRequestsPerPassMax && requests_.try_dequeue(request)) {
+    handle(request);
+    ++taken;
+  }
+  return taken > 0;
+}
+
+void SubscriptionHub::handle(const SubscriptionRequest& request) {
+  switch (request.kind) {
+    case SubscriptionRequest::Kind::kSubscribe:
+      subscribe(request);
+      return;
+    case SubscriptionRequest::Kind::kCredit:
+      // A credit for a subscription that has just ended crossed its end on the wire: nothing
+      // to say about it.
+      if (Subscription* subscription = find(request.token, request.subscription)) {
+        subscription->credit =
+            std::min<uint64_t>(subscription->credit + request.credit, limits_.credit_max);
+      }
+      return;
+    case SubscriptionRequest::Kind::kUnsubscribe:
+      if (Subscription* subscription = find(request.token, request.subscription)) {
+        end(*subscription, ResultCode::Ok, "unsubscribed");
+      } else {
+        refuse(request, ResultCode::InvalidArgument,
+               "no subscription with this id is open on this connection");
+      }
+      return;
+    case SubscriptionRequest::Kind::kConnectionClosed:
+      for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+        if (subscription->token == request.token) {
+          subscription->finished = true;
+        }
+      }
+      return;
+  }
+}
+
+SubscriptionHub::Subscription* SubscriptionHub::find(uint64_t token, const Id128& id) {
+  for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+    if (!subscription->finished && subscription->token == token && subscription->id == id) {
+      return subscription.get();
+    }
+  }
+  return nullptr;
+}
+
+void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
+  if (find(request.token, request.subscription) != nullptr) {
+    refuse(request, ResultCode::InvalidArgument,
+           "a subscription with this request id is already open on this connection");
+    return;
+  }
+  auto subscription = std::make_unique<Subscription>();
+  subscription->token = request.token;
+  subscription->id = request.subscription;
+  subscription->filter = request.filter;
+  subscription->next_sequence = request.from_sequence;
+  subscription->credit = std::min<uint64_t>(request.credit, limits_.credit_max);
+  const auto open = static_cast<size_t>(
+      std::count_if(subscriptions_.begin(), subscriptions_.end(),
+                    [](const std::unique_ptr<Subscription>& other) { return !other->finished; }));
+  if (open >= limits_.subscriptions_max) {
+    end(*subscription, ResultCode::LimitExceeded,
+        "the server has " + std::to_string(limits_.subscriptions_max) +
+            " subscriptions open (its max-subscriptions)");
+    return;
+  }
+  const bool in_window = head_ != nullptr && request.from_sequence >= window_from_ &&
+                         request.from_sequence <= head_->covered_through() + 1;
+  if (!in_window) {
+    Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
+        *storage_, journal_directory_, request.from_sequence, durable_sequence_());
+    if (!reader.is_ok()) {
+      end(*subscription, code_of_open_failure(reader.status()), reader.status().message());
+      return;
+    }
+    subscription->reader = std::move(reader).value();
+  }
+  spdlog::info("event=subscribed token={} from_sequence={} account=\"{}\" type_mask={}",
+               request.token, request.from_sequence, request.filter.account_id.view(),
+               request.filter.type_mask);
+  subscriptions_.push_back(std::move(subscription));
+}
+
+bool SubscriptionHub::advance_window(uint64_t durable) {
+  if (head_ == nullptr) {
+    return false;
+  }
+  const bool served =
+      std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                  [](const std::unique_ptr<Subscription>& subscription) {
+                    return !subscription->finished && subscription->reader == nullptr;
+                  });
+  if (!served) {
+    // Nobody reads the window: it costs nothing until somebody catches up to the head again.
+    head_.reset();
+    window_.clear();
+    return false;
+  }
+  read_buffer_.clear();
+  Result<size_t> read = head_->read(durable, limits_.window_events / 2, read_buffer_);
+  if (!read.is_ok()) {
+    spdlog::error("event=subscription_journal_unreadable problem=\"{}\"", read.status().message());
+    for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+      if (!subscription->finished && subscription->reader == nullptr) {
+        end(*subscription, ResultCode::Unavailable,
+            "the journal could not be read: " + read.status().message());
+      }
+    }
+    head_.reset();
+    window_.clear();
+    return true;
+  }
+  for (const Outcome& event : read_buffer_) {
+    window_.push_back(event);
+  }
+  while (window_.size() > limits_.window_events) {
+    window_from_ = window_.front().sequence + 1;
+    window_.pop_front();
+  }
+  return *read > 0;
+}
+
+bool SubscriptionHub::serve(Subscription& subscription, uint64_t durable, Clock::time_point now) {
+  const std::optional<size_t> unwritten = router_.unwritten_bytes(subscription.token);
+  if (!unwritten) {
+    subscription.finished = true;  // the connection has gone
+    return false;
+  }
+  if (*unwritten > kUnwrittenBytesMax) {
+    return false;  // it reads slowly: it gets more once it has read what it has
+  }
+  if (subscription.reader == nullptr && subscription.next_sequence < window_from_) {
+    // It fell behind the window: it reads the journal itself until it catches up again.
+    Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
+        *storage_, journal_directory_, subscription.next_sequence, durable);
+    if (!reader.is_ok()) {
+      end(subscription, code_of_open_failure(reader.status()), reader.status().message());
+      return true;
+    }
+    subscription.reader = std::move(reader).value();
+  }
+  return subscription.reader != nullptr ? serve_from_reader(subscription, durable, now)
+                                        : serve_from_window(subscription, durable, now);
+}
+
+bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t durable,
+                                        Clock::time_point now) {
+  bool progressed = false;
+  if (subscription.read_ahead.size() < limits_.batch_events_max) {
+    read_buffer_.clear();
+    Result<size_t> read = subscription.reader->read(
+        durable, limits_.batch_events_max - subscription.read_ahead.size(), read_buffer_);
+    if (!read.is_ok()) {
+      end(subscription, ResultCode::Unavailable,
+          "the journal could not be read: " + read.status().message());
+      return true;
+    }
+    for (const Outcome& event : read_buffer_) {
+      if (subscription.filter.matches(event)) {
+        subscription.read_ahead.push_back(event);
+      }
+    }
+    progressed = *read > 0;
+  }
+  const auto wanted =
+      static_cast<uint32_t>(std::min<uint64_t>(subscription.credit, limits_.batch_events_max));
+  if (wanted > 0) {
+    list_builder_.Clear();
+    offsets_.clear();
+    uint64_t last_sequence = subscription.reader->covered_through();
+    for (const Outcome& event : subscription.read_ahead) {
+      if (offsets_.size() >= wanted ||
+          (!offsets_.empty() && list_builder_.GetSize() >= limits_.batch_bytes_max)) {
+        last_sequence = event.sequence - 1;
+        break;
+      }
+      offsets_.push_back(encode_event(event, list_builder_));
+    }
+    const auto count = static_cast<uint32_t>(offsets_.size());
+    const bool due = count > 0 || now - subscription.last_sent >= kProgressInterval;
+    if (last_sequence >= subscription.next_sequence && due) {
+      std::span<const uint8_t> list;
+      if (count > 0) {
+        list_builder_.Finish(
+            protocol::CreateEventList(list_builder_, list_builder_.CreateVector(offsets_)));
+        list = {list_builder_.GetBufferPointer(), list_builder_.GetSize()};
+      }
+      if (send_batch(subscription, last_sequence, count, list, durable, now)) {
+        subscription.read_ahead.erase(subscription.read_ahead.begin(),
+                                      subscription.read_ahead.begin() + count);
+      }
+      progressed = true;
+    }
+  }
+  join_window_if_caught_up(subscription, durable);
+  return progressed;
+}
+
+void SubscriptionHub::join_window_if_caught_up(Subscription& subscription, uint64_t durable) {
+  if (subscription.finished || subscription.reader == nullptr || !subscription.read_ahead.empty() ||
+      subscription.reader->covered_through() + 1 != subscription.next_sequence) {
+    return;
+  }
+  if (head_ != nullptr) {
+    if (subscription.next_sequence >= window_from_ &&
+        subscription.next_sequence <= head_->covered_through() + 1) {
+      subscription.reader.reset();
+    }
+    return;
+  }
+  if (subscription.reader->next_sequence() > durable) {
+    // It has read everything durable: the window starts where it stands, fed by its reader.
+    head_ = std::move(subscription.reader);
+    window_.clear();
+    window_from_ = subscription.next_sequence;
+  }
+}
+
+bool SubscriptionHub::serve_from_window(Subscription& subscription, uint64_t durable,
+                                        Clock::time_point now) {
+  if (subscription.next_sequence > head_->covered_through()) {
+    return false;  // it has everything the window has
+  }
+  const auto wanted =
+      static_cast<uint32_t>(std::min<uint64_t>(subscription.credit, limits_.batch_events_max));
+  if (wanted == 0) {
+    return false;
+  }
+  const SharedEncoding& encoding = encode_from_window(subscription, wanted);
+  if (encoding.events == 0 && now - subscription.last_sent < kProgressInterval) {
+    subscription.scanned_through = encoding.last_sequence;
+    return false;
+  }
+  send_batch(subscription, encoding.last_sequence, encoding.events, encoding.list, durable, now);
+  return true;
+}
+
+const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
+    const Subscription& subscription, uint32_t wanted) {
+  for (size_t index = 0; index < encodings_used_; ++index) {
+    const SharedEncoding& done = encodings_[index];
+    if (done.first_sequence == subscription.next_sequence && done.events_wanted == wanted &&
+        done.filter == subscription.filter) {
+      return done;
+    }
+  }
+  if (encodings_used_ == encodings_.size()) {
+    encodings_.emplace_back();
+  }
+  SharedEncoding& encoding = encodings_[encodings_used_++];
+  encoding.first_sequence = subscription.next_sequence;
+  encoding.events_wanted = wanted;
+  encoding.filter = subscription.filter;
+  encoding.last_sequence = head_->covered_through();
+  list_builder_.Clear();
+  offsets_.clear();
+  // What it has scanned already holds nothing it wants: the batch still starts at its next
+  // sequence, the search after what was scanned.
+  const uint64_t scan_from = std::max(subscription.next_sequence, subscription.scanned_through + 1);
+  auto event = std::lower_bound(
+      window_.begin(), window_.end(), scan_from,
+      [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
+  for (; event != window_.end(); ++event) {
+    if (!subscription.filter.matches(*event)) {
+      continue;
+    }
+    if (offsets_.size() >= wanted ||
+        (!offsets_.empty() && list_builder_.GetSize() >= limits_.batch_bytes_max)) {
+      encoding.last_sequence = event->sequence - 1;
+      break;
+    }
+    offsets_.push_back(encode_event(*event, list_builder_));
+  }
+  encoding.events = static_cast<uint32_t>(offsets_.size());
+  encoding.list.clear();
+  if (!offsets_.empty()) {
+    list_builder_.Finish(
+        protocol::CreateEventList(list_builder_, list_builder_.CreateVector(offsets_)));
+    encoding.list.assign(list_builder_.GetBufferPointer(),
+                         list_builder_.GetBufferPointer() + list_builder_.GetSize());
+  }
+  return encoding;
+}
+
+bool SubscriptionHub::send_batch(Subscription& subscription, uint64_t last_sequence,
+                                 uint32_t event_count, std::span<const uint8_t> list,
+                                 uint64_t durable, Clock::time_point now) {
+  TALLY_ASSERT(last_sequence >= subscription.next_sequence && event_count <= subscription.credit);
+  EventBatchHeader header;
+  header.first_sequence = subscription.next_sequence;
+  header.last_sequence = last_sequence;
+  header.durable_sequence = durable;
+  encode_event_batch(batch_builder_, subscription.id, header, list);
+  framed_.clear();
+  append_frame(framed_, finished_bytes(batch_builder_));
+  if (router_.deliver(subscription.token, framed_, 0) == Delivery::kDropped) {
+    subscription.finished = true;  // the connection has gone (or overflowed and is dropped)
+    return false;
+  }
+  subscription.next_sequence = last_sequence + 1;
+  subscription.credit -= event_count;
+  subscription.last_sent = now;
+  events_sent_ += event_count;
+  ++batches_sent_;
+  return true;
+}
+
+void SubscriptionHub::end(Subscription& subscription, ResultCode code, std::string_view message) {
+  encode_subscription_ended(batch_builder_, subscription.id, code, message,
+                            subscription.next_sequence - 1);
+  framed_.clear();
+  append_frame(framed_, finished_bytes(batch_builder_));
+  router_.deliver(subscription.token, framed_, 0);
+  subscription.finished = true;
+  if (code != ResultCode::Ok) {
+    spdlog::info("event=subscription_ended token={} code={} last_sequence={} reason=\"{}\"",
+                 subscription.token, protocol::EnumNameResultCode(code),
+                 subscription.next_sequence - 1, message);
+  }
+}
+
+void SubscriptionHub::refuse(const SubscriptionRequest& request, ResultCode code,
+                             std::string_view message) {
+  encode_error(batch_builder_, &request.request_id, code, message);
+  framed_.clear();
+  append_frame(framed_, finished_bytes(batch_builder_));
+  router_.deliver(request.token, framed_, 0);
+}
+
+void SubscriptionHub::remove_finished() {
+  std::erase_if(subscriptions_, [](const std::unique_ptr<Subscription>& subscription) {
+    return subscription->finished;
+  });
+}
+
+void SubscriptionHub::publish_counters() {
+  open_published_.store(subscriptions_.size(), std::memory_order_relaxed);
+  events_sent_published_.store(events_sent_, std::memory_order_relaxed);
+  batches_sent_published_.store(batches_sent_, std::memory_order_relaxed);
+}
+
+}  // namespace tally::net
