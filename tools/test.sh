@@ -41,7 +41,7 @@ for stage in $stages; do
       # tallyd inherits TSAN_OPTIONS; its reports land in its log, which the tests check.
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
         ctest --test-dir build-test-tsan --output-on-failure \
-        -R 'OutcomeRing|Pipeline|Recovery|Snapshotter|Projector|Tallyd|Connection|ReadSide|ResponseRouter|HttpServer'
+        -R 'OutcomeRing|Pipeline|Recovery|Snapshotter|Projector|Tallyd|Connection|ReadSide|ResponseRouter|HttpServer|Subscription'
       ;;
     asan)
       configure_and_build build-test-asan Debug "address,undefined" all OFF

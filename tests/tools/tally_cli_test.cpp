@@ -845,6 +845,45 @@ TEST_F(TallyCliTest, ATransactionGivenAsTextIsShownAsGiven) {
   EXPECT_EQ(text_of(bits, "transaction_id"), "2e");
 }
 
+TEST_F(TallyCliTest, TailPrintsTheDurableEventsFromASequenceWithFilters) {
+  ASSERT_EQ(tally("open t --owner T --currency EUR --initial-deposit 10").exit_code, 0);
+  ASSERT_EQ(tally("open u --owner U --currency JPY").exit_code, 0);
+  ASSERT_EQ(tally("deposit t 2.50 --transaction inv-3").exit_code, 0);
+  ASSERT_EQ(tally("deposit u 700").exit_code, 0);
+  ASSERT_EQ(tally("withdraw t 99").exit_code, 1);  // a rejection is an event too
+
+  const TallyRun all = tally("tail --from 1 --count 5 --json");
+  ASSERT_EQ(all.exit_code, 0) << all.errors;
+  std::vector<boost::json::object> events;
+  std::istringstream lines(all.output);
+  for (std::string line; std::getline(lines, line);) {
+    events.push_back(boost::json::parse(line).as_object());
+  }
+  ASSERT_EQ(events.size(), 5u) << all.output;
+  for (size_t index = 0; index < events.size(); ++index) {
+    EXPECT_EQ(events[index].at("sequence").as_int64(), static_cast<int64_t>(index + 1));
+  }
+  EXPECT_EQ(text_of(events[2], "transaction_text"), "inv-3");
+  EXPECT_EQ(text_of(events[2], "amount"), "2.50");
+  EXPECT_EQ(text_of(events[3], "amount"), "700");  // in the account's currency (yen)
+  EXPECT_EQ(text_of(events[4], "type"), "CommandRejected");
+  EXPECT_EQ(text_of(events[4], "result"), "InsufficientFunds");
+
+  // One account's deposits, starting later: the text lines name them.
+  const TallyRun deposits = tally("tail --from 2 --account t --type Deposited --count 1");
+  ASSERT_EQ(deposits.exit_code, 0) << deposits.errors;
+  EXPECT_EQ(deposits.output.rfind("3  ", 0), 0u) << deposits.output;
+  EXPECT_NE(deposits.output.find("2.50 EUR"), std::string::npos) << deposits.output;
+  EXPECT_NE(deposits.output.find("inv-3"), std::string::npos) << deposits.output;
+
+  const TallyRun unknown = tally("tail --type Spent --count 1");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.errors.find("unknown event type"), std::string::npos) << unknown.errors;
+  const TallyRun beyond = tally("tail --from 1000 --count 1");
+  EXPECT_EQ(beyond.exit_code, 3) << beyond.output;
+  EXPECT_NE(beyond.errors.find("SequenceUnavailable"), std::string::npos) << beyond.errors;
+}
+
 TEST_F(TallyCliTest, TrailShowsEveryEventWithTheReasonsOfRejections) {
   tell_the_story();
   EXPECT_EQ(

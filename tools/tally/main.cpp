@@ -26,6 +26,7 @@
 #include "tools/tally/parsers.h"
 #include "tools/tally/printing.h"
 #include "tools/tally/queries.h"
+#include "tools/tally/tail.h"
 
 namespace {
 
@@ -259,6 +260,14 @@ ExitCode run_stats(const SessionSettings& settings) {
   }
 }
 
+ExitCode run_follow(const SessionSettings& settings, const TailOptions& options) {
+  try {
+    return static_cast<ExitCode>(run_tail(client_options(settings), options, settings.json));
+  } catch (const ClientError& error) {
+    return report_client_error(error, std::nullopt);
+  }
+}
+
 // Throws UsageError for a query that cannot be sent as typed, before connecting.
 ExitCode run_query(const SessionSettings& settings, const QueryRequest& request) {
   QueryPlanner planner(request);
@@ -281,7 +290,8 @@ class CommandLine {
       : commands_(prepared(app_, options_)),
         queries_(app_),
         batch_(add_batch(app_, batch_options_)),
-        stats_(app_.add_subcommand("stats", "print the server's counters")) {}
+        stats_(app_.add_subcommand("stats", "print the server's counters")),
+        tail_(add_tail(app_, tail_options_)) {}
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
 
@@ -304,6 +314,12 @@ class CommandLine {
         throw UsageError("stats takes neither --request-id nor --min-sequence");
       }
       return run_stats(options_.session);
+    }
+    if (tail_->parsed()) {
+      if (!options_.request_id.empty() || options_.min_sequence) {
+        throw UsageError("tail takes neither --request-id nor --min-sequence");
+      }
+      return run_follow(options_.session, tail_options_);
     }
     if (std::optional<QueryRequest> query = queries_.parsed()) {
       check_query_options(options_, query_kind_name(query->kind));
@@ -344,6 +360,8 @@ class CommandLine {
   QuerySyntax queries_;
   CLI::App* batch_;
   CLI::App* stats_;
+  TailOptions tail_options_;
+  CLI::App* tail_;
 };
 
 }  // namespace

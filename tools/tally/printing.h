@@ -89,6 +89,9 @@ void print_history(const protocol::HistoryResult& result, uint64_t read_sequence
 // `account_id`: the account whose trail it is; its balance and version are the ones shown.
 void print_trail(const protocol::EventTrailResult& result, std::string_view account_id,
                  const AccountCurrencies& currencies, uint64_t read_sequence, bool json);
+// One event of `tally tail`: a line of sequence, time, type, command, result, account,
+// counterparty, amount, balance and detail, or (json) the event's JSON object on a line.
+void print_tail_event(const protocol::Event& event, const AccountCurrencies& currencies, bool json);
 void print_search(const protocol::TransactionSearchResult& result,
                   const AccountCurrencies& currencies, uint64_t read_sequence, bool json);
 void print_daily(const protocol::DailyBalancesResult& result, uint64_t read_sequence, bool json);

@@ -268,6 +268,30 @@ void print_trail(const protocol::EventTrailResult& result, std::string_view acco
   print_next_cursor(result.next_cursor());
 }
 
+void print_tail_event(const protocol::Event& event, const AccountCurrencies& currencies,
+                      bool json) {
+  if (json) {
+    std::printf("%s\n", event_json(event, currencies).c_str());
+    return;
+  }
+  const std::string currency = currency_for(event, currencies);
+  const size_t places = currency_minor_units(currency);
+  const bool has_amount = moves_money(event.type()) || event.amount() != 0;
+  std::string line = std::to_string(event.sequence());
+  for (const std::string& field :
+       {time_text(event.timestamp_ns()), event_type_name(event.type()),
+        command_type_name(event.command_type()), result_code_text(event.reason()),
+        text_of(event.account_id()), text_of(event.counterparty_id()),
+        has_amount ? format_amount(event.amount(), places) + " " + currency : std::string(),
+        "balance " + format_amount(event.balance(), places), text_of(event.transaction_text()),
+        event_detail(event, places)}) {
+    if (!field.empty()) {
+      line.append("  ").append(field);
+    }
+  }
+  std::printf("%s\n", line.c_str());
+}
+
 void print_search(const protocol::TransactionSearchResult& result,
                   const AccountCurrencies& currencies, uint64_t read_sequence, bool json) {
   if (json) {
