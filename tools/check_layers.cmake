@@ -20,7 +20,8 @@ set(layers
   "net/http"
   "tools/common"
   "tools/tally"
-  "tools/replay")
+  "tools/replay"
+  "tools/export")
 set(uses_engine/base "")
 set(uses_engine/wire "engine/base")
 set(uses_engine/ledger "engine/base;engine/wire")
@@ -35,6 +36,8 @@ set(uses_net/http
     "engine/base;engine/wire;engine/ledger;engine/pipeline;engine/journal;engine/read;net/protocol;net/client;net/server")
 set(uses_tools/common "engine/base;engine/wire")
 set(uses_tools/tally "engine/base;engine/wire;net/protocol;net/client;tools/common")
+# tally-export is a subscriber like any client: it needs no ledger, journal or read model.
+set(uses_tools/export "engine/base;engine/wire;net/protocol;net/client;tools/common")
 set(uses_tools/replay
     "engine/base;engine/wire;engine/ledger;engine/pipeline;engine/journal;engine/read;tools/common")
 

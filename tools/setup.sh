@@ -9,6 +9,7 @@ packages=(
   libconcurrentqueue-dev libflatbuffers-dev flatbuffers-compiler
   libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql libpq-dev
   clang libclang-rt-14-dev
 )
 
