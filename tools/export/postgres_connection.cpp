@@ -13,6 +13,19 @@ constexpr size_t kCopyChunkBytes = 1 << 20;
 
 void ignore_notice(void* /*argument*/, const PGresult* /*notice*/) {}
 
+// A statement's beginning, to say in a message which one failed without quoting all of it
+// (a COPY names twenty columns).
+std::string statement_head(std::string_view sql) {
+  constexpr size_t kHeadBytes = 60;
+  sql.remove_prefix(std::min(sql.find_first_not_of(" \n"), sql.size()));
+  const size_t end = std::min({sql.find(" ("), sql.find('\n'), kHeadBytes, sql.size()});
+  std::string head(sql.substr(0, end));
+  if (end < sql.size()) {
+    head += " ...";
+  }
+  return head;
+}
+
 // libpq's messages end with a newline; a Status's do not.
 std::string trimmed(const char* message) {
   std::string text(message != nullptr ? message : "");
@@ -109,7 +122,7 @@ Result<QueryRows> PostgresConnection::execute(const std::string& sql,
   const pg_result* result = rows.result_for_status();
   const ExecStatusType status = PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return failure(sql, result);
+    return failure(statement_head(sql), result);
   }
   return rows;
 }
@@ -119,7 +132,7 @@ Status PostgresConnection::execute_script(const std::string& sql) {
   const pg_result* result = rows.result_for_status();
   const ExecStatusType status = PQresultStatus(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return failure(sql.substr(0, std::min<size_t>(sql.size(), 80)), result);
+    return failure(statement_head(sql), result);
   }
   return Status::ok();
 }
@@ -132,7 +145,7 @@ Status PostgresConnection::copy_in(const std::string& copy_statement, std::strin
   {
     const QueryRows started(PQexec(connection_, copy_statement.c_str()));
     if (PQresultStatus(started.result_for_status()) != PGRES_COPY_IN) {
-      return failure(copy_statement, started.result_for_status());
+      return failure(statement_head(copy_statement), started.result_for_status());
     }
   }
   bool sent = true;
@@ -143,11 +156,11 @@ Status PostgresConnection::copy_in(const std::string& copy_statement, std::strin
   // On a failed send, ending the COPY with an error message makes the server abort it.
   const bool ended = PQputCopyEnd(connection_, sent ? nullptr : "tally-export: send failed") == 1;
   // The COPY's own result, then nullptr; every result is read so the connection is ready again.
-  Status outcome = ended ? Status::ok() : failure(copy_statement, nullptr);
+  Status outcome = ended ? Status::ok() : failure(statement_head(copy_statement), nullptr);
   while (pg_result* raw = PQgetResult(connection_)) {
     const QueryRows result(raw);
     if (outcome.is_ok() && PQresultStatus(raw) != PGRES_COMMAND_OK) {
-      outcome = failure(copy_statement, raw);
+      outcome = failure(statement_head(copy_statement), raw);
     }
   }
   return outcome;
