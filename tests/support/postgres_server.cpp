@@ -1,11 +1,14 @@
 #include "support/postgres_server.h"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string_view>
 
@@ -108,6 +111,54 @@ std::string PostgresServer::as_server_user(const std::string& command) const {
   return line;
 }
 
+bool PostgresServer::initdb() {
+  const ProgramRun run =
+      run_program(as_server_user(shell_quoted(binaries_ + "/initdb") + " -D " +
+                                 shell_quoted(directory_.file("data")) +
+                                 " --auth=trust -U tally --no-sync -E UTF8 --locale=C"),
+                  Capture::kStandardOutputAndError);
+  if (run.exit_code != 0) {
+    error_ = "initdb failed: " + run.output;
+  }
+  return run.exit_code == 0;
+}
+
+bool PostgresServer::make_data_directory() {
+  // One template per build and set of binaries; a lock lets one process make it while the
+  // others (ctest -j) wait for it.
+  const fs::path root = TALLY_POSTGRES_TEMPLATE_ROOT;
+  std::error_code error;
+  fs::create_directories(root, error);
+  const fs::path made = root / std::to_string(std::hash<std::string>{}(binaries_));
+  const int lock = ::open((made.string() + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) {
+      ::close(lock);
+    }
+    return initdb();  // no template, then: slower, not wrong
+  }
+  bool ready = false;
+  if (fs::exists(made / "PG_VERSION")) {
+    const ProgramRun copied = run_program(
+        "cp -a " + shell_quoted(made.string()) + " " + shell_quoted(directory_.file("data")),
+        Capture::kStandardOutputAndError);
+    ready = copied.exit_code == 0;
+    if (!ready) {
+      error_ = "copying the initdb template failed: " + copied.output;
+    }
+  } else if ((ready = initdb())) {
+    // Copied before the server first starts, so the template is a cluster never run. (`cp -a`
+    // keeps the owner, nobody, when run as root.)
+    const std::string partial = made.string() + ".partial";
+    run_program("rm -rf " + shell_quoted(partial) + " && cp -a " +
+                    shell_quoted(directory_.file("data")) + " " + shell_quoted(partial) +
+                    " && mv " + shell_quoted(partial) + " " + shell_quoted(made.string()),
+                Capture::kStandardOutputAndError);
+  }
+  ::close(lock);  // (releases the lock)
+  return ready;
+}
+
 bool PostgresServer::start() {
   if (::geteuid() == 0) {
     const passwd* nobody = ::getpwnam("nobody");
@@ -118,15 +169,10 @@ bool PostgresServer::start() {
     }
     as_nobody_ = true;
   }
-  const std::string data = shell_quoted(directory_.file("data"));
-  const ProgramRun initdb =
-      run_program(as_server_user(shell_quoted(binaries_ + "/initdb") + " -D " + data +
-                                 " --auth=trust -U tally --no-sync -E UTF8 --locale=C"),
-                  Capture::kStandardOutputAndError);
-  if (initdb.exit_code != 0) {
-    error_ = "initdb failed: " + initdb.output;
+  if (!make_data_directory()) {
     return false;
   }
+  const std::string data = shell_quoted(directory_.file("data"));
   // pg_ctl hands -o to a shell again, hence listen_addresses='' quoted inside.
   const std::string options = "-c listen_addresses='' -c unix_socket_directories='" +
                               directory_.path() + "' -p " + std::to_string(kPort) +
