@@ -81,7 +81,11 @@ void append_event_row(CopyRows& rows, const Outcome& event) {
   add_enum(rows, protocol::EnumNameEventType(event.type), static_cast<unsigned>(event.type));
   add_enum(rows, protocol::EnumNameCommandType(event.command_type),
            static_cast<unsigned>(event.command_type));
-  rows.add_text(result_code_text(event.code));
+  if (const char* result = result_code_name(event.code); *result != '\0') {
+    rows.add_text(result);
+  } else {
+    rows.add_text(result_code_text(event.code));  // "Code<number>", as the tools print it
+  }
   rows.add_text(hex_of(event.request_id));  // uuid's input takes 32 digits without hyphens
   rows.add_unsigned(event.command_index);
   rows.add_text(event.account_id.view());
