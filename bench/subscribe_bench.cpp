@@ -63,9 +63,8 @@ void follow(const Options& options, uint64_t from, uint64_t until, SubscriberRes
     subscription.credit_window = options.credit_window;
     client::Subscriber subscriber(client, subscription);
     const auto started = Clock::now();
-    const auto deadline =
-        started + std::chrono::duration_cast<Clock::duration>(
-                      std::chrono::duration<double>(options.duration_seconds));
+    const auto deadline = started + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(options.duration_seconds));
     while (Clock::now() < deadline && (until == 0 || subscriber.next_sequence() <= until)) {
       std::optional<client::EventBatchView> batch = subscriber.next(std::chrono::milliseconds(100));
       if (!batch) {
@@ -84,13 +83,16 @@ void follow(const Options& options, uint64_t from, uint64_t until, SubscriberRes
   }
 }
 
-double milliseconds(uint64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1e6; }
+double milliseconds(uint64_t nanoseconds) {
+  return static_cast<double>(nanoseconds) / 1e6;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  CLI::App app("tally-subscribe-bench: subscribers against a running tallyd", "tally-subscribe-bench");
+  CLI::App app("tally-subscribe-bench: subscribers against a running tallyd",
+               "tally-subscribe-bench");
   app.add_option("--host", options.host);
   app.add_option("--port", options.port);
   app.add_option("--subscribers", options.subscribers)->check(CLI::Range(1u, 1000u));
@@ -142,7 +144,8 @@ int main(int argc, char** argv) {
     lag.merge(result.lag);
     events += result.events;
     seconds = std::max(seconds, result.seconds);
-    const double rate = result.seconds > 0 ? static_cast<double>(result.events) / result.seconds : 0;
+    const double rate =
+        result.seconds > 0 ? static_cast<double>(result.events) / result.seconds : 0;
     slowest_rate = index == 0 ? rate : std::min(slowest_rate, rate);
   }
   std::printf(
