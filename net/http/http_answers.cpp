@@ -447,6 +447,45 @@ HttpAnswer render_response(const protocol::Response& response, const EngineCall&
   }
 }
 
+std::optional<uint32_t> append_stream_events(std::string& out, const protocol::Response& response) {
+  const auto append_event = [&out](std::string_view id, std::string_view type,
+                                   const json::object& data) {
+    if (!id.empty()) {
+      out.append("id: ").append(id).append("\n");
+    }
+    out.append("event: ").append(type).append("\ndata: ");
+    out.append(json::serialize(data)).append("\n\n");
+  };
+  if (const protocol::EventBatch* batch = response.body_as_EventBatch()) {
+    // (events_nested_root() reads the vector without looking whether it is there.)
+    const auto* list = batch->events() == nullptr ? nullptr : batch->events_nested_root();
+    const auto* events = list == nullptr ? nullptr : list->events();
+    if (events == nullptr || events->size() == 0) {
+      json::object progress;
+      progress["lastSequence"] = batch->last_sequence();
+      progress["durableSequence"] = batch->durable_sequence();
+      append_event(std::to_string(batch->last_sequence()), "progress", progress);
+      return 0;
+    }
+    for (const protocol::Event* event : *events) {
+      append_event(std::to_string(event->sequence()), protocol::EnumNameEventType(event->type()),
+                   event_json(*event));
+    }
+    return events->size();
+  }
+  json::object end;
+  if (const protocol::SubscriptionEnded* ended = response.body_as_SubscriptionEnded()) {
+    end["code"] = protocol::EnumNameResultCode(ended->code());
+    end["message"] = text_of(ended->message());
+    end["lastSequence"] = ended->last_sequence();
+  } else if (const protocol::Error* error = response.body_as_Error()) {
+    end["code"] = protocol::EnumNameResultCode(error->code());
+    end["message"] = text_of(error->message());
+  }
+  append_event("", "end", end);
+  return std::nullopt;
+}
+
 HttpAnswer render_health() {
   return json_answer(200, json::object{{"status", "ok"}});
 }

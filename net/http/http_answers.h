@@ -13,6 +13,7 @@
 // "balanceDecimal": "12.50" for EUR (ISO 4217's minor units, engine/wire/amount_text.h).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/wire/protocol.h"
@@ -34,6 +35,12 @@ unsigned status_of(ResultCode code);
 HttpAnswer render_refusal(const HttpRefusal& refusal);
 // The engine's answer to `call`.
 HttpAnswer render_response(const protocol::Response& response, const EngineCall& call);
+// Server-sent events for one message of a subscription streamed over HTTP (GET /api/events):
+// an EventBatch gives one event per ledger event (`id:` its sequence, `event:` its type,
+// `data:` its JSON) or, holding none, a `progress` event (`id:` the batch's last sequence);
+// a SubscriptionEnded or an Error gives an `end` event. Appends to `out`; returns the ledger
+// events the batch held (the credit to give back), or nullopt once the stream has ended.
+std::optional<uint32_t> append_stream_events(std::string& out, const protocol::Response& response);
 HttpAnswer render_health();
 HttpAnswer render_projections(const ProjectionReport& report, bool rebuild_started);
 // 200 when the journal can be written and every read model runs and has applied all that

@@ -676,8 +676,65 @@ RoutedRequest ledger_query(const HttpRequest& request, const boost::urls::url_vi
                     RequestBody::TransactionSearchQuery, AnswerShape::kQuery);
 }
 
+// GET /api/events?from=&accountId=&types=A,B (and Last-Event-ID): a subscription streamed as
+// server-sent events.
+RoutedRequest event_stream(const HttpRequest& request, const boost::urls::url_view& url,
+                           const Id128& id) {
+  if (auto refusal = method_must_be(request, beast_http::verb::get))
+    return *refusal;
+  StreamCall call;
+  SubscriptionRequest& subscribe = call.subscribe;
+  subscribe.kind = SubscriptionRequest::Kind::kSubscribe;
+  subscribe.request_id = id;
+  subscribe.subscription = id;
+  const auto from = parameter_of(url, "from", 0, 0, UINT64_MAX);
+  if (const auto* refusal = std::get_if<HttpRefusal>(&from))
+    return *refusal;
+  subscribe.from_sequence = std::get<uint64_t>(from);
+  if (const auto last = request.find("Last-Event-ID"); last != request.end()) {
+    // The browser's EventSource sends it back on reconnecting: resume after it.
+    uint64_t sequence = 0;
+    const std::string_view text(last->value().data(), last->value().size());
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), sequence);
+    if (error != std::errc() || end != text.data() + text.size() || sequence == UINT64_MAX) {
+      return bad_input("Last-Event-ID must be an event's sequence");
+    }
+    subscribe.from_sequence = sequence + 1;
+  }
+  // Neither `from` nor Last-Event-ID: what becomes durable from now on.
+  subscribe.from_durable_end = subscribe.from_sequence == 0;
+  const std::string account = text_parameter(url, "accountId");
+  if (account.size() > kAccountIdBytesMax) {
+    return bad_input("accountId is at most " + std::to_string(kAccountIdBytesMax) + " bytes");
+  }
+  subscribe.filter.account_id.assign(account);
+  const std::string types = text_parameter(url, "types");
+  for (size_t start = 0; start < types.size();) {
+    const size_t comma = std::min(types.find(',', start), types.size());
+    const std::string_view name(types.data() + start, comma - start);
+    bool known = false;
+    for (const EventType type : protocol::EnumValuesEventType()) {
+      if (type != EventType::Unknown && name == protocol::EnumNameEventType(type)) {
+        subscribe.filter.type_mask |= 1u << static_cast<uint32_t>(type);
+        known = true;
+      }
+    }
+    if (!known) {
+      return bad_input(
+          "types are event types separated by commas (AccountOpened, Deposited, "
+          "Withdrawn, Transferred, AccountFrozen, AccountUnfrozen, AccountClosed, "
+          "CommandRejected)");
+    }
+    start = comma + 1;
+  }
+  return call;
+}
+
 RoutedRequest route_api(const HttpRequest& request, const boost::urls::url_view& url,
                         const Segments& path, const Id128& id, std::string_view raw) {
+  if (path.size() == 2 && path[1] == "events") {
+    return event_stream(request, url, id);
+  }
   if (path.size() >= 2 && path[1] == "admin") {
     return route_admin(request, path, raw);
   }
@@ -738,6 +795,7 @@ constexpr RouteTemplate kServedRoutes[] = {
     {"GET", "/api/reserve"},
     {"GET", "/api/top-accounts"},
     {"GET", "/api/transactions"},
+    {"GET", "/api/events"},
     {"POST", "/api/admin/projections/accounts/rebuild-all"},
     {"POST", "/api/admin/projections/accounts/{accountId}/rebuild"},
 };

@@ -27,6 +27,7 @@
 
 #include "engine/base/identifiers.h"
 #include "engine/wire/protocol.h"
+#include "net/server/subscription_request.h"
 
 namespace tally::net::http {
 
@@ -66,7 +67,13 @@ struct HttpRefusal {
   std::string allow;  // 405: the methods the target takes
 };
 
-using RoutedRequest = std::variant<EngineCall, LocalCall, HttpRefusal>;
+// GET /api/events: a stream of the durable events (server-sent events), handed to the
+// subscription hub. `subscribe.token` is the session's to fill.
+struct StreamCall {
+  SubscriptionRequest subscribe;
+};
+
+using RoutedRequest = std::variant<EngineCall, LocalCall, HttpRefusal, StreamCall>;
 
 inline HttpRefusal refusal_of(unsigned status, ResultCode code, std::string message) {
   HttpRefusal refusal;

@@ -40,6 +40,9 @@ std::optional<Permission> permission_of(const RoutedRequest& routed) {
   if (const auto* call = std::get_if<EngineCall>(&routed)) {
     return call->is_query ? Permission::kRead : Permission::kWrite;
   }
+  if (std::holds_alternative<StreamCall>(routed)) {
+    return Permission::kRead;
+  }
   if (const auto* local = std::get_if<LocalCall>(&routed)) {
     switch (local->kind) {
       case LocalKind::kHealth:
@@ -278,6 +281,8 @@ void HttpSession::handle(const HttpRequest& request) {
     answer(slot, render_refusal(*refusal));
   } else if (const auto* local = std::get_if<LocalCall>(&routed)) {
     answer(slot, answer_locally(*local));
+  } else if (auto* stream = std::get_if<StreamCall>(&routed)) {
+    start_stream(slot, *stream);
   } else {
     EngineCall& call = std::get<EngineCall>(routed);
     // The binary protocol's limits hold for the request a body becomes as well.
@@ -339,6 +344,58 @@ HttpAnswer HttpSession::answer_locally(const LocalCall& call) {
       return render_projections(server.read_side.report(), true);
   }
   return render_health();
+}
+
+void HttpSession::start_stream(Slot& slot, StreamCall& call) {
+  // Events the client may be sent ahead: given back as they are turned into the stream's text.
+  constexpr uint32_t kStreamCredit = 4'096;
+  call.subscribe.token = token_;
+  call.subscribe.credit = kStreamCredit;
+  if (!context_.server.read_side.subscriptions().submit(call.subscribe)) {
+    answer(slot,
+           render_refusal(refusal_of(503, ResultCode::Unavailable, "the server is shutting down")));
+    return;
+  }
+  streaming_ = true;
+  stream_id_ = call.subscribe.subscription;
+  read_no_more_ = true;  // the stream is this connection's last answer
+  slot.state = Slot::State::kStreaming;
+  // No length and no chunks: the stream ends when the connection does.
+  slot.answer =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+      "Connection: close\r\n\r\n";
+}
+
+void HttpSession::stream_message(const protocol::Response& response) {
+  Slot& slot = line_.back();
+  TALLY_ASSERT(slot.state == Slot::State::kStreaming);
+  const std::optional<uint32_t> events = append_stream_events(slot.answer, response);
+  if (!events) {
+    stream_ended_ = true;
+    return;
+  }
+  if (*events > 0) {
+    SubscriptionRequest credit;
+    credit.kind = SubscriptionRequest::Kind::kCredit;
+    credit.token = token_;
+    credit.subscription = stream_id_;
+    credit.credit = *events;
+    context_.server.read_side.subscriptions().submit(credit);
+  }
+}
+
+void HttpSession::watch_for_close() {
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](beast::error_code error, size_t) {
+                            if (self->closed_) {
+                              return;
+                            }
+                            if (error) {
+                              self->close();  // gone: its subscription ends with it
+                              return;
+                            }
+                            self->watch_for_close();
+                          });
 }
 
 void HttpSession::answer(Slot& slot, const HttpAnswer& answer) {
@@ -482,6 +539,10 @@ void HttpSession::answer_from(std::span<const uint8_t> message) {
     return;
   }
   const Id128 request_id = to_id128(response->request_id());
+  if (streaming_ && request_id == stream_id_) {
+    stream_message(*response);
+    return;
+  }
   // Answers to one id come in the order its requests went (a retry follows its original).
   for (Slot& slot : line_) {
     if (slot.state == Slot::State::kWithEngine && slot.call.request_id == request_id) {
@@ -503,6 +564,18 @@ void HttpSession::write_answered() {
   while (!line_.empty() && line_.front().state == Slot::State::kAnswered) {
     write_buffer_.append(line_.front().answer);
     line_.pop_front();
+  }
+  if (!line_.empty() && line_.front().state == Slot::State::kStreaming) {
+    Slot& stream = line_.front();
+    if (!stream_watched_) {
+      stream_watched_ = true;  // its header goes out now: from here on, reads only watch
+      watch_for_close();
+    }
+    write_buffer_.append(stream.answer);
+    stream.answer.clear();
+    if (stream_ended_) {
+      line_.pop_front();  // its end is in this write; then the connection closes
+    }
   }
   if (write_buffer_.empty()) {
     return;
@@ -550,6 +623,12 @@ void HttpSession::close() {
   closed_ = true;
   retry_timer_.cancel();
   line_.clear();
+  if (attached_ && streaming_) {
+    SubscriptionRequest closed;
+    closed.kind = SubscriptionRequest::Kind::kConnectionClosed;
+    closed.token = token_;
+    context_.server.read_side.subscriptions().submit(closed);
+  }
   if (attached_) {
     attached_ = false;
     context_.server.router.detach(token_);  // later answers for this token are dropped

@@ -28,6 +28,7 @@
 // may be called from any thread (they post to it).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -73,7 +74,9 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
  private:
   // A request in the line: waiting to be submitted, with the engine, or answered.
   struct Slot {
-    enum class State { kUnsubmitted, kWithEngine, kAnswered };
+    // kStreaming: GET /api/events, the line's last slot; `answer` holds what is still to be
+    // written of its stream.
+    enum class State { kUnsubmitted, kWithEngine, kAnswered, kStreaming };
     State state = State::kUnsubmitted;
     EngineCall call;  // its request_id matches the answer; dropped once answered
     ResponseFraming framing;
@@ -104,6 +107,12 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   std::optional<HttpRefusal> check_access(const HttpRequest& request,
                                           const RoutedRequest& routed) const;
   HttpAnswer answer_locally(const LocalCall& call);
+  // GET /api/events: subscribes through the hub; the response is a stream of server-sent events
+  // that ends only with the subscription or the connection.
+  void start_stream(Slot& slot, StreamCall& call);
+  void stream_message(const protocol::Response& response);
+  // While streaming, a read that only notices the client going away.
+  void watch_for_close();
   void answer(Slot& slot, const HttpAnswer& answer);
   // Submits the line's unsubmitted calls in order; on a full ingress, retries shortly.
   void submit_waiting();
@@ -130,10 +139,15 @@ class HttpSession : public ResponseSink, public std::enable_shared_from_this<Htt
   bool reading_ = false;
   bool writing_ = false;
   bool retry_armed_ = false;
-  bool continue_owed_ = false;  // a read waits for "100 Continue" to be written
-  bool read_no_more_ = false;   // the client closed, asked to close, or sent garbage
-  std::deque<Slot> line_;       // requests in the order they came
-  std::string write_buffer_;    // the answers being written
+  bool continue_owed_ = false;   // a read waits for "100 Continue" to be written
+  bool read_no_more_ = false;    // the client closed, asked to close, or sent garbage
+  bool streaming_ = false;       // GET /api/events subscribed (stream_id_ names it)
+  bool stream_ended_ = false;    // its last event is in the slot's answer
+  bool stream_watched_ = false;  // watch_for_close() runs
+  Id128 stream_id_;
+  std::array<uint8_t, 256> discard_{};  // what a streaming client sends anyway
+  std::deque<Slot> line_;               // requests in the order they came
+  std::string write_buffer_;            // the answers being written
   std::vector<uint8_t> taken_;
   std::vector<uint8_t> aligned_;  // one answer from the router, aligned for FlatBuffers
 };

@@ -181,7 +181,9 @@ void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
   subscription->token = request.token;
   subscription->id = request.subscription;
   subscription->filter = request.filter;
-  subscription->next_sequence = request.from_sequence;
+  const uint64_t from = request.from_durable_end ? durable_sequence_() + 1
+                                                 : std::max<uint64_t>(request.from_sequence, 1);
+  subscription->next_sequence = from;
   subscription->credit = std::min<uint64_t>(request.credit, limits_.credit_max);
   const auto open = static_cast<size_t>(
       std::count_if(subscriptions_.begin(), subscriptions_.end(),
@@ -192,11 +194,11 @@ void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
             " subscriptions open (its max-subscriptions)");
     return;
   }
-  const bool in_window = head_ != nullptr && request.from_sequence >= window_from_ &&
-                         request.from_sequence <= head_->covered_through() + 1;
+  const bool in_window =
+      head_ != nullptr && from >= window_from_ && from <= head_->covered_through() + 1;
   if (!in_window) {
-    Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
-        *storage_, journal_directory_, request.from_sequence, durable_sequence_());
+    Result<std::unique_ptr<read::DurableEventReader>> reader =
+        read::DurableEventReader::open(*storage_, journal_directory_, from, durable_sequence_());
     if (!reader.is_ok()) {
       end(*subscription, code_of_open_failure(reader.status()), reader.status().message());
       return;
@@ -204,8 +206,7 @@ void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
     subscription->reader = std::move(reader).value();
   }
   spdlog::info("event=subscribed token={} from_sequence={} account=\"{}\" type_mask={}",
-               request.token, request.from_sequence, request.filter.account_id.view(),
-               request.filter.type_mask);
+               request.token, from, request.filter.account_id.view(), request.filter.type_mask);
   subscriptions_.push_back(std::move(subscription));
 }
 

@@ -39,7 +39,8 @@ struct SubscriptionRequest {
   Id128 request_id;    // this request's own id
   Id128 subscription;  // kSubscribe: request_id; kCredit, kUnsubscribe: the one named
   uint64_t from_sequence = 1;
-  uint32_t credit = 0;  // kSubscribe: the first credit; kCredit: what it adds
+  bool from_durable_end = false;  // instead of from_sequence: the journal's durable end + 1
+  uint32_t credit = 0;            // kSubscribe: the first credit; kCredit: what it adds
   EventFilter filter;
 };
 

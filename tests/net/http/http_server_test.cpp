@@ -81,6 +81,17 @@ class HttpServerTest : public ::testing::Test {
     return answer;
   }
 
+  // What an event stream sent within `seconds` (curl stops reading then), headers included.
+  std::string stream(const std::string& path, double seconds,
+                     const std::vector<std::string>& headers = {}) {
+    std::string command = "curl -s -N -i --max-time " + std::to_string(seconds);
+    for (const std::string& header : headers) {
+      command += " -H " + quoted(header);
+    }
+    command += " " + quoted(base_ + path);
+    return testing::run_program(command, testing::Capture::kStandardOutput).output;
+  }
+
   std::string data_;
   std::string base_;
   std::unique_ptr<TallydProcess> server_;
@@ -539,6 +550,51 @@ TEST_F(HttpServerTest, TheListenerTurnsOff) {
   EXPECT_EQ(server.log().find("event=http_listening"), std::string::npos);
   client::Client client(server.client_options());
   EXPECT_NO_THROW(client.connect());
+}
+
+TEST_F(HttpServerTest, EventsStreamAsServerSentEventsFromASequenceOrFromNow) {
+  start();
+  ASSERT_EQ(curl("POST", "/api/accounts", R"({"accountId":"s1","currency":"EUR"})").status, 201);
+  ASSERT_EQ(
+      curl("POST", "/api/accounts/s1/deposits", R"({"amount":250,"transactionId":"t-1"})").status,
+      200);
+  const std::string whole = stream("/api/events?from=1", 1.5);
+  EXPECT_NE(whole.find("HTTP/1.1 200"), std::string::npos) << whole;
+  EXPECT_NE(whole.find("Content-Type: text/event-stream"), std::string::npos) << whole;
+  EXPECT_NE(whole.find("id: 1\nevent: AccountOpened\ndata: {\"sequence\":1,"), std::string::npos)
+      << whole;
+  EXPECT_NE(whole.find("id: 2\nevent: Deposited\ndata: {"), std::string::npos) << whole;
+  EXPECT_NE(whole.find("\"transactionId\":\"t-1\""), std::string::npos) << whole;
+
+  // From now, filtered: what happens while it listens, and progress over what it filters out.
+  std::string live;
+  std::thread listener([&] { live = stream("/api/events?types=Withdrawn", 2.5); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_EQ(curl("POST", "/api/accounts/s1/withdrawals", R"({"amount":50})").status, 200);
+  ASSERT_EQ(curl("POST", "/api/accounts/s1/deposits", R"({"amount":5})").status, 200);
+  listener.join();
+  EXPECT_NE(live.find("id: 3\nevent: Withdrawn\n"), std::string::npos) << live;
+  EXPECT_EQ(live.find("event: Deposited"), std::string::npos) << live;
+  EXPECT_NE(live.find("id: 4\nevent: progress\ndata: {\"lastSequence\":4,"), std::string::npos)
+      << live;
+
+  // Last-Event-ID resumes after it, as EventSource does on reconnecting.
+  const std::string resumed = stream("/api/events", 1.5, {"Last-Event-ID: 3"});
+  EXPECT_EQ(resumed.find("id: 3\n"), std::string::npos) << resumed;
+  EXPECT_NE(resumed.find("id: 4\nevent: Deposited"), std::string::npos) << resumed;
+}
+
+TEST_F(HttpServerTest, AnEventStreamOutsideTheJournalOrWithBadParametersIsRefused) {
+  start();
+  const std::string beyond = stream("/api/events?from=50", 5);
+  EXPECT_NE(beyond.find("event: end\ndata: {\"code\":\"SequenceUnavailable\""), std::string::npos)
+      << beyond;
+  EXPECT_EQ(curl("GET", "/api/events?types=Spent").status, 400);
+  EXPECT_EQ(curl("GET", "/api/events?from=x").status, 400);
+  EXPECT_EQ(curl("GET", "/api/events", "", {"Last-Event-ID: later"}).status, 400);
+  EXPECT_EQ(curl("POST", "/api/events", "{}").status, 405);
+  // The server is unharmed: it still answers.
+  EXPECT_EQ(curl("GET", "/health").status, 200);
 }
 
 }  // namespace
