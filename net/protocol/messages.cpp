@@ -112,6 +112,9 @@ void encode_stats_result(flatbuffers::FlatBufferBuilder& builder, const Id128& r
   result.add_journal_bytes(stats.journal_bytes);
   result.add_journal_syncs(stats.journal_syncs);
   result.add_journal_failed(stats.journal_failed);
+  result.add_subscriptions_open(stats.subscriptions_open);
+  result.add_subscription_events_sent(stats.subscription_events_sent);
+  result.add_subscription_batches_sent(stats.subscription_batches_sent);
   result.add_stage_latencies(latency_vector);
   const auto offset = result.Finish();
   finish_response(builder, &request_id, protocol::ResponseBody::StatsResult, offset.Union());
@@ -262,6 +265,9 @@ ServerStats decode_stats(const protocol::StatsResult& stats) {
                      .journal_bytes = stats.journal_bytes(),
                      .journal_syncs = stats.journal_syncs(),
                      .journal_failed = stats.journal_failed(),
+                     .subscriptions_open = stats.subscriptions_open(),
+                     .subscription_events_sent = stats.subscription_events_sent(),
+                     .subscription_batches_sent = stats.subscription_batches_sent(),
                      .stage_latencies = {}};
   if (const auto* reasons = stats.rejections_by_reason()) {
     for (const protocol::ReasonCount* reason : *reasons) {

@@ -71,6 +71,9 @@ struct ServerStats {
   uint64_t journal_bytes = 0;    // record bytes made durable since start-up
   uint64_t journal_syncs = 0;
   bool journal_failed = false;  // the journal could not be written: the server is stopping
+  uint64_t subscriptions_open = 0;
+  uint64_t subscription_events_sent = 0;
+  uint64_t subscription_batches_sent = 0;
   std::vector<StageLatency> stage_latencies;  // in a request's order; empty from an older server
 };
 

@@ -199,6 +199,10 @@ void DurableEngine::fill_stats(ServerStats& stats) const {
   stats.journal_bytes = journaler_->durable_bytes();
   stats.journal_syncs = journaler_->syncs();
   stats.journal_failed = failed();
+  const SubscriptionCounters subscriptions = read_side_.subscriptions().counters();
+  stats.subscriptions_open = subscriptions.open;
+  stats.subscription_events_sent = subscriptions.events_sent;
+  stats.subscription_batches_sent = subscriptions.batches_sent;
   stats.snapshots_written = snapshotter_->snapshots_written();
   const BusinessLogicProcessor& processor = pipeline_->processor();
   stats.stage_latencies.push_back({"ingress_wait", processor.ingress_wait().summarize()});

@@ -316,6 +316,9 @@ TEST_F(SubscriptionTest, ASubscriberThatNeverReadsHoldsNothingBack) {
   const net::ServerStats stats = writer().stats();
   EXPECT_EQ(stats.connections_dropped, 0u);  // slow is not cut off
   EXPECT_LT(stats.memory_in_use_bytes, 8u << 20);
+  EXPECT_EQ(stats.subscriptions_open, 2u);
+  EXPECT_GE(stats.subscription_events_sent, last);  // the reader's, and what the silent took
+  EXPECT_GE(stats.subscription_batches_sent, 2u);
 }
 
 }  // namespace
