@@ -27,7 +27,7 @@
 
 #include "engine/base/identifiers.h"
 #include "engine/wire/protocol.h"
-#include "net/server/subscription_request.h"
+#include "net/protocol/subscription_request.h"
 
 namespace tally::net::http {
 

@@ -54,7 +54,7 @@
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
 #include "net/server/server_counters.h"
-#include "net/server/subscription_request.h"
+#include "net/protocol/subscription_request.h"
 
 namespace tally::net {
 

@@ -41,7 +41,7 @@
 #include "engine/journal/storage.h"
 #include "engine/read/durable_event_reader.h"
 #include "net/server/response_router.h"
-#include "net/server/subscription_request.h"
+#include "net/protocol/subscription_request.h"
 
 namespace tally::net {
 

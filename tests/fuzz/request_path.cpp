@@ -15,6 +15,7 @@
 #include "engine/wire/wire_encoder.h"
 #include "fuzz/fuzz_check.h"
 #include "net/protocol/messages.h"
+#include "net/protocol/subscription_request.h"
 #include "support/event_script.h"
 #include "support/faulty_storage.h"
 
@@ -134,6 +135,11 @@ void RequestPath::handle(std::span<const uint8_t> message) {
     case protocol::RequestBody::CommandBatch:
       handle_batch(request);
       return;
+    case protocol::RequestBody::Subscribe:
+    case protocol::RequestBody::SubscriptionCredit:
+    case protocol::RequestBody::Unsubscribe:
+      handle_subscription(request);
+      return;
     default:
       handle_query(request);
   }
@@ -172,6 +178,25 @@ void RequestPath::handle_batch(const protocol::Request& request) {
     FUZZ_CHECK(retry[index].is_replayed_answer());
     FUZZ_CHECK(retry[index].code == first[index].code);
     FUZZ_CHECK(retry[index].sequence == first[index].sequence);
+  }
+}
+
+void RequestPath::handle_subscription(const protocol::Request& request) {
+  // Connection::handle_subscription: read and checked before the hub sees it.
+  const Result<net::SubscriptionRequest> read = net::read_subscription_request(request, 7);
+  if (!read.is_ok()) {
+    FUZZ_CHECK(read.status().code() == StatusCode::kInvalidArgument);
+    FUZZ_CHECK(!read.status().message().empty());
+    return;
+  }
+  FUZZ_CHECK(read->token == 7);
+  FUZZ_CHECK(read->from_sequence >= 1);
+  FUZZ_CHECK(read->filter.account_id.size() <= kAccountIdBytesMax);
+  // Only real event types can be asked for (bit 0 is Unknown).
+  constexpr uint32_t kEveryType = ((1u << (static_cast<uint32_t>(EventType::MAX) + 1)) - 1) & ~1u;
+  FUZZ_CHECK((read->filter.type_mask & ~kEveryType) == 0);
+  if (read->kind == net::SubscriptionRequest::Kind::kSubscribe) {
+    FUZZ_CHECK(read->subscription == read->request_id);
   }
 }
 

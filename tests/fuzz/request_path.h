@@ -48,6 +48,7 @@ class RequestPath {
   struct ReadSide;
 
   void handle_batch(const protocol::Request& request);
+  void handle_subscription(const protocol::Request& request);
   void handle_query(const protocol::Request& request);
   void refuse(const protocol::Request* request, ResultCode code, std::string_view problem);
   void expect_well_formed_answer();

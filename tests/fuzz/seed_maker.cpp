@@ -163,6 +163,19 @@ std::vector<Bytes> query_frames() {
     return CreateBalanceAsOfQuery(builder, builder.CreateString("bob"),
                                   19'705LL * 86'400'000'000'000, 0);
   }));
+  frames.push_back(request_frame(RequestBody::Subscribe, [](auto& builder) {
+    const std::vector<EventType> types = {EventType::Deposited, EventType::Transferred};
+    return CreateSubscribe(builder, 3, builder.CreateString("alice"), builder.CreateVector(types),
+                           64);
+  }));
+  frames.push_back(request_frame(RequestBody::SubscriptionCredit, [](auto& builder) {
+    const protocol::Uint128 subscription(77, 9);
+    return CreateSubscriptionCredit(builder, &subscription, 128);
+  }));
+  frames.push_back(request_frame(RequestBody::Unsubscribe, [](auto& builder) {
+    const protocol::Uint128 subscription(77, 9);
+    return CreateUnsubscribe(builder, &subscription);
+  }));
   return frames;
 }
 

@@ -1,4 +1,4 @@
-#include "net/server/subscription_request.h"
+#include "net/protocol/subscription_request.h"
 
 #include <string>
 

@@ -1,6 +1,8 @@
-// SubscriptionRequest: a Subscribe, SubscriptionCredit or Unsubscribe as the subscription hub
-// takes it, read and checked on the connection's network thread (so the hub's thread never
-// sees a malformed request), and the filter a subscription applies to the journal's events.
+// SubscriptionRequest: a Subscribe, SubscriptionCredit or Unsubscribe as the server's
+// subscription hub (net/server/subscription_hub.h) takes it, read and checked on the
+// connection's network thread (so the hub's thread never sees a malformed request), and the
+// filter a subscription applies to the journal's events. Pure, so the request fuzzer reads
+// requests with it too.
 #pragma once
 
 #include <cstdint>
