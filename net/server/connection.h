@@ -47,6 +47,7 @@
 #include "engine/pipeline/ingress.h"
 #include "net/protocol/frame_reader.h"
 #include "net/protocol/messages.h"
+#include "net/protocol/subscription_request.h"
 #include "net/server/access_control.h"
 #include "net/server/connection_stream.h"
 #include "net/server/memory_budget.h"
@@ -54,7 +55,6 @@
 #include "net/server/response_router.h"
 #include "net/server/server_config.h"
 #include "net/server/server_counters.h"
-#include "net/protocol/subscription_request.h"
 
 namespace tally::net {
 

@@ -40,8 +40,8 @@
 
 #include "engine/journal/storage.h"
 #include "engine/read/durable_event_reader.h"
-#include "net/server/response_router.h"
 #include "net/protocol/subscription_request.h"
+#include "net/server/response_router.h"
 
 namespace tally::net {
 
