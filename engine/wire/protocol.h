@@ -3,7 +3,9 @@
 // (result codes, event and command types). One definition of each number, in the schema.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "tally_generated.h"
 
@@ -26,6 +28,17 @@ inline const char* result_code_name(ResultCode code) {
 inline std::string result_code_text(ResultCode code) {
   const char* name = result_code_name(code);
   return *name != '\0' ? std::string(name) : "Code" + std::to_string(static_cast<unsigned>(code));
+}
+
+// The event type the schema names `name` ("Deposited"), or nothing for any other text (and for
+// "Unknown", which no event has): how filters given as text are read.
+inline std::optional<EventType> event_type_named(std::string_view name) {
+  for (const EventType type : protocol::EnumValuesEventType()) {
+    if (type != EventType::Unknown && name == protocol::EnumNameEventType(type)) {
+      return type;
+    }
+  }
+  return std::nullopt;
 }
 
 inline bool is_ok(ResultCode code) {

@@ -76,7 +76,7 @@ std::optional<EventBatchView> Subscriber::next(std::chrono::milliseconds timeout
     std::optional<Reply> reply =
         client_.receive(std::chrono::duration_cast<std::chrono::microseconds>(slice));
     if (reply && reply->request_id == subscription_) {
-      if (std::optional<EventBatchView> batch = take(*reply)) {
+      if (std::optional<EventBatchView> batch = take(std::move(*reply))) {
         return batch;
       }
     }
@@ -86,12 +86,12 @@ std::optional<EventBatchView> Subscriber::next(std::chrono::milliseconds timeout
   }
 }
 
-std::optional<EventBatchView> Subscriber::take(const Reply& reply) {
+std::optional<EventBatchView> Subscriber::take(Reply reply) {
   if (const auto* error = std::get_if<ErrorReply>(&reply.body)) {
     throw ClientError(ClientError::Kind::kRefused,
                       "the subscription was refused: " + error->message, error->code);
   }
-  const auto* message = std::get_if<QueryReply>(&reply.body);
+  auto* message = std::get_if<QueryReply>(&reply.body);
   if (message == nullptr) {
     throw ClientError(ClientError::Kind::kProtocol, "the server answered a Subscribe oddly");
   }
@@ -111,7 +111,7 @@ std::optional<EventBatchView> Subscriber::take(const Reply& reply) {
   if (message->body<protocol::EventBatch>() == nullptr) {
     throw ClientError(ClientError::Kind::kProtocol, "the server answered a Subscribe oddly");
   }
-  EventBatchView batch(message->message);
+  EventBatchView batch(std::move(message->message));  // a batch is large: moved, not copied
   if (batch.first_sequence() != next_sequence_ || batch.last_sequence() < batch.first_sequence()) {
     throw ClientError(ClientError::Kind::kProtocol,
                       "a batch covers sequences " + std::to_string(batch.first_sequence()) +
@@ -137,23 +137,26 @@ void Subscriber::grant_credit(uint32_t consumed) {
   credit_left_ += grant;
 }
 
-void Subscriber::unsubscribe(std::chrono::milliseconds timeout) {
+bool Subscriber::unsubscribe(std::chrono::milliseconds timeout) {
   net::encode_unsubscribe(builder_, client_.next_request_id(), subscription_);
   frame_.clear();
   net::append_frame(frame_, net::finished_bytes(builder_));
   client_.send_unanswered(frame_);
   const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
+  bool confirmed = false;
+  while (!confirmed && Clock::now() < deadline) {
     std::optional<Reply> reply =
         client_.receive(std::chrono::duration_cast<std::chrono::microseconds>(
             std::min<Clock::duration>(kSlice, deadline - Clock::now())));
     const auto* message = reply ? std::get_if<QueryReply>(&reply->body) : nullptr;
-    if (message != nullptr && reply->request_id == subscription_ &&
-        message->body<protocol::SubscriptionEnded>() != nullptr) {
-      break;
-    }
+    const protocol::SubscriptionEnded* ended =
+        message != nullptr && reply->request_id == subscription_
+            ? message->body<protocol::SubscriptionEnded>()
+            : nullptr;
+    confirmed = ended != nullptr && ended->code() == ResultCode::Ok;
   }
   client_.stop_stream(subscription_);
+  return confirmed;
 }
 
 Outcome outcome_of(const protocol::Event& event) {

@@ -67,15 +67,16 @@ class Subscriber {
 
   // The first sequence of the next batch: everything before it was returned.
   uint64_t next_sequence() const { return next_sequence_; }
-  // Ends the subscription and waits (up to `timeout`) for the server to confirm it.
-  void unsubscribe(std::chrono::milliseconds timeout = std::chrono::milliseconds(2'000));
+  // Ends the subscription and waits (up to `timeout`) for the server to confirm it; true once
+  // it did (SubscriptionEnded, Ok).
+  bool unsubscribe(std::chrono::milliseconds timeout = std::chrono::milliseconds(2'000));
   const Client& client() const { return client_; }
 
  private:
   void subscribe();
   void grant_credit(uint32_t consumed);
   // A reply of the current subscription: a batch to return, or nullopt (ended: throws).
-  std::optional<EventBatchView> take(const Reply& reply);
+  std::optional<EventBatchView> take(Reply reply);
 
   Client client_;
   SubscriberOptions options_;

@@ -711,20 +711,15 @@ RoutedRequest event_stream(const HttpRequest& request, const boost::urls::url_vi
   const std::string types = text_parameter(url, "types");
   for (size_t start = 0; start < types.size();) {
     const size_t comma = std::min(types.find(',', start), types.size());
-    const std::string_view name(types.data() + start, comma - start);
-    bool known = false;
-    for (const EventType type : protocol::EnumValuesEventType()) {
-      if (type != EventType::Unknown && name == protocol::EnumNameEventType(type)) {
-        subscribe.filter.type_mask |= 1u << static_cast<uint32_t>(type);
-        known = true;
-      }
-    }
-    if (!known) {
+    const std::optional<EventType> type =
+        event_type_named(std::string_view(types.data() + start, comma - start));
+    if (!type) {
       return bad_input(
           "types are event types separated by commas (AccountOpened, Deposited, "
           "Withdrawn, Transferred, AccountFrozen, AccountUnfrozen, AccountClosed, "
           "CommandRejected)");
     }
+    subscribe.filter.type_mask |= 1u << static_cast<uint32_t>(*type);
     start = comma + 1;
   }
   return call;

@@ -279,7 +279,7 @@ TEST_F(SubscriptionTest, UnsubscribeIsConfirmedAndTheConnectionCarriesOn) {
   write_history();
   Subscriber subscriber(server_->client_options("tail"), from(1));
   ASSERT_TRUE(subscriber.next(5s).has_value());
-  subscriber.unsubscribe();
+  EXPECT_TRUE(subscriber.unsubscribe());
   BatchBuilder deposit;
   deposit.deposit("bob", 1);
   run(deposit);

@@ -72,12 +72,12 @@ Status Exporter::session() {
     return position.status();
   }
   progress_.exported_sequence = *position;
-  if (options_.until_caught_up && caught_up_target_ == 0) {
+  if (options_.until_caught_up && !caught_up_target_) {
     client::Client probe(options_.server);
     probe.connect();
-    caught_up_target_ = std::max<uint64_t>(probe.stats().durable_sequence, 1);
+    caught_up_target_ = probe.stats().durable_sequence;
   }
-  if (options_.until_caught_up && *position >= caught_up_target_) {
+  if (options_.until_caught_up && *position >= *caught_up_target_) {
     caught_up_ = true;
     return Status::ok();
   }
@@ -110,7 +110,7 @@ Status Exporter::session() {
       through = batch->last_sequence();
       progress_.durable_sequence = batch->durable_sequence();
     }
-    const bool caught_up = options_.until_caught_up && through >= caught_up_target_;
+    const bool caught_up = options_.until_caught_up && through >= *caught_up_target_;
     const bool due = pending.size() >= options_.batch_events ||
                      Clock::now() - last_write >= options_.max_wait || caught_up;
     if (through >= first && due) {

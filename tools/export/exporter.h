@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "engine/base/status.h"
@@ -62,7 +63,9 @@ class Exporter {
   std::function<void(const ExportProgress&)> report_;
   std::atomic<bool> stop_requested_{false};
   ExportProgress progress_;
-  uint64_t caught_up_target_ = 0;  // until_caught_up: the durable sequence at the start
+  // until_caught_up: the server's durable sequence when the first session started (0: an
+  // empty ledger, caught up at once).
+  std::optional<uint64_t> caught_up_target_;
   bool caught_up_ = false;
   std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
   uint64_t events_at_last_report_ = 0;

@@ -13,11 +13,9 @@
 namespace tally::cli {
 namespace {
 
-EventType event_type_named(const std::string& name) {
-  for (const EventType type : protocol::EnumValuesEventType()) {
-    if (type != EventType::Unknown && name == protocol::EnumNameEventType(type)) {
-      return type;
-    }
+EventType event_type_of(const std::string& name) {
+  if (const std::optional<EventType> type = event_type_named(name)) {
+    return *type;
   }
   throw UsageError("unknown event type \"" + name +
                    "\" (AccountOpened, Deposited, Withdrawn, Transferred, AccountFrozen, "
@@ -59,7 +57,7 @@ int run_tail(const client::ClientOptions& client_options, const TailOptions& opt
   client::SubscriberOptions subscription;
   subscription.account_id = options.account_id;
   for (const std::string& name : options.types) {
-    subscription.event_types.push_back(event_type_named(name));
+    subscription.event_types.push_back(event_type_of(name));
   }
   client::Client lookups(client_options);
   lookups.connect();

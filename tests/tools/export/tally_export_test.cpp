@@ -207,6 +207,12 @@ TEST_F(TallyExportTest, FollowsAServerThatIsKilledAndComesBack) {
   expect_accounts_match(10, last);
 }
 
+TEST_F(TallyExportTest, AnEmptyLedgerIsCaughtUpAtOnce) {
+  ASSERT_EQ(export_until_caught_up(), 0) << last_output_;
+  EXPECT_EQ(one("SELECT count(*) FROM " + table("events")), "0");
+  EXPECT_EQ(one("SELECT count(*) FROM " + table("export_position")), "1");
+}
+
 TEST_F(TallyExportTest, AnUnreachableServerFailsWithUntilCaughtUp) {
   const uint16_t port = server_->port();
   writer_.reset();
