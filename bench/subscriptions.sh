@@ -4,10 +4,14 @@
 #   2, 3. with --postgres: tally-export over the preloaded journal (events/s), then its lag
 #      behind an open-loop load at --export-rate (the most events it was behind, and in
 #      seconds);
-#   4. live lag: one subscriber beside an open-loop tally-load at --rate (p50/p99/max lag of
-#      each batch's last event: arrival minus the event's timestamp);
-#   5. commands with 16 live subscribers against none, alternating (closed-loop tally-load).
-#   bench/subscriptions.sh [--build DIR] [--preload-seconds 5] [--rate 200000] [--rounds 2]
+#   4. live lag: one subscriber beside an open-loop tally-load at --rate, by default half the
+#      preload's closed-loop rate (the maximum, measured in the same run): p50/p99/max lag of
+#      each batch's last event (arrival minus the event's timestamp), beside the load's own
+#      p99 (request sent to durable answer: no event reaches a subscriber before it is durable);
+#   5. commands with 16 live subscribers against none, alternating (closed-loop tally-load);
+#      then again with the subscribers under SCHED_IDLE (chrt --idle), as if on other hosts:
+#      the server's share of their cost (hub, sends, loopback) without their own CPU.
+#   bench/subscriptions.sh [--build DIR] [--preload-seconds 5] [--rate N] [--rounds 2]
 #       [--postgres] [--export-rate 50000]
 # --postgres starts a throwaway PostgreSQL (Debian's, as `nobody` when run as root) with fsync
 # off, as the export tests do: the figures are the exporter's and PostgreSQL's CPU, not a disk.
@@ -18,7 +22,7 @@ source bench/tallyd_port.sh
 
 build="build"
 preload_seconds=5
-rate=200000
+rate=0
 rounds=2
 postgres=false
 export_rate=50000
@@ -58,8 +62,11 @@ subscribe=("$build/bench/tally-subscribe-bench" --port "$port")
 figure() { python3 -c "import json,sys; d=json.loads(sys.stdin.readline()); print($1)"; }
 
 echo "== preload: ${preload_seconds} s of closed-loop commands"
-"${load[@]}" --duration "$preload_seconds" --connections 4 --batch 64 2>/dev/null |
-  figure '"%d commands, %.0f/s" % (d["commands"], d["commands_per_second"])'
+"${load[@]}" --duration "$preload_seconds" --connections 4 --batch 64 2>/dev/null >"$data/preload.json"
+figure '"%d commands, %.0f/s" % (d["commands"], d["commands_per_second"])' <"$data/preload.json"
+if [[ "$rate" -eq 0 ]]; then
+  rate="$(figure 'int(d["commands_per_second"] / 2)' <"$data/preload.json")"
+fi
 
 echo "== 1. catch-up: one subscriber from sequence 1"
 for _ in $(seq 1 "$rounds"); do
@@ -95,15 +102,15 @@ if $postgres; then
   sleep 2
   kill -TERM "$follower"
   wait "$follower" || true
-  python3 - "$data/live.json" "$export_rate" <<'PYTHON'
+  python3 - "$data/live.json" <<'PYTHON'
 import json, sys
-lags = [json.loads(line)["lag_events"] for line in open(sys.argv[1]) if line.startswith("{")]
-rate = float(sys.argv[2])
-lags.sort()
-if lags:
-    p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
-    print("   export lag over %d reports (every 250 ms): median %d events, max %d events (%.2f s at %d/s)"
-          % (len(lags), lags[len(lags) // 2], lags[-1], lags[-1] / rate, rate))
+reports = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+seconds = sorted(report["lag_seconds_max"] for report in reports)
+events = sorted(report["lag_events"] for report in reports)
+if reports:
+    print("   export lag over %d reports (every 250 ms): an event's wait from its timestamp to"
+          " its commit: median %.3f s, max %.3f s; events behind at a report: max %d"
+          % (len(reports), seconds[len(seconds) // 2], seconds[-1], events[-1]))
 PYTHON
 fi
 
@@ -114,18 +121,22 @@ sleep 1
 "${subscribe[@]}" --duration 8 |
   figure '"%d events, %.0f/s; lag p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (d["events"], d["events_per_second"], d["lag_ms"]["p50"], d["lag_ms"]["p99"], d["lag_ms"]["max"])'
 wait "$loader"
-figure '"   the load: %.0f commands/s" % d["commands_per_second"]' <"$data/load.json"
+figure '"   the load: %.0f commands/s; its requests p99 %.1f ms (sent to durable answer)" % (d["commands_per_second"], d["latency_ns"]["p99"] / 1e6)' <"$data/load.json"
 
 echo "== 5. closed-loop commands: no subscribers against 16 live ones, alternating"
 for _ in $(seq 1 "$rounds"); do
-  "${load[@]}" --duration 6 --connections 4 --batch 64 2>/dev/null |
-    figure '"   none: %.0f commands/s" % d["commands_per_second"]'
-  "${subscribe[@]}" --subscribers 16 --duration 8 >"$data/sixteen.json" &
-  subscribers=$!
-  sleep 1
-  "${load[@]}" --duration 6 --connections 4 --batch 64 2>/dev/null |
-    figure '"   16 subscribers: %.0f commands/s" % d["commands_per_second"]'
-  wait "$subscribers"
-  figure '"   (each subscriber %.0f events/s at the slowest, lag p99 %.1f ms)" % (d["slowest_subscriber_events_per_second"], d["lag_ms"]["p99"])' <"$data/sixteen.json"
+  for priority in normal idle; do
+    "${load[@]}" --duration 6 --connections 4 --batch 64 2>/dev/null |
+      figure '"   none: %.0f commands/s" % d["commands_per_second"]'
+    scheduling=()
+    [[ "$priority" = idle ]] && scheduling=(chrt --idle 0)
+    "${scheduling[@]}" "${subscribe[@]}" --subscribers 16 --duration 8 >"$data/sixteen.json" &
+    subscribers=$!
+    sleep 1
+    "${load[@]}" --duration 6 --connections 4 --batch 64 2>/dev/null |
+      PRIORITY="$priority" figure '"   16 subscribers (%s): %.0f commands/s" % (__import__("os").environ["PRIORITY"], d["commands_per_second"])'
+    wait "$subscribers"
+    figure '"   (each subscriber %.0f events/s at the slowest, lag p99 %.1f ms)" % (d["slowest_subscriber_events_per_second"], d["lag_ms"]["p99"])' <"$data/sixteen.json"
+  done
 done
 

@@ -39,9 +39,9 @@ CommandOutcome outcome_of(const protocol::CommandResult* result) {
       .account_id = result->account_id() == nullptr ? std::string() : result->account_id()->str()};
 }
 
-// `message`: the bytes `response` was read from (a query's reply keeps them).
-std::optional<Reply> reply_of(const protocol::Response& response,
-                              std::span<const uint8_t> message) {
+// `message`: the bytes `response` was read from; a query's reply takes them (they are left
+// empty), the others leave them.
+std::optional<Reply> reply_of(const protocol::Response& response, std::vector<uint8_t>& message) {
   Reply reply{.request_id = to_id128(response.request_id()), .body = BatchResult{}};
   switch (response.body_type()) {
     case protocol::ResponseBody::CommandBatchResult: {
@@ -74,7 +74,7 @@ std::optional<Reply> reply_of(const protocol::Response& response,
       if (response.body_type() > protocol::ResponseBody::MAX) {
         return std::nullopt;  // a newer server's body this client does not know
       }
-      reply.body = QueryReply{.message = {message.begin(), message.end()}};
+      reply.body = QueryReply{.message = std::move(message)};
       return reply;
   }
 }
@@ -83,13 +83,17 @@ std::optional<Reply> reply_of(const protocol::Response& response,
 
 // One TCP connection's state; replaced whole on reconnect.
 struct Client::Connection {
+  explicit Connection(size_t read_buffer_bytes) : reader(read_buffer_bytes) {}
+
   asio::io_context io;
   asio::ip::tcp::socket socket{io};
   std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls;  // over `socket`, or none
   net::FrameReader reader;
   std::vector<uint8_t> outgoing;  // queued, not yet handed to a write
   std::vector<uint8_t> writing;   // handed to the write in progress
-  std::vector<uint8_t> aligned;   // the message being decoded, copied to an aligned buffer
+  // The message being decoded, copied out of the stream to an aligned buffer: the one copy a
+  // message gets (a query's reply, a subscription's batch, takes it over).
+  std::vector<uint8_t> aligned;
   bool reading = false;
   Status failure;  // ok until the connection breaks, then why (a broken one is replaced whole)
   // Waits end on a timer rather than on epoll's timeout, which counts whole milliseconds: an
@@ -223,7 +227,7 @@ void Client::connect() {
 
 void Client::open_connection(Clock::time_point deadline) {
   deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
-  connection_ = std::make_unique<Connection>();
+  connection_ = std::make_unique<Connection>(options_.read_buffer_bytes);
   Connection& connection = *connection_;
   boost::system::error_code resolve_error;
   asio::ip::tcp::resolver resolver(connection.io);

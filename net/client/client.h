@@ -53,6 +53,10 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{10'000};  // execute() and stats()
   uint32_t reconnect_attempts = 5;  // per lost connection, within the call's timeout; 0: never
   std::chrono::milliseconds reconnect_backoff{100};  // doubled after each failed attempt
+  // The receive buffer. A frame larger than it grows it for that frame and then gives the
+  // memory back; a stream of large frames (a subscription's event batches, up to 256 KiB)
+  // reads best with room for a few of them.
+  size_t read_buffer_bytes = 64 * 1024;
 };
 
 // The outcome of one command, as the server recorded it.

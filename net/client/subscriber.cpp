@@ -25,6 +25,13 @@ void assign_cut(InlineString<Capacity>& target, std::string_view text) {
   target.assign(text.substr(0, std::min(text.size(), Capacity)));
 }
 
+// Batches come up to 256 KiB each: room for a few, so the stream is read without the buffer
+// growing and shrinking for every batch.
+ClientOptions with_large_reads(ClientOptions options) {
+  options.read_buffer_bytes = std::max<size_t>(options.read_buffer_bytes, 1 << 20);
+  return options;
+}
+
 }  // namespace
 
 EventBatchView::EventBatchView(std::vector<uint8_t> message) : message_(std::move(message)) {
@@ -39,7 +46,7 @@ const protocol::EventBatch& EventBatchView::batch() const {
 }
 
 Subscriber::Subscriber(ClientOptions client, SubscriberOptions options)
-    : client_(std::move(client)),
+    : client_(with_large_reads(std::move(client))),
       options_(std::move(options)),
       next_sequence_(std::max<uint64_t>(options_.from_sequence, 1)) {
   client_.connect();

@@ -47,19 +47,6 @@ void add_opening_fields(CopyRows& rows, const Outcome& event) {
   rows.add_integer(event.overdraft_limit);
 }
 
-void add_statement_row(CopyRows& rows, const Outcome& event, std::string_view account_id,
-                       std::string_view counterparty_id, int64_t amount, int64_t balance) {
-  rows.add_unsigned(event.sequence);
-  rows.add_text(account_id);
-  add_enum(rows, protocol::EnumNameEventType(event.type), static_cast<unsigned>(event.type));
-  rows.add_text_or_null(counterparty_id);
-  rows.add_integer(amount);
-  rows.add_integer(balance);
-  add_transaction_id(rows, event);
-  rows.add_timestamp(event.timestamp_ns);
-  rows.end_row();
-}
-
 }  // namespace
 
 Status check_event_type(const Outcome& event) {
@@ -107,27 +94,6 @@ void append_event_row(CopyRows& rows, const Outcome& event) {
   rows.add_text_or_null(freeze_command ? event.owner_or_reason() : std::string_view());
   add_opening_fields(rows, event);
   rows.end_row();
-}
-
-void append_statement_rows(CopyRows& rows, const Outcome& event) {
-  const std::string_view account_id = event.account_id.view();
-  switch (event.type) {
-    case EventType::AccountOpened:
-    case EventType::Deposited:
-      add_statement_row(rows, event, account_id, {}, event.amount, event.balance);
-      break;
-    case EventType::Withdrawn:
-      add_statement_row(rows, event, account_id, {}, -event.amount, event.balance);
-      break;
-    case EventType::Transferred:
-      add_statement_row(rows, event, account_id, event.counterparty_id.view(), -event.amount,
-                        event.balance);
-      add_statement_row(rows, event, event.counterparty_id.view(), account_id, event.amount,
-                        event.counterparty_balance);
-      break;
-    default:
-      break;  // status changes and rejections move no money
-  }
 }
 
 AccountChanges::Change& AccountChanges::change_of(std::string_view account_id) {

@@ -5,10 +5,6 @@
 //   NULL (a counterparty's balance only on a transfer, an owner only on an opening, ...).
 //   Enums by their schema names ("Deposited", "InsufficientFunds", "Ok" for success). A
 //   transaction id as the client gave it, else its lower-case UUID.
-// - Statement entries: exactly the lines the history read model's statement has
-//   (engine/read/history_model.cpp): every opening (its initial deposit, possibly 0), deposits
-//   (credit, positive), withdrawals (debit, negative), and both sides of a transfer, each with
-//   the account's balance after it. Rejections make none.
 // - AccountChanges: each account's final state after a run of events, one row per account
 //   named by an accepted event. Fields the events did not fix (an account opened in an earlier
 //   batch keeps its owner) are NULL, for the upsert to keep the stored ones.
@@ -27,15 +23,12 @@
 
 namespace tally::exporter {
 
-// The columns, in order, that append_event_row and append_statement_rows write.
+// The columns, in order, that append_event_row and AccountChanges::append_rows write.
 inline constexpr std::string_view kEventColumns =
     "sequence, timestamp, timestamp_ns, type, command_type, result, request_id, command_index, "
     "account_id, counterparty_id, amount, balance, version, counterparty_balance, "
     "counterparty_version, transaction_id, owner, reason, currency, account_type, "
     "overdraft_limit";
-inline constexpr std::string_view kStatementColumns =
-    "sequence, account_id, type, counterparty_id, amount, balance_after, transaction_id, "
-    "timestamp";
 inline constexpr std::string_view kAccountColumns =
     "account_id, owner, currency, account_type, status, balance, version, overdraft_limit, "
     "opened_at, updated_at, last_sequence";
@@ -45,8 +38,6 @@ inline constexpr std::string_view kAccountColumns =
 Status check_event_type(const Outcome& event);
 
 void append_event_row(CopyRows& rows, const Outcome& event);
-// None, one, or (a transfer) two rows.
-void append_statement_rows(CopyRows& rows, const Outcome& event);
 
 class AccountChanges {
  public:

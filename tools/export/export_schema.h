@@ -8,11 +8,12 @@
 // A database at a version newer than this program knows is refused (with both versions):
 // an older exporter must not write into tables it does not understand.
 //
-// The tables (version 1; docs/export.md):
+// The tables (version 2; docs/export.md):
 //   events             every event, one row each, keyed by sequence
 //   accounts           each account's current state
-//   statement_entries  the money movements as the history read model has them: one row per
-//                      account an event moves, (sequence, account_id) as key
+//   statement_entries  a view over events: the money movements as the history read model has
+//                      them, one row per account an event moves (version 1 kept them in a
+//                      table: derived rows, dropped by the migration to 2)
 //   export_position    one row: the last sequence exported, written with the rows it covers
 #pragma once
 
@@ -39,9 +40,10 @@ class ExportSchema {
   // Why `name` cannot be a schema's name here, or ok.
   static Status check_name(std::string_view name);
 
-  // Creates the schema if it is missing and applies the migrations the database lacks; does
-  // nothing to a database at kVersion; refuses one at a newer version.
-  Status migrate(PostgresConnection& connection) const;
+  // Creates the schema if it is missing and applies the migrations the database lacks, up to
+  // `target` (an earlier version only for tests of the migrations); does nothing to a database
+  // at the target; refuses one at a version newer than kVersion.
+  Status migrate(PostgresConnection& connection, uint32_t target = kVersion) const;
   // The version the database is at (0: none applied, or no schema at all).
   Result<uint32_t> installed_version(PostgresConnection& connection) const;
 

@@ -84,8 +84,6 @@ ExportWriter::ExportWriter(PostgresConnection& connection, const ExportSchema& s
       select_position_(joined(
           {"SELECT last_sequence FROM ", schema.qualified("export_position"), " FOR UPDATE"})),
       copy_events_(copy_statement(schema.qualified("events"), kEventColumns)),
-      copy_statement_entries_(
-          copy_statement(schema.qualified("statement_entries"), kStatementColumns)),
       create_account_changes_(
           joined({"CREATE TEMP TABLE IF NOT EXISTS ", kAccountChangesTable,
                   " (account_id text, owner text, currency text, account_type text, status text, "
@@ -147,19 +145,11 @@ Status ExportWriter::write(uint64_t first_sequence, uint64_t through_sequence,
 
 Status ExportWriter::write_new(uint64_t through_sequence, std::span<const Outcome> events) {
   event_rows_.clear();
-  statement_rows_.clear();
   for (const Outcome& event : events) {
     append_event_row(event_rows_, event);
-    append_statement_rows(statement_rows_, event);
   }
   if (!event_rows_.empty()) {
     if (Status status = connection_.copy_in(copy_events_, event_rows_.text()); !status.is_ok()) {
-      return status;
-    }
-  }
-  if (!statement_rows_.empty()) {
-    if (Status status = connection_.copy_in(copy_statement_entries_, statement_rows_.text());
-        !status.is_ok()) {
       return status;
     }
   }

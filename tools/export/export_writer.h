@@ -5,8 +5,8 @@
 // them in sequence order (a subscription with a filter, or a range where nothing happened,
 // leaves sequences without events). write() does everything in ONE transaction: it locks the
 // export position, skips the events at or below it (a batch delivered again after a crash
-// between COMMIT and the caller's bookkeeping doubles nothing), COPYs the new events and
-// statement entries, upserts the accounts they changed, and sets the position to
+// between COMMIT and the caller's bookkeeping doubles nothing), COPYs the new events (the
+// statement entries are a view over them), upserts the accounts they changed, and sets the position to
 // through_sequence. So the position always says exactly which rows are in the tables, and a
 // failure anywhere leaves all of them, position included, as they were.
 //
@@ -59,14 +59,12 @@ class ExportWriter {
   // The statements, built once with the schema's name.
   std::string select_position_;
   std::string copy_events_;
-  std::string copy_statement_entries_;
   std::string create_account_changes_;
   std::string copy_account_changes_;
   std::string upsert_accounts_;
   std::string update_position_;
   // Reused between batches: their memory stays.
   CopyRows event_rows_;
-  CopyRows statement_rows_;
   CopyRows account_rows_;
 };
 

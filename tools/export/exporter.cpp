@@ -20,6 +20,12 @@ constexpr std::chrono::milliseconds kPoll{50};
 constexpr std::chrono::seconds kFirstBackoff{1};
 constexpr std::chrono::seconds kLastBackoff{30};
 
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 Status unreachable(const client::ClientError& error) {
   return {StatusCode::kIoError, std::string("tallyd: ") + error.what()};
 }
@@ -95,6 +101,10 @@ Status Exporter::session() {
     if (Status written = writer.write(first, through, pending); !written.is_ok()) {
       return written;
     }
+    if (!pending.empty()) {
+      const double waited = static_cast<double>(wall_ns() - pending.front().timestamp_ns) / 1e9;
+      progress_.lag_seconds_max = std::max(progress_.lag_seconds_max, waited);
+    }
     progress_.events += pending.size();
     progress_.exported_sequence = through;
     pending.clear();
@@ -141,6 +151,7 @@ void Exporter::maybe_report(bool force) {
   if (report_) {
     report_(progress_);
   }
+  progress_.lag_seconds_max = 0;
 }
 
 }  // namespace tally::exporter

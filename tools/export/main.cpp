@@ -28,21 +28,22 @@ void print_progress(const tally::exporter::ExportProgress& progress, bool json) 
   if (json) {
     std::fprintf(stderr,
                  "{\"exported_sequence\":%llu,\"durable_sequence\":%llu,\"lag_events\":%llu,"
-                 "\"events\":%llu,\"events_per_second\":%.0f,\"restarts\":%llu}\n",
+                 "\"events\":%llu,\"events_per_second\":%.0f,\"lag_seconds_max\":%.3f,"
+                 "\"restarts\":%llu}\n",
                  static_cast<unsigned long long>(progress.exported_sequence),
                  static_cast<unsigned long long>(progress.durable_sequence),
                  static_cast<unsigned long long>(lag),
                  static_cast<unsigned long long>(progress.events), progress.events_per_second,
-                 static_cast<unsigned long long>(progress.restarts));
+                 progress.lag_seconds_max, static_cast<unsigned long long>(progress.restarts));
   } else {
     std::fprintf(
         stderr,
-        "tally-export: exported through %llu (server durable %llu, lag %llu events), "
-        "%llu events written, %.0f/s%s%s\n",
+        "tally-export: exported through %llu (server durable %llu, lag %llu events, oldest "
+        "event exported %.3f s after it happened), %llu events written, %.0f/s%s%s\n",
         static_cast<unsigned long long>(progress.exported_sequence),
         static_cast<unsigned long long>(progress.durable_sequence),
-        static_cast<unsigned long long>(lag), static_cast<unsigned long long>(progress.events),
-        progress.events_per_second,
+        static_cast<unsigned long long>(lag), progress.lag_seconds_max,
+        static_cast<unsigned long long>(progress.events), progress.events_per_second,
         progress.last_failure.empty() ? "" : "; last failure: ", progress.last_failure.c_str());
   }
   std::fflush(stderr);

@@ -65,6 +65,23 @@ std::vector<Outcome> mixed_events() {
   return events;
 }
 
+// The statement entries of mixed_events(), as the history read model has them.
+Lines expected_statement(const std::vector<Outcome>& events) {
+  const auto at = [&](uint64_t sequence) {
+    return microseconds_text(events[sequence - 1].timestamp_ns);
+  };
+  return {
+      "1|alice|AccountOpened|NULL|10000|10000|NULL|" + at(1),
+      "2|bob|AccountOpened|NULL|0|0|NULL|" + at(2),
+      "3|alice|Deposited|NULL|2500|12500|invoice-42|" + at(3),
+      "4|alice|Withdrawn|NULL|-1000|11500|NULL|" + at(4),
+      "5|alice|Transferred|bob|-3000|8500|9F1C6A52-1B3C-4D8E-9A7B-0C1D2E3F4A5B|" + at(5),
+      "5|bob|Transferred|alice|3000|3000|9F1C6A52-1B3C-4D8E-9A7B-0C1D2E3F4A5B|" + at(5),
+      "6|bob|Deposited|NULL|500|3500|00000000-0000-0002-0000-000000000001|" + at(6),
+      "10|bob|Withdrawn|NULL|-3500|0|NULL|" + at(10),
+  };
+}
+
 std::span<const Outcome> sequences(const std::vector<Outcome>& events, uint64_t first,
                                    uint64_t last) {
   return std::span<const Outcome>(events).subspan(first - 1, last - first + 1);
@@ -179,22 +196,13 @@ TEST_F(ExportWriterTest, WritesEveryTableAsTheEventsSay) {
                  table("events") + " ORDER BY sequence"),
             expected_times);
 
+  // The history model's statement lines: both openings (bob's moved nothing), credits
+  // positive, debits negative, a transfer on both sides; no status change, no rejection.
+  EXPECT_EQ(statement_table(), expected_statement(events));
+
   const auto at = [&](uint64_t sequence) {
     return microseconds_text(events[sequence - 1].timestamp_ns);
   };
-  // The history model's statement lines: both openings (bob's moved nothing), credits
-  // positive, debits negative, a transfer on both sides; no status change, no rejection.
-  EXPECT_EQ(statement_table(),
-            (Lines{
-                "1|alice|AccountOpened|NULL|10000|10000|NULL|" + at(1),
-                "2|bob|AccountOpened|NULL|0|0|NULL|" + at(2),
-                "3|alice|Deposited|NULL|2500|12500|invoice-42|" + at(3),
-                "4|alice|Withdrawn|NULL|-1000|11500|NULL|" + at(4),
-                "5|alice|Transferred|bob|-3000|8500|9F1C6A52-1B3C-4D8E-9A7B-0C1D2E3F4A5B|" + at(5),
-                "5|bob|Transferred|alice|3000|3000|9F1C6A52-1B3C-4D8E-9A7B-0C1D2E3F4A5B|" + at(5),
-                "6|bob|Deposited|NULL|500|3500|00000000-0000-0002-0000-000000000001|" + at(6),
-                "10|bob|Withdrawn|NULL|-3500|0|NULL|" + at(10),
-            }));
 
   // alice's last change is the transfer (the rejection changed nothing); carol never opened.
   EXPECT_EQ(accounts_table(),
@@ -267,24 +275,22 @@ TEST_F(ExportWriterTest, AFailureInTheMiddleRollsBackEverything) {
   write_ok(1, 2, sequences(events, 1, 2));
   const Lines before = everything();
 
-  // The events are copied, then the statement entries fail.
+  // The events are copied, then the accounts fail.
   Result<PostgresConnection> other = connect();
   ASSERT_TRUE(other.is_ok()) << other.status().message();
   ASSERT_TRUE(
-      other->execute_script("ALTER TABLE " + table("statement_entries") + " RENAME TO moved_away")
-          .is_ok());
+      other->execute_script("ALTER TABLE " + table("accounts") + " RENAME TO moved_away").is_ok());
   const Status failed = writer_->write(3, 12, sequences(events, 3, 12));
   ASSERT_FALSE(failed.is_ok());
-  EXPECT_NE(failed.message().find("statement_entries\" does not exist"), std::string::npos)
+  EXPECT_NE(failed.message().find("accounts\" does not exist"), std::string::npos)
       << failed.message();
   EXPECT_FALSE(connection().in_transaction());
-  ASSERT_TRUE(other
-                  ->execute_script("ALTER TABLE " + schema_name_ +
-                                   ".moved_away RENAME TO statement_entries")
-                  .is_ok());
+  ASSERT_TRUE(
+      other->execute_script("ALTER TABLE " + schema_name_ + ".moved_away RENAME TO accounts")
+          .is_ok());
   EXPECT_EQ(everything(), before);
 
-  // A value PostgreSQL refuses, after the events and statement entries went in: a deposit to
+  // A value PostgreSQL refuses, after the events went in: a deposit to
   // an account the export never saw opened has no owner for its accounts row.
   Outcome ghost = events[2];
   ghost.account_id.assign("ghost");
@@ -319,6 +325,44 @@ TEST_F(ExportWriterTest, ABatchThatIsNotOneIsRefusedBeforePostgresSeesIt) {
   EXPECT_TRUE(refused(1, 1, {unknown}));
   EXPECT_EQ(position(), Lines{"0"});
   EXPECT_EQ(rows("SELECT count(*) FROM " + table("events")), Lines{"0"});
+}
+
+TEST_F(ExportWriterTest, AVersionOneExportMigratesWithItsRows) {
+  // Version 1 kept the statement entries in a table of their own, written beside the events;
+  // version 2 derives them from the events (a view). An export made by version 1 keeps every
+  // row through the migration, and its statement is the same.
+  ASSERT_TRUE(connection().execute_script("DROP SCHEMA \"" + schema_name_ + "\" CASCADE").is_ok());
+  ASSERT_TRUE(schema_->migrate(connection(), 1).is_ok());
+  EXPECT_EQ(*schema_->installed_version(connection()), 1u);
+  const std::vector<Outcome> events = mixed_events();
+  write_ok(1, 12, events);  // events and accounts, as version 1 had them
+  const Lines statement = expected_statement(events);
+  std::string insert = "INSERT INTO " + table("statement_entries") + " VALUES ";
+  for (const std::string& line : statement) {  // what version 1's writer put beside them
+    std::vector<std::string> fields;
+    for (size_t from = 0, bar = 0; bar != std::string::npos; from = bar + 1) {
+      bar = line.find('|', from);
+      const std::string field = line.substr(from, bar == std::string::npos ? bar : bar - from);
+      const std::string zone = bar == std::string::npos ? "+00" : "";  // the timestamp, in UTC
+      fields.push_back(field == "NULL" ? "NULL" : "'" + field + zone + "'");
+    }
+    insert += (&line == &statement.front() ? "(" : ", (");
+    for (size_t index = 0; index < fields.size(); ++index) {
+      insert += (index == 0 ? "" : ", ") + fields[index];
+    }
+    insert += ")";
+  }
+  ASSERT_TRUE(connection().execute_script(insert).is_ok());
+  ASSERT_EQ(statement_table(), statement);
+  const Lines before = everything();
+
+  const Status migrated = schema_->migrate(connection());
+  ASSERT_TRUE(migrated.is_ok()) << migrated.message();
+  EXPECT_EQ(*schema_->installed_version(connection()), ExportSchema::kVersion);
+  EXPECT_EQ(everything(), before);
+  EXPECT_EQ(rows("SELECT table_type FROM information_schema.tables WHERE table_schema = '" +
+                 schema_name_ + "' AND table_name = 'statement_entries'"),
+            Lines{"VIEW"});
 }
 
 }  // namespace
