@@ -1,13 +1,17 @@
 #include "tools/export/copy_rows.h"
 
-#include <charconv>
-#include <chrono>
+#include <limits>
+
+#include "engine/base/invariant.h"
 
 namespace tally::exporter {
 
 namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+// The signature, the flags (none: no OIDs) and the length of the header extension (none).
+constexpr std::string_view kHeader{"PGCOPY\n\xFF\r\n\0\0\0\0\0\0\0\0\0", 19};
 
 bool is_continuation(unsigned char byte) {
   return (byte & 0xC0) == 0x80;
@@ -45,84 +49,54 @@ size_t multibyte_length(std::string_view text) {
   return length;
 }
 
-// Appends `value` in decimal, zero-padded to `width` digits.
-void append_padded(std::string& out, int64_t value, int width) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof(digits), value).ptr;
-  const auto length = static_cast<int>(end - digits);
-  if (length < width) {
-    out.append(static_cast<size_t>(width - length), '0');
-  }
-  out.append(digits, end);
-}
-
-void append_timestamp(std::string& out, int64_t unix_ns) {
-  using namespace std::chrono;
-  const sys_time<microseconds> time{floor<microseconds>(nanoseconds(unix_ns))};
-  const sys_days day = floor<days>(time);
-  const year_month_day date{day};
-  const hh_mm_ss<microseconds> clock{time - day};
-  append_padded(out, static_cast<int>(date.year()), 4);
-  out += '-';
-  append_padded(out, static_cast<unsigned>(date.month()), 2);
-  out += '-';
-  append_padded(out, static_cast<unsigned>(date.day()), 2);
-  out += ' ';
-  append_padded(out, clock.hours().count(), 2);
-  out += ':';
-  append_padded(out, clock.minutes().count(), 2);
-  out += ':';
-  append_padded(out, clock.seconds().count(), 2);
-  out += '.';
-  append_padded(out, clock.subseconds().count(), 6);
-  out += "+00";
-}
-
 }  // namespace
 
-void CopyRows::separate() {
-  if (row_started_) {
-    text_ += '\t';
+void CopyRows::append_big_endian(uint64_t value, int bytes) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    bytes_ += static_cast<char>((value >> shift) & 0xFF);
   }
-  row_started_ = true;
+}
+
+void CopyRows::begin_field(int32_t length) {
+  TALLY_ASSERT(!finished_);
+  if (!row_open_) {
+    row_open_ = true;
+    row_start_ = bytes_.size();
+    fields_ = 0;
+    bytes_.append(2, '\0');  // the field count, set by end_row()
+  }
+  ++fields_;
+  append_big_endian(static_cast<uint32_t>(length), 4);
 }
 
 void CopyRows::add_text(std::string_view text) {
-  separate();
+  begin_field(0);
+  const size_t length_at = bytes_.size() - 4;
+  const size_t start = bytes_.size();
   for (size_t index = 0; index < text.size();) {
-    const char character = text[index];
-    const auto byte = static_cast<unsigned char>(character);
+    const auto byte = static_cast<unsigned char>(text[index]);
     if (byte >= 0x80) {
       const size_t length = multibyte_length(text.substr(index));
       if (length == 0) {
-        text_ += kReplacementCharacter;
+        bytes_ += kReplacementCharacter;
         ++index;
       } else {
-        text_.append(text.substr(index, length));
+        bytes_.append(text.substr(index, length));
         index += length;
       }
       continue;
     }
-    switch (character) {
-      case '\\':
-        text_ += "\\\\";
-        break;
-      case '\t':
-        text_ += "\\t";
-        break;
-      case '\n':
-        text_ += "\\n";
-        break;
-      case '\r':
-        text_ += "\\r";
-        break;
-      case '\0':
-        text_ += kReplacementCharacter;
-        break;
-      default:
-        text_ += character;
+    if (byte == 0) {
+      bytes_ += kReplacementCharacter;
+    } else {
+      bytes_ += static_cast<char>(byte);
     }
     ++index;
+  }
+  const auto length = static_cast<uint32_t>(bytes_.size() - start);
+  for (int index = 0; index < 4; ++index) {
+    bytes_[length_at + static_cast<size_t>(index)] =
+        static_cast<char>((length >> ((3 - index) * 8)) & 0xFF);
   }
 }
 
@@ -134,44 +108,66 @@ void CopyRows::add_text_or_null(std::string_view text) {
   }
 }
 
-void CopyRows::add_integer(int64_t value) {
-  separate();
-  char digits[24];
-  text_.append(digits, std::to_chars(digits, digits + sizeof(digits), value).ptr);
+void CopyRows::add_bigint(int64_t value) {
+  begin_field(8);
+  append_big_endian(static_cast<uint64_t>(value), 8);
 }
 
 void CopyRows::add_unsigned(uint64_t value) {
-  separate();
-  char digits[24];
-  text_.append(digits, std::to_chars(digits, digits + sizeof(digits), value).ptr);
+  TALLY_ASSERT(value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+  add_bigint(static_cast<int64_t>(value));
+}
+
+void CopyRows::add_integer(int32_t value) {
+  begin_field(4);
+  append_big_endian(static_cast<uint32_t>(value), 4);
+}
+
+void CopyRows::add_uuid(const std::array<uint8_t, 16>& bytes) {
+  begin_field(16);
+  bytes_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 void CopyRows::add_null() {
-  separate();
-  text_ += "\\N";
+  begin_field(-1);
 }
 
 void CopyRows::add_timestamp(int64_t unix_ns) {
-  separate();
-  append_timestamp(text_, unix_ns);
+  // PostgreSQL counts microseconds from 2000-01-01 00:00:00 UTC.
+  constexpr int64_t kPostgresEpochMicroseconds = 946'684'800'000'000;
+  int64_t microseconds = unix_ns / 1000;
+  if (unix_ns % 1000 < 0) {
+    --microseconds;  // floored, not truncated toward zero
+  }
+  add_bigint(microseconds - kPostgresEpochMicroseconds);
 }
 
 void CopyRows::end_row() {
-  text_ += '\n';
-  row_started_ = false;
+  TALLY_ASSERT(row_open_);
+  bytes_[row_start_] = static_cast<char>((fields_ >> 8) & 0xFF);
+  bytes_[row_start_ + 1] = static_cast<char>(fields_ & 0xFF);
+  row_open_ = false;
   ++rows_;
 }
 
-void CopyRows::clear() {
-  text_.clear();
-  rows_ = 0;
-  row_started_ = false;
+std::string_view CopyRows::finished() {
+  TALLY_ASSERT(!row_open_);
+  if (!finished_) {
+    bytes_.append(2, '\xFF');  // the trailer: a field count of -1
+    finished_ = true;
+  }
+  return bytes_;
 }
 
-std::string timestamp_text(int64_t unix_ns) {
-  std::string text;
-  append_timestamp(text, unix_ns);
-  return text;
+CopyRows::CopyRows() {
+  clear();
+}
+
+void CopyRows::clear() {
+  bytes_.assign(kHeader);
+  rows_ = 0;
+  row_open_ = false;
+  finished_ = false;
 }
 
 }  // namespace tally::exporter

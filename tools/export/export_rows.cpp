@@ -1,5 +1,7 @@
 #include "tools/export/export_rows.h"
 
+#include <array>
+#include <charconv>
 #include <string>
 
 #include "engine/base/id_text.h"
@@ -44,7 +46,17 @@ void add_opening_fields(CopyRows& rows, const Outcome& event) {
   rows.add_text(event.currency.to_string());
   add_enum(rows, protocol::EnumNameAccountType(event.account_type),
            static_cast<unsigned>(event.account_type));
-  rows.add_integer(event.overdraft_limit);
+  rows.add_bigint(event.overdraft_limit);
+}
+
+// The request id as the uuid whose text is its 32 hex digits (as `tally` prints it).
+std::array<uint8_t, 16> uuid_bytes(const Id128& id) {
+  const std::string hex = hex_of(id);
+  std::array<uint8_t, 16> bytes{};
+  for (size_t index = 0; index < bytes.size(); ++index) {
+    std::from_chars(hex.data() + 2 * index, hex.data() + 2 * index + 2, bytes[index], 16);
+  }
+  return bytes;
 }
 
 }  // namespace
@@ -64,7 +76,7 @@ Status check_event_type(const Outcome& event) {
 void append_event_row(CopyRows& rows, const Outcome& event) {
   rows.add_unsigned(event.sequence);
   rows.add_timestamp(event.timestamp_ns);
-  rows.add_integer(event.timestamp_ns);
+  rows.add_bigint(event.timestamp_ns);
   add_enum(rows, protocol::EnumNameEventType(event.type), static_cast<unsigned>(event.type));
   add_enum(rows, protocol::EnumNameCommandType(event.command_type),
            static_cast<unsigned>(event.command_type));
@@ -73,15 +85,15 @@ void append_event_row(CopyRows& rows, const Outcome& event) {
   } else {
     rows.add_text(result_code_text(event.code));  // "Code<number>", as the tools print it
   }
-  rows.add_text(hex_of(event.request_id));  // uuid's input takes 32 digits without hyphens
-  rows.add_unsigned(event.command_index);
+  rows.add_uuid(uuid_bytes(event.request_id));
+  rows.add_integer(static_cast<int32_t>(event.command_index));
   rows.add_text(event.account_id.view());
   rows.add_text_or_null(event.counterparty_id.view());
-  rows.add_integer(event.amount);
-  rows.add_integer(event.balance);
+  rows.add_bigint(event.amount);
+  rows.add_bigint(event.balance);
   rows.add_unsigned(event.version);
   if (event.type == EventType::Transferred) {
-    rows.add_integer(event.counterparty_balance);
+    rows.add_bigint(event.counterparty_balance);
     rows.add_unsigned(event.counterparty_version);
   } else {
     rows.add_null();
@@ -166,10 +178,10 @@ void AccountChanges::append_rows(CopyRows& rows) const {
     } else {
       rows.add_null();
     }
-    rows.add_integer(change.balance);
+    rows.add_bigint(change.balance);
     rows.add_unsigned(change.version);
     if (change.opening) {
-      rows.add_integer(change.opening->overdraft_limit);
+      rows.add_bigint(change.opening->overdraft_limit);
       rows.add_timestamp(change.opening->opened_ns);
     } else {
       rows.add_null();

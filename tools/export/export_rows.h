@@ -1,5 +1,6 @@
 // Export rows: how events become the rows of the export tables (export_schema.h), in COPY's
-// text format, with the columns in the order the writer's COPY statements name them.
+// binary format (copy_rows.h), with the columns in the order the writer's COPY statements name
+// them and of their types.
 //
 // - An event row: every field the event carries that means something for its type; the rest
 //   NULL (a counterparty's balance only on a transfer, an owner only on an opening, ...).

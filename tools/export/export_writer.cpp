@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "tools/export/export_rows.h"
 
@@ -22,7 +23,7 @@ std::string joined(std::initializer_list<std::string_view> parts) {
 }
 
 std::string copy_statement(const std::string& table, std::string_view columns) {
-  return joined({"COPY ", table, " (", columns, ") FROM STDIN"});
+  return joined({"COPY ", table, " (", columns, ") FROM STDIN WITH (FORMAT binary)"});
 }
 
 // Every field of the accounts' row: the batch's value, or for the fields only an opening fixes,
@@ -51,6 +52,20 @@ std::string sequence_text(uint64_t sequence) {
   return {digits, std::to_chars(digits, digits + sizeof(digits), sequence).ptr};
 }
 
+// PostgreSQL's bigint and integer are signed: a value past them (which no tallyd writes, but a
+// batch is checked, not trusted) is refused rather than stored as another number.
+Status check_columns_hold(const Outcome& event) {
+  constexpr auto kBigintMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  constexpr auto kIntegerMax = static_cast<uint64_t>(std::numeric_limits<int32_t>::max());
+  if (event.sequence > kBigintMax || event.version > kBigintMax ||
+      event.counterparty_version > kBigintMax || event.command_index > kIntegerMax) {
+    return Status::invalid_argument(
+        joined({"event ", sequence_text(event.sequence),
+                " has a sequence, version or command index past PostgreSQL's columns"}));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status check_batch(uint64_t first_sequence, uint64_t through_sequence,
@@ -72,6 +87,9 @@ Status check_batch(uint64_t first_sequence, uint64_t through_sequence,
                   sequence_text(first_sequence), " to ", sequence_text(through_sequence)}));
     }
     if (Status status = check_event_type(event); !status.is_ok()) {
+      return status;
+    }
+    if (Status status = check_columns_hold(event); !status.is_ok()) {
       return status;
     }
     previous = event.sequence;
@@ -149,7 +167,7 @@ Status ExportWriter::write_new(uint64_t through_sequence, std::span<const Outcom
     append_event_row(event_rows_, event);
   }
   if (!event_rows_.empty()) {
-    if (Status status = connection_.copy_in(copy_events_, event_rows_.text()); !status.is_ok()) {
+    if (Status status = connection_.copy_in(copy_events_, event_rows_.finished()); !status.is_ok()) {
       return status;
     }
   }
@@ -172,7 +190,7 @@ Status ExportWriter::upsert_accounts(std::span<const Outcome> events) {
   if (Status status = connection_.execute_script(create_account_changes_); !status.is_ok()) {
     return status;
   }
-  if (Status status = connection_.copy_in(copy_account_changes_, account_rows_.text());
+  if (Status status = connection_.copy_in(copy_account_changes_, account_rows_.finished());
       !status.is_ok()) {
     return status;
   }

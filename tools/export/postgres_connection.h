@@ -1,6 +1,6 @@
 // PostgresConnection: one connection to PostgreSQL through libpq, owned (closed on
 // destruction), for tally-export. Statements run with text parameters; COPY FROM STDIN takes
-// rows already in COPY's text format (CopyRows); transactions are explicit, and Transaction
+// rows already in COPY's format (CopyRows: binary); transactions are explicit, and Transaction
 // rolls one back unless it was committed. Nothing throws: every failure is a Status whose
 // message is PostgreSQL's own (with its SQLSTATE), behind what was being done.
 //
@@ -74,7 +74,8 @@ class PostgresConnection {
   // True inside a transaction block, including one a failed statement has aborted.
   bool in_transaction() const;
 
-  // Runs `copy_statement` ("COPY t (a, b) FROM STDIN") and sends `rows` (CopyRows::text()).
+  // Runs `copy_statement` ("COPY t (a, b) FROM STDIN ...") and sends `rows`, in the format
+  // the statement names (CopyRows::finished() for FORMAT binary).
   Status copy_in(const std::string& copy_statement, std::string_view rows);
 
  private:

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <span>
 #include <vector>
 
@@ -20,9 +22,21 @@ using tally::testing::LedgerHarness;
 
 constexpr std::string_view kUpperCaseUuid = "9F1C6A52-1B3C-4D8E-9A7B-0C1D2E3F4A5B";
 
-// A text in PostgreSQL's timestamptz, to the microsecond, as the test's queries print it.
+// A Unix time as the test's queries print a timestamptz: UTC, to the microsecond (floored).
 std::string microseconds_text(int64_t unix_ns) {
-  return timestamp_text(unix_ns).substr(0, 26);
+  using namespace std::chrono;
+  const sys_time<microseconds> time{floor<microseconds>(nanoseconds(unix_ns))};
+  const sys_days day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss<microseconds> clock{time - day};
+  char text[64];
+  std::snprintf(text, sizeof(text), "%04d-%02u-%02u %02lld:%02lld:%02lld.%06lld",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<long long>(clock.hours().count()),
+                static_cast<long long>(clock.minutes().count()),
+                static_cast<long long>(clock.seconds().count()),
+                static_cast<long long>(clock.subseconds().count()));
+  return text;
 }
 
 // Every kind of event, from a real ledger: openings (with and without a deposit), two commands

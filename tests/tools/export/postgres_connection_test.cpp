@@ -1,5 +1,5 @@
-// tools/export/copy_rows.h and postgres_connection.h: COPY's text format and escaping, on their
-// own and through a real PostgreSQL (every byte arrives as it was, or as U+FFFD where
+// tools/export/copy_rows.h and postgres_connection.h: COPY's binary format, on its own and
+// through a real PostgreSQL (every byte arrives as it was, or as U+FFFD where
 // PostgreSQL could not hold it), and PostgreSQL's errors as Statuses.
 #include <gtest/gtest.h>
 
@@ -21,24 +21,49 @@ std::string replaced(int count) {
   return text;
 }
 
-TEST(CopyRowsTest, EscapesTabsNewlinesAndBackslashesAndMarksNull) {
+// The bytes of a binary COPY: the header, then each row, then the trailer.
+std::string copy_data(std::string_view rows) {
+  std::string data("PGCOPY\n\xFF\r\n\0\0\0\0\0\0\0\0\0", 19);
+  data.append(rows);
+  data.append("\xFF\xFF");
+  return data;
+}
+
+TEST(CopyRowsTest, WritesPostgresBinaryLayout) {
   CopyRows rows;
-  rows.add_text("a\tb\nc\\d\re");
+  rows.add_text("a\tb");
   rows.add_null();
-  rows.add_integer(-5);
+  rows.add_bigint(-5);
   rows.end_row();
   rows.add_text_or_null("");
-  rows.add_unsigned(18446744073709551615u);
+  rows.add_integer(258);
+  rows.add_unsigned(9'223'372'036'854'775'807u);
+  rows.add_timestamp(946'684'800'000'001'999);  // 2000-01-01 00:00:00.000001 UTC
   rows.end_row();
-  EXPECT_EQ(rows.text(), "a\\tb\\nc\\\\d\\re\t\\N\t-5\n\\N\t18446744073709551615\n");
   EXPECT_EQ(rows.row_count(), 2u);
+  const std::string first_row("\0\3"
+                              "\0\0\0\3a\tb"
+                              "\xFF\xFF\xFF\xFF"
+                              "\0\0\0\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFB",
+                              2 + 7 + 4 + 12);
+  const std::string second_row("\0\4"
+                               "\xFF\xFF\xFF\xFF"
+                               "\0\0\0\x04\0\0\x01\x02"
+                               "\0\0\0\x08\x7F\xFF\xFF\xFF\xFF\xFF\xFF\xFF"
+                               "\0\0\0\x08\0\0\0\0\0\0\0\x01",
+                               2 + 4 + 8 + 12 + 12);
+  EXPECT_EQ(rows.finished(), copy_data(first_row + second_row));
+  rows.clear();
+  EXPECT_EQ(rows.finished(), copy_data(""));
 }
 
 TEST(CopyRowsTest, KeepsValidUtf8AndReplacesWhatPostgresCannotHold) {
   const auto copied = [](std::string_view text) {
     CopyRows rows;
     rows.add_text(text);
-    return rows.text();
+    rows.end_row();
+    const std::string_view data = rows.finished();
+    return std::string(data.substr(19 + 2 + 4, data.size() - 19 - 2 - 4 - 2));
   };
   EXPECT_EQ(copied("Zoë 日本 \xF0\x9F\x92\xB6"), "Zoë 日本 \xF0\x9F\x92\xB6");
   EXPECT_EQ(copied("cut \xC3"), "cut " + replaced(1));                      // cut mid-character
@@ -48,51 +73,60 @@ TEST(CopyRowsTest, KeepsValidUtf8AndReplacesWhatPostgresCannotHold) {
   EXPECT_EQ(copied("\xF4\x90\x80\x80"), replaced(4));                       // above U+10FFFF
 }
 
-TEST(CopyRowsTest, WritesTimestampsInUtcToTheMicrosecond) {
-  EXPECT_EQ(timestamp_text(1'700'000'000'000'000'000), "2023-11-14 22:13:20.000000+00");
-  EXPECT_EQ(timestamp_text(1'700'000'000'123'456'789), "2023-11-14 22:13:20.123456+00");
-  EXPECT_EQ(timestamp_text(-1), "1969-12-31 23:59:59.999999+00");
-  EXPECT_EQ(timestamp_text(0), "1970-01-01 00:00:00.000000+00");
-}
-
 using PostgresConnectionTest = PostgresTest;
 
 TEST_F(PostgresConnectionTest, CopyDeliversEveryTextAsItWas) {
   ASSERT_TRUE(connection()
-                  .execute_script("CREATE TEMP TABLE copied (id int, value text, at "
-                                  "timestamptz, number bigint)")
+                  .execute_script("CREATE TEMP TABLE copied (id bigint, value text, at "
+                                  "timestamptz, number bigint, small integer, key uuid)")
                   .is_ok());
   const std::vector<std::string> texts = {
       "plain", "tab\there", "new\nline", "back\\slash", "\\N", "\\.", "cr\r", "Zoë 日本", ""};
   CopyRows rows;
   for (size_t index = 0; index < texts.size(); ++index) {
-    rows.add_integer(static_cast<int64_t>(index));
+    rows.add_bigint(static_cast<int64_t>(index));
     rows.add_text(texts[index]);
     rows.add_timestamp(1'700'000'000'123'456'789);
-    rows.add_integer(-9'223'372'036'854'775'807 - 1);
+    rows.add_bigint(-9'223'372'036'854'775'807 - 1);
+    rows.add_integer(-2'147'483'647 - 1);
+    rows.add_uuid({0x9f, 0x1c, 0x6a, 0x52, 0x1b, 0x3c, 0x4d, 0x8e, 0x9a, 0x7b, 0x0c, 0x1d, 0x2e,
+                   0x3f, 0x4a, 0x5b});
     rows.end_row();
   }
-  rows.add_integer(100);
+  rows.add_bigint(100);
   rows.add_text("cut \xC3");
   rows.add_null();
   rows.add_null();
+  rows.add_null();
+  rows.add_null();
   rows.end_row();
-  ASSERT_TRUE(connection().copy_in("COPY copied FROM STDIN", rows.text()).is_ok());
+  rows.add_bigint(101);
+  rows.add_text("before 1970");
+  rows.add_timestamp(-1);  // floored to the microsecond before
+  rows.add_bigint(0);
+  rows.add_integer(0);
+  rows.add_null();
+  rows.end_row();
+  ASSERT_TRUE(
+      connection().copy_in("COPY copied FROM STDIN WITH (FORMAT binary)", rows.finished()).is_ok());
 
   const Result<QueryRows> back =
-      connection().execute("SELECT value, at, number FROM copied ORDER BY id");
+      connection().execute("SELECT value, at, number, small, key FROM copied ORDER BY id");
   ASSERT_TRUE(back.is_ok()) << back.status().message();
-  ASSERT_EQ(back->rows(), static_cast<int>(texts.size()) + 1);
+  ASSERT_EQ(back->rows(), static_cast<int>(texts.size()) + 2);
   for (size_t index = 0; index < texts.size(); ++index) {
     const int row = static_cast<int>(index);
     EXPECT_EQ(back->value(row, 0), texts[index]);
     EXPECT_FALSE(back->is_null(row, 0)) << "an empty text is not NULL";
     EXPECT_EQ(back->value(row, 1), "2023-11-14 22:13:20.123456+00");
     EXPECT_EQ(back->value(row, 2), "-9223372036854775808");
+    EXPECT_EQ(back->value(row, 3), "-2147483648");
+    EXPECT_EQ(back->value(row, 4), "9f1c6a52-1b3c-4d8e-9a7b-0c1d2e3f4a5b");
   }
   const int last = static_cast<int>(texts.size());
   EXPECT_EQ(back->value(last, 0), "cut " + replaced(1));
   EXPECT_TRUE(back->is_null(last, 1));
+  EXPECT_EQ(back->value(last + 1, 1), "1969-12-31 23:59:59.999999+00");
 }
 
 TEST_F(PostgresConnectionTest, ParametersArePassedAsTextAndNull) {
