@@ -96,8 +96,12 @@ Status Exporter::session() {
   std::vector<Outcome> pending;
   uint64_t first = *position + 1;
   uint64_t through = *position;
+  // When the last write began: the next is due max_wait after it, so when PostgreSQL takes
+  // longer than max_wait over a write, the next one starts at once with everything that came
+  // meanwhile (writes grow with the backlog instead of the backlog growing).
   Clock::time_point last_write = Clock::now();
   auto write = [&]() -> Status {
+    last_write = Clock::now();
     if (Status written = writer.write(first, through, pending); !written.is_ok()) {
       return written;
     }
@@ -109,17 +113,26 @@ Status Exporter::session() {
     progress_.exported_sequence = through;
     pending.clear();
     first = through + 1;
-    last_write = Clock::now();
     return Status::ok();
   };
-  while (!stopping()) {
-    if (std::optional<client::EventBatchView> batch = subscriber.next(kPoll)) {
+  // Takes every batch that has arrived (waiting up to `wait` for the first), up to a write's
+  // worth: a write then holds all that came during the last one, not just its first batch.
+  auto gather = [&](std::chrono::milliseconds wait) {
+    while (pending.size() < options_.batch_events) {
+      std::optional<client::EventBatchView> batch = subscriber.next(wait);
+      if (!batch) {
+        return;
+      }
       for (size_t index = 0; index < batch->size(); ++index) {
         pending.push_back(client::outcome_of((*batch)[index]));
       }
       through = batch->last_sequence();
       progress_.durable_sequence = batch->durable_sequence();
+      wait = std::chrono::milliseconds(0);
     }
+  };
+  while (!stopping()) {
+    gather(kPoll);
     const bool caught_up = options_.until_caught_up && through >= *caught_up_target_;
     const bool due = pending.size() >= options_.batch_events ||
                      Clock::now() - last_write >= options_.max_wait || caught_up;
