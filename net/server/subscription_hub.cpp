@@ -368,7 +368,12 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
     const Subscription& subscription, uint32_t wanted) {
   for (size_t index = 0; index < encodings_used_; ++index) {
     const SharedEncoding& done = encodings_[index];
-    if (done.first_sequence == subscription.next_sequence && done.events_wanted == wanted &&
+    // Another credit gives the same batch unless the count cut it: one that ended short of its
+    // own count (at the window's end or its byte limit) is what any count up from its events
+    // makes. Live subscribers, whose credits differ, so share one encoding.
+    const bool same_batch = done.events_wanted == wanted ||
+                            (done.events < done.events_wanted && done.events <= wanted);
+    if (done.first_sequence == subscription.next_sequence && same_batch &&
         done.filter == subscription.filter) {
       return done;
     }
