@@ -38,7 +38,7 @@ struct SubscriptionHub::Subscription {
   // Catching up: its own reader, and the wanted events read ahead, not yet sent. Null once
   // served from the window.
   std::unique_ptr<read::DurableEventReader> reader;
-  std::deque<Outcome> read_ahead;
+  RingQueue<Outcome> read_ahead;
   // Served from the window: every sequence up to it has been looked at and none is wanted, so
   // a filter that matches little does not scan the window again on every pass.
   uint64_t scanned_through = 0;
@@ -220,7 +220,8 @@ bool SubscriptionHub::advance_window(uint64_t durable) {
                     return !subscription->finished && subscription->reader == nullptr;
                   });
   if (!served) {
-    // Nobody reads the window: it costs nothing until somebody catches up to the head again.
+    // Nobody reads the window: it costs no reading until somebody catches up to the head
+    // again (its memory stays for then).
     head_.reset();
     window_.clear();
     return false;
@@ -240,11 +241,11 @@ bool SubscriptionHub::advance_window(uint64_t durable) {
     return true;
   }
   for (const Outcome& event : read_buffer_) {
+    if (window_.size() >= limits_.window_events) {  // the oldest goes: the window stays its size
+      window_from_ = window_.front().sequence + 1;
+      window_.pop_front();
+    }
     window_.push_back(event);
-  }
-  while (window_.size() > limits_.window_events) {
-    window_from_ = window_.front().sequence + 1;
-    window_.pop_front();
   }
   return *read > 0;
 }
@@ -297,7 +298,8 @@ bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t dur
     list_builder_.Clear();
     offsets_.clear();
     uint64_t last_sequence = subscription.reader->covered_through();
-    for (const Outcome& event : subscription.read_ahead) {
+    for (size_t index = 0; index < subscription.read_ahead.size(); ++index) {
+      const Outcome& event = subscription.read_ahead[index];
       if (offsets_.size() >= wanted ||
           (!offsets_.empty() && list_builder_.GetSize() >= limits_.batch_bytes_max)) {
         last_sequence = event.sequence - 1;
@@ -315,8 +317,7 @@ bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t dur
         list = {list_builder_.GetBufferPointer(), list_builder_.GetSize()};
       }
       if (send_batch(subscription, last_sequence, count, list, durable, now)) {
-        subscription.read_ahead.erase(subscription.read_ahead.begin(),
-                                      subscription.read_ahead.begin() + count);
+        subscription.read_ahead.pop_front(count);
       }
       progressed = true;
     }
@@ -334,6 +335,7 @@ void SubscriptionHub::join_window_if_caught_up(Subscription& subscription, uint6
     if (subscription.next_sequence >= window_from_ &&
         subscription.next_sequence <= head_->covered_through() + 1) {
       subscription.reader.reset();
+      subscription.read_ahead = {};  // its memory too: the window serves it now
     }
     return;
   }
@@ -391,19 +393,19 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
   // What it has scanned already holds nothing it wants: the batch still starts at its next
   // sequence, the search after what was scanned.
   const uint64_t scan_from = std::max(subscription.next_sequence, subscription.scanned_through + 1);
-  auto event = std::lower_bound(
-      window_.begin(), window_.end(), scan_from,
-      [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
-  for (; event != window_.end(); ++event) {
-    if (!subscription.filter.matches(*event)) {
+  const size_t first = window_.lower_bound(
+      0, scan_from, [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
+  for (size_t index = first; index < window_.size(); ++index) {
+    const Outcome& event = window_[index];
+    if (!subscription.filter.matches(event)) {
       continue;
     }
     if (offsets_.size() >= wanted ||
         (!offsets_.empty() && list_builder_.GetSize() >= limits_.batch_bytes_max)) {
-      encoding.last_sequence = event->sequence - 1;
+      encoding.last_sequence = event.sequence - 1;
       break;
     }
-    offsets_.push_back(encode_event(*event, list_builder_));
+    offsets_.push_back(encode_event(event, list_builder_));
   }
   encoding.events = static_cast<uint32_t>(offsets_.size());
   encoding.list.clear();

@@ -18,8 +18,9 @@
 // check it missed nothing; a subscription with nothing to send for a while gets a progress
 // batch (no events) at most every kProgressInterval.
 //
-// Memory: the window holds at most window_events events; each subscription catching up holds
-// at most a batch of events read ahead; subscriptions_max bounds their number.
+// Memory: the window holds at most window_events events (6 MiB at the default, kept once
+// grown); each subscription catching up holds at most a batch of events read ahead (768 KiB),
+// given back when it joins the window; subscriptions_max bounds their number.
 //
 // Threads: submit() from any thread (the connections'); start/stop from the control thread;
 // the rest runs on the hub's thread.
@@ -28,7 +29,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +38,7 @@
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <flatbuffers/flatbuffers.h>
 
+#include "engine/base/ring_queue.h"
 #include "engine/journal/storage.h"
 #include "engine/read/durable_event_reader.h"
 #include "net/protocol/subscription_request.h"
@@ -134,7 +135,7 @@ class SubscriptionHub {
   // The shared reader and the window it fills: every sequence from window_from_ to
   // head_->covered_through() is represented (its event in window_, or none of the wanted).
   std::unique_ptr<read::DurableEventReader> head_;
-  std::deque<Outcome> window_;
+  RingQueue<Outcome> window_;
   uint64_t window_from_ = 0;
   std::vector<Outcome> read_buffer_;       // the head's last read, before it joins the window
   std::vector<SharedEncoding> encodings_;  // this pass's
