@@ -86,7 +86,7 @@ class RingQueue {
   }
 
   std::vector<T> slots_;  // a power of two of them, so a position wraps with a mask
-  size_t head_ = 0;  // the front's slot
+  size_t head_ = 0;       // the front's slot
   size_t size_ = 0;
 };
 

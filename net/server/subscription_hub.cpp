@@ -373,8 +373,8 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
     // Another credit gives the same batch unless the count cut it: one that ended short of its
     // own count (at the window's end or its byte limit) is what any count up from its events
     // makes. Live subscribers, whose credits differ, so share one encoding.
-    const bool same_batch = done.events_wanted == wanted ||
-                            (done.events < done.events_wanted && done.events <= wanted);
+    const bool same_batch =
+        done.events_wanted == wanted || (done.events < done.events_wanted && done.events <= wanted);
     if (done.first_sequence == subscription.next_sequence && same_batch &&
         done.filter == subscription.filter) {
       return done;
@@ -394,7 +394,8 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
   // sequence, the search after what was scanned.
   const uint64_t scan_from = std::max(subscription.next_sequence, subscription.scanned_through + 1);
   const size_t first = window_.lower_bound(
-      0, scan_from, [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
+      0, scan_from,
+      [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
   for (size_t index = first; index < window_.size(); ++index) {
     const Outcome& event = window_[index];
     if (!subscription.filter.matches(event)) {

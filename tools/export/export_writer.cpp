@@ -167,7 +167,8 @@ Status ExportWriter::write_new(uint64_t through_sequence, std::span<const Outcom
     append_event_row(event_rows_, event);
   }
   if (!event_rows_.empty()) {
-    if (Status status = connection_.copy_in(copy_events_, event_rows_.finished()); !status.is_ok()) {
+    if (Status status = connection_.copy_in(copy_events_, event_rows_.finished());
+        !status.is_ok()) {
       return status;
     }
   }

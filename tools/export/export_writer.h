@@ -6,8 +6,8 @@
 // leaves sequences without events). write() does everything in ONE transaction: it locks the
 // export position, skips the events at or below it (a batch delivered again after a crash
 // between COMMIT and the caller's bookkeeping doubles nothing), COPYs the new events (the
-// statement entries are a view over them), upserts the accounts they changed, and sets the position to
-// through_sequence. So the position always says exactly which rows are in the tables, and a
+// statement entries are a view over them), upserts the accounts they changed, and sets the position
+// to through_sequence. So the position always says exactly which rows are in the tables, and a
 // failure anywhere leaves all of them, position included, as they were.
 //
 // Batches must follow the position: one starting past last_sequence + 1 would leave a gap, and

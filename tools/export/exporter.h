@@ -24,9 +24,9 @@
 namespace tally::exporter {
 
 struct ExporterOptions {
-  client::ClientOptions server;    // tallyd's binary listener
-  std::string postgres;            // libpq connection string
-  std::string schema = "tally";    // the PostgreSQL schema the tables are in
+  client::ClientOptions server;  // tallyd's binary listener
+  std::string postgres;          // libpq connection string
+  std::string schema = "tally";  // the PostgreSQL schema the tables are in
   // Events per transaction at most (a request's may pass it). Catching up, each account a batch
   // changes costs one upsert however often it changed: 50,000 export ~12% faster than 10,000.
   uint32_t batch_events = 50'000;
@@ -46,7 +46,7 @@ struct ExportProgress {
   // thread's clock) to the commit that exported it: the oldest event of each transaction,
   // against this host's clock (a skew between the two hosts shows in it).
   double lag_seconds_max = 0;
-  uint64_t restarts = 0;           // sessions that failed and were started again
+  uint64_t restarts = 0;  // sessions that failed and were started again
   std::string last_failure;
 };
 

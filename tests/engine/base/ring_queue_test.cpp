@@ -23,8 +23,8 @@ TEST(RingQueueTest, KeepsOrderAcrossTheWrapAndGrowth) {
     } else {
       const size_t count = random() % 4;
       queue.pop_front(count);
-      expected.erase(expected.begin(),
-                     expected.begin() + static_cast<std::ptrdiff_t>(std::min(count, expected.size())));
+      expected.erase(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(count, expected.size())));
     }
     ASSERT_EQ(queue.size(), expected.size());
     if (!expected.empty()) {

@@ -41,17 +41,19 @@ TEST(CopyRowsTest, WritesPostgresBinaryLayout) {
   rows.add_timestamp(946'684'800'000'001'999);  // 2000-01-01 00:00:00.000001 UTC
   rows.end_row();
   EXPECT_EQ(rows.row_count(), 2u);
-  const std::string first_row("\0\3"
-                              "\0\0\0\3a\tb"
-                              "\xFF\xFF\xFF\xFF"
-                              "\0\0\0\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFB",
-                              2 + 7 + 4 + 12);
-  const std::string second_row("\0\4"
-                               "\xFF\xFF\xFF\xFF"
-                               "\0\0\0\x04\0\0\x01\x02"
-                               "\0\0\0\x08\x7F\xFF\xFF\xFF\xFF\xFF\xFF\xFF"
-                               "\0\0\0\x08\0\0\0\0\0\0\0\x01",
-                               2 + 4 + 8 + 12 + 12);
+  const std::string first_row(
+      "\0\3"
+      "\0\0\0\3a\tb"
+      "\xFF\xFF\xFF\xFF"
+      "\0\0\0\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFB",
+      2 + 7 + 4 + 12);
+  const std::string second_row(
+      "\0\4"
+      "\xFF\xFF\xFF\xFF"
+      "\0\0\0\x04\0\0\x01\x02"
+      "\0\0\0\x08\x7F\xFF\xFF\xFF\xFF\xFF\xFF\xFF"
+      "\0\0\0\x08\0\0\0\0\0\0\0\x01",
+      2 + 4 + 8 + 12 + 12);
   EXPECT_EQ(rows.finished(), copy_data(first_row + second_row));
   rows.clear();
   EXPECT_EQ(rows.finished(), copy_data(""));
