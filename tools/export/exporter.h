@@ -1,12 +1,13 @@
 // Exporter: tally-export's loop. It subscribes to tallyd's durable events from the sequence
 // after the one PostgreSQL holds as exported (ExportWriter::resume_sequence), gathers batches
-// up to batch_events events or max_wait, and writes each gathering in one transaction with its
-// position (ExportWriter::write): exactly once, whenever either process is killed. A failure
+// up to batch_events events or until max_wait after the last write began (taking everything
+// that arrived meanwhile), and writes each gathering in one transaction with its position
+// (ExportWriter::write): exactly once, whenever either process is killed. A failure
 // (tallyd or PostgreSQL unreachable, a write refused) ends the session; the loop waits (1 s,
 // doubling to 30 s) and starts a new one from the position PostgreSQL holds.
 //
-// Progress (exported sequence, the server's durable sequence, lag, events/s) goes to a
-// callback every progress_interval, and after the last write.
+// Progress (exported sequence, the server's durable sequence, lag in events and in time,
+// events/s) goes to a callback every progress_interval, and after the last write.
 //
 // Threads: run() on one thread; stop() from any (a signal handler's flag works too).
 #pragma once
