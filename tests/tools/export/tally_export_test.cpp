@@ -1,6 +1,7 @@
 // tally-export end to end: the real tallyd, the real PostgreSQL, the real program. What
 // PostgreSQL holds once the exporter caught up equals the ledger, and stays so however often
-// the exporter is killed mid-way (SIGKILL, no shutdown work) and started again.
+// the exporter is killed mid-way (SIGKILL, no shutdown work) and started again, including once
+// for certain between its rows and its commit (held there by another session's table lock).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/base/result.h"
 #include "net/client/client.h"
 #include "support/program_run.h"
 #include "support/tallyd_process.h"
@@ -181,6 +183,41 @@ TEST_F(TallyExportTest, KilledAtAnyMomentItStillExportsEveryEventExactlyOnce) {
   EXPECT_EQ(one("SELECT count(*) FROM (SELECT sequence, account_id FROM " +
                 table("statement_entries") + " GROUP BY 1, 2 HAVING count(*) > 1) d"),
             "0");
+}
+
+TEST_F(TallyExportTest, KilledBetweenItsRowsAndItsCommitItLeavesNothingOfThem) {
+  uint64_t last = write(30, 10);
+  ASSERT_EQ(export_until_caught_up(), 0) << last_output_;
+  const std::string exported = std::to_string(last);
+  // Another session holds the accounts table: the exporter's next transaction copies its
+  // events, then waits at the account upsert, and is killed there, before its commit.
+  Result<exporter::PostgresConnection> blocker = connect();
+  ASSERT_TRUE(blocker.is_ok()) << blocker.status().message();
+  ASSERT_TRUE(
+      blocker->execute_script("BEGIN; LOCK TABLE " + table("accounts") + " IN EXCLUSIVE MODE")
+          .is_ok());
+  last = write(30, 10, 10);
+  const pid_t exporter = start_following();
+  const std::string waiting_upsert =
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+      "'INSERT INTO \"" +
+      schema_name_ + "\".accounts%'";
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (one(waiting_upsert) != "1" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(one(waiting_upsert), "1") << "the exporter never reached the account upsert";
+  kill_now(exporter);
+  // Its events went in before it waited, in a transaction that never committed: none is seen.
+  EXPECT_EQ(one("SELECT count(*) || ' ' || max(sequence) FROM " + table("events")),
+            exported + " " + exported);
+  EXPECT_EQ(one("SELECT last_sequence FROM " + table("export_position")), exported);
+  ASSERT_TRUE(blocker->execute_script("ROLLBACK").is_ok());
+
+  ASSERT_EQ(export_until_caught_up(), 0) << last_output_;
+  EXPECT_EQ(one("SELECT count(*) || ' ' || max(sequence) FROM " + table("events")),
+            std::to_string(last) + " " + std::to_string(last));
+  expect_accounts_match(30, last);
 }
 
 TEST_F(TallyExportTest, FollowsAServerThatIsKilledAndComesBack) {
