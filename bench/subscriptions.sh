@@ -2,8 +2,8 @@
 # Subscription and export figures for docs/performance.md (issue 15), in one run on one tallyd:
 #   1. catch-up: one subscriber from sequence 1 over a preloaded journal (events/s);
 #   2, 3. with --postgres: tally-export over the preloaded journal (events/s), then its lag
-#      behind an open-loop load at --export-rate (the most events it was behind, and in
-#      seconds);
+#      behind an open-loop load at --export-rate (how long each write's oldest event waited
+#      from its timestamp to the commit, and the most events it was behind at a report);
 #   4. live lag: one subscriber beside an open-loop tally-load at --rate, by default half the
 #      preload's closed-loop rate (the maximum, measured in the same run): p50/p99/max lag of
 #      each batch's last event (arrival minus the event's timestamp), beside the load's own
