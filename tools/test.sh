@@ -21,8 +21,9 @@ configure_and_build() {
   cmake --build "$directory" -j"$jobs" --target "$target"
 }
 
+started=$SECONDS
 for stage in $stages; do
-  echo "=== test stage: $stage ==="
+  echo "=== test stage: $stage (at $((SECONDS - started)) s) ==="
   case "$stage" in
     release)
       configure_and_build build-test-release Release "" all ON
@@ -66,3 +67,4 @@ for stage in $stages; do
       ;;
   esac
 done
+echo "=== all stages passed in $((SECONDS - started)) s ==="
