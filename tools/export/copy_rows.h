@@ -3,10 +3,12 @@
 //
 // Binary because PostgreSQL parses text COPY field by field (timestamps and UUIDs dearly), and
 // its backend is what bounds the export: 728,592 event rows into a table without indexes took
-// 1.1 s in binary against 1.7 s in text (docs/performance.md). The layout: the signature header, then per row a 16-bit field
-// count and per field a 32-bit length (-1: NULL) and the value in network byte order, then the
-// trailer. Each add_* must match its column's type exactly (bigint: 8 bytes, integer: 4), so
-// the COPY statement names its columns in the order the rows add them.
+// 1.1 s in binary against 1.7 s in text (docs/performance.md).
+//
+// The layout: the signature header, then per row a 16-bit field count and per field a 32-bit
+// length (-1: NULL) and the value in network byte order, then the trailer. Each add_* must
+// match its column's type exactly (bigint: 8 bytes, integer: 4), so the COPY statement names
+// its columns in the order the rows add them.
 //
 // PostgreSQL's text holds only valid UTF-8 without NUL bytes, but an event may carry neither (a
 // rejection records what a client sent, cut at a byte limit): each invalid sequence and each

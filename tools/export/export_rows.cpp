@@ -1,7 +1,6 @@
 #include "tools/export/export_rows.h"
 
 #include <array>
-#include <charconv>
 #include <string>
 
 #include "engine/base/id_text.h"
@@ -49,12 +48,14 @@ void add_opening_fields(CopyRows& rows, const Outcome& event) {
   rows.add_bigint(event.overdraft_limit);
 }
 
-// The request id as the uuid whose text is its 32 hex digits (as `tally` prints it).
+// The request id as the uuid whose text is its 32 hex digits, as hex_of (and `tally`) print
+// it: the high half, then the low half, each most significant byte first.
 std::array<uint8_t, 16> uuid_bytes(const Id128& id) {
-  const std::string hex = hex_of(id);
   std::array<uint8_t, 16> bytes{};
-  for (size_t index = 0; index < bytes.size(); ++index) {
-    std::from_chars(hex.data() + 2 * index, hex.data() + 2 * index + 2, bytes[index], 16);
+  for (size_t index = 0; index < 8; ++index) {
+    const auto shift = static_cast<unsigned>(56 - 8 * index);
+    bytes[index] = static_cast<uint8_t>(id.high >> shift);
+    bytes[8 + index] = static_cast<uint8_t>(id.low >> shift);
   }
   return bytes;
 }

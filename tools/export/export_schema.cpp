@@ -81,9 +81,9 @@ CREATE TABLE @schema@.export_position (
 );
 INSERT INTO @schema@.export_position (last_sequence, updated_at) VALUES (0, now());
 )sql"},
-    // Version 1 wrote about 2.3 rows and 6 B-tree entries per event (most in random places of
-    // text-keyed indexes) and PostgreSQL spent ~25 us of CPU per event on them: the export
-    // could not pass ~40,000 events/s (docs/performance.md). The statement entries are derived
+    // Version 1 wrote about 2.25 rows and over five B-tree entries per event (most in random
+    // places of text-keyed indexes), and PostgreSQL's one backend, inserting them, held the
+    // export under ~40,000 events/s (docs/performance.md). The statement entries are derived
     // from `events`, so they become a view over it; events are found by account through hash
     // indexes (an insert is one bucket, not a descent through string comparisons; nothing
     // needs them ordered by account); the events' timestamps get a BRIN index (they arrive in
