@@ -469,11 +469,16 @@ std::optional<Reply> Client::take_decoded() {
 
 std::optional<Reply> Client::receive(std::chrono::microseconds timeout) {
   const auto deadline = Clock::now() + timeout;
+  // A poll's timeout is often a few milliseconds: too short for a reconnect's attempts and
+  // their backoff (a restarted server may take longer than that to answer the Hello), so a
+  // lost connection gets the connect timeout whatever the poll's.
+  const auto reconnect_deadline =
+      std::max<Clock::time_point>(deadline, Clock::now() + options_.connect_timeout);
   for (;;) {
     if (std::optional<Reply> reply = take_decoded()) {
       return reply;
     }
-    ensure_connected(deadline);
+    ensure_connected(reconnect_deadline);
     if (!pump(deadline) && !connection_->broken()) {
       return take_decoded();
     }

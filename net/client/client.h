@@ -130,7 +130,8 @@ class Client {
   Id128 send(const Query& query);
   // The next reply, or nullopt if none came within `timeout` (zero: only what has arrived
   // already, after one non-blocking round of I/O). Reconnects and resends what is
-  // unanswered if the connection dropped; throws ClientError(kConnect) if it cannot.
+  // unanswered if the connection dropped, taking up to connect_timeout for that whatever
+  // `timeout` is; throws ClientError(kConnect) if it cannot.
   std::optional<Reply> receive(std::chrono::microseconds timeout);
   size_t in_flight() const { return unanswered_.size(); }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/client/client.h"
@@ -37,8 +38,10 @@ struct Seen {
   size_t largest_batch = 0;
 };
 
-// Reads batches until the subscriber has covered `through` (fails the test after 20 s).
-Seen read_through(Subscriber& subscriber, uint64_t through) {
+// Reads batches, waiting `poll` for each, until the subscriber has covered `through` (fails
+// the test after 20 s).
+Seen read_through(Subscriber& subscriber, uint64_t through,
+                  std::chrono::milliseconds poll = 200ms) {
   Seen seen;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (subscriber.next_sequence() <= through) {
@@ -46,7 +49,7 @@ Seen read_through(Subscriber& subscriber, uint64_t through) {
       ADD_FAILURE() << "the subscription reached only " << subscriber.next_sequence();
       break;
     }
-    std::optional<client::EventBatchView> batch = subscriber.next(200ms);
+    std::optional<client::EventBatchView> batch = subscriber.next(poll);
     if (!batch) {
       continue;
     }
@@ -221,6 +224,46 @@ TEST_F(SubscriptionTest, ResumesFromAnySequenceAndAcrossARestart) {
   EXPECT_EQ(after.events.front().sequence, first_part + 1);
   EXPECT_EQ(after.events.back().amount, 6);
   EXPECT_GE(subscriber.client().reconnects(), 1u);
+}
+
+// A subscriber polled with a short wait, whose server is slow to come back: the reconnect
+// takes the connect timeout it needs, not the poll's few milliseconds.
+TEST_F(SubscriptionTest, ShortPollsStillGiveAReconnectTheTimeItNeeds) {
+  start();
+  const uint64_t first_part = write_history();
+  client::ClientOptions patient = server_->client_options("tail");
+  // However slowly the server starts (a sanitizer's build takes seconds): attempts at 0, 0.1,
+  // 0.3, 0.7, 1.5, 3.1, 6.3 and 12.7 s.
+  patient.reconnect_backoff = 100ms;
+  patient.reconnect_attempts = 8;
+  patient.connect_timeout = 20s;
+  Subscriber subscriber(patient, from(1));
+  read_through(subscriber, first_part, 5ms);
+  const uint16_t port = server_->port();
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  writer_.reset();
+  std::thread restart([&] {
+    std::this_thread::sleep_for(300ms);
+    server_ = std::make_unique<TallydProcess>(
+        data_, std::vector<std::string>{"--port", std::to_string(port)});
+  });
+  // The first polls find the server gone; one of them waits for it to come back.
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  try {
+    while (subscriber.client().reconnects() == 0 && std::chrono::steady_clock::now() < give_up) {
+      subscriber.next(5ms);
+    }
+  } catch (const ClientError& error) {
+    ADD_FAILURE() << "a short poll gave up reconnecting: " << error.what();
+  }
+  restart.join();
+  ASSERT_GE(subscriber.client().reconnects(), 1u);
+  BatchBuilder more;
+  more.deposit("bob", 7);
+  const uint64_t last = run(more);
+  const Seen after = read_through(subscriber, last, 5ms);
+  ASSERT_EQ(after.events.size(), 1u);
+  EXPECT_EQ(after.events.front().sequence, first_part + 1);
 }
 
 TEST_F(SubscriptionTest, ManySubscribersAtOnceSeeTheSameEvents) {
