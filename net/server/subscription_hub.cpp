@@ -21,6 +21,10 @@ constexpr std::chrono::microseconds kPollWithSubscriptions{1'000};
 constexpr std::chrono::milliseconds kPollWithout{100};
 // Requests taken per pass at most, so a flood of credits cannot starve the sending.
 constexpr size_t kRequestsPerPassMax = 1'024;
+// How long a full trail lane waits for its slowest subscription before it lets go of it (to a
+// reader of its own) and reads on for the others: a subscriber that reads slowly, or not at
+// all, holds the rest back this long at most.
+constexpr std::chrono::milliseconds kTrailWaitMax{250};
 
 ResultCode code_of_open_failure(const Status& status) {
   return status.code() == StatusCode::kNotFound ? ResultCode::SequenceUnavailable
@@ -35,12 +39,13 @@ struct SubscriptionHub::Subscription {
   EventFilter filter;
   uint64_t next_sequence = 1;  // the first sequence of the next batch
   uint64_t credit = 0;         // events it may still be sent
-  // Catching up: its own reader, and the wanted events read ahead, not yet sent. Null once
-  // served from the window.
+  // The lane it is served from; null while it reads on its own.
+  Lane* lane = nullptr;
+  // Reading on its own: its reader, and the wanted events read ahead, not yet sent.
   std::unique_ptr<read::DurableEventReader> reader;
   RingQueue<Outcome> read_ahead;
-  // Served from the window: every sequence up to it has been looked at and none is wanted, so
-  // a filter that matches little does not scan the window again on every pass.
+  // Every sequence up to it has been looked at and none is wanted, so a filter that matches
+  // little does not scan a lane again on every pass.
   uint64_t scanned_through = 0;
   Clock::time_point last_sent = Clock::now();
   bool finished = false;  // ended, or its connection has gone: removed after the pass
@@ -85,15 +90,17 @@ bool SubscriptionHub::submit(const SubscriptionRequest& request) {
 SubscriptionCounters SubscriptionHub::counters() const {
   return {.open = open_published_.load(std::memory_order_relaxed),
           .events_sent = events_sent_published_.load(std::memory_order_relaxed),
-          .batches_sent = batches_sent_published_.load(std::memory_order_relaxed)};
+          .batches_sent = batches_sent_published_.load(std::memory_order_relaxed),
+          .events_read = events_read_published_.load(std::memory_order_relaxed)};
 }
 
 void SubscriptionHub::run() {
   while (!stop_requested_.load(std::memory_order_acquire)) {
     bool progressed = take_requests();
     const uint64_t durable = durable_sequence_();
-    progressed |= advance_window(durable);
     const Clock::time_point now = Clock::now();
+    progressed |= advance_head(durable);
+    progressed |= advance_trail(durable, now);
     encodings_used_ = 0;
     for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
       if (!subscription->finished) {
@@ -194,60 +201,143 @@ void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
             " subscriptions open (its max-subscriptions)");
     return;
   }
-  const bool in_window =
-      head_ != nullptr && from >= window_from_ && from <= head_->covered_through() + 1;
-  if (!in_window) {
-    Result<std::unique_ptr<read::DurableEventReader>> reader =
-        read::DurableEventReader::open(*storage_, journal_directory_, from, durable_sequence_());
-    if (!reader.is_ok()) {
-      end(*subscription, code_of_open_failure(reader.status()), reader.status().message());
-      return;
-    }
-    subscription->reader = std::move(reader).value();
+  if (head_.holds(from)) {
+    subscription->lane = &head_;
+  } else if (!place_behind_head(*subscription, durable_sequence_())) {
+    return;  // ended: its sequence is outside the journal, or the journal unreadable
   }
   spdlog::info("event=subscribed token={} from_sequence={} account=\"{}\" type_mask={}",
                request.token, from, request.filter.account_id.view(), request.filter.type_mask);
   subscriptions_.push_back(std::move(subscription));
 }
 
-bool SubscriptionHub::advance_window(uint64_t durable) {
-  if (head_ == nullptr) {
-    return false;
+void SubscriptionHub::Lane::drop_before(uint64_t sequence) {
+  while (!events.empty() && events.front().sequence < sequence) {
+    from = events.front().sequence + 1;
+    events.pop_front();
   }
-  const bool served =
-      std::any_of(subscriptions_.begin(), subscriptions_.end(),
-                  [](const std::unique_ptr<Subscription>& subscription) {
-                    return !subscription->finished && subscription->reader == nullptr;
-                  });
-  if (!served) {
-    // Nobody reads the window: it costs no reading until somebody catches up to the head
-    // again (its memory stays for then).
-    head_.reset();
-    window_.clear();
-    return false;
+}
+
+void SubscriptionHub::Lane::append(const std::vector<Outcome>& read, size_t events_max) {
+  for (const Outcome& event : read) {
+    if (events.size() >= events_max) {  // the oldest goes: the lane stays its size
+      from = events.front().sequence + 1;
+      events.pop_front();
+    }
+    events.push_back(event);
   }
+}
+
+bool SubscriptionHub::serves_from(const Lane& lane) const {
+  return std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                     [&lane](const std::unique_ptr<Subscription>& subscription) {
+                       return !subscription->finished && subscription->lane == &lane;
+                     });
+}
+
+bool SubscriptionHub::read_into(Lane& lane, uint64_t durable, size_t events_max) {
   read_buffer_.clear();
-  Result<size_t> read = head_->read(durable, limits_.window_events / 2, read_buffer_);
+  Result<size_t> read = lane.reader->read(durable, events_max, read_buffer_);
   if (!read.is_ok()) {
     spdlog::error("event=subscription_journal_unreadable problem=\"{}\"", read.status().message());
     for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
-      if (!subscription->finished && subscription->reader == nullptr) {
+      if (!subscription->finished && subscription->lane == &lane) {
         end(*subscription, ResultCode::Unavailable,
             "the journal could not be read: " + read.status().message());
       }
     }
-    head_.reset();
-    window_.clear();
+    lane.reset();
     return true;
   }
-  for (const Outcome& event : read_buffer_) {
-    if (window_.size() >= limits_.window_events) {  // the oldest goes: the window stays its size
-      window_from_ = window_.front().sequence + 1;
-      window_.pop_front();
-    }
-    window_.push_back(event);
-  }
+  lane.append(read_buffer_, limits_.window_events);
+  events_read_ += *read;
   return *read > 0;
+}
+
+bool SubscriptionHub::advance_head(uint64_t durable) {
+  if (!head_.active()) {
+    return false;
+  }
+  if (!serves_from(head_)) {
+    // Nobody reads the window: it costs no reading until somebody catches up to the head
+    // again (its memory stays for then).
+    head_.reset();
+    return false;
+  }
+  return read_into(head_, durable, limits_.window_events / 2);
+}
+
+bool SubscriptionHub::advance_trail(uint64_t durable, Clock::time_point now) {
+  if (!trail_.active()) {
+    return false;
+  }
+  uint64_t slowest = UINT64_MAX;  // the next sequences of its least and most advanced
+  uint64_t leading = 0;
+  for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+    if (!subscription->finished && subscription->lane == &trail_) {
+      slowest = std::min(slowest, subscription->next_sequence);
+      leading = std::max(leading, subscription->next_sequence);
+    }
+  }
+  if (leading == 0) {
+    trail_.reset();
+    return false;
+  }
+  trail_.drop_before(slowest);  // what every subscription in it has been sent
+  const uint64_t covered = trail_.reader->covered_through();
+  if (head_.active() && covered + 1 >= head_.from) {
+    return false;  // the head lane holds what follows: its subscriptions move there (serve)
+  }
+  // Half a lane read ahead of the most advanced, as the head lane reads half a lane a pass.
+  const size_t read_ahead_max = limits_.window_events / 2;
+  if (covered + 1 - std::min(leading, covered + 1) >= read_ahead_max) {
+    return false;
+  }
+  if (trail_.events.size() + read_ahead_max > limits_.window_events) {
+    // Full: the slowest holds the others back, for a while.
+    if (!trail_full_since_) {
+      trail_full_since_ = now;
+    }
+    if (now - *trail_full_since_ < kTrailWaitMax) {
+      return false;
+    }
+    // It is left behind (serve gives it a reader of its own) and the others go on.
+    trail_.drop_before(
+        trail_.events[trail_.events.size() - (limits_.window_events - read_ahead_max)].sequence);
+  }
+  trail_full_since_.reset();
+  const bool progressed = read_into(trail_, durable, read_ahead_max);
+  if (trail_.active() && !head_.active() && trail_.reader->next_sequence() > durable) {
+    // It has read everything durable: it goes on as the head lane, with its subscriptions.
+    std::swap(head_, trail_);
+    trail_.reset();
+    for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
+      if (subscription->lane == &trail_) {
+        subscription->lane = &head_;
+      }
+    }
+  }
+  return progressed;
+}
+
+bool SubscriptionHub::place_behind_head(Subscription& subscription, uint64_t durable) {
+  if (trail_.holds(subscription.next_sequence)) {
+    subscription.lane = &trail_;
+    return true;
+  }
+  Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
+      *storage_, journal_directory_, subscription.next_sequence, durable);
+  if (!reader.is_ok()) {
+    end(subscription, code_of_open_failure(reader.status()), reader.status().message());
+    return false;
+  }
+  if (!trail_.active()) {  // the trail starts here, for it and whoever comes by
+    begin_lane(trail_, std::move(reader).value(), subscription.next_sequence);
+    subscription.lane = &trail_;
+  } else {
+    subscription.reader = std::move(reader).value();
+  }
+  return true;
 }
 
 bool SubscriptionHub::serve(Subscription& subscription, uint64_t durable, Clock::time_point now) {
@@ -259,18 +349,32 @@ bool SubscriptionHub::serve(Subscription& subscription, uint64_t durable, Clock:
   if (*unwritten > kUnwrittenBytesMax) {
     return false;  // it reads slowly: it gets more once it has read what it has
   }
-  if (subscription.reader == nullptr && subscription.next_sequence < window_from_) {
-    // It fell behind the window: it reads the journal itself until it catches up again.
-    Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
-        *storage_, journal_directory_, subscription.next_sequence, durable);
-    if (!reader.is_ok()) {
-      end(subscription, code_of_open_failure(reader.status()), reader.status().message());
+  if (subscription.lane == &trail_ && head_.holds(subscription.next_sequence)) {
+    subscription.lane = &head_;  // the trail caught up with the window
+  }
+  if (subscription.lane != nullptr && subscription.next_sequence < subscription.lane->from) {
+    // It fell behind its lane (whose oldest events went): it goes to the trail lane, or reads
+    // the journal itself until it reaches a lane again.
+    const bool from_head = subscription.lane == &head_;
+    subscription.lane = nullptr;
+    if (from_head ? !place_behind_head(subscription, durable)
+                  : !open_own_reader(subscription, durable)) {
       return true;
     }
-    subscription.reader = std::move(reader).value();
   }
-  return subscription.reader != nullptr ? serve_from_reader(subscription, durable, now)
-                                        : serve_from_window(subscription, durable, now);
+  return subscription.lane != nullptr ? serve_from_lane(subscription, durable, now)
+                                      : serve_from_reader(subscription, durable, now);
+}
+
+bool SubscriptionHub::open_own_reader(Subscription& subscription, uint64_t durable) {
+  Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
+      *storage_, journal_directory_, subscription.next_sequence, durable);
+  if (!reader.is_ok()) {
+    end(subscription, code_of_open_failure(reader.status()), reader.status().message());
+    return false;
+  }
+  subscription.reader = std::move(reader).value();
+  return true;
 }
 
 bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t durable,
@@ -285,6 +389,7 @@ bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t dur
           "the journal could not be read: " + read.status().message());
       return true;
     }
+    events_read_ += *read;
     for (const Outcome& event : read_buffer_) {
       if (subscription.filter.matches(event)) {
         subscription.read_ahead.push_back(event);
@@ -322,42 +427,59 @@ bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t dur
       progressed = true;
     }
   }
-  join_window_if_caught_up(subscription, durable);
+  join_lane_if_caught_up(subscription, durable);
   return progressed;
 }
 
-void SubscriptionHub::join_window_if_caught_up(Subscription& subscription, uint64_t durable) {
+void SubscriptionHub::join_lane_if_caught_up(Subscription& subscription, uint64_t durable) {
   if (subscription.finished || subscription.reader == nullptr || !subscription.read_ahead.empty() ||
       subscription.reader->covered_through() + 1 != subscription.next_sequence) {
     return;
   }
-  if (head_ != nullptr) {
-    if (subscription.next_sequence >= window_from_ &&
-        subscription.next_sequence <= head_->covered_through() + 1) {
+  for (Lane* lane : {&head_, &trail_}) {
+    if (lane->holds(subscription.next_sequence)) {
       subscription.reader.reset();
-      subscription.read_ahead = {};  // its memory too: the window serves it now
+      subscription.read_ahead = {};  // its memory too: the lane serves it now
+      subscription.lane = lane;
+      return;
     }
-    return;
   }
-  if (subscription.reader->next_sequence() > durable) {
-    // It has read everything durable: the window starts where it stands, fed by its reader.
-    head_ = std::move(subscription.reader);
-    window_.clear();
-    window_from_ = subscription.next_sequence;
+  // Its reader becomes a lane: the head lane if it has read everything durable and there is
+  // none, the trail lane if that is not in use (others catching up may join it there).
+  Lane* lane = nullptr;
+  if (!head_.active() && subscription.reader->next_sequence() > durable) {
+    lane = &head_;
+  } else if (!trail_.active()) {
+    lane = &trail_;
+  }
+  if (lane != nullptr) {
+    begin_lane(*lane, std::move(subscription.reader), subscription.next_sequence);
+    subscription.read_ahead = {};
+    subscription.lane = lane;
   }
 }
 
-bool SubscriptionHub::serve_from_window(Subscription& subscription, uint64_t durable,
-                                        Clock::time_point now) {
-  if (subscription.next_sequence > head_->covered_through()) {
-    return false;  // it has everything the window has
+void SubscriptionHub::begin_lane(Lane& lane, std::unique_ptr<read::DurableEventReader> reader,
+                                 uint64_t from) {
+  lane.reader = std::move(reader);
+  lane.events.clear();
+  lane.from = from;
+  if (&lane == &trail_) {
+    trail_full_since_.reset();
+  }
+}
+
+bool SubscriptionHub::serve_from_lane(Subscription& subscription, uint64_t durable,
+                                      Clock::time_point now) {
+  if (subscription.next_sequence > subscription.lane->reader->covered_through()) {
+    return false;  // it has everything the lane has
   }
   const auto wanted =
       static_cast<uint32_t>(std::min<uint64_t>(subscription.credit, limits_.batch_events_max));
   if (wanted == 0) {
     return false;
   }
-  const SharedEncoding& encoding = encode_from_window(subscription, wanted);
+  const SharedEncoding& encoding = encode_from_lane(subscription, wanted);
   if (encoding.events == 0 && now - subscription.last_sent < kProgressInterval) {
     subscription.scanned_through = encoding.last_sequence;
     return false;
@@ -366,8 +488,9 @@ bool SubscriptionHub::serve_from_window(Subscription& subscription, uint64_t dur
   return true;
 }
 
-const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
+const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_lane(
     const Subscription& subscription, uint32_t wanted) {
+  const Lane& lane = *subscription.lane;
   for (size_t index = 0; index < encodings_used_; ++index) {
     const SharedEncoding& done = encodings_[index];
     // Another credit gives the same batch unless the count cut it: one that ended short of its
@@ -375,7 +498,7 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
     // makes. Live subscribers, whose credits differ, so share one encoding.
     const bool same_batch =
         done.events_wanted == wanted || (done.events < done.events_wanted && done.events <= wanted);
-    if (done.first_sequence == subscription.next_sequence && same_batch &&
+    if (done.lane == &lane && done.first_sequence == subscription.next_sequence && same_batch &&
         done.filter == subscription.filter) {
       return done;
     }
@@ -384,20 +507,21 @@ const SubscriptionHub::SharedEncoding& SubscriptionHub::encode_from_window(
     encodings_.emplace_back();
   }
   SharedEncoding& encoding = encodings_[encodings_used_++];
+  encoding.lane = &lane;
   encoding.first_sequence = subscription.next_sequence;
   encoding.events_wanted = wanted;
   encoding.filter = subscription.filter;
-  encoding.last_sequence = head_->covered_through();
+  encoding.last_sequence = lane.reader->covered_through();
   list_builder_.Clear();
   offsets_.clear();
   // What it has scanned already holds nothing it wants: the batch still starts at its next
   // sequence, the search after what was scanned.
   const uint64_t scan_from = std::max(subscription.next_sequence, subscription.scanned_through + 1);
-  const size_t first = window_.lower_bound(
+  const size_t first = lane.events.lower_bound(
       0, scan_from,
       [](const Outcome& held, uint64_t sequence) { return held.sequence < sequence; });
-  for (size_t index = first; index < window_.size(); ++index) {
-    const Outcome& event = window_[index];
+  for (size_t index = first; index < lane.events.size(); ++index) {
+    const Outcome& event = lane.events[index];
     if (!subscription.filter.matches(event)) {
       continue;
     }
@@ -474,6 +598,7 @@ void SubscriptionHub::publish_counters() {
   open_published_.store(subscriptions_.size(), std::memory_order_relaxed);
   events_sent_published_.store(events_sent_, std::memory_order_relaxed);
   batches_sent_published_.store(batches_sent_, std::memory_order_relaxed);
+  events_read_published_.store(events_read_, std::memory_order_relaxed);
 }
 
 }  // namespace tally::net

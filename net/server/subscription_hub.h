@@ -1,26 +1,29 @@
 // SubscriptionHub: streams the durable journal's events to subscribed connections
 // (docs/protocol.md, "Subscriptions"), on one thread of its own.
 //
-// A subscription starts anywhere in the journal. Until it reaches what the hub already holds
-// in memory it reads the journal through a reader of its own (DurableEventReader: only
-// complete requests, only durable events); once it does, it hands its reader over (or drops
-// it) and is served from the hub's window, the newest events, read once by the shared reader
-// for every subscription at the head. Subscriptions at the same place with the same filter
-// get one encoding of their events, copied into each one's batch: sixteen live subscribers
-// cost one decode and one encode per event, not sixteen.
+// Subscriptions are served from lanes: a shared reader of the journal and the events it read,
+// decoded once for every subscription standing in it. The head lane (the window) holds the
+// newest events, for live subscriptions; the trail lane holds events further back, for
+// subscriptions catching up, and is read as fast as the most advanced of them takes it: sixteen
+// subscribers starting from the same old sequence, or falling behind the window together, cost
+// one decode of the journal, not sixteen. A subscription standing in neither lane (the trail in
+// use elsewhere, or left behind it) reads through a reader of its own (DurableEventReader: only
+// complete requests, only durable events) until it reaches a lane, then drops its reader.
+// Subscriptions at the same place in the same lane with the same filter get one encoding of
+// their events, copied into each one's batch.
 //
 // Flow control: a batch carries at most the subscription's credit in events (the client
 // grants more as it consumes), and nothing is sent to a connection that has more than
 // kUnwrittenBytesMax unwritten, so a slow subscriber holds at most a batch of the server's
 // memory and is never cut off for being slow: it falls behind in the journal, reading it
-// later through its own reader. Commands never wait for subscribers: the hub only reads the
-// journal's files. Batches cover consecutive sequence ranges (EventBatch), so a client can
-// check it missed nothing; a subscription with nothing to send for a while gets a progress
-// batch (no events) at most every kProgressInterval.
+// later. Commands never wait for subscribers: the hub only reads the journal's files. Batches
+// cover consecutive sequence ranges (EventBatch), so a client can check it missed nothing; a
+// subscription with nothing to send for a while gets a progress batch (no events) at most
+// every kProgressInterval.
 //
-// Memory: the window holds at most window_events events (6 MiB at the default, kept once
-// grown); each subscription catching up holds at most a batch of events read ahead (768 KiB),
-// given back when it joins the window; subscriptions_max bounds their number.
+// Memory: each lane holds at most window_events events (6 MiB at the default, kept once
+// grown); each subscription reading on its own holds at most a batch of events read ahead
+// (768 KiB), given back when it joins a lane; subscriptions_max bounds their number.
 //
 // Threads: submit() from any thread (the connections'); start/stop from the control thread;
 // the rest runs on the hub's thread.
@@ -31,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,7 +55,7 @@ struct SubscriptionLimits {
   uint32_t credit_max = 1u << 20;       // credit beyond it is capped
   uint32_t batch_events_max = 2048;     // events per batch
   size_t batch_bytes_max = 256 * 1024;  // encoded events per batch (one event may pass it)
-  size_t window_events = 16'384;        // the shared window (384 bytes each)
+  size_t window_events = 16'384;        // each shared lane's events (384 bytes each)
 };
 
 // What `tally stats` shows of the subscriptions. Any thread.
@@ -59,6 +63,9 @@ struct SubscriptionCounters {
   uint64_t open = 0;
   uint64_t events_sent = 0;
   uint64_t batches_sent = 0;
+  // Journal events decoded for subscriptions, by the lanes and by their own readers: what
+  // sharing the reading saves shows here.
+  uint64_t events_read = 0;
 };
 
 class SubscriptionHub {
@@ -89,8 +96,31 @@ class SubscriptionHub {
  private:
   using Clock = std::chrono::steady_clock;
   struct Subscription;
-  // One pass's encodings of window events, shared by subscriptions that get the same ones.
+  // A shared reader and the events it read: every sequence from `from` to the reader's
+  // covered_through() is represented (its event in `events`, or none: a cut request's). Not
+  // in use while it has no reader.
+  struct Lane {
+    std::unique_ptr<read::DurableEventReader> reader;
+    RingQueue<Outcome> events;
+    uint64_t from = 0;
+
+    bool active() const { return reader != nullptr; }
+    // True if a subscription whose next batch starts at `next_sequence` can be served here.
+    bool holds(uint64_t next_sequence) const {
+      return active() && next_sequence >= from && next_sequence <= reader->covered_through() + 1;
+    }
+    // Appends what `read` read, the oldest events going beyond `events_max`.
+    void append(const std::vector<Outcome>& read, size_t events_max);
+    // Drops the events before `sequence` (subscriptions still behind it must leave the lane).
+    void drop_before(uint64_t sequence);
+    void reset() {
+      reader.reset();
+      events.clear();  // its memory stays for the next use
+    }
+  };
+  // One pass's encodings of lane events, shared by subscriptions that get the same ones.
   struct SharedEncoding {
+    const Lane* lane = nullptr;
     uint64_t first_sequence = 0;
     uint32_t events_wanted = 0;
     EventFilter filter;
@@ -105,15 +135,30 @@ class SubscriptionHub {
   void handle(const SubscriptionRequest& request);
   void subscribe(const SubscriptionRequest& request);
   Subscription* find(uint64_t token, const Id128& id);
-  // Reads what became durable into the window (while a subscription is served from it).
-  bool advance_window(uint64_t durable);
+  bool serves_from(const Lane& lane) const;
+  // Reads up to `events_max` more durable events into `lane`; ends the lane's subscriptions and
+  // resets it if the journal cannot be read. True if anything happened.
+  bool read_into(Lane& lane, uint64_t durable, size_t events_max);
+  // Reads what became durable into the head lane (while a subscription is served from it).
+  bool advance_head(uint64_t durable);
+  // Reads further into the trail lane when its most advanced subscription nears its end, as
+  // far as its least advanced one lets it (for kTrailWaitMax at most, then that one is left
+  // behind); hands it over as the head lane once it reaches the durable end with no head lane.
+  bool advance_trail(uint64_t durable, Clock::time_point now);
+  // Places a subscription that starts at `next_sequence` outside the head lane: in the trail
+  // lane (started there if not in use), or on a reader of its own. False if it was ended.
+  bool place_behind_head(Subscription& subscription, uint64_t durable);
+  // Gives the subscription a reader of its own at its next sequence. False if it was ended.
+  bool open_own_reader(Subscription& subscription, uint64_t durable);
   bool serve(Subscription& subscription, uint64_t durable, Clock::time_point now);
   bool serve_from_reader(Subscription& subscription, uint64_t durable, Clock::time_point now);
-  bool serve_from_window(Subscription& subscription, uint64_t durable, Clock::time_point now);
-  // A catching-up subscription that has reached the window (or the journal's durable end,
-  // where the window starts if there is none) gives up its reader.
-  void join_window_if_caught_up(Subscription& subscription, uint64_t durable);
-  const SharedEncoding& encode_from_window(const Subscription& subscription, uint32_t wanted);
+  bool serve_from_lane(Subscription& subscription, uint64_t durable, Clock::time_point now);
+  // A subscription reading on its own that has reached a lane (or the journal's durable end,
+  // where the head lane starts if there is none) gives up its reader.
+  void join_lane_if_caught_up(Subscription& subscription, uint64_t durable);
+  // Puts `lane` to use: `reader` stands at `from`, nothing read yet.
+  void begin_lane(Lane& lane, std::unique_ptr<read::DurableEventReader> reader, uint64_t from);
+  const SharedEncoding& encode_from_lane(const Subscription& subscription, uint32_t wanted);
   // Sends a batch covering [subscription.next_sequence, last_sequence] with `events` (a
   // finished EventList, or empty); false if the connection has gone.
   bool send_batch(Subscription& subscription, uint64_t last_sequence, uint32_t event_count,
@@ -132,12 +177,10 @@ class SubscriptionHub {
 
   moodycamel::BlockingConcurrentQueue<SubscriptionRequest> requests_;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
-  // The shared reader and the window it fills: every sequence from window_from_ to
-  // head_->covered_through() is represented (its event in window_, or none of the wanted).
-  std::unique_ptr<read::DurableEventReader> head_;
-  RingQueue<Outcome> window_;
-  uint64_t window_from_ = 0;
-  std::vector<Outcome> read_buffer_;       // the head's last read, before it joins the window
+  Lane head_;   // the newest events (the window), for live subscriptions
+  Lane trail_;  // events further back, for subscriptions catching up
+  std::optional<Clock::time_point> trail_full_since_;  // waiting for its slowest since
+  std::vector<Outcome> read_buffer_;       // a reader's last read, before it joins a lane
   std::vector<SharedEncoding> encodings_;  // this pass's
   size_t encodings_used_ = 0;
   flatbuffers::FlatBufferBuilder list_builder_{64 * 1024};
@@ -146,6 +189,7 @@ class SubscriptionHub {
   std::vector<uint8_t> framed_;
   uint64_t events_sent_ = 0;
   uint64_t batches_sent_ = 0;
+  uint64_t events_read_ = 0;
 
   std::thread thread_;
   std::atomic<bool> running_{false};
@@ -153,6 +197,7 @@ class SubscriptionHub {
   std::atomic<uint64_t> open_published_{0};
   std::atomic<uint64_t> events_sent_published_{0};
   std::atomic<uint64_t> batches_sent_published_{0};
+  std::atomic<uint64_t> events_read_published_{0};
 };
 
 }  // namespace tally::net
