@@ -47,6 +47,10 @@ struct SubscriptionHub::Subscription {
   // Every sequence up to it has been looked at and none is wanted, so a filter that matches
   // little does not scan a lane again on every pass.
   uint64_t scanned_through = 0;
+  // The first sequence it may still want: its next batch starts at next_sequence, but nothing
+  // it scanned is wanted, so a lane need not hold that for it (a filter that matches little
+  // neither holds the trail back nor falls behind the window).
+  uint64_t position() const { return std::max(next_sequence, scanned_through + 1); }
   Clock::time_point last_sent = Clock::now();
   bool finished = false;  // ended, or its connection has gone: removed after the pass
 };
@@ -271,12 +275,12 @@ bool SubscriptionHub::advance_trail(uint64_t durable, Clock::time_point now) {
   if (!trail_.active()) {
     return false;
   }
-  uint64_t slowest = UINT64_MAX;  // the next sequences of its least and most advanced
+  uint64_t slowest = UINT64_MAX;  // the positions of its least and most advanced
   uint64_t leading = 0;
   for (const std::unique_ptr<Subscription>& subscription : subscriptions_) {
     if (!subscription->finished && subscription->lane == &trail_) {
-      slowest = std::min(slowest, subscription->next_sequence);
-      leading = std::max(leading, subscription->next_sequence);
+      slowest = std::min(slowest, subscription->position());
+      leading = std::max(leading, subscription->position());
     }
   }
   if (leading == 0) {
@@ -321,7 +325,7 @@ bool SubscriptionHub::advance_trail(uint64_t durable, Clock::time_point now) {
 }
 
 bool SubscriptionHub::place_behind_head(Subscription& subscription, uint64_t durable) {
-  if (trail_.holds(subscription.next_sequence)) {
+  if (trail_.holds(subscription.position())) {
     subscription.lane = &trail_;
     return true;
   }
@@ -349,10 +353,10 @@ bool SubscriptionHub::serve(Subscription& subscription, uint64_t durable, Clock:
   if (*unwritten > kUnwrittenBytesMax) {
     return false;  // it reads slowly: it gets more once it has read what it has
   }
-  if (subscription.lane == &trail_ && head_.holds(subscription.next_sequence)) {
+  if (subscription.lane == &trail_ && head_.holds(subscription.position())) {
     subscription.lane = &head_;  // the trail caught up with the window
   }
-  if (subscription.lane != nullptr && subscription.next_sequence < subscription.lane->from) {
+  if (subscription.lane != nullptr && subscription.position() < subscription.lane->from) {
     // It fell behind its lane (whose oldest events went): it goes to the trail lane, or reads
     // the journal itself until it reaches a lane again.
     const bool from_head = subscription.lane == &head_;
