@@ -21,10 +21,6 @@ constexpr std::chrono::microseconds kPollWithSubscriptions{1'000};
 constexpr std::chrono::milliseconds kPollWithout{100};
 // Requests taken per pass at most, so a flood of credits cannot starve the sending.
 constexpr size_t kRequestsPerPassMax = 1'024;
-// How long a full trail lane waits for its slowest subscription before it lets go of it (to a
-// reader of its own) and reads on for the others: a subscriber that reads slowly, or not at
-// all, holds the rest back this long at most.
-constexpr std::chrono::milliseconds kTrailWaitMax{250};
 
 ResultCode code_of_open_failure(const Status& status) {
   return status.code() == StatusCode::kNotFound ? ResultCode::SequenceUnavailable
@@ -56,7 +52,10 @@ struct SubscriptionHub::Subscription {
 };
 
 SubscriptionHub::SubscriptionHub(ResponseRouter& router, SubscriptionLimits limits)
-    : router_(router), limits_(limits) {}
+    : router_(router), limits_(limits) {
+  // A lane reads half of itself at a time and keeps the other half: at least one event each.
+  TALLY_ASSERT(limits_.window_events >= 2);
+}
 
 SubscriptionHub::~SubscriptionHub() {
   stop();
@@ -289,12 +288,12 @@ bool SubscriptionHub::advance_trail(uint64_t durable, Clock::time_point now) {
   }
   trail_.drop_before(slowest);  // what every subscription in it has been sent
   const uint64_t covered = trail_.reader->covered_through();
-  if (head_.active() && covered + 1 >= head_.from) {
-    return false;  // the head lane holds what follows: its subscriptions move there (serve)
-  }
-  // Half a lane read ahead of the most advanced, as the head lane reads half a lane a pass.
+  // Half a lane read ahead of the most advanced, as the head lane reads half a lane a pass;
+  // nothing once the head lane holds what follows (its subscriptions move there: serve).
   const size_t read_ahead_max = limits_.window_events / 2;
-  if (covered + 1 - std::min(leading, covered + 1) >= read_ahead_max) {
+  if ((head_.active() && covered + 1 >= head_.from) ||
+      covered + 1 - std::min(leading, covered + 1) >= read_ahead_max) {
+    trail_full_since_.reset();  // nobody waits: the next wait is counted from its start
     return false;
   }
   if (trail_.events.size() + read_ahead_max > limits_.window_events) {
@@ -350,35 +349,25 @@ bool SubscriptionHub::serve(Subscription& subscription, uint64_t durable, Clock:
     subscription.finished = true;  // the connection has gone
     return false;
   }
-  if (*unwritten > kUnwrittenBytesMax) {
-    return false;  // it reads slowly: it gets more once it has read what it has
-  }
   if (subscription.lane == &trail_ && head_.holds(subscription.position())) {
     subscription.lane = &head_;  // the trail caught up with the window
   }
   if (subscription.lane != nullptr && subscription.position() < subscription.lane->from) {
-    // It fell behind its lane (whose oldest events went): it goes to the trail lane, or reads
-    // the journal itself until it reaches a lane again.
-    const bool from_head = subscription.lane == &head_;
+    // It fell behind its lane (whose oldest events went): it leaves it, before anything else,
+    // so that a lane never waits for (or reads on for) a subscription it no longer holds.
     subscription.lane = nullptr;
-    if (from_head ? !place_behind_head(subscription, durable)
-                  : !open_own_reader(subscription, durable)) {
-      return true;
-    }
+  }
+  if (*unwritten > kUnwrittenBytesMax) {
+    // It reads slowly: it gets more once it has read what it has (out of a lane meanwhile, if
+    // it fell behind, holding no reader until then).
+    return false;
+  }
+  if (subscription.lane == nullptr && subscription.reader == nullptr &&
+      !place_behind_head(subscription, durable)) {
+    return true;  // ended
   }
   return subscription.lane != nullptr ? serve_from_lane(subscription, durable, now)
                                       : serve_from_reader(subscription, durable, now);
-}
-
-bool SubscriptionHub::open_own_reader(Subscription& subscription, uint64_t durable) {
-  Result<std::unique_ptr<read::DurableEventReader>> reader = read::DurableEventReader::open(
-      *storage_, journal_directory_, subscription.next_sequence, durable);
-  if (!reader.is_ok()) {
-    end(subscription, code_of_open_failure(reader.status()), reader.status().message());
-    return false;
-  }
-  subscription.reader = std::move(reader).value();
-  return true;
 }
 
 bool SubscriptionHub::serve_from_reader(Subscription& subscription, uint64_t durable,

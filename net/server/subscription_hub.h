@@ -4,11 +4,13 @@
 // Subscriptions are served from lanes: a shared reader of the journal and the events it read,
 // decoded once for every subscription standing in it. The head lane (the window) holds the
 // newest events, for live subscriptions; the trail lane holds events further back, for
-// subscriptions catching up, and is read as fast as the most advanced of them takes it: sixteen
-// subscribers starting from the same old sequence, or falling behind the window together, cost
-// one decode of the journal, not sixteen. A subscription standing in neither lane (the trail in
-// use elsewhere, or left behind it) reads through a reader of its own (DurableEventReader: only
-// complete requests, only durable events) until it reaches a lane, then drops its reader.
+// subscriptions catching up, and is read as fast as the most advanced of them takes it (waiting
+// up to kTrailWaitMax for the slowest when full): sixteen subscribers starting from the same
+// old sequence, or falling behind the window together, cost one decode of the journal, not
+// sixteen. A subscription standing in neither lane (the trail in use elsewhere, or left behind
+// it) reads through a reader of its own (DurableEventReader: only complete requests, only
+// durable events) until it reaches a lane, then drops its reader. One whose connection has
+// more than kUnwrittenBytesMax unwritten, once behind its lane, holds no lane and no reader.
 // Subscriptions at the same place in the same lane with the same filter get one encoding of
 // their events, copied into each one's batch.
 //
@@ -73,6 +75,10 @@ class SubscriptionHub {
   // A connection with more than this unwritten gets nothing more until it has written it.
   static constexpr size_t kUnwrittenBytesMax = 1 << 20;
   static constexpr std::chrono::milliseconds kProgressInterval{250};
+  // How long a full trail lane waits for its slowest subscription before it lets go of it (to
+  // a reader of its own) and reads on for the others: a subscriber that reads slowly holds the
+  // rest back this long at most.
+  static constexpr std::chrono::milliseconds kTrailWaitMax{250};
 
   SubscriptionHub(ResponseRouter& router, SubscriptionLimits limits = {});
   SubscriptionHub(const SubscriptionHub&) = delete;
@@ -105,9 +111,9 @@ class SubscriptionHub {
     uint64_t from = 0;
 
     bool active() const { return reader != nullptr; }
-    // True if a subscription whose next batch starts at `next_sequence` can be served here.
-    bool holds(uint64_t next_sequence) const {
-      return active() && next_sequence >= from && next_sequence <= reader->covered_through() + 1;
+    // True if a subscription standing at `position` can be served here.
+    bool holds(uint64_t position) const {
+      return active() && position >= from && position <= reader->covered_through() + 1;
     }
     // Appends what `read` read, the oldest events going beyond `events_max`.
     void append(const std::vector<Outcome>& read, size_t events_max);
@@ -145,11 +151,9 @@ class SubscriptionHub {
   // far as its least advanced one lets it (for kTrailWaitMax at most, then that one is left
   // behind); hands it over as the head lane once it reaches the durable end with no head lane.
   bool advance_trail(uint64_t durable, Clock::time_point now);
-  // Places a subscription that starts at `next_sequence` outside the head lane: in the trail
-  // lane (started there if not in use), or on a reader of its own. False if it was ended.
+  // Places a subscription outside the head lane (new, or out of a lane it fell behind): in the
+  // trail lane (started there if not in use), or on a reader of its own. False if it was ended.
   bool place_behind_head(Subscription& subscription, uint64_t durable);
-  // Gives the subscription a reader of its own at its next sequence. False if it was ended.
-  bool open_own_reader(Subscription& subscription, uint64_t durable);
   bool serve(Subscription& subscription, uint64_t durable, Clock::time_point now);
   bool serve_from_reader(Subscription& subscription, uint64_t durable, Clock::time_point now);
   bool serve_from_lane(Subscription& subscription, uint64_t durable, Clock::time_point now);

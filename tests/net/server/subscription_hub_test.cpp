@@ -39,8 +39,9 @@ struct Follower {
   uint64_t next_sequence = 1;
   uint64_t events = 0;
   uint32_t credit_left = 0;
-  int pace = 1;         // reads its batches every pace-th round
-  bool paused = false;  // reads nothing, and is not waited for
+  uint32_t credit_granted = 0;  // the credit it tops up to when half is used
+  int pace = 1;                 // reads its batches every pace-th round
+  bool paused = false;          // reads nothing, and is not waited for
   EventFilter filter;
 };
 
@@ -77,12 +78,13 @@ class SubscriptionHubTest : public ::testing::Test {
     durable_.store(written_, std::memory_order_release);
   }
   Follower& follow(uint64_t from_sequence, int pace, bool from_durable_end = false,
-                   EventFilter filter = {}) {
+                   EventFilter filter = {}, uint32_t credit = kCredit) {
     Follower& follower = followers_.emplace_back();
     follower.token = *router_.attach(std::make_shared<QuietSink>());
     follower.id = Id128{.low = followers_.size(), .high = 0x5u};
     follower.next_sequence = from_durable_end ? durable_.load() + 1 : from_sequence;
-    follower.credit_left = kCredit;
+    follower.credit_left = credit;
+    follower.credit_granted = credit;
     follower.pace = pace;
     follower.filter = filter;
     SubscriptionRequest request;
@@ -92,7 +94,7 @@ class SubscriptionHubTest : public ::testing::Test {
     request.subscription = follower.id;
     request.from_sequence = from_sequence;
     request.from_durable_end = from_durable_end;
-    request.credit = kCredit;
+    request.credit = credit;
     request.filter = filter;
     EXPECT_TRUE(hub_.submit(request));
     return follower;
@@ -139,13 +141,13 @@ class SubscriptionHubTest : public ::testing::Test {
       follower.next_sequence = batch->last_sequence() + 1;
     }
     ASSERT_EQ(offset, out.size());
-    if (follower.credit_left < kCredit / 2) {
+    if (follower.credit_left < follower.credit_granted / 2) {
       SubscriptionRequest credit;
       credit.kind = SubscriptionRequest::Kind::kCredit;
       credit.token = follower.token;
       credit.subscription = follower.id;
-      credit.credit = kCredit - follower.credit_left;
-      follower.credit_left = kCredit;
+      credit.credit = follower.credit_granted - follower.credit_left;
+      follower.credit_left = follower.credit_granted;
       EXPECT_TRUE(hub_.submit(credit));
     }
   }
@@ -226,6 +228,25 @@ TEST_F(SubscriptionHubTest, ATrailSubscriptionThatStopsReadingIsLeftBehindAndCat
   stalled.paused = false;
   ASSERT_TRUE(run_until_everyone_has_everything(0));
   EXPECT_EQ(stalled.events, static_cast<uint64_t>(kJournalEvents));
+}
+
+// A trail member whose client stops reading with credit to spare: the hub fills its
+// connection (over kUnwrittenBytesMax unwritten) and stops sending to it. The trail must let it
+// go, not wait for it a quarter of a second every half lane for as long as it stays stalled.
+TEST_F(SubscriptionHubTest, ATrailMemberWhoseConnectionIsFullDoesNotHoldTheOthersBack) {
+  events_ = tally::testing::make_deposit_events(4 * kJournalEvents);
+  append(4 * kJournalEvents);
+  start();
+  follow(1, 1);
+  follow(1, 1);
+  Follower& stalled = follow(1, 1, false, {}, /*credit=*/1u << 20);
+  stalled.paused = true;
+  // 24,000 events: half a lane (32) every 250 ms would take three minutes.
+  ASSERT_TRUE(run_until_everyone_has_everything(0));
+  EXPECT_GT(*router_.unwritten_bytes(stalled.token), SubscriptionHub::kUnwrittenBytesMax);
+  stalled.paused = false;
+  ASSERT_TRUE(run_until_everyone_has_everything(0));
+  EXPECT_EQ(stalled.events, 4u * kJournalEvents);
 }
 
 // A subscription whose filter matches only the first event stands at the start until a
