@@ -216,16 +216,20 @@ void SubscriptionHub::subscribe(const SubscriptionRequest& request) {
 
 void SubscriptionHub::Lane::drop_before(uint64_t sequence) {
   while (!events.empty() && events.front().sequence < sequence) {
-    from = events.front().sequence + 1;
-    events.pop_front();
+    drop_oldest();
+  }
+}
+
+void SubscriptionHub::Lane::keep_newest(size_t count) {
+  while (events.size() > count) {
+    drop_oldest();
   }
 }
 
 void SubscriptionHub::Lane::append(const std::vector<Outcome>& read, size_t events_max) {
   for (const Outcome& event : read) {
     if (events.size() >= events_max) {  // the oldest goes: the lane stays its size
-      from = events.front().sequence + 1;
-      events.pop_front();
+      drop_oldest();
     }
     events.push_back(event);
   }
@@ -305,8 +309,7 @@ bool SubscriptionHub::advance_trail(uint64_t durable, Clock::time_point now) {
       return false;
     }
     // It is left behind (serve gives it a reader of its own) and the others go on.
-    trail_.drop_before(
-        trail_.events[trail_.events.size() - (limits_.window_events - read_ahead_max)].sequence);
+    trail_.keep_newest(limits_.window_events - read_ahead_max);
   }
   trail_full_since_.reset();
   const bool progressed = read_into(trail_, durable, read_ahead_max);

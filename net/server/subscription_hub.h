@@ -119,6 +119,12 @@ class SubscriptionHub {
     void append(const std::vector<Outcome>& read, size_t events_max);
     // Drops the events before `sequence` (subscriptions still behind it must leave the lane).
     void drop_before(uint64_t sequence);
+    // Drops the oldest events beyond the newest `count`.
+    void keep_newest(size_t count);
+    void drop_oldest() {
+      from = events.front().sequence + 1;
+      events.pop_front();
+    }
     void reset() {
       reader.reset();
       events.clear();  // its memory stays for the next use

@@ -52,8 +52,15 @@ size_t multibyte_length(std::string_view text) {
 }  // namespace
 
 void CopyRows::append_big_endian(uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-    bytes_ += static_cast<char>((value >> shift) & 0xFF);
+  const size_t at = bytes_.size();
+  bytes_.append(static_cast<size_t>(bytes), '\0');
+  store_big_endian(at, value, bytes);
+}
+
+void CopyRows::store_big_endian(size_t at, uint64_t value, int bytes) {
+  for (int index = 0; index < bytes; ++index) {
+    bytes_[at + static_cast<size_t>(index)] =
+        static_cast<char>((value >> ((bytes - 1 - index) * 8)) & 0xFF);
   }
 }
 
@@ -93,11 +100,7 @@ void CopyRows::add_text(std::string_view text) {
     }
     ++index;
   }
-  const auto length = static_cast<uint32_t>(bytes_.size() - start);
-  for (int index = 0; index < 4; ++index) {
-    bytes_[length_at + static_cast<size_t>(index)] =
-        static_cast<char>((length >> ((3 - index) * 8)) & 0xFF);
-  }
+  store_big_endian(length_at, bytes_.size() - start, 4);
 }
 
 void CopyRows::add_text_or_null(std::string_view text) {
@@ -144,8 +147,7 @@ void CopyRows::add_timestamp(int64_t unix_ns) {
 
 void CopyRows::end_row() {
   TALLY_ASSERT(row_open_);
-  bytes_[row_start_] = static_cast<char>((fields_ >> 8) & 0xFF);
-  bytes_[row_start_ + 1] = static_cast<char>(fields_ & 0xFF);
+  store_big_endian(row_start_, static_cast<uint16_t>(fields_), 2);
   row_open_ = false;
   ++rows_;
 }

@@ -48,6 +48,8 @@ class CopyRows {
  private:
   void begin_field(int32_t length);
   void append_big_endian(uint64_t value, int bytes);
+  // Writes `value`'s low `bytes` bytes, most significant first, over those at `at`.
+  void store_big_endian(size_t at, uint64_t value, int bytes);
 
   std::string bytes_;
   size_t rows_ = 0;
